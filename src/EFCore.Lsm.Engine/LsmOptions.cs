@@ -1,0 +1,99 @@
+using EFCore.Lsm.Engine.Storage;
+
+namespace EFCore.Lsm.Engine;
+
+/// <summary>How a database is opened and tuned. Defaults suit a general-purpose embedded store.</summary>
+public sealed class LsmOptions
+{
+    /// <summary>The file system all I/O goes through; <see cref="LocalFileSystem"/> unless a test supplies another.</summary>
+    public IFileSystem FileSystem { get; set; } = LocalFileSystem.Instance;
+
+    /// <summary>Create the database folder and an empty database when none exists (default true).</summary>
+    public bool CreateIfMissing { get; set; } = true;
+
+    /// <summary>Fail when a database already exists at the path.</summary>
+    public bool ErrorIfExists { get; set; }
+
+    /// <summary>Bytes a memtable holds before it is frozen and flushed to an L0 SSTable (default 16 MiB).</summary>
+    public long WriteBufferSize { get; set; } = 16L << 20;
+
+    /// <summary>
+    /// Frozen memtables allowed to wait for flush; writers stall (never fail) while this many are queued (default 2).
+    /// </summary>
+    public int MaxImmutableMemtables { get; set; } = 2;
+
+    /// <summary>Target uncompressed size of an SST data block (default 4 KiB).</summary>
+    public int BlockSize { get; set; } = 4096;
+
+    /// <summary>Keys between restart points inside a data block (default 16).</summary>
+    public int BlockRestartInterval { get; set; } = 16;
+
+    /// <summary>Bloom filter bits per key; 0 disables filters (default 10, about 1% false positives).</summary>
+    public int BloomBitsPerKey { get; set; } = 10;
+
+    /// <summary>Bytes of decoded blocks kept in the shared LRU block cache (default 32 MiB).</summary>
+    public long BlockCacheSize { get; set; } = 32L << 20;
+
+    /// <summary>SST files kept open at once by the table cache (default 1000).</summary>
+    public int MaxOpenFiles { get; set; } = 1000;
+
+    /// <summary>
+    /// When a WAL has a damaged record before its end, skip the damage and keep going instead of refusing to open
+    /// (RocksDB's "skip any corrupted records"). A torn tail is always a clean end and needs no tolerance.
+    /// </summary>
+    public bool TolerateCorruptedWalRecords { get; set; }
+
+    /// <summary>Verify block checksums on every read (default true; blocks are verified once when cached).</summary>
+    public bool VerifyChecksums { get; set; } = true;
+
+    internal LsmOptions Validate()
+    {
+        static void Require(bool ok, string message)
+        {
+            if (!ok)
+            {
+                throw new ArgumentException(message);
+            }
+        }
+
+        Require(FileSystem is not null, "LsmOptions.FileSystem must not be null.");
+        Require(WriteBufferSize >= 64 * 1024, "LsmOptions.WriteBufferSize must be at least 64 KiB.");
+        Require(MaxImmutableMemtables >= 1, "LsmOptions.MaxImmutableMemtables must be at least 1.");
+        Require(BlockSize is >= 256 and <= 1 << 24, "LsmOptions.BlockSize must be between 256 bytes and 16 MiB.");
+        Require(BlockRestartInterval >= 1, "LsmOptions.BlockRestartInterval must be at least 1.");
+        Require(BloomBitsPerKey is >= 0 and <= 64, "LsmOptions.BloomBitsPerKey must be between 0 and 64.");
+        Require(BlockCacheSize >= 0, "LsmOptions.BlockCacheSize must not be negative.");
+        Require(MaxOpenFiles >= 16, "LsmOptions.MaxOpenFiles must be at least 16.");
+        return this;
+    }
+}
+
+/// <summary>Options for one write.</summary>
+public sealed class WriteOptions
+{
+    internal static readonly WriteOptions Default = new();
+
+    /// <summary>
+    /// fsync the WAL before the write returns, so an acknowledged write survives power loss. Concurrent synced writers
+    /// share one fsync (group commit). Without it a write survives a process crash but not a power loss.
+    /// </summary>
+    public bool Sync { get; set; }
+}
+
+/// <summary>Options for one read or iterator.</summary>
+public sealed class ReadOptions
+{
+    internal static readonly ReadOptions Default = new();
+
+    /// <summary>Read as of this snapshot; null reads the latest committed state (fixed when the read starts).</summary>
+    public Snapshot? Snapshot { get; set; }
+
+    /// <summary>Iterators see only keys &gt;= this (inclusive); null for no lower bound.</summary>
+    public byte[]? LowerBound { get; set; }
+
+    /// <summary>Iterators see only keys &lt; this (exclusive); null for no upper bound.</summary>
+    public byte[]? UpperBound { get; set; }
+
+    /// <summary>Whether blocks read for this operation are added to the block cache (default true; off for bulk scans).</summary>
+    public bool FillCache { get; set; } = true;
+}

@@ -1,0 +1,67 @@
+namespace EFCore.Lsm.Engine.Storage;
+
+/// <summary>
+/// Every byte the engine reads or writes goes through this interface, so tests can run the engine over
+/// <see cref="MemoryFileSystem"/> (which can simulate a crash that loses unsynced data) or a fault-injecting wrapper.
+/// Paths are full paths as produced by <see cref="Path.Combine(string, string)"/>.
+/// </summary>
+public interface IFileSystem
+{
+    /// <summary>Creates (or truncates) a file for sequential appends.</summary>
+    IWritableFile CreateFile(string path);
+
+    /// <summary>Opens an existing file for positional reads.</summary>
+    IRandomAccessFile OpenRandomAccess(string path);
+
+    bool FileExists(string path);
+
+    bool DirectoryExists(string path);
+
+    void CreateDirectory(string path);
+
+    /// <summary>Names (not paths) of the files directly inside <paramref name="directory"/>.</summary>
+    IReadOnlyList<string> ListFiles(string directory);
+
+    void DeleteFile(string path);
+
+    /// <summary>Deletes a directory and everything in it.</summary>
+    void DeleteDirectory(string path);
+
+    /// <summary>Atomically renames <paramref name="source"/> to <paramref name="destination"/>, replacing it if present.</summary>
+    void RenameFile(string source, string destination);
+
+    /// <summary>Makes creations, deletions and renames of entries in <paramref name="directory"/> durable.</summary>
+    void SyncDirectory(string directory);
+
+    long GetFileSize(string path);
+
+    /// <summary>
+    /// Takes an exclusive lock on <paramref name="path"/> (creating it) for as long as the returned handle lives.
+    /// Throws <see cref="LsmException"/> when another opener, in this process or another, holds it.
+    /// </summary>
+    IDisposable LockFile(string path);
+}
+
+/// <summary>A file being written front to back (WAL, SST, manifest).</summary>
+public interface IWritableFile : IDisposable
+{
+    /// <summary>Bytes appended so far.</summary>
+    long Length { get; }
+
+    void Append(ReadOnlySpan<byte> data);
+
+    /// <summary>Hands buffered bytes to the operating system (survives a process crash, not a power loss).</summary>
+    void Flush();
+
+    /// <summary>Flushes and forces the file's data to stable storage (fsync).</summary>
+    void Sync();
+}
+
+/// <summary>A file read at arbitrary offsets; safe for concurrent readers.</summary>
+public interface IRandomAccessFile : IDisposable
+{
+    long Length { get; }
+
+    /// <summary>Reads up to <c>destination.Length</c> bytes at <paramref name="offset"/>; returns the count read (short only at end of file).</summary>
+    int Read(long offset, Span<byte> destination);
+}

@@ -1,0 +1,1 @@
+Console.WriteLine("EFCore.Lsm engine sample");
