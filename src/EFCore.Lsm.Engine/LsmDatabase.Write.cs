@@ -1,0 +1,309 @@
+using EFCore.Lsm.Engine.Memtable;
+using EFCore.Lsm.Engine.Storage;
+using EFCore.Lsm.Engine.Wal;
+using EFCore.Lsm.Engine.Write;
+
+namespace EFCore.Lsm.Engine;
+
+public sealed partial class LsmDatabase
+{
+    // A leader stops adding followers' batches to its WAL record past this size, so one huge group
+    // does not delay the leader's own acknowledgement for long.
+    private const long MaxGroupBytes = 1L << 20;
+
+    // Put/Delete reuse one batch per thread instead of allocating one per call.
+    [ThreadStatic]
+    private static WriteBatch? t_singleBatch;
+
+    private readonly object _writeGate = new();
+    private readonly Queue<PendingWrite> _writers = new();
+
+    // Owned by the current leader: the merged record of a group of several batches.
+    private readonly WriteBatch _groupBatch = new();
+
+    /// <summary>Sets <paramref name="key"/> to <paramref name="value"/>.</summary>
+    public void Put(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value, WriteOptions? options = null)
+    {
+        var batch = t_singleBatch ?? new WriteBatch();
+        t_singleBatch = null;
+        try
+        {
+            batch.Put(key, value);
+            Write(batch, options);
+        }
+        finally
+        {
+            batch.Clear();
+            t_singleBatch = batch;
+        }
+    }
+
+    /// <summary>Removes <paramref name="key"/> (writes a tombstone; deleting a missing key is not an error).</summary>
+    public void Delete(ReadOnlySpan<byte> key, WriteOptions? options = null)
+    {
+        var batch = t_singleBatch ?? new WriteBatch();
+        t_singleBatch = null;
+        try
+        {
+            batch.Delete(key);
+            Write(batch, options);
+        }
+        finally
+        {
+            batch.Clear();
+            t_singleBatch = batch;
+        }
+    }
+
+    /// <summary>
+    /// Applies every operation of <paramref name="batch"/> atomically: after a crash either all of it is there or none.
+    /// With <see cref="WriteOptions.Sync"/> the WAL is fsynced before this returns (shared with concurrent writers).
+    /// </summary>
+    public void Write(WriteBatch batch, WriteOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        ThrowIfDisposed();
+        if (batch.Count == 0)
+        {
+            return;
+        }
+
+        Submit(new PendingWrite(batch, (options ?? WriteOptions.Default).Sync));
+    }
+
+    /// <summary>Queues a write and either waits for a leader to complete it or leads a group itself.</summary>
+    private void Submit(PendingWrite write)
+    {
+        lock (_writeGate)
+        {
+            _writers.Enqueue(write);
+            while (!write.Done && _writers.Peek() != write)
+            {
+                Monitor.Wait(_writeGate);
+            }
+        }
+
+        if (!write.Done)
+        {
+            LeadGroup(write);
+        }
+
+        if (write.Error is { } error)
+        {
+            throw error is LsmException or ObjectDisposedException
+                ? error
+                : new LsmException($"The write failed: {error.Message}", error);
+        }
+    }
+
+    /// <summary>Runs on the thread at the head of the queue: commits its own write and those queued behind it.</summary>
+    private void LeadGroup(PendingWrite leader)
+    {
+        var group = new List<PendingWrite>(4) { leader };
+        Exception? error = null;
+        try
+        {
+            switch (leader.Kind)
+            {
+                case PendingWriteKind.Close:
+                    lock (_stateLock)
+                    {
+                        _closing = true;
+                        if (_backgroundError is null)
+                        {
+                            _log?.Flush();
+                        }
+                    }
+
+                    break;
+                case PendingWriteKind.SwitchMemtable:
+                    leader.FrozenLogNumber = MakeRoomForWrite(force: true);
+                    break;
+                default:
+                    MakeRoomForWrite(force: false);
+                    CommitGroup(leader, group);
+                    break;
+            }
+        }
+        catch (Exception e)
+        {
+            error = e;
+        }
+
+        lock (_writeGate)
+        {
+            foreach (var member in group)
+            {
+                var dequeued = _writers.Dequeue();
+                System.Diagnostics.Debug.Assert(ReferenceEquals(dequeued, member), "The group is the head of the queue.");
+                member.Error = error;
+                member.Done = true;
+            }
+
+            Monitor.PulseAll(_writeGate);
+        }
+    }
+
+    private void CommitGroup(PendingWrite leader, List<PendingWrite> group)
+    {
+        var sync = leader.Sync;
+        var bytes = leader.Batch!.ApproximateSize;
+        lock (_writeGate)
+        {
+            var first = true;
+            foreach (var follower in _writers)
+            {
+                if (first)
+                {
+                    first = false; // the leader itself
+                    continue;
+                }
+
+                if (follower.Kind != PendingWriteKind.Batch || bytes + follower.Batch!.ApproximateSize > MaxGroupBytes)
+                {
+                    break;
+                }
+
+                bytes += follower.Batch.ApproximateSize;
+                sync |= follower.Sync;
+                group.Add(follower);
+            }
+        }
+
+        WriteBatch record;
+        if (group.Count == 1)
+        {
+            record = leader.Batch!;
+        }
+        else
+        {
+            record = _groupBatch;
+            record.Clear();
+            foreach (var member in group)
+            {
+                record.Append(member.Batch!);
+            }
+        }
+
+        var firstSequence = LastSequence + 1;
+        record.Sequence = firstSequence;
+        try
+        {
+            _log!.AddRecord(record.Contents);
+            if (sync)
+            {
+                _log.Sync();
+            }
+            else
+            {
+                _log.Flush();
+            }
+        }
+        catch (Exception e)
+        {
+            // The WAL may now hold a partial or unsynced record: no later write may be acknowledged on top of it.
+            SetBackgroundError(e);
+            throw new LsmException($"Writing the WAL of '{_path}' failed; the database is now read-only: {e.Message}", e);
+        }
+
+        var sequence = firstSequence;
+        foreach (var entry in record)
+        {
+            _mem.Add(sequence++, entry.Kind, entry.Key, entry.Value);
+        }
+
+        // Publishing the sequence is what makes the group visible to readers, all of it at once.
+        Volatile.Write(ref _lastSequence, (long)(sequence - 1));
+        if (group.Count > 1)
+        {
+            _groupBatch.Clear();
+        }
+    }
+
+    /// <summary>
+    /// Makes sure the active memtable has room, freezing it when full (or when <paramref name="force"/>d and not empty)
+    /// and waiting while too many frozen memtables wait for flush. Returns the WAL number of the memtable it froze.
+    /// Only the write leader calls this.
+    /// </summary>
+    private ulong? MakeRoomForWrite(bool force)
+    {
+        lock (_stateLock)
+        {
+            while (true)
+            {
+                ThrowIfBackgroundError();
+                if (force ? _mem.IsEmpty : _mem.ApproximateMemoryUsage < _options.WriteBufferSize)
+                {
+                    return null;
+                }
+
+                if (_immutables.Count >= _options.MaxImmutableMemtables)
+                {
+                    // Stall: the flush thread pulses the lock when it retires a memtable. Writers wait; they never fail.
+                    Monitor.Wait(_stateLock);
+                    continue;
+                }
+
+                return SwitchMemtable();
+            }
+        }
+    }
+
+    /// <summary>Freezes the active memtable, starts a new WAL for its successor and wakes the flush thread.</summary>
+    private ulong SwitchMemtable()
+    {
+        var newLogNumber = _versions.NewFileNumber();
+        IWritableFile? newFile = null;
+        try
+        {
+            newFile = _fs.CreateFile(FileNames.LogFile(_path, newLogNumber));
+
+            // The old WAL is synced so that writes acknowledged without sync still form a prefix after a power loss
+            // (never a hole before later synced writes in the new WAL), and the new WAL's entry is made durable.
+            _log!.Sync();
+            _fs.SyncDirectory(_path);
+        }
+        catch (Exception e)
+        {
+            newFile?.Dispose();
+            SetBackgroundError(e);
+            throw new LsmException($"Starting a new WAL in '{_path}' failed; the database is now read-only: {e.Message}", e);
+        }
+
+        _log.Dispose();
+        _logFile!.Dispose();
+        var frozenLogNumber = _logNumber;
+        _immutables.Add(new ImmutableMemTable(_mem, frozenLogNumber));
+        _mem = new MemTable();
+        _logNumber = newLogNumber;
+        _logFile = newFile;
+        _log = new LogWriter(newFile);
+        PublishReadState();
+        Monitor.PulseAll(_stateLock);
+        return frozenLogNumber;
+    }
+
+    /// <summary>Puts the database in the read-only error state (under or outside the state lock).</summary>
+    private void SetBackgroundError(Exception error)
+    {
+        lock (_stateLock)
+        {
+            _backgroundError ??= error;
+            Monitor.PulseAll(_stateLock);
+        }
+    }
+
+    private void ThrowIfBackgroundError()
+    {
+        if (_closing)
+        {
+            throw new ObjectDisposedException(nameof(LsmDatabase));
+        }
+
+        if (_backgroundError is { } error)
+        {
+            throw new LsmException(
+                $"The database '{_path}' is read-only after an I/O error: {error.Message}. Reopen it to recover.", error);
+        }
+    }
+}

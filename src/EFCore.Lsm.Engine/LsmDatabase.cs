@@ -1,0 +1,207 @@
+using EFCore.Lsm.Engine.Manifest;
+using EFCore.Lsm.Engine.Memtable;
+using EFCore.Lsm.Engine.Storage;
+using EFCore.Lsm.Engine.Table;
+using EFCore.Lsm.Engine.Wal;
+using EFCore.Lsm.Engine.Write;
+
+namespace EFCore.Lsm.Engine;
+
+/// <summary>
+/// An embedded, ordered key-value database over a log-structured merge tree. Writes go to a write-ahead log and a
+/// memtable; full memtables are flushed to sorted tables (SSTs) in the background; reads merge the memtables and the
+/// tables at a sequence number. Thread-safe: any number of concurrent readers and writers.
+/// </summary>
+/// <remarks>
+/// The implementation is split by concern: <c>LsmDatabase.Open.cs</c> (recovery), <c>LsmDatabase.Write.cs</c>
+/// (commit queue, WAL, memtable switch), <c>LsmDatabase.Read.cs</c> (gets, iterators, snapshots),
+/// <c>LsmDatabase.Flush.cs</c> (background flush, obsolete files) and <c>LsmDatabase.Properties.cs</c>.
+/// </remarks>
+public sealed partial class LsmDatabase : IDisposable
+{
+    private readonly string _path;
+    private readonly LsmOptions _options;
+    private readonly IFileSystem _fs;
+    private readonly IDisposable _fileLock;
+    private readonly VersionSet _versions;
+    private readonly BlockCache? _blockCache;
+    private readonly TableReadStatistics _tableStatistics = new();
+    private readonly TableCache _tableCache;
+    private readonly TableOptions _tableOptions;
+    private readonly SnapshotList _snapshots = new();
+
+    // Guards the memtable list, the active WAL, the published read state, pending outputs and the background error.
+    // Readers never take it: they load the published ReadState.
+    private readonly object _stateLock = new();
+
+    // Immutable memtables waiting for flush, oldest first.
+    private readonly List<ImmutableMemTable> _immutables = [];
+
+    // SST numbers being written by flush; the obsolete-file sweep must not delete them.
+    private readonly HashSet<ulong> _pendingOutputs = [];
+
+    private MemTable _mem = new();
+    private ulong _logNumber;
+    private IWritableFile? _logFile;
+    private LogWriter? _log;
+    private ReadState _readState = null!;
+    private long _lastSequence;
+    private Exception? _backgroundError;
+    private bool _closing;
+    private int _disposed;
+    private Thread? _flushThread;
+
+    private LsmDatabase(string path, LsmOptions options)
+    {
+        _path = path;
+        _options = options;
+        _fs = options.FileSystem;
+        _tableOptions = new TableOptions
+        {
+            BlockSize = options.BlockSize,
+            RestartInterval = options.BlockRestartInterval,
+            BloomBitsPerKey = options.BloomBitsPerKey,
+        };
+        _blockCache = options.BlockCacheSize > 0 ? new BlockCache(options.BlockCacheSize) : null;
+        _tableCache = new TableCache(_fs, path, options.MaxOpenFiles, _blockCache, _tableStatistics);
+        _versions = new VersionSet(_fs, path);
+        _fileLock = _fs.LockFile(FileNames.LockFile(path));
+    }
+
+    /// <summary>The folder holding the database's files.</summary>
+    public string Path => _path;
+
+    /// <summary>The sequence number of the last committed write.</summary>
+    public ulong LastSequence => (ulong)Volatile.Read(ref _lastSequence);
+
+    /// <summary>
+    /// Opens (and by default creates) the database in <paramref name="path"/>, replaying any write-ahead logs left by
+    /// a previous run. Throws <see cref="LsmException"/> when the folder is locked by another opener and
+    /// <see cref="LsmCorruptionException"/> when its files are damaged.
+    /// </summary>
+    public static LsmDatabase Open(string path, LsmOptions? options = null)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        options = (options ?? new LsmOptions()).Validate();
+        var fullPath = options.FileSystem is LocalFileSystem ? System.IO.Path.GetFullPath(path) : path;
+        PrepareDirectory(options, fullPath);
+
+        var db = new LsmDatabase(fullPath, options);
+        try
+        {
+            db.Recover();
+            db.StartBackgroundWork();
+            return db;
+        }
+        catch
+        {
+            db.ReleaseResources();
+            throw;
+        }
+    }
+
+    /// <summary>Deletes the database in <paramref name="path"/> (it must not be open).</summary>
+    public static void Destroy(string path, LsmOptions? options = null)
+    {
+        options ??= new LsmOptions();
+        var fs = options.FileSystem;
+        var fullPath = fs is LocalFileSystem ? System.IO.Path.GetFullPath(path) : path;
+        if (!fs.DirectoryExists(fullPath))
+        {
+            return;
+        }
+
+        using (fs.LockFile(FileNames.LockFile(fullPath)))
+        {
+            foreach (var name in fs.ListFiles(fullPath))
+            {
+                if (FileNames.TryParse(name, out var kind, out _) && kind != DbFileKind.Lock)
+                {
+                    fs.DeleteFile(System.IO.Path.Combine(fullPath, name));
+                }
+            }
+        }
+
+        if (fs.ListFiles(fullPath).All(n => n == FileNames.Lock))
+        {
+            fs.DeleteDirectory(fullPath);
+        }
+    }
+
+    /// <summary>
+    /// Closes the database: waits for in-flight writes, stops background work (a flush in progress completes; data
+    /// still in memtables is in the WAL and is replayed on the next open), closes files and releases the lock.
+    /// </summary>
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        try
+        {
+            Submit(new PendingWrite(null, sync: false, PendingWriteKind.Close));
+        }
+        catch (LsmException)
+        {
+            // A database in the error state still closes; the error was reported to the writes that hit it.
+        }
+
+        lock (_stateLock)
+        {
+            _closing = true;
+            Monitor.PulseAll(_stateLock);
+        }
+
+        _flushThread?.Join();
+        ReleaseResources();
+    }
+
+    private static void PrepareDirectory(LsmOptions options, string path)
+    {
+        var fs = options.FileSystem;
+        if (fs.DirectoryExists(path))
+        {
+            return;
+        }
+
+        if (!options.CreateIfMissing)
+        {
+            throw new LsmException($"The database '{path}' does not exist and CreateIfMissing is off.");
+        }
+
+        try
+        {
+            fs.CreateDirectory(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new LsmException($"Cannot create the database folder '{path}': {e.Message}", e);
+        }
+    }
+
+    private void ReleaseResources()
+    {
+        try
+        {
+            _log?.Dispose();
+            _logFile?.Dispose();
+        }
+        catch (IOException)
+        {
+            // Closing a WAL after an I/O failure can fail again; what was acknowledged was already synced or flushed.
+        }
+
+        _log = null;
+        _logFile = null;
+        _versions.Dispose();
+        _tableCache.Dispose();
+        _fileLock.Dispose();
+    }
+
+    private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+
+    /// <summary>A frozen memtable and the WAL that holds the same entries (deletable once the memtable is flushed).</summary>
+    private sealed record ImmutableMemTable(MemTable Table, ulong LogNumber);
+}

@@ -1,0 +1,379 @@
+using EFCore.Lsm.Engine.Storage;
+using EFCore.Lsm.Engine.Wal;
+
+namespace EFCore.Lsm.Engine.Manifest;
+
+/// <summary>
+/// The database's file-level state: the current <see cref="Version"/>, the file-number counter, the last persisted
+/// sequence and the oldest WAL still needed, all recorded in the manifest (docs/manifest_format.md) as a log of
+/// <see cref="VersionEdit"/>s. Each open writes a fresh manifest holding one snapshot edit, then switches CURRENT to it,
+/// so a torn manifest tail from a crash is never appended to.
+/// </summary>
+internal sealed class VersionSet : IDisposable
+{
+    public const string ComparatorName = "lsm.BytewiseComparator";
+
+    // Start a new manifest once the current one grows past this, so recovery never replays a huge edit log.
+    private const long MaxManifestSize = 64L << 20;
+
+    private readonly IFileSystem _fs;
+    private readonly string _dbPath;
+    private readonly object _gate = new();
+    private readonly object _liveGate = new();
+    private readonly HashSet<Version> _liveVersions = [];
+    private readonly byte[]?[] _compactPointers = new byte[]?[ManifestConstants.NumLevels];
+
+    private Version _current;
+    private long _nextFileNumber = 2;
+    private IWritableFile? _manifestFile;
+    private LogWriter? _manifestLog;
+
+    public VersionSet(IFileSystem fs, string dbPath)
+    {
+        _fs = fs;
+        _dbPath = dbPath;
+        _current = new Version(this, EmptyLevels());
+        Install(_current);
+    }
+
+    public Version Current => Volatile.Read(ref _current);
+
+    /// <summary>WAL files with numbers below this are fully reflected in SSTs and can be deleted.</summary>
+    public ulong LogNumber { get; private set; }
+
+    /// <summary>The last sequence number recorded in the manifest (the database tracks newer ones itself).</summary>
+    public ulong LastSequence { get; set; }
+
+    public ulong ManifestNumber { get; private set; }
+
+    public ulong NextFileNumber => (ulong)Interlocked.Read(ref _nextFileNumber);
+
+    public ulong NewFileNumber() => (ulong)Interlocked.Increment(ref _nextFileNumber) - 1;
+
+    /// <summary>Ensures the counter is past <paramref name="number"/> (a WAL found on disk during recovery).</summary>
+    public void MarkFileNumberUsed(ulong number)
+    {
+        var target = (long)number + 1;
+        long seen;
+        while ((seen = Interlocked.Read(ref _nextFileNumber)) < target)
+        {
+            Interlocked.CompareExchange(ref _nextFileNumber, target, seen);
+        }
+    }
+
+    public byte[]? CompactPointer(int level) => _compactPointers[level];
+
+    /// <summary>Writes the manifest and CURRENT of a new, empty database.</summary>
+    public void CreateNew()
+    {
+        var edit = new VersionEdit
+        {
+            ComparatorName = ComparatorName,
+            LogNumber = 0,
+            NextFileNumber = 3,
+            LastSequence = 0,
+        };
+        var manifestPath = FileNames.ManifestFile(_dbPath, 1);
+        using (var file = _fs.CreateFile(manifestPath))
+        {
+            using var log = new LogWriter(file);
+            log.AddRecord(edit.Encode());
+            log.Sync();
+        }
+
+        CurrentFile.Write(_fs, _dbPath, manifestNumber: 1, tempNumber: 2);
+    }
+
+    /// <summary>Rebuilds the state from CURRENT and the manifest it names. Corruption raises <see cref="LsmCorruptionException"/>.</summary>
+    public void Recover()
+    {
+        var manifestName = CurrentFile.Read(_fs, _dbPath);
+        if (!FileNames.TryParse(manifestName, out var kind, out var manifestNumber) || kind != DbFileKind.Manifest)
+        {
+            throw new LsmCorruptionException(FileNames.Current, 0, $"CURRENT names '{manifestName}', which is not a manifest file.");
+        }
+
+        var manifestPath = Path.Combine(_dbPath, manifestName);
+        if (!_fs.FileExists(manifestPath))
+        {
+            throw new LsmCorruptionException(FileNames.Current, 0, $"CURRENT names '{manifestName}', which does not exist.");
+        }
+
+        var builder = new Builder(EmptyLevels());
+        ulong? logNumber = null, nextFile = null, lastSequence = null;
+        using (var file = _fs.OpenRandomAccess(manifestPath))
+        {
+            // A torn tail is a clean end here too: the edit that was being appended never took effect.
+            var reader = new LogReader(file, manifestName, tolerateCorruption: false);
+            while (reader.TryReadRecord(out var record, out var offset))
+            {
+                var edit = VersionEdit.Decode(record, manifestName, offset);
+                if (edit.ComparatorName is { } name && name != ComparatorName)
+                {
+                    throw new LsmException(
+                        $"The database at '{_dbPath}' was created with comparator '{name}', but this engine uses '{ComparatorName}'.");
+                }
+
+                builder.Apply(edit, manifestName, offset);
+                foreach (var (level, key) in edit.CompactPointers)
+                {
+                    _compactPointers[level] = key;
+                }
+
+                logNumber = edit.LogNumber ?? logNumber;
+                nextFile = edit.NextFileNumber ?? nextFile;
+                lastSequence = edit.LastSequence ?? lastSequence;
+            }
+        }
+
+        if (logNumber is null || nextFile is null || lastSequence is null)
+        {
+            throw new LsmCorruptionException(
+                manifestName, 0, "The manifest lacks a log number, next file number or last sequence.");
+        }
+
+        LogNumber = logNumber.Value;
+        LastSequence = lastSequence.Value;
+        Interlocked.Exchange(ref _nextFileNumber, (long)nextFile.Value);
+        MarkFileNumberUsed(manifestNumber);
+        AppendVersion(new Version(this, builder.Build()));
+    }
+
+    /// <summary>
+    /// Records <paramref name="edit"/> durably (manifest append + fsync, starting a new manifest and switching CURRENT
+    /// when needed) and installs the resulting version. Missing log number / last sequence are filled in from the set.
+    /// </summary>
+    public void LogAndApply(VersionEdit edit)
+    {
+        lock (_gate)
+        {
+            edit.LogNumber ??= LogNumber;
+            if (edit.LogNumber < LogNumber)
+            {
+                throw new InvalidOperationException("A version edit must not move the log number backwards.");
+            }
+
+            edit.LastSequence ??= LastSequence;
+
+            var builder = new Builder(Current.Files);
+            builder.Apply(edit, "version edit", 0);
+            var version = new Version(this, builder.Build());
+
+            var newManifest = _manifestLog is null || _manifestFile!.Length >= MaxManifestSize;
+            ulong newManifestNumber = 0, tempNumber = 0;
+            IWritableFile? newFile = null;
+            LogWriter? newLog = null;
+            try
+            {
+                if (newManifest)
+                {
+                    newManifestNumber = NewFileNumber();
+                    tempNumber = NewFileNumber();
+                    newFile = _fs.CreateFile(FileNames.ManifestFile(_dbPath, newManifestNumber));
+                    newLog = new LogWriter(newFile);
+                    newLog.AddRecord(SnapshotEdit().Encode());
+                }
+
+                edit.NextFileNumber = NextFileNumber;
+                var log = newLog ?? _manifestLog!;
+                log.AddRecord(edit.Encode());
+                log.Sync();
+                if (newManifest)
+                {
+                    CurrentFile.Write(_fs, _dbPath, newManifestNumber, tempNumber);
+                }
+            }
+            catch
+            {
+                if (newManifest)
+                {
+                    newLog?.Dispose();
+                    newFile?.Dispose();
+                    TryDelete(FileNames.ManifestFile(_dbPath, newManifestNumber));
+                }
+
+                throw;
+            }
+
+            if (newManifest)
+            {
+                _manifestLog?.Dispose();
+                _manifestFile?.Dispose();
+                _manifestLog = newLog;
+                _manifestFile = newFile;
+                ManifestNumber = newManifestNumber;
+            }
+
+            foreach (var (level, key) in edit.CompactPointers)
+            {
+                _compactPointers[level] = key;
+            }
+
+            LogNumber = edit.LogNumber.Value;
+            LastSequence = edit.LastSequence.Value;
+            AppendVersion(version);
+        }
+    }
+
+    /// <summary>Numbers of every SST referenced by a version that is current or still pinned by a reader.</summary>
+    public HashSet<ulong> LiveFileNumbers()
+    {
+        var live = new HashSet<ulong>();
+        lock (_liveGate)
+        {
+            foreach (var version in _liveVersions)
+            {
+                foreach (var level in version.Files)
+                {
+                    foreach (var file in level)
+                    {
+                        live.Add(file.Number);
+                    }
+                }
+            }
+        }
+
+        return live;
+    }
+
+    /// <summary>Called by <see cref="Version.Unref"/> when the last reference goes.</summary>
+    internal void OnVersionReleased(Version version)
+    {
+        lock (_liveGate)
+        {
+            _liveVersions.Remove(version);
+        }
+    }
+
+    public void Dispose()
+    {
+        lock (_gate)
+        {
+            _manifestLog?.Dispose();
+            _manifestFile?.Dispose();
+            _manifestLog = null;
+            _manifestFile = null;
+        }
+    }
+
+    private static FileMetadata[][] EmptyLevels()
+        => Enumerable.Range(0, ManifestConstants.NumLevels).Select(_ => Array.Empty<FileMetadata>()).ToArray();
+
+    private void Install(Version version)
+    {
+        version.RefInitial();
+        lock (_liveGate)
+        {
+            _liveVersions.Add(version);
+        }
+    }
+
+    private void AppendVersion(Version version)
+    {
+        Install(version);
+        var previous = Interlocked.Exchange(ref _current, version);
+        previous.Unref();
+    }
+
+    /// <summary>An edit that recreates the whole current state: the first record of every new manifest.</summary>
+    private VersionEdit SnapshotEdit()
+    {
+        var edit = new VersionEdit
+        {
+            ComparatorName = ComparatorName,
+            LogNumber = LogNumber,
+            NextFileNumber = NextFileNumber,
+            LastSequence = LastSequence,
+        };
+        for (var level = 0; level < _compactPointers.Length; level++)
+        {
+            if (_compactPointers[level] is { } key)
+            {
+                edit.CompactPointers.Add((level, key));
+            }
+        }
+
+        var files = Current.Files;
+        for (var level = 0; level < files.Length; level++)
+        {
+            foreach (var file in files[level])
+            {
+                edit.NewFiles.Add((level, file));
+            }
+        }
+
+        return edit;
+    }
+
+    private void TryDelete(string path)
+    {
+        try
+        {
+            if (_fs.FileExists(path))
+            {
+                _fs.DeleteFile(path);
+            }
+        }
+        catch (IOException)
+        {
+            // Best effort: an unreferenced manifest is removed by the next obsolete-file sweep.
+        }
+    }
+
+    /// <summary>Applies edits to a set of per-level files and produces the sorted level arrays of a version.</summary>
+    private sealed class Builder
+    {
+        private readonly Dictionary<ulong, FileMetadata>[] _levels;
+
+        public Builder(FileMetadata[][] baseFiles)
+        {
+            _levels = new Dictionary<ulong, FileMetadata>[ManifestConstants.NumLevels];
+            for (var level = 0; level < _levels.Length; level++)
+            {
+                _levels[level] = baseFiles[level].ToDictionary(f => f.Number);
+            }
+        }
+
+        public void Apply(VersionEdit edit, string source, long offset)
+        {
+            foreach (var (level, number) in edit.DeletedFiles)
+            {
+                _levels[level].Remove(number);
+            }
+
+            foreach (var (level, file) in edit.NewFiles)
+            {
+                if (!_levels[level].TryAdd(file.Number, file))
+                {
+                    throw new LsmCorruptionException(source, offset, $"File {file.Number} is added to level {level} twice.");
+                }
+            }
+        }
+
+        public FileMetadata[][] Build()
+        {
+            var result = new FileMetadata[_levels.Length][];
+
+            // L0 files overlap; a lookup must visit the newest first, and "newest" is the file holding the newest entries.
+            result[0] = _levels[0].Values
+                .OrderByDescending(f => f.LargestSequence).ThenByDescending(f => f.Number).ToArray();
+            for (var level = 1; level < _levels.Length; level++)
+            {
+                var files = _levels[level].Values.ToArray();
+                Array.Sort(files, (a, b) => Format.InternalKey.Compare(a.Smallest, b.Smallest));
+                for (var i = 1; i < files.Length; i++)
+                {
+                    if (Format.InternalKey.Compare(files[i - 1].Largest, files[i].Smallest) >= 0)
+                    {
+                        throw new LsmCorruptionException(
+                            "manifest", 0, $"Files {files[i - 1].Number} and {files[i].Number} overlap in level {level}.");
+                    }
+                }
+
+                result[level] = files;
+            }
+
+            return result;
+        }
+    }
+}

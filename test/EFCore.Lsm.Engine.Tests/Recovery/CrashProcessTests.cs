@@ -1,0 +1,147 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using EFCore.Lsm.Engine.Tests.TestUtilities;
+using Xunit.Abstractions;
+
+namespace EFCore.Lsm.Engine.Tests.Recovery;
+
+/// <summary>
+/// Crash durability with a real process: a child writes synced batches and acknowledges each on stdout; it is killed
+/// with SIGKILL at a random moment; the database is reopened and must hold every acknowledged batch whole, and no batch
+/// partially. Repeated, continuing the same database, so later kills also hit recovery's own files.
+/// </summary>
+public class CrashProcessTests(ITestOutputHelper output)
+{
+    private const int KeysPerBatch = 10;
+
+    [Fact]
+    public void Every_acknowledged_synced_batch_survives_sigkill_whole()
+    {
+        using var dir = new TempDirectory("crash");
+        var dbPath = dir.Sub("db");
+        var random = new Random(20261121);
+        var acknowledged = new SortedSet<long>();
+        long next = 0;
+        var kills = 0;
+        for (var round = 0; round < 22; round++)
+        {
+            var acks = RunAndKill(dbPath, next, delayMs: random.Next(10, 400));
+            kills++;
+            acknowledged.UnionWith(acks);
+            next = Verify(dbPath, acknowledged, round) + 1;
+        }
+
+        output.WriteLine($"{kills} kills, {acknowledged.Count} acknowledged batches, next batch {next}");
+        Assert.True(acknowledged.Count > kills, "the child acknowledged too few batches for the test to mean anything");
+    }
+
+    private static List<long> RunAndKill(string dbPath, long first, int delayMs)
+    {
+        var worker = Path.Combine(AppContext.BaseDirectory, "EFCore.Lsm.Engine.CrashWorker.dll");
+        var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.ArgumentList.Add("exec");
+        start.ArgumentList.Add(worker);
+        start.ArgumentList.Add(dbPath);
+        start.ArgumentList.Add(first.ToString(CultureInfo.InvariantCulture));
+        start.ArgumentList.Add(KeysPerBatch.ToString(CultureInfo.InvariantCulture));
+
+        using var process = Process.Start(start)!;
+        var acks = new List<long>();
+        var ready = new ManualResetEventSlim();
+        var errors = new StringBuilder();
+        process.ErrorDataReceived += (_, e) =>
+        {
+            if (e.Data is not null)
+            {
+                lock (errors)
+                {
+                    errors.AppendLine(e.Data);
+                }
+            }
+        };
+        process.BeginErrorReadLine();
+        var reader = Task.Run(() =>
+        {
+            while (process.StandardOutput.ReadLine() is { } line)
+            {
+                if (line == "READY")
+                {
+                    ready.Set();
+                }
+                else if (line.StartsWith("ACK ", StringComparison.Ordinal))
+                {
+                    lock (acks)
+                    {
+                        acks.Add(long.Parse(line.AsSpan(4), CultureInfo.InvariantCulture));
+                    }
+                }
+            }
+        });
+
+        if (!ready.Wait(TimeSpan.FromSeconds(60)))
+        {
+            process.Kill();
+            throw new Xunit.Sdk.XunitException($"The crash worker did not start: {errors}");
+        }
+
+        Thread.Sleep(delayMs);
+        process.Kill(); // SIGKILL: no finalizers, no flushes, no Dispose.
+        process.WaitForExit();
+        reader.Wait(TimeSpan.FromSeconds(30));
+        lock (errors)
+        {
+            Assert.True(errors.Length == 0, $"The crash worker failed before it was killed: {errors}");
+        }
+
+        lock (acks)
+        {
+            return [.. acks];
+        }
+    }
+
+    /// <summary>Checks the database after a kill and returns the newest batch number present.</summary>
+    private static long Verify(string dbPath, SortedSet<long> acknowledged, int round)
+    {
+        using var db = LsmDatabase.Open(dbPath);
+        var counts = new SortedDictionary<long, int>();
+        using (var iterator = db.NewIterator(new ReadOptions { LowerBound = "batch/"u8.ToArray(), UpperBound = "batch0"u8.ToArray() }))
+        {
+            for (iterator.SeekToFirst(); iterator.Valid; iterator.Next())
+            {
+                var key = Encoding.UTF8.GetString(iterator.Key);
+                var batch = long.Parse(key.AsSpan(6, 10), CultureInfo.InvariantCulture);
+                var index = int.Parse(key.AsSpan(17, 3), CultureInfo.InvariantCulture);
+                var value = Encoding.UTF8.GetString(iterator.Value);
+                Assert.StartsWith($"{batch}:{index}:", value);
+                counts[batch] = counts.GetValueOrDefault(batch) + 1;
+            }
+        }
+
+        foreach (var (batch, count) in counts)
+        {
+            Assert.True(count == KeysPerBatch, $"round {round}: batch {batch} is partially visible ({count} of {KeysPerBatch} keys)");
+        }
+
+        foreach (var batch in acknowledged)
+        {
+            Assert.True(counts.ContainsKey(batch), $"round {round}: acknowledged batch {batch} was lost");
+        }
+
+        var newest = counts.Count == 0 ? -1 : counts.Keys.Max();
+        var latest = db.Get("latest"u8);
+        if (newest >= 0)
+        {
+            Assert.Equal(newest.ToString(CultureInfo.InvariantCulture), Encoding.UTF8.GetString(latest!));
+        }
+
+        // Batches are written one after another: what survives must be a prefix, with no holes.
+        Assert.Equal(newest + 1, counts.Count);
+        return newest;
+    }
+}
