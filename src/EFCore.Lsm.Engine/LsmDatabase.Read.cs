@@ -154,10 +154,10 @@ public sealed partial class LsmDatabase
     }
 
     /// <summary>What a read sees: the active memtable, frozen memtables newest first, and the SST version.</summary>
-    private sealed record ReadState(MemTable Mem, MemTable[] Immutables, Version Version);
+    private sealed record ReadState(MemTable Mem, MemTable[] Immutables, Manifest.Version Version);
 
     /// <summary>Released when an iterator is disposed: unpins the version so its files may be deleted.</summary>
-    private sealed class VersionPin(Version version) : IDisposable
+    private sealed class VersionPin(Manifest.Version version) : IDisposable
     {
         private int _released;
 
