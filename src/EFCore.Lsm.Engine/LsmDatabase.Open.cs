@@ -76,10 +76,12 @@ public sealed partial class LsmDatabase
             var reader = new LogReader(file, name, _options.TolerateCorruptedWalRecords);
             while (reader.TryReadRecord(out var record, out var offset))
             {
-                var batch = WriteBatch.FromContents(record, name, offset);
-                var sequence = batch.Sequence;
-                foreach (var entry in batch)
+                WriteBatch.Validate(record, name, offset);
+                var sequence = WriteBatch.ReadSequence(record);
+                var entries = WriteBatch.Enumerate(record);
+                while (entries.MoveNext())
                 {
+                    var entry = entries.Current;
                     mem.Add(sequence++, entry.Kind, entry.Key, entry.Value);
                 }
 

@@ -207,8 +207,10 @@ public sealed partial class LsmDatabase
         }
 
         var sequence = firstSequence;
-        foreach (var entry in record)
+        var entries = record.GetEnumerator();
+        while (entries.MoveNext())
         {
+            var entry = entries.Current;
             _mem.Add(sequence++, entry.Kind, entry.Key, entry.Value);
         }
 
