@@ -2,7 +2,7 @@ using EFCore.Lsm.Engine.Manifest;
 using EFCore.Lsm.Engine.Memtable;
 using EFCore.Lsm.Engine.Storage;
 using EFCore.Lsm.Engine.Table;
-using EFCore.Lsm.Engine.Write;
+using EFCore.Lsm.Engine.Commit;
 
 namespace EFCore.Lsm.Engine;
 

@@ -1,7 +1,7 @@
 using EFCore.Lsm.Engine.Memtable;
 using EFCore.Lsm.Engine.Storage;
 using EFCore.Lsm.Engine.Wal;
-using EFCore.Lsm.Engine.Write;
+using EFCore.Lsm.Engine.Commit;
 
 namespace EFCore.Lsm.Engine;
 

@@ -1,4 +1,4 @@
-namespace EFCore.Lsm.Engine.Write;
+namespace EFCore.Lsm.Engine.Commit;
 
 /// <summary>
 /// One caller waiting in the commit queue. The caller at the head of the queue becomes the leader: it writes its own
