@@ -71,11 +71,11 @@ public class ModelBasedTests(ITestOutputHelper output)
         {
             "small" => new LsmOptions
             {
-                FileSystem = _fs, WriteBufferSize = 64 * 1024, BlockSize = 256, BlockRestartInterval = 4, BlockCacheSize = 64 * 1024,
+                FileSystem = _fs, WriteBufferSize = 256 * 1024, BlockSize = 256, BlockRestartInterval = 4, BlockCacheSize = 64 * 1024,
                 MaxOpenFiles = 16,
             },
-            "nobloom" => new LsmOptions { FileSystem = _fs, WriteBufferSize = 128 * 1024, BloomBitsPerKey = 0, BlockCacheSize = 0 },
-            _ => new LsmOptions { FileSystem = _fs, WriteBufferSize = 256 * 1024 },
+            "nobloom" => new LsmOptions { FileSystem = _fs, WriteBufferSize = 512 * 1024, BloomBitsPerKey = 0, BlockCacheSize = 0 },
+            _ => new LsmOptions { FileSystem = _fs, WriteBufferSize = 1024 * 1024 },
         };
 
         private void Step()
@@ -154,7 +154,7 @@ public class ModelBasedTests(ITestOutputHelper output)
 
         private byte[] RandomValue()
         {
-            var length = _random.Next(10) == 0 ? _random.Next(1000, 6000) : _random.Next(0, 120);
+            var length = _random.Next(50) == 0 ? _random.Next(1000, 6000) : _random.Next(0, 120);
             var value = RandomBytes(_random, length);
             return value;
         }
