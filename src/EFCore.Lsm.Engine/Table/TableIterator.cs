@@ -136,7 +136,7 @@ internal sealed class TableIterator : IInternalIterator
             return;
         }
 
-        var block = _table.GetDataBlock(handle, _fillCache);
+        var block = _table.GetDataBlock(handle, _index.CurrentFileOffset, _fillCache);
         if (_data.BlockData is null)
         {
             _data = new BlockCursor(block);

@@ -87,13 +87,15 @@ internal sealed class TableReader : IDisposable
         stats?.AddBytesRead(footerBytes.Length);
         var footer = Footer.Decode(footerBytes, fileName, footerOffset);
 
-        var indexData = ReadBlock(file, fileName, footerOffset, footer.IndexHandle, stats, "index");
+        var indexData = ReadBlock(file, fileName, footerOffset, footer.IndexHandle, footerOffset, stats, "index");
         var indexBlock = new Block(indexData, fileName, footer.IndexHandle.Offset);
 
-        var metaindexData = ReadBlock(file, fileName, footerOffset, footer.MetaindexHandle, stats, "metaindex");
+        var metaindexData = ReadBlock(file, fileName, footerOffset, footer.MetaindexHandle, footerOffset, stats, "metaindex");
         var metaindex = new Block(metaindexData, fileName, footer.MetaindexHandle.Offset);
         BlockHandle? filterHandle = null;
         BlockHandle? propertiesHandle = null;
+        long filterSource = 0;
+        long propertiesSource = 0;
         ForEachRawEntry(metaindex, (name, value, entryOffset) =>
         {
             if (name.SequenceEqual(TableFormat.FilterBlockName) || name.SequenceEqual(TableFormat.PropertiesBlockName))
@@ -106,10 +108,12 @@ internal sealed class TableReader : IDisposable
                 if (name.SequenceEqual(TableFormat.FilterBlockName))
                 {
                     filterHandle = handle;
+                    filterSource = entryOffset;
                 }
                 else
                 {
                     propertiesHandle = handle;
+                    propertiesSource = entryOffset;
                 }
             }
         });
@@ -119,7 +123,7 @@ internal sealed class TableReader : IDisposable
             throw new LsmCorruptionException(fileName, footer.MetaindexHandle.Offset, "metaindex has no properties entry");
         }
 
-        var propertiesData = ReadBlock(file, fileName, footerOffset, ph, stats, "properties");
+        var propertiesData = ReadBlock(file, fileName, footerOffset, ph, propertiesSource, stats, "properties");
         var properties = TableProperties.Decode(propertiesData, fileName, ph.Offset);
         if (properties.FormatVersion != footer.Version)
         {
@@ -132,7 +136,7 @@ internal sealed class TableReader : IDisposable
         byte[]? filter = null;
         if (filterHandle is { } fh)
         {
-            filter = ReadBlock(file, fileName, footerOffset, fh, stats, "filter");
+            filter = ReadBlock(file, fileName, footerOffset, fh, filterSource, stats, "filter");
             if (!BloomFilter.IsWellFormed(filter))
             {
                 throw new LsmCorruptionException(fileName, fh.Offset, "malformed Bloom filter block");
@@ -182,7 +186,7 @@ internal sealed class TableReader : IDisposable
             }
 
             var handle = DecodeIndexValue(ref cursor);
-            cursor.Reset(GetDataBlock(handle, fillCache: true));
+            cursor.Reset(GetDataBlock(handle, cursor.CurrentFileOffset, fillCache: true));
             cursor.Seek(seekKey);
             if (!cursor.Valid || !InternalKey.UserKey(cursor.Key).SequenceEqual(userKey))
             {
@@ -225,7 +229,7 @@ internal sealed class TableReader : IDisposable
             for (index.SeekToFirst(); index.Valid; index.Next())
             {
                 var handle = DecodeIndexValue(ref index);
-                var block = new Block(ReadBlock(_file, FileName, _footerOffset, handle, _stats, "data"), FileName, handle.Offset);
+                var block = new Block(ReadBlock(_file, FileName, _footerOffset, handle, index.CurrentFileOffset, _stats, "data"), FileName, handle.Offset);
                 if (block.IsEmpty)
                 {
                     throw new LsmCorruptionException(FileName, handle.Offset, "empty data block");
@@ -302,7 +306,7 @@ internal sealed class TableReader : IDisposable
     }
 
     /// <summary>The data block at <paramref name="handle"/>, from the cache or the file (then cached if <paramref name="fillCache"/>).</summary>
-    internal Block GetDataBlock(BlockHandle handle, bool fillCache)
+    internal Block GetDataBlock(BlockHandle handle, long handleSource, bool fillCache)
     {
         byte[] data;
         if (_cache is not null)
@@ -316,7 +320,7 @@ internal sealed class TableReader : IDisposable
             _stats?.AddBlockCacheMiss();
         }
 
-        data = ReadBlock(_file, FileName, _footerOffset, handle, null, "data");
+        data = ReadBlock(_file, FileName, _footerOffset, handle, handleSource, null, "data");
         _stats?.AddDataBlockRead(data.Length + TableFormat.BlockTrailerSize);
 
         // Parse before caching so that a block with a damaged restart array never enters the cache.
@@ -333,13 +337,15 @@ internal sealed class TableReader : IDisposable
     /// Reads a block and its trailer, checks the bounds (the block must end before the footer), the checksum and the
     /// block type, and returns the contents as a new exact-size array.
     /// </summary>
-    private static byte[] ReadBlock(IRandomAccessFile file, string fileName, long footerOffset, BlockHandle handle, TableReadStatistics? stats, string what)
+    private static byte[] ReadBlock(
+        IRandomAccessFile file, string fileName, long footerOffset, BlockHandle handle, long handleSource, TableReadStatistics? stats, string what)
     {
         if (handle.Offset < 0 || handle.Size < 0 || handle.Offset > footerOffset
             || handle.Size > footerOffset - handle.Offset - TableFormat.BlockTrailerSize
             || handle.Size > Array.MaxLength - TableFormat.BlockTrailerSize)
         {
-            throw new LsmCorruptionException(fileName, handle.Offset, $"{what} block handle (offset {handle.Offset}, size {handle.Size}) out of range");
+            // Report where the bad handle is stored: the offset it names may lie outside the file.
+            throw new LsmCorruptionException(fileName, handleSource, $"{what} block handle (offset {handle.Offset}, size {handle.Size}) out of range");
         }
 
         var size = (int)handle.Size;
