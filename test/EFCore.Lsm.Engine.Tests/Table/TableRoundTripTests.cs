@@ -478,6 +478,78 @@ public class TableRoundTripTests
     }
 
     [Fact]
+    public void Index_separators_are_shortened_between_and_after_blocks()
+    {
+        var entries = new List<ModelEntry>
+        {
+            new(TableTestUtil.Key("abcdefgh", 5), new byte[100]),
+            new(TableTestUtil.Key("abzzz", 4), new byte[100]),
+            new(TableTestUtil.Key("abzzz\u007f", 3), new byte[100]), // shares "abzzz": no shorter separator exists
+            new(InternalKey.Create([0x61, 0xff, 0xff], 2, ValueKind.Put), new byte[100]),
+        };
+        var fs = TableTestUtil.NewFileSystem();
+        var path = TableTestUtil.TablePath(1);
+        TableTestUtil.Build(fs, path, entries, new TableOptions { BlockSize = 50 });
+        using var reader = TableTestUtil.Open(fs, path);
+        using var it = reader.IndexBlock.NewIterator();
+        var separators = TableTestUtil.ReadForward(it).Select(e => e.Key).ToList();
+        Assert.Equal(4, separators.Count);
+        Assert.Equal(InternalKey.Create("abd"u8, InternalKey.MaxSequence, ValueKind.Put), separators[0]);
+        Assert.Equal(entries[1].Key, separators[1]);
+        Assert.Equal(InternalKey.Create("ac"u8, InternalKey.MaxSequence, ValueKind.Put), separators[2]);
+        Assert.Equal(InternalKey.Create("b"u8, InternalKey.MaxSequence, ValueKind.Put), separators[3]);
+        foreach (var e in entries)
+        {
+            Assert.True(reader.TryGet(e.UserKey, 10, out _, out _));
+        }
+
+        Assert.False(reader.TryGet("abd"u8, 10, out _, out _));
+        Assert.False(reader.TryGet("abc"u8, 10, out _, out _));
+    }
+
+    [Fact]
+    public void Properties_skip_unknown_fields_and_reject_malformed_ones()
+    {
+        var p = new TableProperties
+        {
+            EntryCount = 3,
+            DeletionCount = 1,
+            SmallestSequence = 7,
+            LargestSequence = 9,
+            SmallestKey = TableTestUtil.Key("a", 9),
+            LargestKey = TableTestUtil.Key("c", 7),
+            DataSize = 1000,
+            IndexSize = 50,
+            FilterSize = 20,
+            DataBlockCount = 2,
+            RawKeySize = 27,
+            RawValueSize = 12,
+        };
+        var bytes = new List<byte>();
+        p.EncodeTo(bytes);
+        bytes.AddRange([(20 << 1) | 1, 3, 1, 2, 3, (21 << 1) | 0, 0xff, 0x01]);
+        var decoded = TableProperties.Decode(bytes.ToArray(), "f", 0);
+        Assert.Equal(p.EntryCount, decoded.EntryCount);
+        Assert.Equal(p.DeletionCount, decoded.DeletionCount);
+        Assert.Equal(p.SmallestSequence, decoded.SmallestSequence);
+        Assert.Equal(p.LargestSequence, decoded.LargestSequence);
+        Assert.Equal(p.SmallestKey, decoded.SmallestKey);
+        Assert.Equal(p.LargestKey, decoded.LargestKey);
+        Assert.Equal(p.DataSize, decoded.DataSize);
+        Assert.Equal(p.IndexSize, decoded.IndexSize);
+        Assert.Equal(p.FilterSize, decoded.FilterSize);
+        Assert.Equal(p.DataBlockCount, decoded.DataBlockCount);
+        Assert.Equal(p.RawKeySize, decoded.RawKeySize);
+        Assert.Equal(p.RawValueSize, decoded.RawValueSize);
+        Assert.Equal(TableFormat.CurrentVersion, decoded.FormatVersion);
+
+        Assert.Throws<LsmCorruptionException>(() => TableProperties.Decode([(5 << 1) | 1, 10, 1], "f", 0));
+        Assert.Throws<LsmCorruptionException>(() => TableProperties.Decode([0x80], "f", 0));
+        Assert.Throws<LsmCorruptionException>(() => TableProperties.Decode([1 << 1, 0x80], "f", 0));
+        Assert.Throws<LsmCorruptionException>(() => TableProperties.Decode([1 << 1, 1, (5 << 1) | 1, 2, 1, 2], "f", 0));
+    }
+
+    [Fact]
     public void Builder_requires_an_empty_file()
     {
         var fs = TableTestUtil.NewFileSystem();
