@@ -255,6 +255,9 @@ public sealed class WriteBatch
 
         public readonly BatchEntry Current => _current;
 
+        /// <summary>Lets <c>foreach</c> walk the result of <see cref="Enumerate"/> directly.</summary>
+        public readonly Enumerator GetEnumerator() => this;
+
         public bool MoveNext()
         {
             if (_remaining.IsEmpty)
