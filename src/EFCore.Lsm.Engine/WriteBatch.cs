@@ -142,7 +142,8 @@ public sealed class WriteBatch
     {
         if (contents.Length < HeaderSize)
         {
-            throw new LsmCorruptionException(fileName, offset, $"write batch of {contents.Length} bytes is shorter than its 12-byte header");
+            throw new LsmCorruptionException(
+                fileName, offset, $"write batch of {contents.Length} bytes is shorter than its {HeaderSize}-byte header");
         }
 
         var declared = BinaryPrimitives.ReadUInt32LittleEndian(contents[CountOffset..]);
@@ -228,7 +229,8 @@ public sealed class WriteBatch
             if (needed > Array.MaxLength)
             {
                 throw new InvalidOperationException(
-                    $"The write batch would grow to {needed} bytes, beyond the {Array.MaxLength}-byte maximum; write it as several batches.");
+                    $"The write batch would grow to {needed} bytes, beyond the {Array.MaxLength}-byte maximum; "
+                    + "write it as several batches.");
             }
 
             var grown = new byte[Math.Min(Math.Max(needed, _rep.Length * 2L), Array.MaxLength)];

@@ -38,5 +38,6 @@ internal sealed class FileMetadata
     public ulong LargestSequence { get; }
 
     public override string ToString()
-        => $"#{Number} {Size} bytes [{InternalKey.Describe(Smallest)} .. {InternalKey.Describe(Largest)}] seq {SmallestSequence}..{LargestSequence}";
+        => $"#{Number} {Size} bytes [{InternalKey.Describe(Smallest)} .. {InternalKey.Describe(Largest)}]"
+            + $" seq {SmallestSequence}..{LargestSequence}";
 }

@@ -279,7 +279,9 @@ internal sealed class VersionEdit
             Check(IsLevel(level), $"new file level {level} is outside 0..{ManifestConstants.NumLevels - 1}.");
             Check(file is not null, "new file is null.");
             Check(file!.Size >= 0, $"file #{file.Number} has a negative size.");
-            Check(InternalKey.IsWellFormed(file.Smallest) && InternalKey.IsWellFormed(file.Largest), $"file #{file.Number} has a malformed key.");
+            Check(
+                InternalKey.IsWellFormed(file.Smallest) && InternalKey.IsWellFormed(file.Largest),
+                $"file #{file.Number} has a malformed key.");
             Check(file.SmallestSequence <= file.LargestSequence && file.LargestSequence <= InternalKey.MaxSequence,
                 $"file #{file.Number} has an invalid sequence range.");
         }

@@ -25,7 +25,8 @@ public class VersionEditTests
         var edit = new VersionEdit { ComparatorName = "bytewise", LogNumber = 300, NextFileNumber = 7, LastSequence = 1 };
         edit.SetCompactPointer(2, InternalKey.Create("k"u8, 5, ValueKind.Put));
         edit.DeleteFile(6, 4);
-        edit.AddFile(0, new FileMetadata(5, 1000, InternalKey.Create("a"u8, 1, ValueKind.Put), InternalKey.Create("z"u8, 2, ValueKind.Delete), 1, 2));
+        var smallest = InternalKey.Create("a"u8, 1, ValueKind.Put);
+        edit.AddFile(0, new FileMetadata(5, 1000, smallest, InternalKey.Create("z"u8, 2, ValueKind.Delete), 1, 2));
         byte[] expected =
         [
             1, 8, .. "bytewise"u8,
@@ -134,7 +135,13 @@ public class VersionEditTests
         { "compact key bad kind", [5, 0, 8, 9, 0, 0, 0, 0, 0, 0, 0, 0] },
         { "last sequence over 56 bits", [4, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x01, 0] },
         { "varint too long", [2, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x01, 0] },
-        { "file size over long", [7, 0, 1, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x01, 8, 0, 0, 0, 0, 0, 0, 0, 0, 8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0] },
+        {
+            "file size over long",
+            [
+                7, 0, 1, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x01,
+                8, 0, 0, 0, 0, 0, 0, 0, 0, 8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+            ]
+        },
         { "sequence range inverted", [7, 0, 1, 1, 8, 0, 0, 0, 0, 0, 0, 0, 0, 8, 0, 0, 0, 0, 0, 0, 0, 0, 5, 4, 0] },
     };
 
@@ -154,7 +161,8 @@ public class VersionEditTests
         Assert.Throws<InvalidOperationException>(() => Edit(e => e.DeleteFile(-1, 1)).Encode());
         Assert.Throws<InvalidOperationException>(() => Edit(e => e.SetCompactPointer(0, [1, 2])).Encode());
         Assert.Throws<InvalidOperationException>(() => Edit(e => e.LastSequence = InternalKey.MaxSequence + 1).Encode());
-        Assert.Throws<InvalidOperationException>(() => Edit(e => e.AddFile(ManifestConstants.NumLevels, new FileMetadata(1, 1, key, key, 1, 1))).Encode());
+        var file = new FileMetadata(1, 1, key, key, 1, 1);
+        Assert.Throws<InvalidOperationException>(() => Edit(e => e.AddFile(ManifestConstants.NumLevels, file)).Encode());
         Assert.Throws<InvalidOperationException>(() => Edit(e => e.AddFile(0, new FileMetadata(1, -1, key, key, 1, 1))).Encode());
         Assert.Throws<InvalidOperationException>(() => Edit(e => e.AddFile(0, new FileMetadata(1, 1, key, key, 2, 1))).Encode());
         Assert.Throws<InvalidOperationException>(() => Edit(e => e.AddFile(0, new FileMetadata(1, 1, [1], key, 1, 1))).Encode());
@@ -196,7 +204,8 @@ public class VersionEditTests
     [Fact]
     public void File_metadata_describes_itself()
     {
-        var file = new FileMetadata(12, 4096, InternalKey.Create("a"u8, 3, ValueKind.Put), InternalKey.Create("b"u8, 9, ValueKind.Delete), 3, 9);
+        var smallest = InternalKey.Create("a"u8, 3, ValueKind.Put);
+        var file = new FileMetadata(12, 4096, smallest, InternalKey.Create("b"u8, 9, ValueKind.Delete), 3, 9);
         var text = file.ToString();
         Assert.Contains("#12", text);
         Assert.Contains("4096", text);
@@ -288,7 +297,8 @@ public class VersionEditTests
     {
         var a = (ulong)random.NextInt64(0, (long)InternalKey.MaxSequence);
         var b = (ulong)random.NextInt64(0, (long)InternalKey.MaxSequence);
-        return new FileMetadata(RandomNumber(random), random.NextInt64(0, long.MaxValue), RandomKey(random), RandomKey(random), Math.Min(a, b), Math.Max(a, b));
+        var size = random.NextInt64(0, long.MaxValue);
+        return new FileMetadata(RandomNumber(random), size, RandomKey(random), RandomKey(random), Math.Min(a, b), Math.Max(a, b));
     }
 
     private static void AssertEqual(VersionEdit expected, VersionEdit actual, string context = "")

@@ -115,7 +115,7 @@ internal static class LogTestUtil
         return (file.ToArray(), layout);
     }
 
-    /// <summary>The fragment extents the format prescribes for a record of <paramref name="size"/> bytes written at <paramref name="position"/>.</summary>
+    /// <summary>Fragment extents the format prescribes for a <paramref name="size"/>-byte record at <paramref name="position"/>.</summary>
     public static List<(long Start, long End)> PredictFragments(long position, int size)
     {
         var result = new List<(long, long)>();
