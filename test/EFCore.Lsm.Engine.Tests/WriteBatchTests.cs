@@ -311,7 +311,9 @@ public class WriteBatchTests
             count += entry.Key.Length;
         }
 
-        Assert.Equal(before, GC.GetAllocatedBytesForCurrentThread());
+        // A per-entry allocation would cost at least 24 KB here; the slack only absorbs runtime noise (tiering).
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.True(allocated < 1024, $"{allocated} bytes allocated for 1000 puts");
         Assert.Equal(7000, count);
     }
 
