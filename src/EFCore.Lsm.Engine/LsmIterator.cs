@@ -1,0 +1,417 @@
+using System.Buffers;
+using EFCore.Lsm.Engine.Format;
+using EFCore.Lsm.Engine.Iterators;
+
+namespace EFCore.Lsm.Engine;
+
+/// <summary>
+/// A cursor over the user-visible contents of the database at one snapshot, in ascending bytewise key order, within
+/// optional bounds (lower inclusive, upper exclusive). For each user key only its newest version at the snapshot counts,
+/// and a key whose newest version is a deletion is not shown.
+/// <para>
+/// <see cref="Key"/> and <see cref="Value"/> are valid until the next positioning call or <see cref="Dispose"/>; copy
+/// them to keep them. An iterator is not thread-safe: use it from one thread at a time. Dispose it: it pins the files,
+/// memtables and snapshot it reads.
+/// </para>
+/// </summary>
+public sealed class LsmIterator : IDisposable
+{
+    // Values larger than this are not kept in the reusable value buffer once smaller values follow, so one huge value
+    // does not pin a huge buffer for the iterator's lifetime.
+    private const int LargeValueBufferSize = 1 << 20;
+
+    private readonly IInternalIterator _input;
+    private readonly ulong _sequence;
+    private readonly byte[]? _lowerBound;
+    private readonly byte[]? _upperBound;
+    private readonly IDisposable? _resources;
+
+    // Forward: _input is positioned at the newest visible entry of the current key, and Key/Value read from it.
+    // Reverse: _input is positioned before every entry of the current key, which lives in _savedKey/_savedValue.
+    private bool _reverse;
+    private bool _valid;
+    private bool _disposed;
+
+    // The current key while moving backward, the key being skipped while moving forward.
+    private byte[] _savedKey = [];
+    private int _savedKeyLength;
+    private byte[] _savedValue = [];
+    private int _savedValueLength;
+
+    // Scratch for building internal seek keys.
+    private byte[] _seekKey = [];
+
+    internal LsmIterator(IInternalIterator input, ulong sequence, byte[]? lowerBound, byte[]? upperBound, IDisposable? resources)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        _input = input;
+        _sequence = Math.Min(sequence, InternalKey.MaxSequence);
+        _lowerBound = lowerBound;
+        _upperBound = upperBound;
+        _resources = resources;
+    }
+
+    /// <summary>Whether the iterator is positioned on an entry.</summary>
+    public bool Valid
+    {
+        get
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            return _valid;
+        }
+    }
+
+    /// <summary>The current user key; valid until the next positioning call.</summary>
+    public ReadOnlySpan<byte> Key
+    {
+        get
+        {
+            ThrowIfNotValid();
+            return _reverse ? _savedKey.AsSpan(0, _savedKeyLength) : InternalKey.UserKey(_input.Key);
+        }
+    }
+
+    /// <summary>The current value; valid until the next positioning call.</summary>
+    public ReadOnlySpan<byte> Value
+    {
+        get
+        {
+            ThrowIfNotValid();
+            return _reverse ? _savedValue.AsSpan(0, _savedValueLength) : _input.Value;
+        }
+    }
+
+    /// <summary>Positions at the first key (at or after the lower bound).</summary>
+    public void SeekToFirst()
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (_lowerBound is not null)
+        {
+            SeekForward(_lowerBound);
+            return;
+        }
+
+        _valid = false;
+        _reverse = false;
+        _input.SeekToFirst();
+        FindNextUserEntry(skipping: false);
+    }
+
+    /// <summary>Positions at the last key (before the upper bound).</summary>
+    public void SeekToLast()
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        _valid = false;
+        _reverse = true;
+        if (_upperBound is not null)
+        {
+            PositionBeforeUpperBound();
+        }
+        else
+        {
+            _input.SeekToLast();
+        }
+
+        FindPrevUserEntry();
+    }
+
+    /// <summary>Positions at the first key &gt;= <paramref name="key"/> (and within the bounds).</summary>
+    public void Seek(ReadOnlySpan<byte> key)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (_lowerBound is not null && key.SequenceCompareTo(_lowerBound) < 0)
+        {
+            key = _lowerBound;
+        }
+
+        SeekForward(key);
+    }
+
+    /// <summary>Positions at the last key &lt;= <paramref name="key"/> (and within the bounds).</summary>
+    public void SeekForPrev(ReadOnlySpan<byte> key)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        _valid = false;
+        _reverse = true;
+        if (_upperBound is not null && key.SequenceCompareTo(_upperBound) >= 0)
+        {
+            PositionBeforeUpperBound();
+        }
+        else
+        {
+            // (key, 0, Delete) has the smallest trailer, so it is the last internal key of this user key: the last
+            // entry <= it is the oldest version of the last user key <= key.
+            _input.SeekForPrev(BuildSeekKey(key, 0, ValueKind.Delete));
+        }
+
+        FindPrevUserEntry();
+    }
+
+    /// <summary>Moves to the next key. Throws if not <see cref="Valid"/>.</summary>
+    public void Next()
+    {
+        ThrowIfNotValid();
+        if (_reverse)
+        {
+            // _input sits just before the current key's entries and _savedKey holds the key: step into those entries
+            // and let the skipping scan pass over them.
+            _reverse = false;
+            _valid = false;
+            if (_input.Valid)
+            {
+                _input.Next();
+            }
+            else
+            {
+                _input.SeekToFirst();
+            }
+        }
+        else
+        {
+            // _input sits on the current key's visible entry: remember the key so its older versions are skipped.
+            SaveKey(InternalKey.UserKey(_input.Key));
+            _valid = false;
+            _input.Next();
+        }
+
+        FindNextUserEntry(skipping: true);
+    }
+
+    /// <summary>Moves to the previous key. Throws if not <see cref="Valid"/>.</summary>
+    public void Prev()
+    {
+        ThrowIfNotValid();
+        if (!_reverse)
+        {
+            // _input sits on the current key's newest visible entry; only newer, invisible versions of the same key
+            // can precede it. Back out of the key entirely, to the reverse invariant.
+            SaveKey(InternalKey.UserKey(_input.Key));
+            _valid = false;
+            _reverse = true;
+            while (true)
+            {
+                _input.Prev();
+                if (!_input.Valid)
+                {
+                    return;
+                }
+
+                if (UserKeyOf(_input.Key).SequenceCompareTo(SavedKey) < 0)
+                {
+                    break;
+                }
+            }
+        }
+
+        _valid = false;
+        FindPrevUserEntry();
+    }
+
+    /// <summary>Releases the input iterators and whatever pins the snapshot, files and memtables.</summary>
+    public void Dispose()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
+        _valid = false;
+        ReturnBuffer(ref _savedKey);
+        ReturnBuffer(ref _savedValue);
+        ReturnBuffer(ref _seekKey);
+        _savedKeyLength = 0;
+        _savedValueLength = 0;
+        try
+        {
+            _input.Dispose();
+        }
+        finally
+        {
+            _resources?.Dispose();
+        }
+    }
+
+    private ReadOnlySpan<byte> SavedKey => _savedKey.AsSpan(0, _savedKeyLength);
+
+    private void SeekForward(ReadOnlySpan<byte> key)
+    {
+        _valid = false;
+        _reverse = false;
+
+        // (key, snapshot, KindForSeek) sorts before every version of key visible at the snapshot and after the
+        // invisible newer ones.
+        _input.Seek(BuildSeekKey(key, _sequence, InternalKey.KindForSeek));
+        FindNextUserEntry(skipping: false);
+    }
+
+    /// <summary>Positions _input at the last entry whose user key is below the upper bound (or makes it invalid).</summary>
+    private void PositionBeforeUpperBound()
+    {
+        // (upper, max, KindForSeek) is the smallest internal key with that user key.
+        _input.Seek(BuildSeekKey(_upperBound!, InternalKey.MaxSequence, InternalKey.KindForSeek));
+        if (_input.Valid)
+        {
+            _input.Prev();
+        }
+        else
+        {
+            _input.SeekToLast();
+        }
+    }
+
+    /// <summary>
+    /// Moving forward from the entry _input is on, finds the first user key whose newest visible entry is a value.
+    /// With <paramref name="skipping"/>, entries of user keys &lt;= _savedKey are passed over. Stops at the upper bound.
+    /// </summary>
+    private void FindNextUserEntry(bool skipping)
+    {
+        var upper = _upperBound;
+        while (_input.Valid)
+        {
+            var internalKey = _input.Key;
+            var userKey = UserKeyOf(internalKey);
+            if (upper is not null && userKey.SequenceCompareTo(upper) >= 0)
+            {
+                break;
+            }
+
+            if (InternalKey.Sequence(internalKey) <= _sequence)
+            {
+                if (InternalKey.Kind(internalKey) == ValueKind.Delete)
+                {
+                    // Everything older than this tombstone for the same key is hidden.
+                    SaveKey(userKey);
+                    skipping = true;
+                }
+                else if (!skipping || userKey.SequenceCompareTo(SavedKey) > 0)
+                {
+                    _valid = true;
+                    return;
+                }
+            }
+
+            _input.Next();
+        }
+
+        _valid = false;
+    }
+
+    /// <summary>
+    /// Moving backward from the entry _input is on, finds the previous user key whose newest visible entry is a value
+    /// and saves it in _savedKey/_savedValue, leaving _input before all of that key's entries. Stops at the lower bound.
+    /// </summary>
+    private void FindPrevUserEntry()
+    {
+        var lower = _lowerBound;
+
+        // The kind of the newest visible entry seen so far for the key in _savedKey; Delete means "no candidate".
+        var candidateKind = ValueKind.Delete;
+        while (_input.Valid)
+        {
+            var internalKey = _input.Key;
+            var userKey = UserKeyOf(internalKey);
+            if (lower is not null && userKey.SequenceCompareTo(lower) < 0)
+            {
+                break;
+            }
+
+            if (InternalKey.Sequence(internalKey) <= _sequence)
+            {
+                if (candidateKind != ValueKind.Delete && userKey.SequenceCompareTo(SavedKey) < 0)
+                {
+                    // Moved past every entry of the candidate key, so the candidate is its newest visible version.
+                    break;
+                }
+
+                candidateKind = InternalKey.Kind(internalKey);
+                if (candidateKind == ValueKind.Put)
+                {
+                    SaveKey(userKey);
+                    SaveValue(_input.Value);
+                }
+            }
+
+            _input.Prev();
+        }
+
+        _valid = candidateKind == ValueKind.Put;
+        if (!_valid)
+        {
+            _savedKeyLength = 0;
+            _savedValueLength = 0;
+        }
+    }
+
+    private ReadOnlySpan<byte> UserKeyOf(ReadOnlySpan<byte> internalKey)
+    {
+        if (!InternalKey.IsWellFormed(internalKey))
+        {
+            ThrowMalformed(internalKey);
+        }
+
+        return InternalKey.UserKey(internalKey);
+    }
+
+    private static void ThrowMalformed(ReadOnlySpan<byte> internalKey)
+        => throw new LsmCorruptionException("(database iterator)", -1, $"malformed internal key {InternalKey.Describe(internalKey)}");
+
+    private ReadOnlySpan<byte> BuildSeekKey(ReadOnlySpan<byte> userKey, ulong sequence, ValueKind kind)
+    {
+        var length = userKey.Length + InternalKey.TrailerSize;
+        EnsureCapacity(ref _seekKey, length);
+        InternalKey.Write(_seekKey, userKey, sequence, kind);
+        return _seekKey.AsSpan(0, length);
+    }
+
+    private void SaveKey(ReadOnlySpan<byte> userKey)
+    {
+        EnsureCapacity(ref _savedKey, userKey.Length);
+        userKey.CopyTo(_savedKey);
+        _savedKeyLength = userKey.Length;
+    }
+
+    private void SaveValue(ReadOnlySpan<byte> value)
+    {
+        if (_savedValue.Length > LargeValueBufferSize && value.Length <= LargeValueBufferSize / 4)
+        {
+            ReturnBuffer(ref _savedValue);
+        }
+
+        EnsureCapacity(ref _savedValue, value.Length);
+        value.CopyTo(_savedValue);
+        _savedValueLength = value.Length;
+    }
+
+    private static void EnsureCapacity(ref byte[] buffer, int length)
+    {
+        if (buffer.Length >= length)
+        {
+            return;
+        }
+
+        var target = Math.Min(Array.MaxLength, Math.Max(length, Math.Max(64L, buffer.Length * 2L)));
+        var grown = ArrayPool<byte>.Shared.Rent((int)target);
+        ReturnBuffer(ref buffer);
+        buffer = grown;
+    }
+
+    private static void ReturnBuffer(ref byte[] buffer)
+    {
+        if (buffer.Length > 0)
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+
+        buffer = [];
+    }
+
+    private void ThrowIfNotValid()
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (!_valid)
+        {
+            throw new InvalidOperationException("The iterator is not positioned on an entry.");
+        }
+    }
+}
