@@ -20,11 +20,19 @@ public sealed class LsmIterator : IDisposable
     // does not pin a huge buffer for the iterator's lifetime.
     private const int LargeValueBufferSize = 1 << 20;
 
+    /// <summary>
+    /// Entries of one user key skipped in a row before a scan reseeks over the rest of them instead of stepping
+    /// (RocksDB's max_sequential_skip_in_iterations): a hot key with thousands of versions then costs one seek, not
+    /// thousands of steps, while the common case of a few versions never pays for a seek.
+    /// </summary>
+    internal const int DefaultMaxSequentialSkip = 16;
+
     private readonly IInternalIterator _input;
     private readonly ulong _sequence;
     private readonly byte[]? _lowerBound;
     private readonly byte[]? _upperBound;
     private readonly IDisposable? _resources;
+    private readonly int _maxSequentialSkip;
 
     // Forward: _input is positioned at the newest visible entry of the current key, and Key/Value read from it.
     // Reverse: _input is positioned before every entry of the current key, which lives in _savedKey/_savedValue.
@@ -38,12 +46,24 @@ public sealed class LsmIterator : IDisposable
     private byte[] _savedValue = [];
     private int _savedValueLength;
 
+    // The user key of the run of skipped entries a scan is counting.
+    private byte[] _runKey = [];
+    private int _runKeyLength;
+
     // Scratch for building internal seek keys.
     private byte[] _seekKey = [];
 
-    internal LsmIterator(IInternalIterator input, ulong sequence, byte[]? lowerBound, byte[]? upperBound, IDisposable? resources)
+    internal LsmIterator(
+        IInternalIterator input,
+        ulong sequence,
+        byte[]? lowerBound,
+        byte[]? upperBound,
+        IDisposable? resources,
+        int maxSequentialSkip = DefaultMaxSequentialSkip)
     {
         ArgumentNullException.ThrowIfNull(input);
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxSequentialSkip, 1);
+        _maxSequentialSkip = maxSequentialSkip;
         _input = input;
         _sequence = Math.Min(sequence, InternalKey.MaxSequence);
         _lowerBound = lowerBound;
@@ -188,9 +208,17 @@ public sealed class LsmIterator : IDisposable
             SaveKey(InternalKey.UserKey(_input.Key));
             _valid = false;
             _reverse = true;
-            while (true)
+            for (var skipped = 0; ; skipped++)
             {
-                _input.Prev();
+                if (skipped == _maxSequentialSkip)
+                {
+                    PositionBefore(SavedKey);
+                }
+                else
+                {
+                    _input.Prev();
+                }
+
                 if (!_input.Valid)
                 {
                     return;
@@ -220,6 +248,7 @@ public sealed class LsmIterator : IDisposable
         ReturnBuffer(ref _savedKey);
         ReturnBuffer(ref _savedValue);
         ReturnBuffer(ref _seekKey);
+        ReturnBuffer(ref _runKey);
         _savedKeyLength = 0;
         _savedValueLength = 0;
         try
@@ -246,10 +275,13 @@ public sealed class LsmIterator : IDisposable
     }
 
     /// <summary>Positions _input at the last entry whose user key is below the upper bound (or makes it invalid).</summary>
-    private void PositionBeforeUpperBound()
+    private void PositionBeforeUpperBound() => PositionBefore(_upperBound);
+
+    /// <summary>Positions _input at the last entry whose user key is below <paramref name="userKey"/> (or makes it invalid).</summary>
+    private void PositionBefore(ReadOnlySpan<byte> userKey)
     {
-        // (upper, max, KindForSeek) is the smallest internal key with that user key.
-        _input.Seek(BuildSeekKey(_upperBound!, InternalKey.MaxSequence, InternalKey.KindForSeek));
+        // (key, max, KindForSeek) is the smallest internal key with that user key.
+        _input.Seek(BuildSeekKey(userKey, InternalKey.MaxSequence, InternalKey.KindForSeek));
         if (_input.Valid)
         {
             _input.Prev();
@@ -267,6 +299,9 @@ public sealed class LsmIterator : IDisposable
     private void FindNextUserEntry(bool skipping)
     {
         var upper = _upperBound;
+
+        // Consecutive skipped entries whose user key is _runKey.
+        var runLength = 0;
         while (_input.Valid)
         {
             var internalKey = _input.Key;
@@ -291,6 +326,34 @@ public sealed class LsmIterator : IDisposable
                 }
             }
 
+            // This entry is skipped: invisible, a tombstone, or hidden by a newer version.
+            if (runLength > 0 && userKey.SequenceEqual(RunKey))
+            {
+                runLength++;
+            }
+            else
+            {
+                SaveRunKey(userKey);
+                runLength = 1;
+            }
+
+            if (runLength > _maxSequentialSkip)
+            {
+                runLength = 0;
+                if (skipping && RunKey.SequenceEqual(SavedKey))
+                {
+                    // Every remaining version of the key is hidden: (key, 0, Delete) is its last possible internal key.
+                    _input.Seek(BuildSeekKey(RunKey, 0, ValueKind.Delete));
+                }
+                else
+                {
+                    // The run so far is versions newer than the snapshot: jump to the newest visible one.
+                    _input.Seek(BuildSeekKey(RunKey, _sequence, InternalKey.KindForSeek));
+                }
+
+                continue;
+            }
+
             _input.Next();
         }
 
@@ -307,6 +370,10 @@ public sealed class LsmIterator : IDisposable
 
         // The kind of the newest visible entry seen so far for the key in _savedKey; Delete means "no candidate".
         var candidateKind = ValueKind.Delete;
+
+        // Consecutive entries whose user key is _runKey, and whether any of them is visible.
+        var runLength = 0;
+        var runHasVisible = false;
         while (_input.Valid)
         {
             var internalKey = _input.Key;
@@ -316,7 +383,8 @@ public sealed class LsmIterator : IDisposable
                 break;
             }
 
-            if (InternalKey.Sequence(internalKey) <= _sequence)
+            var visible = InternalKey.Sequence(internalKey) <= _sequence;
+            if (visible)
             {
                 if (candidateKind != ValueKind.Delete && userKey.SequenceCompareTo(SavedKey) < 0)
                 {
@@ -330,6 +398,45 @@ public sealed class LsmIterator : IDisposable
                     SaveKey(userKey);
                     SaveValue(_input.Value);
                 }
+            }
+
+            if (runLength > 0 && userKey.SequenceEqual(RunKey))
+            {
+                runLength++;
+            }
+            else
+            {
+                SaveRunKey(userKey);
+                runLength = 1;
+                runHasVisible = false;
+            }
+
+            runHasVisible |= visible;
+            if (runLength > _maxSequentialSkip)
+            {
+                // Backward scans meet a key's versions oldest first. Rather than stepping through the rest, read the
+                // newest visible version directly (if the key has any visible version it has been met: the oldest
+                // versions are the visible ones), then step back over all of the key's entries at once.
+                runLength = 0;
+                if (runHasVisible)
+                {
+                    _input.Seek(BuildSeekKey(RunKey, _sequence, InternalKey.KindForSeek));
+                    if (!_input.Valid || !UserKeyOf(_input.Key).SequenceEqual(RunKey))
+                    {
+                        throw new LsmCorruptionException(
+                            "(database iterator)", -1, "a visible version met while scanning backward is missing when seeking forward");
+                    }
+
+                    candidateKind = InternalKey.Kind(_input.Key);
+                    if (candidateKind == ValueKind.Put)
+                    {
+                        SaveKey(RunKey);
+                        SaveValue(_input.Value);
+                    }
+                }
+
+                PositionBefore(RunKey);
+                continue;
             }
 
             _input.Prev();
@@ -369,6 +476,15 @@ public sealed class LsmIterator : IDisposable
         EnsureCapacity(ref _savedKey, userKey.Length);
         userKey.CopyTo(_savedKey);
         _savedKeyLength = userKey.Length;
+    }
+
+    private ReadOnlySpan<byte> RunKey => _runKey.AsSpan(0, _runKeyLength);
+
+    private void SaveRunKey(ReadOnlySpan<byte> userKey)
+    {
+        EnsureCapacity(ref _runKey, userKey.Length);
+        userKey.CopyTo(_runKey);
+        _runKeyLength = userKey.Length;
     }
 
     private void SaveValue(ReadOnlySpan<byte> value)
