@@ -281,6 +281,54 @@ public class LsmIteratorTests
     }
 
     [Fact]
+    public void Steady_state_steps_do_not_allocate()
+    {
+        var random = new Random(7);
+        var sources = Enumerable.Range(0, 4).Select(_ => new List<(byte[] Key, byte[] Value)>()).ToArray();
+        for (var i = 0; i < 2000; i++)
+        {
+            var key = Encoding.UTF8.GetBytes($"key{random.Next(300):D3}");
+            var kind = random.Next(4) == 0 ? ValueKind.Delete : ValueKind.Put;
+            sources[random.Next(4)].Add(Entry(key, (ulong)i + 1, kind, new byte[random.Next(100)]));
+        }
+
+        using var it = new LsmIterator(
+            new MergingIterator(sources.Select(s => (IInternalIterator)new VectorIterator(s)).ToArray()), 1500, null, null, null);
+
+        void Walk()
+        {
+            for (it.SeekToFirst(); it.Valid; it.Next())
+            {
+            }
+
+            for (it.SeekToLast(); it.Valid; it.Prev())
+            {
+            }
+
+            it.Seek("key100"u8);
+            for (var i = 0; i < 200 && it.Valid; i++)
+            {
+                if (i % 3 == 0)
+                {
+                    it.Prev();
+                }
+                else
+                {
+                    it.Next();
+                }
+            }
+        }
+
+        Walk(); // grows the reusable buffers
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        Walk();
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        // Hundreds of steps: any per-step allocation would show up as tens of kilobytes.
+        Assert.True(allocated < 2048, $"{allocated} bytes allocated");
+    }
+
+    [Fact]
     public void Reverse_value_survives_input_movement()
     {
         var big = new string('x', 100_000);
