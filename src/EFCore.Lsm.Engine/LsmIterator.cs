@@ -50,6 +50,10 @@ public sealed class LsmIterator : IDisposable
     private byte[] _runKey = [];
     private int _runKeyLength;
 
+    // The previous reseek target of the running scan.
+    private byte[] _lastTarget = [];
+    private int _lastTargetLength;
+
     // Scratch for building internal seek keys.
     private byte[] _seekKey = [];
 
@@ -249,6 +253,7 @@ public sealed class LsmIterator : IDisposable
         ReturnBuffer(ref _savedValue);
         ReturnBuffer(ref _seekKey);
         ReturnBuffer(ref _runKey);
+        ReturnBuffer(ref _lastTarget);
         _savedKeyLength = 0;
         _savedValueLength = 0;
         try
@@ -302,6 +307,7 @@ public sealed class LsmIterator : IDisposable
 
         // Consecutive skipped entries whose user key is _runKey.
         var runLength = 0;
+        var reseeked = false;
         while (_input.Valid)
         {
             var internalKey = _input.Key;
@@ -340,17 +346,13 @@ public sealed class LsmIterator : IDisposable
             if (runLength > _maxSequentialSkip)
             {
                 runLength = 0;
-                if (skipping && RunKey.SequenceEqual(SavedKey))
-                {
-                    // Every remaining version of the key is hidden: (key, 0, Delete) is its last possible internal key.
-                    _input.Seek(BuildSeekKey(RunKey, 0, ValueKind.Delete));
-                }
-                else
-                {
-                    // The run so far is versions newer than the snapshot: jump to the newest visible one.
-                    _input.Seek(BuildSeekKey(RunKey, _sequence, InternalKey.KindForSeek));
-                }
-
+                // Either every remaining version of the key is hidden, so go past its last possible internal key
+                // (key, 0, Delete), or the run so far is versions newer than the snapshot, so go to the newest visible one.
+                var target = skipping && RunKey.SequenceEqual(SavedKey)
+                    ? BuildSeekKey(RunKey, 0, ValueKind.Delete)
+                    : BuildSeekKey(RunKey, _sequence, InternalKey.KindForSeek);
+                CheckReseekProgress(target, forward: true, ref reseeked);
+                _input.Seek(target);
                 continue;
             }
 
@@ -374,6 +376,7 @@ public sealed class LsmIterator : IDisposable
         // Consecutive entries whose user key is _runKey, and whether any of them is visible.
         var runLength = 0;
         var runHasVisible = false;
+        var reseeked = false;
         while (_input.Valid)
         {
             var internalKey = _input.Key;
@@ -435,6 +438,7 @@ public sealed class LsmIterator : IDisposable
                     }
                 }
 
+                CheckReseekProgress(BuildSeekKey(RunKey, InternalKey.MaxSequence, InternalKey.KindForSeek), forward: false, ref reseeked);
                 PositionBefore(RunKey);
                 continue;
             }
@@ -476,6 +480,29 @@ public sealed class LsmIterator : IDisposable
         EnsureCapacity(ref _savedKey, userKey.Length);
         userKey.CopyTo(_savedKey);
         _savedKeyLength = userKey.Length;
+    }
+
+    /// <summary>
+    /// Within one scan, reseek targets strictly increase (forward) or decrease (backward) when the input is ordered.
+    /// Checking that is what guarantees a scan over misordered input (a bug or undetected damage below) ends with an
+    /// error instead of looping forever.
+    /// </summary>
+    private void CheckReseekProgress(ReadOnlySpan<byte> target, bool forward, ref bool reseeked)
+    {
+        if (reseeked)
+        {
+            var c = InternalKey.Compare(target, _lastTarget.AsSpan(0, _lastTargetLength));
+            if (forward ? c <= 0 : c >= 0)
+            {
+                throw new LsmCorruptionException(
+                    "(database iterator)", -1, $"input is not in internal-key order near {InternalKey.Describe(target)}");
+            }
+        }
+
+        reseeked = true;
+        EnsureCapacity(ref _lastTarget, target.Length);
+        target.CopyTo(_lastTarget);
+        _lastTargetLength = target.Length;
     }
 
     private ReadOnlySpan<byte> RunKey => _runKey.AsSpan(0, _runKeyLength);

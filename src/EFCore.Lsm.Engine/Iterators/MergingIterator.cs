@@ -322,8 +322,8 @@ internal sealed class MergingIterator : IInternalIterator
         {
             // Only possible when a child's Seek disagrees with its own iteration order, i.e. damaged data that the
             // child did not detect. Carrying on would return entries out of order, so refuse instead.
-            throw new LsmCorruptionException(
-                "(merging iterator)", -1, $"child iterators are not consistently ordered around key {InternalKey.Describe(_switchKey.AsSpan(0, _switchKeyLength))}");
+            var key = InternalKey.Describe(_switchKey.AsSpan(0, _switchKeyLength));
+            throw new LsmCorruptionException("(merging iterator)", -1, $"child iterators are not consistently ordered around key {key}");
         }
     }
 

@@ -72,7 +72,8 @@ internal static class LsmIteratorModelTest
         var iterator = new LsmIterator(new MergingIterator(sources), snapshot, lower, upper, resources, maxSkip);
 
         string Describe(byte[]? key) => key is null ? "null" : Convert.ToHexString(key);
-        var header = $"seed {seed} (snapshot {snapshot}, lower {Describe(lower)}, upper {Describe(upper)}, max skip {maxSkip}, {model.Count} visible)";
+        var header = $"seed {seed} (snapshot {snapshot}, lower {Describe(lower)}, upper {Describe(upper)}, "
+            + $"max skip {maxSkip}, {model.Count} visible)";
         var log = new List<string>();
         var position = -1;
         for (var step = 0; step < operations; step++)

@@ -410,6 +410,51 @@ public class LsmIteratorTests
     }
 
     [Fact]
+    public void Misordered_input_never_hangs_or_fails_unexpectedly()
+    {
+        // Sources that break the ordering contract (as a buggy or silently damaged source would): every call must end,
+        // either normally (output order is then unspecified) or with corruption / not-positioned errors.
+        for (var seed = 0; seed < 200; seed++)
+        {
+            var random = new Random(seed);
+            var sources = new IInternalIterator[1 + random.Next(3)];
+            for (var s = 0; s < sources.Length; s++)
+            {
+                var entries = Enumerable.Range(0, random.Next(40))
+                    .Select(i => Entry(IteratorTestData.RandomUserKey(random, 2, 2), (ulong)random.Next(1, 30),
+                        (ValueKind)random.Next(2), []))
+                    .ToList();
+                sources[s] = new VectorIterator(entries, sort: random.Next(4) == 0);
+            }
+
+            using var it = new LsmIterator(new MergingIterator(sources), (ulong)random.Next(30), null, null, null, 1 + random.Next(3));
+            for (var step = 0; step < 300; step++)
+            {
+                try
+                {
+                    switch (random.Next(6))
+                    {
+                        case 0: it.SeekToFirst(); break;
+                        case 1: it.SeekToLast(); break;
+                        case 2: it.Seek(IteratorTestData.RandomUserKey(random, 2, 2)); break;
+                        case 3: it.SeekForPrev(IteratorTestData.RandomUserKey(random, 2, 2)); break;
+                        case 4: it.Next(); break;
+                        default: it.Prev(); break;
+                    }
+
+                    if (it.Valid)
+                    {
+                        _ = it.Key.Length + it.Value.Length;
+                    }
+                }
+                catch (Exception e) when (e is LsmCorruptionException or InvalidOperationException)
+                {
+                }
+            }
+        }
+    }
+
+    [Fact]
     public void Randomized_against_reference_model()
     {
         for (var seed = 0; seed < 400; seed++)

@@ -184,7 +184,9 @@ public class MergingIteratorTests
         for (var i = 0; i < childCount; i++)
         {
             var sorted = childEntries[i].OrderBy(e => e.Key, InternalKeyComparer.Instance).ToList();
-            children[i] = random.Next(3) == 0 ? IteratorTestData.BuildLevel(random, sorted, opened) : new VectorIterator(sorted, sort: false);
+            children[i] = random.Next(3) == 0
+                ? IteratorTestData.BuildLevel(random, sorted, opened)
+                : new VectorIterator(sorted, sort: false);
         }
 
         var merged = new MergingIterator(children);
