@@ -1,0 +1,391 @@
+using System.Buffers;
+using System.Runtime.CompilerServices;
+using EFCore.Lsm.Engine.Format;
+
+namespace EFCore.Lsm.Engine.Iterators;
+
+/// <summary>
+/// Merges several internal iterators into one stream in internal-key order, in both directions.
+/// <para>
+/// The valid children sit in a binary heap of child indices: a min-heap while moving forward, a max-heap while moving
+/// backward, so each step costs O(log n) comparisons and allocates nothing. The order is total over
+/// (internal key, child index): equal internal keys (impossible in practice, sequence numbers are unique) come out
+/// lowest child index first going forward and exactly reversed going backward, so a lower index (a newer source) always
+/// behaves as the newer entry and a direction switch never skips or repeats an entry.
+/// </para>
+/// <para>
+/// Like LevelDB's merger, only the current child is positioned "at" the current entry. When the direction changes,
+/// every other child is repositioned relative to the current key: just after it before moving forward, just before it
+/// before moving backward.
+/// </para>
+/// Owns its children and disposes them.
+/// </summary>
+internal sealed class MergingIterator : IInternalIterator
+{
+    private readonly IInternalIterator[] _children;
+
+    // Fast path: a single child is passed straight through (no heap, no key copies).
+    private readonly IInternalIterator? _single;
+
+    // Child indices; _heap[0] is the current child while _heapSize > 0.
+    private readonly int[] _heap;
+    private int _heapSize;
+    private bool _reverse;
+
+    // The current key, copied on a direction switch because repositioning the other children must not depend on the
+    // current child's span staying put (children may share decoding buffers).
+    private byte[] _switchKey = [];
+    private int _switchKeyLength;
+    private bool _disposed;
+
+    public MergingIterator(IInternalIterator[] children)
+    {
+        ArgumentNullException.ThrowIfNull(children);
+        for (var i = 0; i < children.Length; i++)
+        {
+            if (children[i] is null)
+            {
+                throw new ArgumentException($"Child iterator {i} is null.", nameof(children));
+            }
+        }
+
+        _children = children;
+        _heap = new int[children.Length];
+        if (children.Length == 1)
+        {
+            _single = children[0];
+        }
+    }
+
+    public bool Valid => _single?.Valid ?? _heapSize > 0;
+
+    public ReadOnlySpan<byte> Key => _single is not null ? _single.Key : _children[Current].Key;
+
+    public ReadOnlySpan<byte> Value => _single is not null ? _single.Value : _children[Current].Value;
+
+    private int Current
+    {
+        get
+        {
+            if (_heapSize == 0)
+            {
+                ThrowNotValid();
+            }
+
+            return _heap[0];
+        }
+    }
+
+    public void SeekToFirst()
+    {
+        if (_single is not null)
+        {
+            _single.SeekToFirst();
+            return;
+        }
+
+        _heapSize = 0;
+        foreach (var child in _children)
+        {
+            child.SeekToFirst();
+        }
+
+        BuildHeap(reverse: false);
+    }
+
+    public void SeekToLast()
+    {
+        if (_single is not null)
+        {
+            _single.SeekToLast();
+            return;
+        }
+
+        _heapSize = 0;
+        foreach (var child in _children)
+        {
+            child.SeekToLast();
+        }
+
+        BuildHeap(reverse: true);
+    }
+
+    public void Seek(ReadOnlySpan<byte> internalKey)
+    {
+        if (_single is not null)
+        {
+            _single.Seek(internalKey);
+            return;
+        }
+
+        _heapSize = 0;
+        foreach (var child in _children)
+        {
+            child.Seek(internalKey);
+        }
+
+        BuildHeap(reverse: false);
+    }
+
+    public void Next()
+    {
+        if (_single is not null)
+        {
+            _single.Next();
+            return;
+        }
+
+        var current = Current;
+        try
+        {
+            if (_reverse)
+            {
+                SwitchToForward(current);
+            }
+
+            _children[current].Next();
+            ReplaceTop(current);
+        }
+        catch
+        {
+            // A child failed part-way: the heap no longer describes the children, so only a Seek may follow.
+            _heapSize = 0;
+            throw;
+        }
+    }
+
+    public void Prev()
+    {
+        if (_single is not null)
+        {
+            _single.Prev();
+            return;
+        }
+
+        var current = Current;
+        try
+        {
+            if (!_reverse)
+            {
+                SwitchToReverse(current);
+            }
+
+            _children[current].Prev();
+            ReplaceTop(current);
+        }
+        catch
+        {
+            _heapSize = 0;
+            throw;
+        }
+    }
+
+    public void Dispose()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
+        _heapSize = 0;
+        if (_switchKey.Length > 0)
+        {
+            ArrayPool<byte>.Shared.Return(_switchKey);
+            _switchKey = [];
+        }
+
+        List<Exception>? errors = null;
+        foreach (var child in _children)
+        {
+            try
+            {
+                child.Dispose();
+            }
+            catch (Exception e)
+            {
+                (errors ??= []).Add(e);
+            }
+        }
+
+        if (errors is not null)
+        {
+            throw errors.Count == 1 ? errors[0] : new AggregateException(errors);
+        }
+    }
+
+    /// <summary>
+    /// Before moving forward from the current entry (key K of child c): every other child i goes to its first entry
+    /// after (K, c) in (key, index) order, i.e. its first key &gt; K, or &gt;= K when i &gt; c.
+    /// </summary>
+    private void SwitchToForward(int current)
+    {
+        var key = CopySwitchKey(_children[current].Key);
+        for (var i = 0; i < _children.Length; i++)
+        {
+            if (i == current)
+            {
+                continue;
+            }
+
+            var child = _children[i];
+            child.Seek(key);
+            if (i < current)
+            {
+                while (child.Valid && InternalKey.Compare(child.Key, key) == 0)
+                {
+                    child.Next();
+                }
+            }
+        }
+
+        BuildHeapAround(current, reverse: false);
+    }
+
+    /// <summary>
+    /// Before moving backward from the current entry (key K of child c): every other child i goes to its last entry
+    /// before (K, c) in (key, index) order, i.e. its last key &lt; K, or &lt;= K when i &lt; c.
+    /// </summary>
+    private void SwitchToReverse(int current)
+    {
+        var key = CopySwitchKey(_children[current].Key);
+        for (var i = 0; i < _children.Length; i++)
+        {
+            if (i == current)
+            {
+                continue;
+            }
+
+            var child = _children[i];
+            child.Seek(key);
+            if (i < current)
+            {
+                while (child.Valid && InternalKey.Compare(child.Key, key) == 0)
+                {
+                    child.Next();
+                }
+            }
+
+            if (child.Valid)
+            {
+                child.Prev();
+            }
+            else
+            {
+                child.SeekToLast();
+            }
+        }
+
+        BuildHeapAround(current, reverse: true);
+    }
+
+    private ReadOnlySpan<byte> CopySwitchKey(ReadOnlySpan<byte> key)
+    {
+        if (_switchKey.Length < key.Length)
+        {
+            if (_switchKey.Length > 0)
+            {
+                ArrayPool<byte>.Shared.Return(_switchKey);
+            }
+
+            _switchKey = ArrayPool<byte>.Shared.Rent(Math.Max(key.Length, 64));
+        }
+
+        key.CopyTo(_switchKey);
+        _switchKeyLength = key.Length;
+        return _switchKey.AsSpan(0, key.Length);
+    }
+
+    private void BuildHeap(bool reverse)
+    {
+        _reverse = reverse;
+        _heapSize = 0;
+        for (var i = 0; i < _children.Length; i++)
+        {
+            if (_children[i].Valid)
+            {
+                _heap[_heapSize++] = i;
+            }
+        }
+
+        for (var i = (_heapSize / 2) - 1; i >= 0; i--)
+        {
+            SiftDown(i);
+        }
+    }
+
+    /// <summary>Rebuilds the heap after a direction switch; <paramref name="current"/> is still the top by construction.</summary>
+    private void BuildHeapAround(int current, bool reverse)
+    {
+        BuildHeap(reverse);
+        if (_heapSize == 0 || _heap[0] != current)
+        {
+            // Only possible when a child's Seek disagrees with its own iteration order, i.e. damaged data that the
+            // child did not detect. Carrying on would return entries out of order, so refuse instead.
+            var key = InternalKey.Describe(_switchKey.AsSpan(0, _switchKeyLength));
+            throw new LsmCorruptionException("(merging iterator)", -1, $"child iterators are not consistently ordered around key {key}");
+        }
+    }
+
+    /// <summary>The top child moved: restore the heap, dropping the child if it ran out.</summary>
+    private void ReplaceTop(int top)
+    {
+        if (!_children[top].Valid)
+        {
+            _heapSize--;
+            if (_heapSize == 0)
+            {
+                return;
+            }
+
+            _heap[0] = _heap[_heapSize];
+        }
+
+        SiftDown(0);
+    }
+
+    private void SiftDown(int position)
+    {
+        var heap = _heap;
+        var size = _heapSize;
+        var item = heap[position];
+        while (true)
+        {
+            var child = (2 * position) + 1;
+            if (child >= size)
+            {
+                break;
+            }
+
+            if (child + 1 < size && Before(heap[child + 1], heap[child]))
+            {
+                child++;
+            }
+
+            if (!Before(heap[child], item))
+            {
+                break;
+            }
+
+            heap[position] = heap[child];
+            position = child;
+        }
+
+        heap[position] = item;
+    }
+
+    /// <summary>Whether child <paramref name="a"/> comes out before child <paramref name="b"/> in the current direction.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private bool Before(int a, int b)
+    {
+        var c = InternalKey.Compare(_children[a].Key, _children[b].Key);
+        if (c == 0)
+        {
+            c = a - b;
+        }
+
+        return _reverse ? c > 0 : c < 0;
+    }
+
+    private static void ThrowNotValid() => throw new InvalidOperationException("The iterator is not positioned on an entry.");
+}

@@ -1,0 +1,344 @@
+using System.Buffers.Binary;
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using EFCore.Lsm.Engine.Format;
+using EFCore.Lsm.Engine.Iterators;
+
+namespace EFCore.Lsm.Engine.Memtable;
+
+/// <summary>
+/// The in-memory write buffer: a skiplist of internal keys (<see cref="InternalKey.Compare"/> order) whose nodes live
+/// in an <see cref="Arena"/>, so there is no heap object per entry.
+/// <para>
+/// Node layout (node address = address of its level-0 link; allocations are 8-aligned, so every link is too):
+/// <code>
+///   [link height-1] ... [link 1] [link 0] [int32 internal key length] [int32 value length] [internal key] [value]
+///                                 ^ node
+/// </code>
+/// Link <c>i</c> sits at <c>node - 8 * i</c>: the search loop reads links without decoding anything, and the key is at a
+/// fixed offset from the node. The height is implied by the allocation and never needed after linking.
+/// </para>
+/// <para>
+/// Threading: ONE writer at a time calls <see cref="Add"/> (the database serialises writers). Any number of readers
+/// (<see cref="TryGet"/>, iterators, the properties) run concurrently with it and with each other without locks: the
+/// writer fills a node's bytes and its own links, then publishes it bottom-up with release writes
+/// (<see cref="Volatile.Write(ref long, long)"/>) of the predecessors' links; readers follow links with acquire reads.
+/// A reader sees each entry either completely or not at all, and the set it sees only grows.
+/// </para>
+/// <para>
+/// Lifetime: spans returned by <see cref="TryGet"/> and by iterators' <c>Key</c>/<c>Value</c> point into the arena.
+/// The arena is never freed, reused or pooled, so they stay valid (and unchanged) as long as this object is alive,
+/// which is longer than <see cref="IInternalIterator"/> promises.
+/// </para>
+/// </summary>
+internal sealed class MemTable
+{
+    public const int MaxHeight = 12;
+
+    /// <summary>Each level holds about 1 in 4 of the nodes of the level below (2 random bits per level).</summary>
+    private const int BranchingBits = 2;
+
+    private const int LinkSize = 8;
+
+    /// <summary>int32 internal key length + int32 value length, right after link 0.</summary>
+    private const int HeaderSize = 8;
+
+    private const ulong DefaultSeed = 0x9E3779B97F4A7C15;
+
+    private readonly Arena _arena;
+    private readonly long _head;
+
+    // Predecessors found by the writer's search; reused by every Add (single writer).
+    private readonly long[] _splice = new long[MaxHeight];
+
+    private int _maxHeight = 1;
+    private ulong _rngState;
+    private long _entryCount;
+    private ulong _firstSequence;
+    private ulong _largestSequence;
+
+    public MemTable()
+        : this(Arena.DefaultSlabSize, DefaultSeed)
+    {
+    }
+
+    /// <param name="slabSize">Arena slab size (the database may pick a smaller one for small write buffers; tests do).</param>
+    /// <param name="seed">Seed of the tower-height generator (0 picks the default), so tests can vary tree shapes.</param>
+    public MemTable(int slabSize, ulong seed = DefaultSeed)
+    {
+        _arena = new Arena(slabSize);
+        _rngState = seed == 0 ? DefaultSeed : seed;
+
+        // The head is a full-height node with an empty key; it is never compared. Its links must start as null.
+        var start = _arena.Allocate(MaxHeight * LinkSize + HeaderSize);
+        _head = start + (MaxHeight - 1) * LinkSize;
+        _arena.GetSpan(start, MaxHeight * LinkSize + HeaderSize).Clear();
+    }
+
+    /// <summary>Arena bytes consumed by the entries (see <see cref="Arena.MemoryUsage"/>); compare with the write buffer size.</summary>
+    public long ApproximateMemoryUsage => _arena.MemoryUsage;
+
+    /// <summary>Bytes of arena slabs held from the runtime (at most one slab more than <see cref="ApproximateMemoryUsage"/>).</summary>
+    public long ReservedMemory => _arena.ReservedBytes;
+
+    public long EntryCount => Volatile.Read(ref _entryCount);
+
+    public bool IsEmpty => EntryCount == 0;
+
+    /// <summary>The smallest sequence number added (the first one, since the database adds in sequence order); 0 when empty.</summary>
+    public ulong FirstSequence => Volatile.Read(ref _firstSequence);
+
+    /// <summary>
+    /// The largest sequence number added; 0 when empty. Updated after the entry is linked, so an entry with this
+    /// sequence (and, when adds come in sequence order, every smaller one) is visible to a reader that read this value.
+    /// </summary>
+    public ulong LargestSequence => Volatile.Read(ref _largestSequence);
+
+    /// <summary>
+    /// Adds an entry. One writer at a time. For <see cref="ValueKind.Delete"/> the value is ignored (tombstones store an
+    /// empty value). Each (user key, sequence) must be added at most once: the database hands out unique sequences.
+    /// </summary>
+    public void Add(ulong sequence, ValueKind kind, ReadOnlySpan<byte> userKey, ReadOnlySpan<byte> value)
+    {
+        if (sequence > InternalKey.MaxSequence)
+        {
+            throw new ArgumentOutOfRangeException(nameof(sequence), sequence, "Sequence numbers are 56 bits.");
+        }
+
+        if (kind is not (ValueKind.Put or ValueKind.Delete))
+        {
+            throw new ArgumentOutOfRangeException(nameof(kind), kind, "Unknown value kind.");
+        }
+
+        if (kind == ValueKind.Delete)
+        {
+            value = default;
+        }
+
+        var height = RandomHeight();
+        var internalKeyLength = userKey.Length + InternalKey.TrailerSize;
+        var linksSize = height * LinkSize;
+        var size = (long)linksSize + HeaderSize + internalKeyLength + value.Length;
+        if (size > Arena.MaxAllocation)
+        {
+            throw new ArgumentException($"Entry of {userKey.Length} key bytes and {value.Length} value bytes is too large.");
+        }
+
+        var start = _arena.Allocate((int)size);
+        var node = start + linksSize - LinkSize;
+
+        // Fill header, key and value before the node becomes reachable.
+        var body = _arena.GetSpan(node + LinkSize, (int)size - linksSize);
+        MemoryMarshal.Write(body, internalKeyLength);
+        MemoryMarshal.Write(body[4..], value.Length);
+        var trailer = InternalKey.PackTrailer(sequence, kind);
+        InternalKey.Write(body[HeaderSize..], userKey, sequence, kind);
+        value.CopyTo(body[(HeaderSize + internalKeyLength)..]);
+
+        var splice = _splice;
+        var successor = FindGreaterOrEqual(userKey, trailer, splice);
+        Debug.Assert(successor == 0 || CompareNode(successor, userKey, trailer) != 0, "duplicate internal key");
+
+        var maxHeight = _maxHeight;
+        if (height > maxHeight)
+        {
+            for (var level = maxHeight; level < height; level++)
+            {
+                splice[level] = _head;
+            }
+
+            // Readers that see the new height before the links find null at the head's new levels and move down.
+            Volatile.Write(ref _maxHeight, height);
+        }
+
+        for (var level = 0; level < height; level++)
+        {
+            // The node is private until the release write below, so its own links need no barrier.
+            LinkRef(node, level) = NextAt(splice[level], level);
+            Volatile.Write(ref LinkRef(splice[level], level), node);
+        }
+
+        if (_entryCount == 0 || sequence < _firstSequence)
+        {
+            Volatile.Write(ref _firstSequence, sequence);
+        }
+
+        if (sequence > _largestSequence)
+        {
+            Volatile.Write(ref _largestSequence, sequence);
+        }
+
+        Volatile.Write(ref _entryCount, _entryCount + 1);
+    }
+
+    /// <summary>
+    /// Finds the newest entry for <paramref name="userKey"/> with sequence &lt;= <paramref name="snapshotSequence"/>.
+    /// Returns false when there is none; otherwise its kind and, for a put, its value (empty for a delete).
+    /// Allocates nothing. <paramref name="value"/> stays valid while this memtable is alive.
+    /// </summary>
+    public bool TryGet(ReadOnlySpan<byte> userKey, ulong snapshotSequence, out ValueKind kind, out ReadOnlySpan<byte> value)
+    {
+        var sequence = Math.Min(snapshotSequence, InternalKey.MaxSequence);
+        var node = FindGreaterOrEqual(userKey, InternalKey.PackTrailer(sequence, InternalKey.KindForSeek), default);
+        if (node != 0)
+        {
+            var key = KeyOf(node);
+            if (key[..^InternalKey.TrailerSize].SequenceEqual(userKey))
+            {
+                kind = (ValueKind)key[^InternalKey.TrailerSize];
+                value = kind == ValueKind.Put ? ValueOf(node) : default;
+                return true;
+            }
+        }
+
+        kind = default;
+        value = default;
+        return false;
+    }
+
+    /// <summary>A new cursor over all entries; it sees entries added after its creation too. Moving it allocates nothing.</summary>
+    public IInternalIterator NewIterator() => new MemTableIterator(this);
+
+    internal long Head => _head;
+
+    /// <summary>The internal key of <paramref name="node"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal ReadOnlySpan<byte> KeyOf(long node)
+    {
+        ref var header = ref _arena.At(node + LinkSize);
+        var keyLength = Unsafe.ReadUnaligned<int>(ref header);
+        return MemoryMarshal.CreateReadOnlySpan(ref Unsafe.Add(ref header, HeaderSize), keyLength);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal ReadOnlySpan<byte> ValueOf(long node)
+    {
+        ref var header = ref _arena.At(node + LinkSize);
+        var keyLength = Unsafe.ReadUnaligned<int>(ref header);
+        var valueLength = Unsafe.ReadUnaligned<int>(ref Unsafe.Add(ref header, 4));
+        return MemoryMarshal.CreateReadOnlySpan(ref Unsafe.Add(ref header, HeaderSize + keyLength), valueLength);
+    }
+
+    /// <summary>The level-<paramref name="level"/> successor of <paramref name="node"/> (acquire), or 0.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal long NextAt(long node, int level) => Volatile.Read(ref LinkRef(node, level));
+
+    /// <summary>The first node whose key is &gt;= (userKey, trailer), or 0. Fills <paramref name="prev"/> (if not empty) with the
+    /// last node &lt; target at each level below the current height.</summary>
+    internal long FindGreaterOrEqual(ReadOnlySpan<byte> userKey, ulong trailer, Span<long> prev)
+    {
+        var node = _head;
+        var level = Volatile.Read(ref _maxHeight) - 1;
+
+        // A node already found >= target one level up: meeting it again needs no comparison.
+        long knownNotLess = 0;
+        while (true)
+        {
+            var next = NextAt(node, level);
+            if (next != 0 && next != knownNotLess && CompareNode(next, userKey, trailer) < 0)
+            {
+                node = next;
+                continue;
+            }
+
+            if (!prev.IsEmpty)
+            {
+                prev[level] = node;
+            }
+
+            if (level == 0)
+            {
+                return next;
+            }
+
+            knownNotLess = next;
+            level--;
+        }
+    }
+
+    /// <summary>The last node whose key is &lt; (userKey, trailer), or <see cref="Head"/> if there is none.</summary>
+    internal long FindLessThan(ReadOnlySpan<byte> userKey, ulong trailer)
+    {
+        var node = _head;
+        var level = Volatile.Read(ref _maxHeight) - 1;
+        long knownNotLess = 0;
+        while (true)
+        {
+            var next = NextAt(node, level);
+            if (next != 0 && next != knownNotLess && CompareNode(next, userKey, trailer) < 0)
+            {
+                node = next;
+                continue;
+            }
+
+            if (level == 0)
+            {
+                return node;
+            }
+
+            knownNotLess = next;
+            level--;
+        }
+    }
+
+    /// <summary>The last node, or <see cref="Head"/> if the list is empty.</summary>
+    internal long FindLast()
+    {
+        var node = _head;
+        var level = Volatile.Read(ref _maxHeight) - 1;
+        while (true)
+        {
+            var next = NextAt(node, level);
+            if (next != 0)
+            {
+                node = next;
+                continue;
+            }
+
+            if (level == 0)
+            {
+                return node;
+            }
+
+            level--;
+        }
+    }
+
+    /// <summary>Compares node's internal key with the internal key (userKey, trailer) without materialising the latter.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private int CompareNode(long node, ReadOnlySpan<byte> userKey, ulong trailer)
+    {
+        var key = KeyOf(node);
+        var c = key[..^InternalKey.TrailerSize].SequenceCompareTo(userKey);
+        if (c != 0)
+        {
+            return c;
+        }
+
+        var nodeTrailer = BinaryPrimitives.ReadUInt64LittleEndian(key[^InternalKey.TrailerSize..]);
+        return nodeTrailer > trailer ? -1 : nodeTrailer < trailer ? 1 : 0;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private ref long LinkRef(long node, int level)
+        => ref Unsafe.As<byte, long>(ref Unsafe.Subtract(ref _arena.At(node), level * LinkSize));
+
+    private int RandomHeight()
+    {
+        // xorshift64*: the high bits are the good ones; 2 bits per level, 11 promotions at most.
+        _rngState ^= _rngState >> 12;
+        _rngState ^= _rngState << 25;
+        _rngState ^= _rngState >> 27;
+        var bits = (_rngState * 0x2545F4914F6CDD1DUL) >> 32;
+
+        var height = 1;
+        while (height < MaxHeight && (bits & ((1UL << BranchingBits) - 1)) == 0)
+        {
+            height++;
+            bits >>= BranchingBits;
+        }
+
+        return height;
+    }
+}

@@ -1,0 +1,402 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using System.Diagnostics;
+using System.Diagnostics.CodeAnalysis;
+using System.Runtime.CompilerServices;
+using EFCore.Lsm.Engine.Format;
+using EFCore.Lsm.Engine.Iterators;
+using EFCore.Lsm.Engine.Util;
+
+namespace EFCore.Lsm.Engine.Table;
+
+/// <summary>
+/// A parsed view of one block's contents (docs/table_format.md, "Blocks"): the GC-owned contents array and where its
+/// restart array starts. Constructing one validates the restart trailer; entries are validated as they are decoded.
+/// <see cref="FileOffset"/> is where the block starts in its file, so errors can name a file offset.
+/// </summary>
+internal readonly struct Block
+{
+    public Block(byte[] data, string fileName, long fileOffset)
+    {
+        Data = data;
+        FileName = fileName;
+        FileOffset = fileOffset;
+        if (data.Length < 4)
+        {
+            throw new LsmCorruptionException(fileName, fileOffset, "block too short for its restart count");
+        }
+
+        var count = BinaryPrimitives.ReadUInt32LittleEndian(data.AsSpan(data.Length - 4));
+        if (count > (uint)(data.Length - 4) / 4)
+        {
+            throw new LsmCorruptionException(fileName, fileOffset + data.Length - 4, $"block restart count {count} too large");
+        }
+
+        RestartCount = (int)count;
+        RestartsOffset = data.Length - 4 - (RestartCount * 4);
+        if (RestartsOffset > 0 && (RestartCount == 0 || BinaryPrimitives.ReadUInt32LittleEndian(data.AsSpan(RestartsOffset)) != 0))
+        {
+            throw new LsmCorruptionException(fileName, fileOffset + RestartsOffset, "block's first restart point is not 0");
+        }
+    }
+
+    public byte[] Data { get; }
+
+    public string FileName { get; }
+
+    public long FileOffset { get; }
+
+    /// <summary>End of the entries region: the offset of the restart array.</summary>
+    public int RestartsOffset { get; }
+
+    public int RestartCount { get; }
+
+    public bool IsEmpty => RestartsOffset == 0;
+
+    /// <summary>An iterator over this block's internal keys (data and index blocks).</summary>
+    public BlockIterator NewIterator() => new(this);
+}
+
+/// <summary>
+/// The positioning logic over one block of internal keys (data or index block), as a mutable struct so that a point
+/// lookup can run it on the stack without allocating, and iterators can embed it. Seek = binary search over the
+/// restart points (whose keys are stored whole) followed by a linear scan; Prev rescans from the previous restart.
+/// The current key is rebuilt in a key buffer rented from <see cref="ArrayPool{T}.Shared"/>: call
+/// <see cref="ReleaseBuffer"/> when done. Values are spans into the block array. Corrupt entries raise
+/// <see cref="LsmCorruptionException"/>; every length is checked before it is used.
+/// </summary>
+internal struct BlockCursor
+{
+    private Block _block;
+    private byte[] _key;
+    private int _keyLength;
+
+    // Offset of the current entry; == RestartsOffset when not valid.
+    private int _current;
+
+    // Offset just past the current entry.
+    private int _next;
+
+    // Index of the restart point at or before _current.
+    private int _restartIndex;
+    private int _valueOffset;
+    private int _valueLength;
+
+    public BlockCursor(in Block block)
+    {
+        _key = ArrayPool<byte>.Shared.Rent(64);
+        Reset(block);
+    }
+
+    public readonly bool Valid => _block.Data is not null && _current < _block.RestartsOffset;
+
+    public readonly ReadOnlySpan<byte> Key
+    {
+        get
+        {
+            Debug.Assert(Valid);
+            return _key.AsSpan(0, _keyLength);
+        }
+    }
+
+    public readonly ReadOnlySpan<byte> Value
+    {
+        get
+        {
+            Debug.Assert(Valid);
+            return _block.Data.AsSpan(_valueOffset, _valueLength);
+        }
+    }
+
+    /// <summary>The block array the value spans point into.</summary>
+    public readonly byte[] BlockData => _block.Data;
+
+    /// <summary>File offset of the current entry, for error messages.</summary>
+    public readonly long CurrentFileOffset => _block.FileOffset + _current;
+
+    /// <summary>Switches to another block, keeping the key buffer; the cursor is not valid until positioned.</summary>
+    public void Reset(in Block block)
+    {
+        _block = block;
+        _current = block.RestartsOffset;
+        _next = block.RestartsOffset;
+        _restartIndex = 0;
+        _keyLength = 0;
+    }
+
+    public void ReleaseBuffer()
+    {
+        if (_key is not null)
+        {
+            ArrayPool<byte>.Shared.Return(_key);
+            _key = null!;
+        }
+    }
+
+    public void SeekToFirst()
+    {
+        if (_block.IsEmpty)
+        {
+            _current = _block.RestartsOffset;
+            return;
+        }
+
+        SeekToRestartPoint(0);
+        ParseNextKey();
+    }
+
+    public void SeekToLast()
+    {
+        if (_block.IsEmpty)
+        {
+            _current = _block.RestartsOffset;
+            return;
+        }
+
+        SeekToRestartPoint(_block.RestartCount - 1);
+        while (ParseNextKey() && _next < _block.RestartsOffset)
+        {
+        }
+    }
+
+    public void Next()
+    {
+        Debug.Assert(Valid);
+        ParseNextKey();
+    }
+
+    public void Prev()
+    {
+        Debug.Assert(Valid);
+        var original = _current;
+        var r = _restartIndex;
+        while (RestartPoint(r) >= original)
+        {
+            if (r == 0)
+            {
+                // Before the first entry.
+                _current = _block.RestartsOffset;
+                _next = _block.RestartsOffset;
+                return;
+            }
+
+            r--;
+        }
+
+        SeekToRestartPoint(r);
+        while (ParseNextKey() && _next < original)
+        {
+        }
+
+        if (_next != original)
+        {
+            Corrupt(_current, "block restart points do not line up with entries");
+        }
+    }
+
+    /// <summary>Positions at the first entry whose internal key is &gt;= <paramref name="target"/>, or invalid.</summary>
+    public void Seek(ReadOnlySpan<byte> target)
+    {
+        if (_block.IsEmpty)
+        {
+            _current = _block.RestartsOffset;
+            return;
+        }
+
+        // Find the last restart point whose key is < target; the answer is at or after it.
+        var lo = 0;
+        var hi = _block.RestartCount - 1;
+        while (lo < hi)
+        {
+            var mid = lo + ((hi - lo + 1) >> 1);
+            if (InternalKey.Compare(RestartKey(mid), target) < 0)
+            {
+                lo = mid;
+            }
+            else
+            {
+                hi = mid - 1;
+            }
+        }
+
+        SeekToRestartPoint(lo);
+        while (ParseNextKey())
+        {
+            if (InternalKey.Compare(Key, target) >= 0)
+            {
+                return;
+            }
+        }
+    }
+
+    private void SeekToRestartPoint(int index)
+    {
+        _keyLength = 0;
+        _restartIndex = index;
+        _next = RestartPoint(index);
+        _current = _next;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private readonly int RestartPoint(int index)
+    {
+        var offset = BinaryPrimitives.ReadUInt32LittleEndian(_block.Data.AsSpan(_block.RestartsOffset + (index * 4)));
+        if (offset >= (uint)_block.RestartsOffset)
+        {
+            Corrupt(_block.RestartsOffset + (index * 4), $"block restart offset {offset} out of range");
+        }
+
+        return (int)offset;
+    }
+
+    /// <summary>The whole key stored at a restart point (shared must be 0 there), without copying it.</summary>
+    private readonly ReadOnlySpan<byte> RestartKey(int index)
+    {
+        var offset = RestartPoint(index);
+        var headerLength = DecodeHeader(offset, out var shared, out var nonShared, out _);
+        if (shared != 0)
+        {
+            Corrupt(offset, "entry at a restart point shares a prefix");
+        }
+
+        var key = _block.Data.AsSpan(offset + headerLength, nonShared);
+        if (!InternalKey.IsWellFormed(key))
+        {
+            Corrupt(offset, "malformed internal key in block");
+        }
+
+        return key;
+    }
+
+    /// <summary>Decodes the entry at <see cref="_next"/>; returns false (and becomes invalid) at the end of the entries.</summary>
+    private bool ParseNextKey()
+    {
+        var offset = _next;
+        if (offset >= _block.RestartsOffset)
+        {
+            _current = _block.RestartsOffset;
+            _next = _block.RestartsOffset;
+            return false;
+        }
+
+        var headerLength = DecodeHeader(offset, out var shared, out var nonShared, out var valueLength);
+        if (shared > _keyLength)
+        {
+            Corrupt(offset, $"entry shares {shared} bytes of a {_keyLength}-byte previous key");
+        }
+
+        var keyLength = shared + nonShared;
+        if (_key.Length < keyLength)
+        {
+            var bigger = ArrayPool<byte>.Shared.Rent(keyLength);
+            _key.AsSpan(0, shared).CopyTo(bigger);
+            ArrayPool<byte>.Shared.Return(_key);
+            _key = bigger;
+        }
+
+        var keyStart = offset + headerLength;
+        _block.Data.AsSpan(keyStart, nonShared).CopyTo(_key.AsSpan(shared));
+        _keyLength = keyLength;
+        if (!InternalKey.IsWellFormed(_key.AsSpan(0, keyLength)))
+        {
+            Corrupt(offset, "malformed internal key in block");
+        }
+
+        _current = offset;
+        _valueOffset = keyStart + nonShared;
+        _valueLength = valueLength;
+        _next = _valueOffset + valueLength;
+        while (_restartIndex + 1 < _block.RestartCount && RestartPoint(_restartIndex + 1) <= _current)
+        {
+            _restartIndex++;
+        }
+
+        return true;
+    }
+
+    /// <summary>
+    /// Reads the three varints of the entry at <paramref name="offset"/> and checks that the key delta and value lie
+    /// inside the entries region. Returns the header length.
+    /// </summary>
+    private readonly int DecodeHeader(int offset, out int shared, out int nonShared, out int valueLength)
+    {
+        var region = _block.Data.AsSpan(offset, _block.RestartsOffset - offset);
+        int n;
+        if (region.Length >= 3 && (region[0] | region[1] | region[2]) < 0x80)
+        {
+            // Fast path: all three lengths fit in one byte each.
+            shared = region[0];
+            nonShared = region[1];
+            valueLength = region[2];
+            n = 3;
+        }
+        else
+        {
+            var n1 = Varint.TryRead32(region, out var s);
+            if (n1 == 0)
+            {
+                Corrupt(offset, "malformed block entry header");
+            }
+
+            var n2 = Varint.TryRead32(region[n1..], out var ns);
+            if (n2 == 0)
+            {
+                Corrupt(offset, "malformed block entry header");
+            }
+
+            var n3 = Varint.TryRead32(region[(n1 + n2)..], out var vl);
+            if (n3 == 0)
+            {
+                Corrupt(offset, "malformed block entry header");
+            }
+
+            if ((s | ns | vl) > int.MaxValue)
+            {
+                Corrupt(offset, "block entry length out of range");
+            }
+
+            shared = (int)s;
+            nonShared = (int)ns;
+            valueLength = (int)vl;
+            n = n1 + n2 + n3;
+        }
+
+        if ((long)n + nonShared + valueLength > region.Length)
+        {
+            Corrupt(offset, "block entry extends past the end of the block's entries");
+        }
+
+        return n;
+    }
+
+    [DoesNotReturn]
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private readonly void Corrupt(int offsetInBlock, string reason)
+        => throw new LsmCorruptionException(_block.FileName, _block.FileOffset + offsetInBlock, reason);
+}
+
+/// <summary>An <see cref="IInternalIterator"/> over one block's internal keys (tests, tools, index walks).</summary>
+internal sealed class BlockIterator : IInternalIterator
+{
+    private BlockCursor _cursor;
+
+    public BlockIterator(in Block block) => _cursor = new BlockCursor(block);
+
+    public bool Valid => _cursor.Valid;
+
+    public ReadOnlySpan<byte> Key => _cursor.Key;
+
+    public ReadOnlySpan<byte> Value => _cursor.Value;
+
+    public void SeekToFirst() => _cursor.SeekToFirst();
+
+    public void SeekToLast() => _cursor.SeekToLast();
+
+    public void Seek(ReadOnlySpan<byte> internalKey) => _cursor.Seek(internalKey);
+
+    public void Next() => _cursor.Next();
+
+    public void Prev() => _cursor.Prev();
+
+    public void Dispose() => _cursor.ReleaseBuffer();
+}

@@ -1,0 +1,273 @@
+using System.Runtime.CompilerServices;
+
+namespace EFCore.Lsm.Engine.Table;
+
+/// <summary>
+/// A sharded LRU cache of decoded data blocks keyed by (file number, block offset), bounded in bytes: each block is
+/// charged its length plus <see cref="EntryOverhead"/>. Each shard has its own lock, dictionary and LRU list and gets
+/// an equal share of the capacity. Blocks are plain GC-owned arrays: evicting one only drops the cache's reference, so
+/// spans that readers hold into it stay valid. A hit allocates nothing; an insert allocates one node.
+/// Thread-safe.
+/// </summary>
+internal sealed class BlockCache
+{
+    /// <summary>Bytes charged per entry on top of the block: the node object and its dictionary slot.</summary>
+    public const int EntryOverhead = 96;
+
+    /// <summary>Shards are never made smaller than this, so small caches use fewer shards (as RocksDB does).</summary>
+    public const long MinShardCapacity = 512 * 1024;
+
+    private readonly Shard[] _shards;
+    private readonly int _shardShift;
+
+    /// <param name="capacityBytes">Total byte budget; 0 disables caching (every insert is dropped).</param>
+    /// <param name="shardCountLog2">The most shards to use, as a power of two; fewer are used for small capacities.</param>
+    public BlockCache(long capacityBytes, int shardCountLog2 = 4)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(capacityBytes);
+        ArgumentOutOfRangeException.ThrowIfNegative(shardCountLog2);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(shardCountLog2, 16);
+        var bits = shardCountLog2;
+        while (bits > 0 && (capacityBytes >> bits) < MinShardCapacity)
+        {
+            bits--;
+        }
+
+        Capacity = capacityBytes;
+        _shards = new Shard[1 << bits];
+        var perShard = capacityBytes >> bits;
+        for (var i = 0; i < _shards.Length; i++)
+        {
+            // The first shard takes the remainder so the shard capacities add up to exactly capacityBytes.
+            _shards[i] = new Shard(i == 0 ? capacityBytes - (perShard * (_shards.Length - 1)) : perShard);
+        }
+
+        _shardShift = 64 - bits;
+    }
+
+    public long Capacity { get; }
+
+    public int ShardCount => _shards.Length;
+
+    /// <summary>Bytes charged by the blocks currently cached.</summary>
+    public long Usage
+    {
+        get
+        {
+            long total = 0;
+            foreach (var shard in _shards)
+            {
+                total += Volatile.Read(ref shard.Usage);
+            }
+
+            return total;
+        }
+    }
+
+    public long Count
+    {
+        get
+        {
+            long total = 0;
+            foreach (var shard in _shards)
+            {
+                lock (shard)
+                {
+                    total += shard.Map.Count;
+                }
+            }
+
+            return total;
+        }
+    }
+
+    public long Hits
+    {
+        get
+        {
+            long total = 0;
+            foreach (var shard in _shards)
+            {
+                total += Volatile.Read(ref shard.Hits);
+            }
+
+            return total;
+        }
+    }
+
+    public long Misses
+    {
+        get
+        {
+            long total = 0;
+            foreach (var shard in _shards)
+            {
+                total += Volatile.Read(ref shard.Misses);
+            }
+
+            return total;
+        }
+    }
+
+    public bool TryGet(ulong fileNumber, long offset, out byte[] block)
+    {
+        var key = new BlockKey(fileNumber, offset);
+        var shard = ShardFor(key);
+        lock (shard)
+        {
+            if (shard.Map.TryGetValue(key, out var node))
+            {
+                shard.Hits++;
+                shard.MoveToFront(node);
+                block = node.Block;
+                return true;
+            }
+
+            shard.Misses++;
+        }
+
+        block = null!;
+        return false;
+    }
+
+    /// <summary>
+    /// Caches <paramref name="block"/>, which must never be modified afterwards. If the key is already cached the
+    /// existing block is kept (both have the same contents). A block larger than its shard's capacity is not cached.
+    /// </summary>
+    public void Insert(ulong fileNumber, long offset, byte[] block)
+    {
+        ArgumentNullException.ThrowIfNull(block);
+        var key = new BlockKey(fileNumber, offset);
+        var shard = ShardFor(key);
+        var charge = (long)block.Length + EntryOverhead;
+        lock (shard)
+        {
+            if (charge > shard.Capacity || shard.Map.ContainsKey(key))
+            {
+                return;
+            }
+
+            var node = new Node(key, block, charge);
+            shard.Map.Add(key, node);
+            shard.PushFront(node);
+            shard.Usage += charge;
+            while (shard.Usage > shard.Capacity)
+            {
+                shard.Remove(shard.Head.Prev!);
+            }
+        }
+    }
+
+    /// <summary>Drops every cached block of a file (called when the file is deleted, so its blocks stop taking space).</summary>
+    public void EraseFile(ulong fileNumber)
+    {
+        foreach (var shard in _shards)
+        {
+            lock (shard)
+            {
+                var node = shard.Head.Next!;
+                while (node != shard.Head)
+                {
+                    var next = node.Next!;
+                    if (node.Key.FileNumber == fileNumber)
+                    {
+                        shard.Remove(node);
+                    }
+
+                    node = next;
+                }
+            }
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private Shard ShardFor(BlockKey key) => _shardShift == 64 ? _shards[0] : _shards[(int)(key.Hash() >> _shardShift)];
+
+    private readonly struct BlockKey(ulong fileNumber, long offset) : IEquatable<BlockKey>
+    {
+        public ulong FileNumber { get; } = fileNumber;
+
+        public long Offset { get; } = offset;
+
+        public bool Equals(BlockKey other) => FileNumber == other.FileNumber && Offset == other.Offset;
+
+        public override bool Equals(object? obj) => obj is BlockKey other && Equals(other);
+
+        /// <summary>A 64-bit mix of both parts; the high bits pick the shard, the low bits feed the dictionary.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public ulong Hash()
+        {
+            var h = (FileNumber * 0x9E3779B97F4A7C15UL) ^ ((ulong)Offset * 0xC2B2AE3D27D4EB4FUL);
+            h ^= h >> 29;
+            h *= 0xBF58476D1CE4E5B9UL;
+            return h ^ (h >> 32);
+        }
+
+        public override int GetHashCode() => (int)Hash();
+    }
+
+    private sealed class Node(BlockKey key, byte[] block, long charge)
+    {
+        public BlockKey Key { get; } = key;
+
+        public byte[] Block { get; } = block;
+
+        public long Charge { get; } = charge;
+
+        public Node? Prev { get; set; }
+
+        public Node? Next { get; set; }
+    }
+
+    /// <summary>One lock, one dictionary and one circular LRU list (most recent after <see cref="Head"/>); used under its own lock.</summary>
+    private sealed class Shard
+    {
+        public readonly Dictionary<BlockKey, Node> Map = new();
+        public readonly Node Head = new(default, [], 0);
+        public readonly long Capacity;
+        public long Usage;
+        public long Hits;
+        public long Misses;
+
+        public Shard(long capacity)
+        {
+            Capacity = capacity;
+            Head.Prev = Head;
+            Head.Next = Head;
+        }
+
+        public void PushFront(Node node)
+        {
+            node.Prev = Head;
+            node.Next = Head.Next;
+            Head.Next!.Prev = node;
+            Head.Next = node;
+        }
+
+        public void MoveToFront(Node node)
+        {
+            if (Head.Next == node)
+            {
+                return;
+            }
+
+            Unlink(node);
+            PushFront(node);
+        }
+
+        public void Remove(Node node)
+        {
+            Unlink(node);
+            Map.Remove(node.Key);
+            Usage -= node.Charge;
+        }
+
+        private static void Unlink(Node node)
+        {
+            node.Prev!.Next = node.Next;
+            node.Next!.Prev = node.Prev;
+            node.Prev = null;
+            node.Next = null;
+        }
+    }
+}

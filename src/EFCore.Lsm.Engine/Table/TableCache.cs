@@ -1,0 +1,255 @@
+using EFCore.Lsm.Engine.Format;
+using EFCore.Lsm.Engine.Iterators;
+using EFCore.Lsm.Engine.Storage;
+
+namespace EFCore.Lsm.Engine.Table;
+
+/// <summary>
+/// Keeps at most <c>maxOpenFiles</c> <see cref="TableReader"/>s open, least recently used first out. Readers are
+/// reference counted: the cache holds one reference while a reader is cached and every <see cref="TableLease"/> holds
+/// one, so a reader evicted (by the bound, or by <see cref="Evict"/> after its file was deleted) while an iterator
+/// still uses it stays open until the last lease is released. Acquiring a cached reader allocates nothing.
+/// Thread-safe.
+/// </summary>
+internal sealed class TableCache : IDisposable
+{
+    private readonly IFileSystem _fs;
+    private readonly string _dbPath;
+    private readonly int _maxOpenFiles;
+    private readonly BlockCache? _blockCache;
+    private readonly TableReadStatistics? _stats;
+    private readonly object _gate = new();
+    private readonly Dictionary<ulong, Entry> _entries = new();
+
+    // Circular LRU list through the entries; most recently used after the sentinel.
+    private readonly Entry _head = new(null!, 0);
+
+    public TableCache(IFileSystem fs, string dbPath, int maxOpenFiles, BlockCache? blockCache, TableReadStatistics? stats)
+    {
+        ArgumentNullException.ThrowIfNull(fs);
+        ArgumentNullException.ThrowIfNull(dbPath);
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxOpenFiles, 1);
+        _fs = fs;
+        _dbPath = dbPath;
+        _maxOpenFiles = maxOpenFiles;
+        _blockCache = blockCache;
+        _stats = stats;
+        _head.Prev = _head;
+        _head.Next = _head;
+    }
+
+    /// <summary>Readers currently cached (leased readers that were evicted are not counted).</summary>
+    public int Count
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _entries.Count;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Returns a lease on the reader of table <paramref name="fileNumber"/>, opening it if needed. Dispose the lease
+    /// exactly once. <paramref name="fileSize"/> is the size recorded in the manifest; a file of another size is
+    /// reported as corruption (pass a negative value to skip the check). Opening errors propagate and nothing is cached.
+    /// </summary>
+    public TableLease Acquire(ulong fileNumber, long fileSize)
+    {
+        lock (_gate)
+        {
+            if (_entries.TryGetValue(fileNumber, out var cached))
+            {
+                cached.AddReference();
+                MoveToFront(cached);
+                return new TableLease(cached);
+            }
+        }
+
+        // Open outside the lock so that I/O on one table does not stall lookups of others.
+        var reader = OpenReader(fileNumber, fileSize);
+        Entry? evicted = null;
+        Entry entry;
+        lock (_gate)
+        {
+            if (_entries.TryGetValue(fileNumber, out var raced))
+            {
+                // Another thread opened it first: use theirs.
+                raced.AddReference();
+                MoveToFront(raced);
+                entry = raced;
+            }
+            else
+            {
+                entry = new Entry(reader, fileNumber);
+                entry.AddReference();
+                _entries.Add(fileNumber, entry);
+                PushFront(entry);
+                reader = null;
+                if (_entries.Count > _maxOpenFiles)
+                {
+                    evicted = _head.Prev!;
+                    RemoveLocked(evicted);
+                }
+            }
+        }
+
+        reader?.Dispose();
+        evicted?.Release();
+        return new TableLease(entry);
+    }
+
+    /// <summary>Point lookup in one table; see <see cref="TableReader.TryGet"/>. The value stays valid after the lease ends.</summary>
+    public bool TryGet(ulong fileNumber, long fileSize, ReadOnlySpan<byte> userKey, ulong snapshotSequence, out ValueKind kind, out ReadOnlySpan<byte> value)
+    {
+        using var lease = Acquire(fileNumber, fileSize);
+        return lease.Reader.TryGet(userKey, snapshotSequence, out kind, out value);
+    }
+
+    /// <summary>An iterator over one table that keeps the table open until the iterator is disposed.</summary>
+    public IInternalIterator NewIterator(ulong fileNumber, long fileSize, bool fillCache)
+    {
+        var lease = Acquire(fileNumber, fileSize);
+        try
+        {
+            return lease.Reader.NewIterator(fillCache, lease);
+        }
+        catch
+        {
+            lease.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Drops the reader of a table (its file is being deleted); it closes once its leases are released. Also drops
+    /// the table's blocks from the block cache.
+    /// </summary>
+    public void Evict(ulong fileNumber)
+    {
+        Entry? entry;
+        lock (_gate)
+        {
+            if (_entries.TryGetValue(fileNumber, out entry))
+            {
+                RemoveLocked(entry);
+            }
+        }
+
+        entry?.Release();
+        _blockCache?.EraseFile(fileNumber);
+    }
+
+    /// <summary>Drops every cached reader; leased readers close when their leases are released.</summary>
+    public void Dispose()
+    {
+        List<Entry> all;
+        lock (_gate)
+        {
+            all = [.. _entries.Values];
+            foreach (var entry in all)
+            {
+                RemoveLocked(entry);
+            }
+        }
+
+        foreach (var entry in all)
+        {
+            entry.Release();
+        }
+    }
+
+    private TableReader OpenReader(ulong fileNumber, long fileSize)
+    {
+        var path = FileNames.TableFile(_dbPath, fileNumber);
+        var file = _fs.OpenRandomAccess(path);
+        try
+        {
+            if (fileSize >= 0 && file.Length != fileSize)
+            {
+                throw new LsmCorruptionException(path, file.Length, $"table file is {file.Length} bytes but the manifest says {fileSize}");
+            }
+
+            return TableReader.Open(file, path, fileNumber, _blockCache, _stats);
+        }
+        catch
+        {
+            file.Dispose();
+            throw;
+        }
+    }
+
+    private void PushFront(Entry entry)
+    {
+        entry.Prev = _head;
+        entry.Next = _head.Next;
+        _head.Next!.Prev = entry;
+        _head.Next = entry;
+    }
+
+    private void MoveToFront(Entry entry)
+    {
+        if (_head.Next != entry)
+        {
+            entry.Prev!.Next = entry.Next;
+            entry.Next!.Prev = entry.Prev;
+            PushFront(entry);
+        }
+    }
+
+    /// <summary>Unlinks an entry from the map and the list; the caller releases the cache's reference outside the lock.</summary>
+    private void RemoveLocked(Entry entry)
+    {
+        _entries.Remove(entry.FileNumber);
+        entry.Prev!.Next = entry.Next;
+        entry.Next!.Prev = entry.Prev;
+        entry.Prev = null;
+        entry.Next = null;
+    }
+
+    /// <summary>A cached reader and its reference count (1 for the cache while cached, plus 1 per lease).</summary>
+    internal sealed class Entry(TableReader reader, ulong fileNumber)
+    {
+        private int _references = 1;
+
+        public TableReader Reader { get; } = reader;
+
+        public ulong FileNumber { get; } = fileNumber;
+
+        public Entry? Prev { get; set; }
+
+        public Entry? Next { get; set; }
+
+        /// <summary>Called only under the cache lock while the entry is cached, so the count is never 0 here.</summary>
+        public void AddReference() => Interlocked.Increment(ref _references);
+
+        public void Release()
+        {
+            var remaining = Interlocked.Decrement(ref _references);
+            if (remaining == 0)
+            {
+                Reader.Dispose();
+            }
+            else if (remaining < 0)
+            {
+                throw new InvalidOperationException("A table lease was released more than once.");
+            }
+        }
+    }
+}
+
+/// <summary>
+/// A counted reference to a cached <see cref="TableReader"/>: the reader stays open until this is disposed. Dispose
+/// exactly once (it is a struct: copies share the one reference). <c>default</c> is an empty lease whose Dispose does nothing.
+/// </summary>
+internal readonly struct TableLease : IDisposable
+{
+    private readonly TableCache.Entry? _entry;
+
+    internal TableLease(TableCache.Entry entry) => _entry = entry;
+
+    public TableReader Reader => _entry?.Reader ?? throw new InvalidOperationException("Empty table lease.");
+
+    public void Dispose() => _entry?.Release();
+}

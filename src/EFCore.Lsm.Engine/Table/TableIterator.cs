@@ -1,0 +1,151 @@
+using EFCore.Lsm.Engine.Iterators;
+
+namespace EFCore.Lsm.Engine.Table;
+
+/// <summary>
+/// The two-level iterator of a table: a cursor over the index block chooses the data block, a second cursor walks it.
+/// Empty data blocks (which a writer never produces) are skipped in either direction. When the index moves to the
+/// block already loaded, it is reused. If created through <see cref="TableCache"/>, it holds a lease on the reader
+/// until disposed.
+/// </summary>
+internal sealed class TableIterator : IInternalIterator
+{
+    private readonly TableReader _table;
+    private readonly bool _fillCache;
+    private BlockCursor _index;
+    private BlockCursor _data;
+    private long _dataBlockOffset = -1;
+    private TableLease _lease;
+    private bool _disposed;
+
+    public TableIterator(TableReader table, bool fillCache, TableLease lease)
+    {
+        _table = table;
+        _fillCache = fillCache;
+        _lease = lease;
+        _index = new BlockCursor(table.IndexBlock);
+    }
+
+    public bool Valid => _dataBlockOffset >= 0 && _data.Valid;
+
+    public ReadOnlySpan<byte> Key => _data.Key;
+
+    public ReadOnlySpan<byte> Value => _data.Value;
+
+    public void SeekToFirst()
+    {
+        _index.SeekToFirst();
+        LoadDataBlock();
+        if (_dataBlockOffset >= 0)
+        {
+            _data.SeekToFirst();
+        }
+
+        SkipEmptyBlocksForward();
+    }
+
+    public void SeekToLast()
+    {
+        _index.SeekToLast();
+        LoadDataBlock();
+        if (_dataBlockOffset >= 0)
+        {
+            _data.SeekToLast();
+        }
+
+        SkipEmptyBlocksBackward();
+    }
+
+    public void Seek(ReadOnlySpan<byte> internalKey)
+    {
+        _index.Seek(internalKey);
+        LoadDataBlock();
+        if (_dataBlockOffset >= 0)
+        {
+            _data.Seek(internalKey);
+        }
+
+        SkipEmptyBlocksForward();
+    }
+
+    public void Next()
+    {
+        _data.Next();
+        SkipEmptyBlocksForward();
+    }
+
+    public void Prev()
+    {
+        _data.Prev();
+        SkipEmptyBlocksBackward();
+    }
+
+    public void Dispose()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
+        _index.ReleaseBuffer();
+        _data.ReleaseBuffer();
+        _dataBlockOffset = -1;
+        _lease.Dispose();
+        _lease = default;
+    }
+
+    private void SkipEmptyBlocksForward()
+    {
+        while (_dataBlockOffset >= 0 && !_data.Valid)
+        {
+            _index.Next();
+            LoadDataBlock();
+            if (_dataBlockOffset >= 0)
+            {
+                _data.SeekToFirst();
+            }
+        }
+    }
+
+    private void SkipEmptyBlocksBackward()
+    {
+        while (_dataBlockOffset >= 0 && !_data.Valid)
+        {
+            _index.Prev();
+            LoadDataBlock();
+            if (_dataBlockOffset >= 0)
+            {
+                _data.SeekToLast();
+            }
+        }
+    }
+
+    /// <summary>Points the data cursor at the block of the current index entry; no block when the index is exhausted.</summary>
+    private void LoadDataBlock()
+    {
+        if (!_index.Valid)
+        {
+            _dataBlockOffset = -1;
+            return;
+        }
+
+        var handle = _table.DecodeIndexValue(ref _index);
+        if (handle.Offset == _dataBlockOffset)
+        {
+            return;
+        }
+
+        var block = _table.GetDataBlock(handle, _index.CurrentFileOffset, _fillCache);
+        if (_data.BlockData is null)
+        {
+            _data = new BlockCursor(block);
+        }
+        else
+        {
+            _data.Reset(block);
+        }
+
+        _dataBlockOffset = handle.Offset;
+    }
+}

@@ -1,0 +1,39 @@
+namespace EFCore.Lsm.Engine.Table;
+
+/// <summary>How <see cref="TableBuilder"/> lays out a table. Readers need none of these: everything is in the file.</summary>
+internal sealed class TableOptions
+{
+    /// <summary>Target size of a data block's contents; a block is cut once it reaches this size (default 4 KiB).</summary>
+    public int BlockSize { get; set; } = 4096;
+
+    /// <summary>Entries between restart points in data blocks (default 16). Index blocks always use 1.</summary>
+    public int RestartInterval { get; set; } = 16;
+
+    /// <summary>Bloom filter bits per distinct user key; 0 writes no filter (default 10, about 1% false positives).</summary>
+    public int BloomBitsPerKey { get; set; } = 10;
+
+    public static TableOptions From(LsmOptions options) => new()
+    {
+        BlockSize = options.BlockSize,
+        RestartInterval = options.BlockRestartInterval,
+        BloomBitsPerKey = options.BloomBitsPerKey,
+    };
+
+    internal void Validate()
+    {
+        if (BlockSize < 1)
+        {
+            throw new ArgumentException("TableOptions.BlockSize must be positive.");
+        }
+
+        if (RestartInterval < 1)
+        {
+            throw new ArgumentException("TableOptions.RestartInterval must be at least 1.");
+        }
+
+        if (BloomBitsPerKey is < 0 or > 64)
+        {
+            throw new ArgumentException("TableOptions.BloomBitsPerKey must be between 0 and 64.");
+        }
+    }
+}

@@ -1,0 +1,422 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using EFCore.Lsm.Engine.Format;
+using EFCore.Lsm.Engine.Iterators;
+using EFCore.Lsm.Engine.Storage;
+using EFCore.Lsm.Engine.Util;
+
+namespace EFCore.Lsm.Engine.Table;
+
+/// <summary>
+/// Reads one SSTable (docs/table_format.md). <see cref="Open"/> reads and verifies the footer, index, filter and
+/// properties; data blocks are read on demand, checksum-verified, and shared through the <see cref="BlockCache"/>.
+/// <para>
+/// Thread-safety: after <see cref="Open"/> the reader is immutable; any number of threads may call
+/// <see cref="TryGet"/>, <see cref="MayContain"/> and <see cref="NewIterator"/> concurrently (each iterator belongs to
+/// one thread). Block contents are exact-size GC-owned arrays that are never pooled, so a value span handed out stays
+/// valid for as long as the caller holds it, even after the block is evicted or the reader is disposed.
+/// </para>
+/// <para>Disposing the reader closes the file; it must not be used afterwards (the <see cref="TableCache"/> enforces this
+/// with leases).</para>
+/// </summary>
+internal sealed class TableReader : IDisposable
+{
+    private const int StackKeyLimit = 256;
+
+    private readonly IRandomAccessFile _file;
+    private readonly ulong _fileNumber;
+    private readonly BlockCache? _cache;
+    private readonly TableReadStatistics? _stats;
+    private readonly Block _indexBlock;
+    private readonly byte[]? _filter;
+    private readonly long _footerOffset;
+
+    private TableReader(
+        IRandomAccessFile file,
+        string fileName,
+        ulong fileNumber,
+        BlockCache? cache,
+        TableReadStatistics? stats,
+        long footerOffset,
+        Block indexBlock,
+        byte[]? filter,
+        TableProperties properties)
+    {
+        _file = file;
+        FileName = fileName;
+        _fileNumber = fileNumber;
+        _cache = cache;
+        _stats = stats;
+        _footerOffset = footerOffset;
+        _indexBlock = indexBlock;
+        _filter = filter;
+        Properties = properties;
+    }
+
+    public string FileName { get; }
+
+    public ulong FileNumber => _fileNumber;
+
+    public TableProperties Properties { get; }
+
+    /// <summary>Whether the table has a Bloom filter (tables written with BloomBitsPerKey = 0 do not).</summary>
+    public bool HasFilter => _filter is not null;
+
+    /// <summary>
+    /// Opens a table, reading and verifying its footer, index, metaindex, properties and filter. Any damage raises
+    /// <see cref="LsmCorruptionException"/> naming <paramref name="fileName"/>. On success the reader owns
+    /// <paramref name="file"/> (disposing the reader closes it); on failure the caller still owns it.
+    /// </summary>
+    public static TableReader Open(IRandomAccessFile file, string fileName, ulong fileNumber, BlockCache? cache, TableReadStatistics? stats = null)
+    {
+        ArgumentNullException.ThrowIfNull(file);
+        ArgumentNullException.ThrowIfNull(fileName);
+        var length = file.Length;
+        if (length < TableFormat.FooterSize)
+        {
+            throw new LsmCorruptionException(fileName, 0, $"file of {length} bytes is too short to be a table");
+        }
+
+        var footerOffset = length - TableFormat.FooterSize;
+        Span<byte> footerBytes = stackalloc byte[TableFormat.FooterSize];
+        if (file.Read(footerOffset, footerBytes) != footerBytes.Length)
+        {
+            throw new LsmCorruptionException(fileName, footerOffset, "short read of table footer");
+        }
+
+        stats?.AddBytesRead(footerBytes.Length);
+        var footer = Footer.Decode(footerBytes, fileName, footerOffset);
+
+        var indexData = ReadBlock(file, fileName, footerOffset, footer.IndexHandle, footerOffset, stats, "index");
+        var indexBlock = new Block(indexData, fileName, footer.IndexHandle.Offset);
+
+        var metaindexData = ReadBlock(file, fileName, footerOffset, footer.MetaindexHandle, footerOffset, stats, "metaindex");
+        var metaindex = new Block(metaindexData, fileName, footer.MetaindexHandle.Offset);
+        BlockHandle? filterHandle = null;
+        BlockHandle? propertiesHandle = null;
+        long filterSource = 0;
+        long propertiesSource = 0;
+        ForEachRawEntry(metaindex, (name, value, entryOffset) =>
+        {
+            if (name.SequenceEqual(TableFormat.FilterBlockName) || name.SequenceEqual(TableFormat.PropertiesBlockName))
+            {
+                if (BlockHandle.TryDecode(value, out var handle) != value.Length)
+                {
+                    throw new LsmCorruptionException(fileName, entryOffset, "malformed block handle in metaindex");
+                }
+
+                if (name.SequenceEqual(TableFormat.FilterBlockName))
+                {
+                    filterHandle = handle;
+                    filterSource = entryOffset;
+                }
+                else
+                {
+                    propertiesHandle = handle;
+                    propertiesSource = entryOffset;
+                }
+            }
+        });
+
+        if (propertiesHandle is not { } ph)
+        {
+            throw new LsmCorruptionException(fileName, footer.MetaindexHandle.Offset, "metaindex has no properties entry");
+        }
+
+        var propertiesData = ReadBlock(file, fileName, footerOffset, ph, propertiesSource, stats, "properties");
+        var properties = TableProperties.Decode(propertiesData, fileName, ph.Offset);
+        if (properties.FormatVersion != footer.Version)
+        {
+            throw new LsmCorruptionException(fileName, ph.Offset,
+                $"properties say format version {properties.FormatVersion} but the footer says {footer.Version}");
+        }
+
+        properties.FileSize = length;
+
+        byte[]? filter = null;
+        if (filterHandle is { } fh)
+        {
+            filter = ReadBlock(file, fileName, footerOffset, fh, filterSource, stats, "filter");
+            if (!BloomFilter.IsWellFormed(filter))
+            {
+                throw new LsmCorruptionException(fileName, fh.Offset, "malformed Bloom filter block");
+            }
+        }
+
+        return new TableReader(file, fileName, fileNumber, cache, stats, footerOffset, indexBlock, filter, properties);
+    }
+
+    /// <summary>False when the Bloom filter proves <paramref name="userKey"/> is not in the table.</summary>
+    public bool MayContain(ReadOnlySpan<byte> userKey) => _filter is null || BloomFilter.MayContain(_filter, userKey);
+
+    /// <summary>
+    /// Finds the newest entry of <paramref name="userKey"/> with sequence &lt;= <paramref name="snapshotSequence"/>.
+    /// Returns true with its kind and value (empty for <see cref="ValueKind.Delete"/>), or false when the table has
+    /// no such entry. The value points into a GC-owned block array and stays valid indefinitely. Allocates nothing when
+    /// the data block is cached (the filter, index and key scratch are on the stack or pooled).
+    /// </summary>
+    public bool TryGet(ReadOnlySpan<byte> userKey, ulong snapshotSequence, out ValueKind kind, out ReadOnlySpan<byte> value)
+    {
+        kind = default;
+        value = default;
+        if (_filter is not null)
+        {
+            var mayContain = BloomFilter.MayContain(_filter, userKey);
+            _stats?.AddBloomCheck(useful: !mayContain);
+            if (!mayContain)
+            {
+                return false;
+            }
+        }
+
+        var seekLength = userKey.Length + InternalKey.TrailerSize;
+        byte[]? rented = null;
+        var seekKey = seekLength <= StackKeyLimit
+            ? stackalloc byte[StackKeyLimit]
+            : (rented = ArrayPool<byte>.Shared.Rent(seekLength));
+        seekKey = seekKey[..InternalKey.Write(seekKey, userKey, Math.Min(snapshotSequence, InternalKey.MaxSequence), InternalKey.KindForSeek)];
+
+        var cursor = new BlockCursor(_indexBlock);
+        try
+        {
+            cursor.Seek(seekKey);
+            if (!cursor.Valid)
+            {
+                return false;
+            }
+
+            var handle = DecodeIndexValue(ref cursor);
+            cursor.Reset(GetDataBlock(handle, cursor.CurrentFileOffset, fillCache: true));
+            cursor.Seek(seekKey);
+            if (!cursor.Valid || !InternalKey.UserKey(cursor.Key).SequenceEqual(userKey))
+            {
+                return false;
+            }
+
+            kind = InternalKey.Kind(cursor.Key);
+            value = kind == ValueKind.Delete ? default : cursor.Value;
+            return true;
+        }
+        finally
+        {
+            cursor.ReleaseBuffer();
+            if (rented is not null)
+            {
+                ArrayPool<byte>.Shared.Return(rented);
+            }
+        }
+    }
+
+    /// <summary>A two-level iterator over the whole table. <paramref name="fillCache"/> = false keeps scans out of the block cache.</summary>
+    public IInternalIterator NewIterator(bool fillCache = true) => new TableIterator(this, fillCache, default);
+
+    internal TableIterator NewIterator(bool fillCache, TableLease lease) => new(this, fillCache, lease);
+
+    internal Block IndexBlock => _indexBlock;
+
+    /// <summary>
+    /// Reads every block of the table from the file (bypassing the cache), verifying checksums and entry structure and
+    /// that keys are in strictly increasing order across the table. For offline verification tools.
+    /// </summary>
+    public void VerifyAllBlocks()
+    {
+        var index = new BlockCursor(_indexBlock);
+        var data = default(BlockCursor);
+        byte[] previous = [];
+        long entries = 0;
+        try
+        {
+            for (index.SeekToFirst(); index.Valid; index.Next())
+            {
+                var handle = DecodeIndexValue(ref index);
+                var block = new Block(ReadBlock(_file, FileName, _footerOffset, handle, index.CurrentFileOffset, _stats, "data"), FileName, handle.Offset);
+                if (block.IsEmpty)
+                {
+                    throw new LsmCorruptionException(FileName, handle.Offset, "empty data block");
+                }
+
+                if (data.BlockData is null)
+                {
+                    data = new BlockCursor(block);
+                }
+                else
+                {
+                    data.Reset(block);
+                }
+
+                for (data.SeekToFirst(); data.Valid; data.Next())
+                {
+                    if (entries > 0 && InternalKey.Compare(previous, data.Key) >= 0)
+                    {
+                        throw new LsmCorruptionException(FileName, data.CurrentFileOffset, "keys out of order");
+                    }
+
+                    if (InternalKey.Compare(data.Key, index.Key) > 0)
+                    {
+                        throw new LsmCorruptionException(FileName, data.CurrentFileOffset, "key beyond its index separator");
+                    }
+
+                    previous = data.Key.ToArray();
+                    entries++;
+                }
+            }
+        }
+        finally
+        {
+            index.ReleaseBuffer();
+            data.ReleaseBuffer();
+        }
+
+        if (entries != Properties.EntryCount)
+        {
+            throw new LsmCorruptionException(FileName, _footerOffset, $"table has {entries} entries but its properties say {Properties.EntryCount}");
+        }
+    }
+
+    /// <summary>
+    /// The approximate file offset where entries &gt;= <paramref name="internalKey"/> start: the offset of the data block
+    /// the key would be in, or the end of the data blocks when it is past the last key.
+    /// </summary>
+    public long ApproximateOffsetOf(ReadOnlySpan<byte> internalKey)
+    {
+        var cursor = new BlockCursor(_indexBlock);
+        try
+        {
+            cursor.Seek(internalKey);
+            return cursor.Valid ? DecodeIndexValue(ref cursor).Offset : Properties.DataSize;
+        }
+        finally
+        {
+            cursor.ReleaseBuffer();
+        }
+    }
+
+    public void Dispose() => _file.Dispose();
+
+    /// <summary>Decodes the block handle stored as the current index entry's value.</summary>
+    internal BlockHandle DecodeIndexValue(ref BlockCursor index)
+    {
+        var value = index.Value;
+        if (BlockHandle.TryDecode(value, out var handle) != value.Length)
+        {
+            throw new LsmCorruptionException(FileName, index.CurrentFileOffset, "malformed block handle in index");
+        }
+
+        return handle;
+    }
+
+    /// <summary>The data block at <paramref name="handle"/>, from the cache or the file (then cached if <paramref name="fillCache"/>).</summary>
+    internal Block GetDataBlock(BlockHandle handle, long handleSource, bool fillCache)
+    {
+        byte[] data;
+        if (_cache is not null)
+        {
+            if (_cache.TryGet(_fileNumber, handle.Offset, out data))
+            {
+                _stats?.AddBlockCacheHit();
+                return new Block(data, FileName, handle.Offset);
+            }
+
+            _stats?.AddBlockCacheMiss();
+        }
+
+        data = ReadBlock(_file, FileName, _footerOffset, handle, handleSource, null, "data");
+        _stats?.AddDataBlockRead(data.Length + TableFormat.BlockTrailerSize);
+
+        // Parse before caching so that a block with a damaged restart array never enters the cache.
+        var block = new Block(data, FileName, handle.Offset);
+        if (fillCache)
+        {
+            _cache?.Insert(_fileNumber, handle.Offset, data);
+        }
+
+        return block;
+    }
+
+    /// <summary>
+    /// Reads a block and its trailer, checks the bounds (the block must end before the footer), the checksum and the
+    /// block type, and returns the contents as a new exact-size array.
+    /// </summary>
+    private static byte[] ReadBlock(
+        IRandomAccessFile file, string fileName, long footerOffset, BlockHandle handle, long handleSource, TableReadStatistics? stats, string what)
+    {
+        if (handle.Offset < 0 || handle.Size < 0 || handle.Offset > footerOffset
+            || handle.Size > footerOffset - handle.Offset - TableFormat.BlockTrailerSize
+            || handle.Size > Array.MaxLength - TableFormat.BlockTrailerSize)
+        {
+            // Report where the bad handle is stored: the offset it names may lie outside the file.
+            throw new LsmCorruptionException(fileName, handleSource, $"{what} block handle (offset {handle.Offset}, size {handle.Size}) out of range");
+        }
+
+        var size = (int)handle.Size;
+        var total = size + TableFormat.BlockTrailerSize;
+        var buffer = ArrayPool<byte>.Shared.Rent(total);
+        try
+        {
+            var read = file.Read(handle.Offset, buffer.AsSpan(0, total));
+            if (read != total)
+            {
+                throw new LsmCorruptionException(fileName, handle.Offset, $"short read of {what} block: {read} of {total} bytes");
+            }
+
+            stats?.AddBytesRead(total);
+            var contents = buffer.AsSpan(0, size);
+            var type = buffer[size];
+            var stored = BinaryPrimitives.ReadUInt32LittleEndian(buffer.AsSpan(size + 1, 4));
+            if (stored != TableFormat.BlockChecksum(contents, type))
+            {
+                throw new LsmCorruptionException(fileName, handle.Offset, $"{what} block checksum mismatch");
+            }
+
+            if (type != TableFormat.BlockTypeUncompressed)
+            {
+                throw new LsmCorruptionException(fileName, handle.Offset + size, $"unknown block type {type}");
+            }
+
+            return contents.ToArray();
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private delegate void RawEntryAction(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value, long fileOffset);
+
+    /// <summary>
+    /// Walks a block whose keys are not internal keys (the metaindex) from front to back, rebuilding prefix-compressed
+    /// keys; the restart array is not needed for a full scan.
+    /// </summary>
+    private static void ForEachRawEntry(in Block block, RawEntryAction action)
+    {
+        var data = block.Data;
+        var key = new byte[64];
+        var keyLength = 0;
+        var pos = 0;
+        while (pos < block.RestartsOffset)
+        {
+            var entryOffset = block.FileOffset + pos;
+            var region = data.AsSpan(pos, block.RestartsOffset - pos);
+            var n1 = Varint.TryRead32(region, out var shared);
+            var n2 = Varint.TryRead32(region[n1..], out var nonShared);
+            var n3 = Varint.TryRead32(region[(n1 + n2)..], out var valueLength);
+            if (n1 == 0 || n2 == 0 || n3 == 0 || shared > keyLength
+                || (ulong)n1 + (ulong)n2 + (ulong)n3 + nonShared + valueLength > (ulong)region.Length)
+            {
+                throw new LsmCorruptionException(block.FileName, entryOffset, "malformed metaindex entry");
+            }
+
+            var header = n1 + n2 + n3;
+            var newLength = (int)(shared + nonShared);
+            if (key.Length < newLength)
+            {
+                Array.Resize(ref key, newLength);
+            }
+
+            region.Slice(header, (int)nonShared).CopyTo(key.AsSpan((int)shared));
+            keyLength = newLength;
+            action(key.AsSpan(0, keyLength), region.Slice(header + (int)nonShared, (int)valueLength), entryOffset);
+            pos += header + (int)nonShared + (int)valueLength;
+        }
+    }
+}
