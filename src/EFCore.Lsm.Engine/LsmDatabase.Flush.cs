@@ -86,6 +86,7 @@ public sealed partial class LsmDatabase
                 _versions.LogAndApply(edit);
                 _immutables.RemoveAt(0);
                 PublishReadState();
+                MaybeScheduleCompaction();
                 Monitor.PulseAll(_stateLock);
             }
         }
@@ -137,6 +138,7 @@ public sealed partial class LsmDatabase
         }
 
         _fs.SyncDirectory(_path);
+        _statistics.RecordFlush(size);
         return new FileMetadata(number, size, properties.SmallestKey, properties.LargestKey,
             properties.SmallestSequence, properties.LargestSequence);
     }

@@ -119,5 +119,10 @@ public sealed partial class LsmDatabase
             Name = "lsm-flush " + System.IO.Path.GetFileName(_path),
         };
         _flushThread.Start();
+        StartCompactionThread();
+        lock (_stateLock)
+        {
+            MaybeScheduleCompaction();
+        }
     }
 }

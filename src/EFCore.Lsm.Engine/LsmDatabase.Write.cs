@@ -187,6 +187,7 @@ public sealed partial class LsmDatabase
 
         var firstSequence = LastSequence + 1;
         record.Sequence = firstSequence;
+        var walBytesBefore = _log!.Length;
         try
         {
             _log!.AddRecord(record.Contents);
@@ -214,6 +215,14 @@ public sealed partial class LsmDatabase
             _mem.Add(sequence++, entry.Kind, entry.Key, entry.Value);
         }
 
+        Interlocked.Add(ref _statistics.UserBytesWritten, bytes);
+        Interlocked.Add(ref _statistics.WalBytesWritten, _log.Length - walBytesBefore);
+        Interlocked.Add(ref _statistics.Writes, group.Count);
+        if (group.Count > 1)
+        {
+            Interlocked.Increment(ref _statistics.GroupedCommits);
+        }
+
         // Publishing the sequence is what makes the group visible to readers, all of it at once.
         Volatile.Write(ref _lastSequence, (long)(sequence - 1));
         if (group.Count > 1)
@@ -231,22 +240,51 @@ public sealed partial class LsmDatabase
     {
         lock (_stateLock)
         {
-            while (true)
+            var allowDelay = !force;
+            var throttle = !_options.DisableAutoCompactions;
+            long stallStart = 0;
+            try
             {
-                ThrowIfBackgroundError();
-                if (force ? _mem.IsEmpty : _mem.ApproximateMemoryUsage < _options.WriteBufferSize)
+                while (true)
                 {
-                    return null;
-                }
+                    ThrowIfBackgroundError();
+                    var level0Files = _versions.Current.FileCount(0);
+                    if (allowDelay && throttle && level0Files >= _options.Level0SlowdownWritesTrigger)
+                    {
+                        // Near the L0 limit: give each write about a millisecond so compaction gets CPU, instead of
+                        // letting writers run into the hard stop and wait for seconds (LevelDB's slowdown).
+                        allowDelay = false;
+                        _statistics.SlowdownWrites++;
+                        stallStart = stallStart == 0 ? System.Diagnostics.Stopwatch.GetTimestamp() : stallStart;
+                        Monitor.Wait(_stateLock, 1);
+                        continue;
+                    }
 
-                if (_immutables.Count >= _options.MaxImmutableMemtables)
+                    if (force ? _mem.IsEmpty : _mem.ApproximateMemoryUsage < _options.WriteBufferSize)
+                    {
+                        return null;
+                    }
+
+                    if (_immutables.Count >= _options.MaxImmutableMemtables
+                        || (throttle && level0Files >= _options.Level0StopWritesTrigger))
+                    {
+                        // Stall: flush and compaction pulse the lock when they retire a memtable or shrink L0.
+                        // Writers wait; they never fail for this.
+                        _statistics.StoppedWrites++;
+                        stallStart = stallStart == 0 ? System.Diagnostics.Stopwatch.GetTimestamp() : stallStart;
+                        Monitor.Wait(_stateLock);
+                        continue;
+                    }
+
+                    return SwitchMemtable();
+                }
+            }
+            finally
+            {
+                if (stallStart != 0)
                 {
-                    // Stall: the flush thread pulses the lock when it retires a memtable. Writers wait; they never fail.
-                    Monitor.Wait(_stateLock);
-                    continue;
+                    _statistics.StallTicks += System.Diagnostics.Stopwatch.GetElapsedTime(stallStart).Ticks;
                 }
-
-                return SwitchMemtable();
             }
         }
     }

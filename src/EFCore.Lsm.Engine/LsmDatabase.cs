@@ -1,3 +1,4 @@
+using EFCore.Lsm.Engine.Diagnostics;
 using EFCore.Lsm.Engine.Manifest;
 using EFCore.Lsm.Engine.Memtable;
 using EFCore.Lsm.Engine.Storage;
@@ -29,6 +30,7 @@ public sealed partial class LsmDatabase : IDisposable
     private readonly TableCache _tableCache;
     private readonly TableOptions _tableOptions;
     private readonly SnapshotList _snapshots = new();
+    private readonly EngineStatistics _statistics = new();
 
     // Guards the memtable list, the active WAL, the published read state, pending outputs and the background error.
     // Readers never take it: they load the published ReadState.
@@ -155,6 +157,7 @@ public sealed partial class LsmDatabase : IDisposable
         }
 
         _flushThread?.Join();
+        _compactionThread?.Join();
         ReleaseResources();
     }
 

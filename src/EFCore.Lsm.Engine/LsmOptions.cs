@@ -43,8 +43,26 @@ public sealed class LsmOptions
     /// </summary>
     public bool TolerateCorruptedWalRecords { get; set; }
 
-    /// <summary>Verify block checksums on every read (default true; blocks are verified once when cached).</summary>
-    public bool VerifyChecksums { get; set; } = true;
+    /// <summary>L0 file count that starts an L0 → L1 compaction (default 4).</summary>
+    public int Level0CompactionTrigger { get; set; } = 4;
+
+    /// <summary>L0 file count at which each write is delayed by about a millisecond so compaction can catch up (default 12).</summary>
+    public int Level0SlowdownWritesTrigger { get; set; } = 12;
+
+    /// <summary>L0 file count at which writers wait until compaction brings it down (default 20).</summary>
+    public int Level0StopWritesTrigger { get; set; } = 20;
+
+    /// <summary>Size target of L1; compaction into L2 starts above it (default 64 MiB).</summary>
+    public long MaxBytesForLevelBase { get; set; } = 64L << 20;
+
+    /// <summary>Each level below L1 may hold this many times the bytes of the one above (default 10).</summary>
+    public int MaxBytesForLevelMultiplier { get; set; } = 10;
+
+    /// <summary>Compaction output files are cut at about this size, never in the middle of one key's versions (default 8 MiB).</summary>
+    public long TargetFileSize { get; set; } = 8L << 20;
+
+    /// <summary>Turns off background compaction; <see cref="LsmDatabase.CompactRange"/> still works (default false).</summary>
+    public bool DisableAutoCompactions { get; set; }
 
     internal LsmOptions Validate()
     {
@@ -64,6 +82,14 @@ public sealed class LsmOptions
         Require(BloomBitsPerKey is >= 0 and <= 64, "LsmOptions.BloomBitsPerKey must be between 0 and 64.");
         Require(BlockCacheSize >= 0, "LsmOptions.BlockCacheSize must not be negative.");
         Require(MaxOpenFiles >= 16, "LsmOptions.MaxOpenFiles must be at least 16.");
+        Require(Level0CompactionTrigger >= 1, "LsmOptions.Level0CompactionTrigger must be at least 1.");
+        Require(Level0SlowdownWritesTrigger >= Level0CompactionTrigger,
+            "LsmOptions.Level0SlowdownWritesTrigger must be at least Level0CompactionTrigger.");
+        Require(Level0StopWritesTrigger >= Level0SlowdownWritesTrigger,
+            "LsmOptions.Level0StopWritesTrigger must be at least Level0SlowdownWritesTrigger.");
+        Require(MaxBytesForLevelBase >= 64 * 1024, "LsmOptions.MaxBytesForLevelBase must be at least 64 KiB.");
+        Require(MaxBytesForLevelMultiplier >= 2, "LsmOptions.MaxBytesForLevelMultiplier must be at least 2.");
+        Require(TargetFileSize >= 16 * 1024, "LsmOptions.TargetFileSize must be at least 16 KiB.");
         return this;
     }
 }

@@ -121,6 +121,18 @@ internal sealed class LogReader
             if (LogFormat.HeaderSize + length > available)
             {
                 // Only possible in the last block (earlier blocks are full): the file ends inside this fragment.
+                // That is a torn write, unless the bytes that are there form a whole fragment under the stored CRC:
+                // then the fragment was complete and its length field is what got damaged (a torn write matches
+                // by chance with probability 2^-32). Without this check a flipped length bit in the final record
+                // would silently drop an acknowledged record.
+                var present = _block.AsSpan(_position + LogFormat.HeaderSize, available - LogFormat.HeaderSize);
+                if (type is > LogRecordType.Zero and <= LogFormat.MaxRecordType
+                    && Crc32C.Unmask(storedCrc) == Crc32C.Extend(LogWriter.TypeCrc(type), present))
+                {
+                    Damage(fragmentOffset, $"fragment length {length} is damaged: the fragment ends at the end of the file");
+                    continue;
+                }
+
                 return Finish();
             }
 

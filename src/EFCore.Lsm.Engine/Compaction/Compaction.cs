@@ -1,0 +1,63 @@
+using EFCore.Lsm.Engine.Format;
+using EFCore.Lsm.Engine.Manifest;
+using Version = EFCore.Lsm.Engine.Manifest.Version;
+
+namespace EFCore.Lsm.Engine.Compaction;
+
+/// <summary>
+/// One unit of compaction work: files of <see cref="Level"/> merged with the overlapping files of the next level into
+/// new files of the next level. Built by <see cref="CompactionPicker"/> against one <see cref="Version"/>.
+/// </summary>
+internal sealed class Compaction
+{
+    public Compaction(Version version, int level, FileMetadata[] inputs, FileMetadata[] nextLevelInputs, string reason)
+    {
+        Version = version;
+        Level = level;
+        Inputs = inputs;
+        NextLevelInputs = nextLevelInputs;
+        Reason = reason;
+    }
+
+    /// <summary>The version the inputs were chosen from (pinned by the caller while the compaction runs).</summary>
+    public Version Version { get; }
+
+    public int Level { get; }
+
+    public int OutputLevel => Level + 1;
+
+    public FileMetadata[] Inputs { get; }
+
+    public FileMetadata[] NextLevelInputs { get; }
+
+    /// <summary>Why it was picked ("L0 file count", "level size", "manual"), for logs and stats.</summary>
+    public string Reason { get; }
+
+    public IEnumerable<FileMetadata> AllInputs => Inputs.Concat(NextLevelInputs);
+
+    public long InputBytes => AllInputs.Sum(f => f.Size);
+
+    /// <summary>
+    /// A single file with nothing to merge against below moves down by a manifest edit alone, without being rewritten.
+    /// </summary>
+    public bool IsTrivialMove => Inputs.Length == 1 && NextLevelInputs.Length == 0;
+
+    /// <summary>
+    /// Whether no level below the output holds <paramref name="userKey"/>: then a tombstone for it hides nothing
+    /// and can be dropped (once no snapshot needs it).
+    /// </summary>
+    public bool IsBottommostForKey(ReadOnlySpan<byte> userKey)
+    {
+        for (var level = OutputLevel + 1; level < Version.NumLevels; level++)
+        {
+            var files = Version.Files[level];
+            var index = Version.FindFile(files, userKey);
+            if (index < files.Length && InternalKey.UserKey(files[index].Smallest).SequenceCompareTo(userKey) <= 0)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+}

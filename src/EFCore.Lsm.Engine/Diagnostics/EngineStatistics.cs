@@ -1,0 +1,109 @@
+namespace EFCore.Lsm.Engine.Diagnostics;
+
+/// <summary>
+/// Cumulative counters of one open database: what users wrote, what that cost in WAL, flush and compaction bytes,
+/// and how long writers were held back. Fields are updated with <see cref="Interlocked"/> or under the database's state
+/// lock and read without tearing (64-bit fields on 64-bit runtimes), which is what counters and stats text need.
+/// </summary>
+internal sealed class EngineStatistics
+{
+    public long Writes;
+    public long GroupedCommits;
+    public long UserBytesWritten;
+    public long WalBytesWritten;
+    public long FlushCount;
+    public long FlushBytesWritten;
+    public long SlowdownWrites;
+    public long StoppedWrites;
+    public long StallTicks;
+
+    private readonly object _gate = new();
+    private readonly LevelCompactionStatistics[] _levels = Enumerable.Range(0, Manifest.ManifestConstants.NumLevels)
+        .Select(_ => new LevelCompactionStatistics()).ToArray();
+
+    public void RecordFlush(long bytes)
+    {
+        Interlocked.Increment(ref FlushCount);
+        Interlocked.Add(ref FlushBytesWritten, bytes);
+    }
+
+    public void RecordCompaction(Compaction.Compaction compaction, Compaction.CompactionJob? job)
+    {
+        lock (_gate)
+        {
+            var level = _levels[compaction.OutputLevel];
+            level.Count++;
+            if (job is null)
+            {
+                level.TrivialMoves++;
+                return;
+            }
+
+            level.BytesRead += job.BytesRead;
+            level.BytesWritten += job.BytesWritten;
+            level.EntriesDropped += job.EntriesDropped;
+        }
+    }
+
+    /// <summary>Compactions into <paramref name="level"/> so far.</summary>
+    public LevelCompactionStatistics Level(int level)
+    {
+        lock (_gate)
+        {
+            var s = _levels[level];
+            return new LevelCompactionStatistics
+            {
+                Count = s.Count,
+                TrivialMoves = s.TrivialMoves,
+                BytesRead = s.BytesRead,
+                BytesWritten = s.BytesWritten,
+                EntriesDropped = s.EntriesDropped,
+            };
+        }
+    }
+
+    public long CompactionBytesWritten
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _levels.Sum(l => l.BytesWritten);
+            }
+        }
+    }
+
+    public long CompactionBytesRead
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _levels.Sum(l => l.BytesRead);
+            }
+        }
+    }
+
+    /// <summary>Bytes written to disk (WAL + flush + compaction) per byte users wrote; 0 before any write.</summary>
+    public double WriteAmplification
+    {
+        get
+        {
+            var user = Interlocked.Read(ref UserBytesWritten);
+            return user == 0
+                ? 0
+                : (Interlocked.Read(ref WalBytesWritten) + Interlocked.Read(ref FlushBytesWritten) + CompactionBytesWritten) / (double)user;
+        }
+    }
+
+    public TimeSpan StallTime => TimeSpan.FromTicks(Interlocked.Read(ref StallTicks));
+}
+
+internal sealed class LevelCompactionStatistics
+{
+    public long Count;
+    public long TrivialMoves;
+    public long BytesRead;
+    public long BytesWritten;
+    public long EntriesDropped;
+}
