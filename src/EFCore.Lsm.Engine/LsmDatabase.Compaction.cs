@@ -9,6 +9,7 @@ public sealed partial class LsmDatabase
     // One compaction at a time, background or manual: their inputs must never overlap.
     private readonly object _compactionGate = new();
     private bool _compactionRequested;
+    private bool _compactionRunning;
     private Thread? _compactionThread;
 
     /// <summary>
@@ -30,8 +31,9 @@ public sealed partial class LsmDatabase
             }
         }
 
-        // Push the range down one level at a time, to the deepest level that holds any of it (at least L1).
-        for (var level = 0; level < Math.Max(deepest, 1); level++)
+        // Push the range down one level at a time, through the deepest level that holds any of it, so every version of
+        // every key in the range is rewritten once and garbage is dropped everywhere; the last level compacts into itself.
+        for (var level = 0; level <= deepest; level++)
         {
             while (true)
             {
@@ -53,13 +55,41 @@ public sealed partial class LsmDatabase
                         }
 
                         RunCompaction(compaction, allowTrivialMove: false);
+                        if (compaction.OutputLevel == compaction.Level)
+                        {
+                            break; // the last level, rewritten in place: once is enough
+                        }
                     }
                     finally
                     {
                         current.Unref();
                     }
                 }
+
+                // Only now is the input version unpinned, so its files can actually go.
+                DeleteObsoleteFiles();
             }
+        }
+
+        DeleteObsoleteFiles();
+    }
+
+    /// <summary>
+    /// Waits until no memtable waits for flush and background compaction has nothing left to do (every level within
+    /// its target), like RocksDB's WaitForCompact. Useful before measuring, and in tests.
+    /// </summary>
+    public void WaitForCompactions()
+    {
+        ThrowIfDisposed();
+        lock (_stateLock)
+        {
+            while (_immutables.Count > 0 || _compactionRequested || _compactionRunning)
+            {
+                ThrowIfBackgroundError();
+                Monitor.Wait(_stateLock);
+            }
+
+            ThrowIfBackgroundError();
         }
     }
 
@@ -100,11 +130,12 @@ public sealed partial class LsmDatabase
                 }
 
                 _compactionRequested = false;
+                _compactionRunning = true;
             }
 
             try
             {
-                // Keep compacting while some level is over its target; each install re-requests anyway.
+                // Keep compacting while some level is over its target.
                 while (!Volatile.Read(ref _closing) && BackgroundCompactOnce())
                 {
                 }
@@ -112,6 +143,14 @@ public sealed partial class LsmDatabase
             catch (Exception e)
             {
                 SetBackgroundError(e);
+            }
+            finally
+            {
+                lock (_stateLock)
+                {
+                    _compactionRunning = false;
+                    Monitor.PulseAll(_stateLock);
+                }
             }
         }
     }
@@ -136,13 +175,15 @@ public sealed partial class LsmDatabase
                 }
 
                 RunCompaction(compaction, allowTrivialMove: true);
-                return true;
             }
             finally
             {
                 version.Unref();
             }
         }
+
+        DeleteObsoleteFiles();
+        return true;
     }
 
     /// <summary>Executes one compaction and installs its result with one manifest edit. Caller holds the compaction gate.</summary>
@@ -159,7 +200,7 @@ public sealed partial class LsmDatabase
             edit.DeletedFiles.Add((compaction.OutputLevel, file.Number));
         }
 
-        if (compaction.Inputs.Length > 0 && compaction.Level > 0)
+        if (compaction.Inputs.Length > 0 && compaction.Level > 0 && compaction.OutputLevel > compaction.Level)
         {
             edit.CompactPointers.Add((compaction.Level, compaction.Inputs[^1].Largest));
         }
@@ -222,8 +263,6 @@ public sealed partial class LsmDatabase
                 ReleasePendingOutputs(job);
             }
         }
-
-        DeleteObsoleteFiles();
     }
 
     private void ReleasePendingOutputs(CompactionJob job)

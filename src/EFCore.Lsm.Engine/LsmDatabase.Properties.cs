@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using EFCore.Lsm.Engine.Compaction;
 
 namespace EFCore.Lsm.Engine;
 
@@ -8,7 +9,7 @@ public sealed partial class LsmDatabase
     /// <summary>Property names understood by <see cref="GetProperty"/>.</summary>
     public static class Properties
     {
-        /// <summary>A readable table of files and bytes per level, memtables, caches and counters.</summary>
+        /// <summary>A readable table per level (files, size, score, compaction I/O) plus writes, stalls and caches.</summary>
         public const string Stats = "lsm.stats";
 
         /// <summary>Every live SST per level with its key range (like LevelDB's "leveldb.sstables").</summary>
@@ -23,11 +24,27 @@ public sealed partial class LsmDatabase
         public const string LastSequence = "lsm.last-sequence";
         public const string NumSnapshots = "lsm.num-snapshots";
         public const string BlockCacheUsage = "lsm.block-cache-usage";
+        public const string BlockCacheHits = "lsm.block-cache-hits";
+        public const string BlockCacheMisses = "lsm.block-cache-misses";
+        public const string DataBlockReads = "lsm.data-block-reads";
+        public const string BloomChecks = "lsm.bloom-checks";
+        public const string BloomUseful = "lsm.bloom-useful";
+        public const string FlushCount = "lsm.flush-count";
+        public const string CompactionCount = "lsm.compaction-count";
+        public const string CompactionBytesWritten = "lsm.compaction-bytes-written";
+        public const string UserBytesWritten = "lsm.user-bytes-written";
+        public const string WalBytesWritten = "lsm.wal-bytes-written";
+
+        /// <summary>Disk bytes written (WAL + flush + compaction) per user byte, as a decimal number.</summary>
+        public const string WriteAmplification = "lsm.write-amplification";
+
+        /// <summary>Microseconds writers spent slowed or stopped by flush and compaction backlog.</summary>
+        public const string StallMicros = "lsm.stall-micros";
     }
 
     /// <summary>
     /// Returns a named property of the database (see <see cref="Properties"/>), or null for an unknown name. Numeric
-    /// properties are returned as invariant-culture integers.
+    /// properties are returned as invariant-culture numbers.
     /// </summary>
     public string? GetProperty(string name)
     {
@@ -44,31 +61,32 @@ public sealed partial class LsmDatabase
                 : null;
         }
 
-        switch (name)
+        var s = _statistics;
+        var t = _tableStatistics;
+        return name switch
         {
-            case Properties.TotalSstBytes:
-                return N(Enumerable.Range(0, version.NumLevels).Sum(version.LevelBytes));
-            case Properties.NumImmutableMemTables:
-                lock (_stateLock)
-                {
-                    return N(_immutables.Count);
-                }
-
-            case Properties.ActiveMemTableBytes:
-                return N(Volatile.Read(ref _readState).Mem.ApproximateMemoryUsage);
-            case Properties.LastSequence:
-                return N((long)LastSequence);
-            case Properties.NumSnapshots:
-                return N(_snapshots.Count);
-            case Properties.BlockCacheUsage:
-                return N(_blockCache?.Usage ?? 0);
-            case Properties.SSTables:
-                return DescribeTables(version);
-            case Properties.Stats:
-                return DescribeStats(version);
-            default:
-                return null;
-        }
+            Properties.TotalSstBytes => N(Enumerable.Range(0, version.NumLevels).Sum(version.LevelBytes)),
+            Properties.NumImmutableMemTables => N(Volatile.Read(ref _readState).Immutables.Length),
+            Properties.ActiveMemTableBytes => N(Volatile.Read(ref _readState).Mem.ApproximateMemoryUsage),
+            Properties.LastSequence => N((long)LastSequence),
+            Properties.NumSnapshots => N(_snapshots.Count),
+            Properties.BlockCacheUsage => N(_blockCache?.Usage ?? 0),
+            Properties.BlockCacheHits => N(t.BlockCacheHits),
+            Properties.BlockCacheMisses => N(t.BlockCacheMisses),
+            Properties.DataBlockReads => N(t.DataBlockReads),
+            Properties.BloomChecks => N(t.BloomChecks),
+            Properties.BloomUseful => N(t.BloomUseful),
+            Properties.FlushCount => N(Interlocked.Read(ref s.FlushCount)),
+            Properties.CompactionCount => N(Enumerable.Range(0, version.NumLevels).Sum(level => s.Level(level).Count)),
+            Properties.CompactionBytesWritten => N(s.CompactionBytesWritten),
+            Properties.UserBytesWritten => N(Interlocked.Read(ref s.UserBytesWritten)),
+            Properties.WalBytesWritten => N(Interlocked.Read(ref s.WalBytesWritten)),
+            Properties.WriteAmplification => s.WriteAmplification.ToString("F3", CultureInfo.InvariantCulture),
+            Properties.StallMicros => N((long)s.StallTime.TotalMicroseconds),
+            Properties.SSTables => DescribeTables(version),
+            Properties.Stats => DescribeStats(version),
+            _ => null,
+        };
     }
 
     private static string DescribeTables(Manifest.Version version)
@@ -87,30 +105,39 @@ public sealed partial class LsmDatabase
         return text.ToString();
     }
 
+    /// <summary>A per-level table in the spirit of RocksDB's "rocksdb.stats".</summary>
     private string DescribeStats(Manifest.Version version)
     {
+        const double MiB = 1024 * 1024;
         var text = new StringBuilder();
-        text.Append("Level  Files   Size(MiB)\n");
-        text.Append("-----  -----  ----------\n");
+        var scores = CompactionPicker.Scores(version, _options);
+        text.Append("Level  Files  Size(MiB)  Score  Comp  Moves  Read(MiB)  Write(MiB)  Dropped\n");
+        text.Append("-----  -----  ---------  -----  ----  -----  ---------  ----------  -------\n");
+        long totalFiles = 0, totalBytes = 0;
         for (var level = 0; level < version.NumLevels; level++)
         {
+            var c = _statistics.Level(level);
+            var score = level < scores.Length ? scores[level].ToString("F2", CultureInfo.InvariantCulture) : "-";
+            totalFiles += version.FileCount(level);
+            totalBytes += version.LevelBytes(level);
             text.Append(CultureInfo.InvariantCulture,
-                $"  L{level}  {version.FileCount(level),5}  {version.LevelBytes(level) / 1048576.0,10:F2}\n");
+                $"  L{level}  {version.FileCount(level),5}  {version.LevelBytes(level) / MiB,9:F2}  {score,5}  {c.Count,4}  {c.TrivialMoves,5}  {c.BytesRead / MiB,9:F1}  {c.BytesWritten / MiB,10:F1}  {c.EntriesDropped,7}\n");
         }
 
-        int immutables;
-        lock (_stateLock)
-        {
-            immutables = _immutables.Count;
-        }
-
-        var stats = _tableStatistics;
-        text.Append(CultureInfo.InvariantCulture, $"Memtables: active {Volatile.Read(ref _readState).Mem.ApproximateMemoryUsage} bytes, {immutables} immutable\n");
-        text.Append(CultureInfo.InvariantCulture, $"Last sequence: {LastSequence}; live snapshots: {_snapshots.Count}\n");
+        text.Append(CultureInfo.InvariantCulture, $"  Sum  {totalFiles,5}  {totalBytes / MiB,9:F2}\n\n");
+        var s = _statistics;
+        var t = _tableStatistics;
+        var state = Volatile.Read(ref _readState);
         text.Append(CultureInfo.InvariantCulture,
-            $"Block cache: {_blockCache?.Usage ?? 0} of {_blockCache?.Capacity ?? 0} bytes, {stats.BlockCacheHits} hits, {stats.BlockCacheMisses} misses\n");
+            $"Writes: {Interlocked.Read(ref s.Writes)} batches, {Interlocked.Read(ref s.GroupedCommits)} group commits; user {Interlocked.Read(ref s.UserBytesWritten) / MiB:F1} MiB, WAL {Interlocked.Read(ref s.WalBytesWritten) / MiB:F1} MiB, flush {Interlocked.Read(ref s.FlushBytesWritten) / MiB:F1} MiB ({Interlocked.Read(ref s.FlushCount)} flushes), compaction {s.CompactionBytesWritten / MiB:F1} MiB; write amplification {s.WriteAmplification:F2}\n");
         text.Append(CultureInfo.InvariantCulture,
-            $"Bloom filter: {stats.BloomChecks} checks, {stats.BloomUseful} useful; data blocks read from files: {stats.DataBlockReads}\n");
+            $"Stalls: {Interlocked.Read(ref s.SlowdownWrites)} slowed, {Interlocked.Read(ref s.StoppedWrites)} stopped, {s.StallTime.TotalSeconds:F3} s\n");
+        text.Append(CultureInfo.InvariantCulture,
+            $"Memtables: active {state.Mem.ApproximateMemoryUsage} bytes, {state.Immutables.Length} immutable; last sequence {LastSequence}; live snapshots {_snapshots.Count}\n");
+        text.Append(CultureInfo.InvariantCulture,
+            $"Block cache: {_blockCache?.Usage ?? 0} of {_blockCache?.Capacity ?? 0} bytes, {t.BlockCacheHits} hits, {t.BlockCacheMisses} misses\n");
+        text.Append(CultureInfo.InvariantCulture,
+            $"Bloom filter: {t.BloomChecks} checks, {t.BloomUseful} useful; data blocks read from files: {t.DataBlockReads}\n");
         return text.ToString();
     }
 }

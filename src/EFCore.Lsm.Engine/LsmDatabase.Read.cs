@@ -1,3 +1,4 @@
+using EFCore.Lsm.Engine.Diagnostics;
 using EFCore.Lsm.Engine.Format;
 using EFCore.Lsm.Engine.Iterators;
 using EFCore.Lsm.Engine.Manifest;
@@ -19,6 +20,7 @@ public sealed partial class LsmDatabase
     {
         ThrowIfDisposed();
         var sequence = ReadSequence(options);
+        var started = LsmMetrics.Start(LsmMetrics.GetDuration);
         var state = AcquireReadState();
         try
         {
@@ -53,6 +55,7 @@ public sealed partial class LsmDatabase
         finally
         {
             state.Version.Unref();
+            LsmMetrics.Stop(LsmMetrics.GetDuration, started, this);
         }
     }
 

@@ -2,6 +2,7 @@ using EFCore.Lsm.Engine.Memtable;
 using EFCore.Lsm.Engine.Storage;
 using EFCore.Lsm.Engine.Wal;
 using EFCore.Lsm.Engine.Commit;
+using EFCore.Lsm.Engine.Diagnostics;
 
 namespace EFCore.Lsm.Engine;
 
@@ -68,7 +69,9 @@ public sealed partial class LsmDatabase
             return;
         }
 
+        var started = LsmMetrics.Start(LsmMetrics.WriteDuration);
         Submit(new PendingWrite(batch, (options ?? WriteOptions.Default).Sync));
+        LsmMetrics.Stop(LsmMetrics.WriteDuration, started, this);
     }
 
     /// <summary>Queues a write and either waits for a leader to complete it or leads a group itself.</summary>

@@ -70,6 +70,12 @@ public sealed partial class LsmDatabase : IDisposable
         _fileLock = _fs.LockFile(FileNames.LockFile(path));
     }
 
+    internal EngineStatistics Statistics => _statistics;
+
+    internal TableReadStatistics TableStatistics => _tableStatistics;
+
+    internal Manifest.Version CurrentVersion => _versions.Current;
+
     /// <summary>The folder holding the database's files.</summary>
     public string Path => _path;
 
@@ -93,6 +99,7 @@ public sealed partial class LsmDatabase : IDisposable
         {
             db.Recover();
             db.StartBackgroundWork();
+            LsmMetrics.Register(db);
             return db;
         }
         catch
@@ -156,6 +163,7 @@ public sealed partial class LsmDatabase : IDisposable
             Monitor.PulseAll(_stateLock);
         }
 
+        LsmMetrics.Unregister(this);
         _flushThread?.Join();
         _compactionThread?.Join();
         ReleaseResources();

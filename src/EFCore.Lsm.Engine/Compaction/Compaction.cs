@@ -10,10 +10,11 @@ namespace EFCore.Lsm.Engine.Compaction;
 /// </summary>
 internal sealed class Compaction
 {
-    public Compaction(Version version, int level, FileMetadata[] inputs, FileMetadata[] nextLevelInputs, string reason)
+    public Compaction(Version version, int level, int outputLevel, FileMetadata[] inputs, FileMetadata[] nextLevelInputs, string reason)
     {
         Version = version;
         Level = level;
+        OutputLevel = outputLevel;
         Inputs = inputs;
         NextLevelInputs = nextLevelInputs;
         Reason = reason;
@@ -24,7 +25,8 @@ internal sealed class Compaction
 
     public int Level { get; }
 
-    public int OutputLevel => Level + 1;
+    /// <summary>The next level, or <see cref="Level"/> itself when the last level is rewritten in place.</summary>
+    public int OutputLevel { get; }
 
     public FileMetadata[] Inputs { get; }
 
@@ -40,7 +42,7 @@ internal sealed class Compaction
     /// <summary>
     /// A single file with nothing to merge against below moves down by a manifest edit alone, without being rewritten.
     /// </summary>
-    public bool IsTrivialMove => Inputs.Length == 1 && NextLevelInputs.Length == 0;
+    public bool IsTrivialMove => Inputs.Length == 1 && NextLevelInputs.Length == 0 && OutputLevel > Level;
 
     /// <summary>
     /// Whether no level below the output holds <paramref name="userKey"/>: then a tombstone for it hides nothing

@@ -124,9 +124,15 @@ internal static class CompactionPicker
 
     private static Compaction Expand(Version version, int level, FileMetadata[] inputs, string reason)
     {
+        if (level == version.NumLevels - 1)
+        {
+            // The last level has nowhere to go: it is rewritten in place (RocksDB's bottommost compaction).
+            return new Compaction(version, level, level, inputs, [], reason);
+        }
+
         var (smallest, largest) = UserKeyRange(inputs);
         var next = Overlapping(version.Files[level + 1], smallest, largest, beginSet: true, endSet: true);
-        return new Compaction(version, level, inputs, next, reason);
+        return new Compaction(version, level, level + 1, inputs, next, reason);
     }
 
     private static (byte[] Smallest, byte[] Largest) UserKeyRange(FileMetadata[] files)

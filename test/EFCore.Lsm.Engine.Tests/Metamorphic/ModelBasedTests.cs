@@ -18,6 +18,8 @@ public class ModelBasedTests(ITestOutputHelper output)
         { 2, "default" },
         { 3, "small" },
         { 4, "nobloom" },
+        { 5, "compacting" },
+        { 6, "compacting" },
     };
 
     [Theory]
@@ -40,6 +42,7 @@ public class ModelBasedTests(ITestOutputHelper output)
         private int _step;
         private string _lastOp = "";
         private bool _lastWriteSynced;
+        private long _compactionsBeforeReopen;
 
         public void Run()
         {
@@ -54,6 +57,12 @@ public class ModelBasedTests(ITestOutputHelper output)
 
                 Reopen(crash: false);
                 CheckEverything(_model, null);
+                if (configuration == "compacting")
+                {
+                    // The configuration exists to exercise compaction: make sure it did.
+                    Assert.True(long.Parse(_db.GetProperty(LsmDatabase.Properties.CompactionCount)!) + _compactionsBeforeReopen > 10,
+                        "expected many compactions");
+                }
             }
             catch (Exception e) when (e is not ModelMismatchException)
             {
@@ -73,6 +82,14 @@ public class ModelBasedTests(ITestOutputHelper output)
             {
                 FileSystem = _fs, WriteBufferSize = 256 * 1024, BlockSize = 256, BlockRestartInterval = 4, BlockCacheSize = 64 * 1024,
                 MaxOpenFiles = 16,
+            },
+            // Tiny memtables, files and level targets so flushes and compactions into deep levels happen constantly,
+            // while snapshots are held across them.
+            "compacting" => new LsmOptions
+            {
+                FileSystem = _fs, WriteBufferSize = 64 * 1024, BlockSize = 512, TargetFileSize = 16 * 1024,
+                MaxBytesForLevelBase = 64 * 1024, MaxBytesForLevelMultiplier = 4, Level0CompactionTrigger = 2,
+                Level0SlowdownWritesTrigger = 4, Level0StopWritesTrigger = 6, MaxOpenFiles = 32,
             },
             "nobloom" => new LsmOptions { FileSystem = _fs, WriteBufferSize = 512 * 1024, BloomBitsPerKey = 0, BlockCacheSize = 0 },
             _ => new LsmOptions { FileSystem = _fs, WriteBufferSize = 1024 * 1024 },
@@ -376,6 +393,7 @@ public class ModelBasedTests(ITestOutputHelper output)
             }
 
             _snapshots.Clear();
+            _compactionsBeforeReopen += long.Parse(_db.GetProperty(LsmDatabase.Properties.CompactionCount)!);
             _db.Dispose();
             if (crash)
             {
