@@ -33,12 +33,15 @@ public class ArenaTests
         // Any overlap would have overwritten an earlier allocation's bytes.
         foreach (var (address, content) in allocations)
         {
-            Assert.True(arena.GetSpan(address, content.Length).SequenceEqual(content), $"seed {seed}: allocation {address:X} was clobbered");
+            Assert.True(
+                arena.GetSpan(address, content.Length).SequenceEqual(content),
+                $"seed {seed}: allocation {address:X} was clobbered");
         }
 
         // Usage only exceeds what was asked for by alignment padding and abandoned slab tails (each < a quarter slab).
         var slabs = allocations.Select(a => (ulong)a.Address >> 32).Distinct().Count();
-        Assert.True(arena.MemoryUsage <= requested + (7 * allocations.Count) + (slabs * (slabSize / 4 + 8)) + 8, $"seed {seed}: usage too high");
+        var bound = requested + (7 * allocations.Count) + (slabs * ((slabSize / 4) + 8)) + 8;
+        Assert.True(arena.MemoryUsage <= bound, $"seed {seed}: usage {arena.MemoryUsage} > {bound}");
     }
 
     [Fact]

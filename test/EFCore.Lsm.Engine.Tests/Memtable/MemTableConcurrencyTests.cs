@@ -181,7 +181,8 @@ public class MemTableConcurrencyTests
                 if (reverse ? order <= 0 : order >= 0)
                 {
                     throw new InvalidOperationException(
-                        $"seed {seed}: out of order: {InternalKey.Describe(previous.AsSpan(0, previousLength))} then {InternalKey.Describe(key)}");
+                        $"seed {seed}: out of order: {InternalKey.Describe(previous.AsSpan(0, previousLength))} "
+                        + $"then {InternalKey.Describe(key)}");
                 }
             }
 
@@ -204,7 +205,8 @@ public class MemTableConcurrencyTests
 
         if (seenVisible != visible)
         {
-            throw new InvalidOperationException($"seed {seed}: {(reverse ? "reverse" : "forward")} scan saw {seenVisible} of {visible} published entries");
+            throw new InvalidOperationException(
+                $"seed {seed}: {(reverse ? "reverse" : "forward")} scan saw {seenVisible} of {visible} published entries");
         }
     }
 
@@ -229,7 +231,8 @@ public class MemTableConcurrencyTests
         if (!found || kind != expectedKind || !value.SequenceEqual(ExpectedValue(expectedSequence, expectedKind)))
         {
             throw new InvalidOperationException(
-                $"seed {seed}: {Convert.ToHexString(userKey)} @{snapshot}: expected seq {expectedSequence} {expectedKind}, got found={found} {kind}");
+                $"seed {seed}: {Convert.ToHexString(userKey)} @{snapshot}: expected seq {expectedSequence} {expectedKind}, "
+                + $"got found={found} {kind}");
         }
     }
 }

@@ -302,7 +302,8 @@ public class MemTableTests
 
     internal static void AssertFound(MemTable table, ReadOnlySpan<byte> userKey, ulong snapshot, ValueKind kind, ReadOnlySpan<byte> value)
     {
-        Assert.True(table.TryGet(userKey, snapshot, out var actualKind, out var actualValue), $"{Convert.ToHexString(userKey)} @{snapshot} not found");
+        var found = table.TryGet(userKey, snapshot, out var actualKind, out var actualValue);
+        Assert.True(found, $"{Convert.ToHexString(userKey)} @{snapshot} not found");
         Assert.Equal(kind, actualKind);
         Assert.True(actualValue.SequenceEqual(value), $"{Convert.ToHexString(userKey)} @{snapshot}: wrong value");
     }
