@@ -117,13 +117,14 @@ internal sealed class MemTable
         }
 
         var height = RandomHeight();
-        var internalKeyLength = userKey.Length + InternalKey.TrailerSize;
         var linksSize = height * LinkSize;
-        var size = (long)linksSize + HeaderSize + internalKeyLength + value.Length;
+        var size = (long)linksSize + HeaderSize + userKey.Length + InternalKey.TrailerSize + value.Length;
         if (size > Arena.MaxAllocation)
         {
             throw new ArgumentException($"Entry of {userKey.Length} key bytes and {value.Length} value bytes is too large.");
         }
+
+        var internalKeyLength = userKey.Length + InternalKey.TrailerSize;
 
         var start = _arena.Allocate((int)size);
         var node = start + linksSize - LinkSize;
