@@ -166,19 +166,26 @@ public class DatabaseTests
             }
         }
 
-        var before = GC.GetAllocatedBytesForCurrentThread();
-        var found = 0;
-        foreach (var key in keys)
+        // Steady state: a real per-call allocation shows in every round; one-time runtime work (tiering, type loads
+        // under a busy parallel test run) does not repeat, so the best of a few rounds is what TryGet itself costs.
+        var allocations = new List<long>();
+        for (var round = 0; round < 5; round++)
         {
-            if (db.TryGet(key, out var value) && value.Length > 0)
+            var before = GC.GetAllocatedBytesForCurrentThread();
+            var found = 0;
+            foreach (var key in keys)
             {
-                found++;
+                if (db.TryGet(key, out var value) && value.Length > 0)
+                {
+                    found++;
+                }
             }
+
+            allocations.Add(GC.GetAllocatedBytesForCurrentThread() - before);
+            Assert.Equal(1000, found);
         }
 
-        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
-        Assert.Equal(1000, found);
-        Assert.Equal(0, allocated);
+        Assert.True(allocations.Min() == 0, $"TryGet allocated in every round: {string.Join(", ", allocations)} bytes per 1000 calls");
     }
 
     [Fact]
