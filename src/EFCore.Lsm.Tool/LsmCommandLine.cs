@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.CommandLine.Help;
 using EFCore.Lsm.Tool.Commands;
 using EFCore.Lsm.Tool.Output;
 
@@ -19,10 +20,16 @@ internal static class LsmCommandLine
         return exitCode;
     }
 
-    public static RootCommand Create(ToolOutput output)
+    /// <summary>
+    /// The root is a plain command named "lsm" rather than a <see cref="RootCommand"/>, whose name (and so the usage line
+    /// in help) is the host executable's: "EFCore.Lsm.Tool" when run as a dotnet tool.
+    /// </summary>
+    public static Command Create(ToolOutput output)
     {
-        var root = new RootCommand("Inspect, verify, dump and compact EFCore.Lsm databases.")
+        var root = new Command("lsm", "Inspect, verify, dump and compact EFCore.Lsm databases.")
         {
+            new HelpOption(),
+            new VersionOption(),
             Info(output),
             Get(output),
             Scan(output),

@@ -58,6 +58,18 @@ public sealed class LsmCommandLineTests : IDisposable
         Assert.Contains("  entries:", run.Out, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void Help_names_the_tool_and_lists_every_command()
+    {
+        var run = new ToolRun();
+        Assert.Equal(0, LsmCommandLine.Invoke(["--help"], run.Output));
+        Assert.Contains("lsm [command] [options]", run.Out, StringComparison.Ordinal);
+        foreach (var command in new[] { "info", "get", "scan", "dump-wal", "dump-sst", "verify", "compact", "stats" })
+        {
+            Assert.Contains($"  {command} <db>", run.Out, StringComparison.Ordinal);
+        }
+    }
+
     [Theory]
     [InlineData("scan", "{db}", "--limit", "many")]
     [InlineData("scan", "{db}", "--bogus")]
