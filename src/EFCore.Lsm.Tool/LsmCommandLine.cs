@@ -53,7 +53,11 @@ internal static class LsmCommandLine
     {
         var db = DatabaseArgument();
         var hex = HexOption();
-        var command = new Command("info", "Show CURRENT, the manifest's counters, the tables per level and the WALs (read-only).") { db, hex };
+        var command = new Command("info", "Show CURRENT, the manifest's counters, the tables per level and the WALs (read-only).")
+        {
+            db,
+            hex,
+        };
         command.SetAction(r => new InfoCommand(output).Run(r.GetValue(db)!, r.GetValue(hex)));
         return command;
     }
@@ -78,7 +82,17 @@ internal static class LsmCommandLine
         var hex = HexOption();
         var keysOnly = new Option<bool>("--keys-only") { Description = "Print keys without values." };
         var count = new Option<bool>("--count") { Description = "Print only the number of keys." };
-        var command = new Command("scan", "Print key => value for the live keys in order.") { db, from, to, prefix, limit, hex, keysOnly, count };
+        var command = new Command("scan", "Print key => value for the live keys in order.")
+        {
+            db,
+            from,
+            to,
+            prefix,
+            limit,
+            hex,
+            keysOnly,
+            count,
+        };
         command.SetAction(r => new ScanCommand(output).Run(r.GetValue(db)!, new ScanSettings
         {
             From = r.GetValue(from),
@@ -116,7 +130,13 @@ internal static class LsmCommandLine
         };
         var entries = new Option<bool>("--entries") { Description = "Also list every internal key with a value preview." };
         var hex = HexOption();
-        var command = new Command("dump-sst", "Print a table's properties and, with --entries, its entries (read-only).") { db, file, entries, hex };
+        var command = new Command("dump-sst", "Print a table's properties and, with --entries, its entries (read-only).")
+        {
+            db,
+            file,
+            entries,
+            hex,
+        };
         command.SetAction(r => new DumpSstCommand(output).Run(r.GetValue(db)!, r.GetValue(file), r.GetValue(entries), r.GetValue(hex)));
         return command;
     }
@@ -124,7 +144,11 @@ internal static class LsmCommandLine
     private static Command Verify(ToolOutput output)
     {
         var db = DatabaseArgument();
-        var command = new Command("verify", "Check every block of every live table, every WAL record and the manifest (exit code 2 on damage).") { db };
+        var command = new Command(
+            "verify", "Check every block of every live table, every WAL record and the manifest (exit code 2 on damage).")
+        {
+            db,
+        };
         command.SetAction(r => new VerifyCommand(output).Run(r.GetValue(db)!));
         return command;
     }
@@ -135,7 +159,13 @@ internal static class LsmCommandLine
         var from = new Option<string>("--from") { Description = "First key of the range (inclusive; default: the start)." };
         var to = new Option<string>("--to") { Description = "Last key of the range (inclusive; default: the end)." };
         var hex = HexOption();
-        var command = new Command("compact", "Compact a key range (default: everything) and print the stats before and after.") { db, from, to, hex };
+        var command = new Command("compact", "Compact a key range (default: everything) and print the stats before and after.")
+        {
+            db,
+            from,
+            to,
+            hex,
+        };
         command.SetAction(r => new CompactCommand(output).Run(r.GetValue(db)!, r.GetValue(from), r.GetValue(to), r.GetValue(hex)));
         return command;
     }

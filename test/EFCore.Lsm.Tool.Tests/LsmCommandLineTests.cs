@@ -31,7 +31,7 @@ public sealed class LsmCommandLineTests : IDisposable
     public void Commands_and_options_reach_their_handlers(string[] args, int exitCode, string output)
     {
         var run = new ToolRun();
-        Assert.Equal(exitCode, LsmCommandLine.Invoke(args.Select(a => a.Replace("{db}", _folder.DbPath, StringComparison.Ordinal)).ToArray(), run.Output));
+        Assert.Equal(exitCode, LsmCommandLine.Invoke(WithDatabase(args), run.Output));
         Assert.Equal(output, run.Out);
     }
 
@@ -78,8 +78,10 @@ public sealed class LsmCommandLineTests : IDisposable
     public void Usage_errors_exit_non_zero_with_a_message(params string[] args)
     {
         var run = new ToolRun();
-        var exit = LsmCommandLine.Invoke(args.Select(a => a.Replace("{db}", _folder.DbPath, StringComparison.Ordinal)).ToArray(), run.Output);
+        var exit = LsmCommandLine.Invoke(WithDatabase(args), run.Output);
         Assert.NotEqual(0, exit);
         Assert.NotEmpty(run.Error);
     }
+
+    private string[] WithDatabase(string[] args) => args.Select(a => a.Replace("{db}", _folder.DbPath, StringComparison.Ordinal)).ToArray();
 }

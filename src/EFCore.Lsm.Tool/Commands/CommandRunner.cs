@@ -52,7 +52,9 @@ internal static class CommandRunner
     public static string Describe(LsmCorruptionException e)
         => $"corruption in {Path.GetFileName(e.FileName)} at offset {e.Offset}: {e.Reason}";
 
-    /// <summary>Writes <paramref name="message"/> as one error line (embedded line breaks folded) and returns <paramref name="exitCode"/>.</summary>
+    /// <summary>
+    /// Writes <paramref name="message"/> as one error line (embedded line breaks folded) and returns <paramref name="exitCode"/>.
+    /// </summary>
     public static int Fail(ToolOutput output, int exitCode, string message)
     {
         output.Out.Flush();

@@ -38,9 +38,19 @@ internal sealed class VerifyCommand(ToolOutput output)
         }
 
         var tables = TablesToVerify(path, manifest, report);
-        var logs = DatabaseFolder.ListFiles(path, DbFileKind.Log)
-            .Where(l => manifest is null || l.Number >= manifest.LogNumber)
-            .ToList();
+        var logs = new List<(ulong Number, string Path)>();
+        foreach (var log in DatabaseFolder.ListFiles(path, DbFileKind.Log))
+        {
+            if (manifest is null || log.Number >= manifest.LogNumber)
+            {
+                logs.Add(log);
+            }
+            else
+            {
+                report.WriteLine($"{Path.GetFileName(log.Path)}  skipped: obsolete (its writes are in tables; deleted at the next open)");
+            }
+        }
+
         var totalBytes = tables.Sum(t => SizeOf(t.Path)) + logs.Sum(l => SizeOf(l.Path));
 
         output.Progress.Run("Verifying", totalBytes, progress =>
@@ -96,7 +106,8 @@ internal sealed class VerifyCommand(ToolOutput output)
         {
             if (!liveNumbers.Contains(number))
             {
-                report.WriteLine($"{Path.GetFileName(tablePath)}  skipped: not in the manifest (a leftover the engine deletes at the next open)");
+                report.WriteLine(
+                    $"{Path.GetFileName(tablePath)}  skipped: not in the manifest (a leftover the engine deletes at the next open)");
             }
         }
 
@@ -137,7 +148,9 @@ internal sealed class VerifyCommand(ToolOutput output)
             totals.Tables++;
             totals.Blocks += properties.DataBlockCount;
             totals.Entries += properties.EntryCount;
-            report.WriteLine($"{name}  {where}  {properties.FileSize} bytes  {properties.DataBlockCount} data blocks  {properties.EntryCount} entries  ok");
+            report.WriteLine(
+                $"{name}  {where}  {properties.FileSize} bytes  {properties.DataBlockCount} data blocks  "
+                + $"{properties.EntryCount} entries  ok");
         }
         catch (LsmException e)
         {

@@ -49,6 +49,7 @@ internal sealed class DatabaseManifest
         var manifestName = CurrentFile.Read(fs, dbPath);
         using var versions = new VersionSet(fs, dbPath);
         versions.Recover();
-        return new DatabaseManifest(manifestName, versions.LogNumber, versions.LastSequence, versions.NextFileNumber, versions.Current.Files);
+        return new DatabaseManifest(
+            manifestName, versions.LogNumber, versions.LastSequence, versions.NextFileNumber, versions.Current.Files);
     }
 }

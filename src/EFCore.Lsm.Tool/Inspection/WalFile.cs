@@ -5,7 +5,8 @@ using EFCore.Lsm.Engine.Wal;
 namespace EFCore.Lsm.Tool.Inspection;
 
 /// <summary>What walking one WAL found.</summary>
-internal readonly record struct WalSummary(long Length, long Records, long Entries, ulong FirstSequence, ulong LastSequence, long EndOfLastRecord)
+internal readonly record struct WalSummary(
+    long Length, long Records, long Entries, ulong FirstSequence, ulong LastSequence, long EndOfLastRecord)
 {
     /// <summary>Bytes after the last complete record: a torn final write, which recovery ignores.</summary>
     public long TrailingBytes => Length - EndOfLastRecord;

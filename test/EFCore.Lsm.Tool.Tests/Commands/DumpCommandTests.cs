@@ -43,7 +43,8 @@ public sealed class DumpCommandTests : IDisposable
         var byPath = new ToolRun();
         Assert.Equal(0, new DumpWalCommand(byPath.Output).Run(log, file: null, hex: false));
         var byNumber = new ToolRun();
-        Assert.Equal(0, new DumpWalCommand(byNumber.Output).Run(_folder.DbPath, number.ToString(System.Globalization.CultureInfo.InvariantCulture), hex: false));
+        var numberText = number.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        Assert.Equal(0, new DumpWalCommand(byNumber.Output).Run(_folder.DbPath, numberText, hex: false));
         var all = new ToolRun();
         Assert.Equal(0, new DumpWalCommand(all.Output).Run(_folder.DbPath, file: null, hex: false));
 
@@ -116,7 +117,8 @@ public sealed class DumpCommandTests : IDisposable
 
         // The tombstone of user/00000 (newest) sorts before its put.
         Assert.Equal($"    user/00000 @{SampleDatabase.TableKeys + 1} Delete", entries[0]);
-        Assert.Equal($"    user/00000 @1 Put => {System.Text.Encoding.UTF8.GetString(SampleDatabase.Value(0)[..64])}... (100 bytes)", entries[1]);
+        var preview = System.Text.Encoding.UTF8.GetString(SampleDatabase.Value(0)[..64]);
+        Assert.Equal($"    user/00000 @1 Put => {preview}... (100 bytes)", entries[1]);
         Assert.StartsWith($"    user/01999 @{SampleDatabase.TableKeys} Put => value-1999", entries[^1], StringComparison.Ordinal);
     }
 

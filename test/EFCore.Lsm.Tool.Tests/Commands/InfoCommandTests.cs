@@ -22,7 +22,8 @@ public sealed class InfoCommandTests : IDisposable
         var log = Path.GetFileName(_folder.Files(".log")[^1]);
         Assert.Contains("CURRENT        MANIFEST-", text, StringComparison.Ordinal);
         Assert.Contains("Tables per level  L0 1  L1 0", text, StringComparison.Ordinal);
-        Assert.Contains($"{table}  {new FileInfo(Path.Combine(_folder.DbPath, table)).Length} bytes  keys user/00000 .. user/01999", text, StringComparison.Ordinal);
+        var size = new FileInfo(Path.Combine(_folder.DbPath, table)).Length;
+        Assert.Contains($"{table}  {size} bytes  keys user/00000 .. user/01999", text, StringComparison.Ordinal);
         Assert.Contains($"{SampleDatabase.TableKeys + 1} entries (1 deletions)", text, StringComparison.Ordinal);
         Assert.Contains($"  {log}  ", text, StringComparison.Ordinal);
         Assert.Contains("3 records, 5 entries", text, StringComparison.Ordinal);
@@ -79,7 +80,8 @@ public sealed class InfoCommandTests : IDisposable
         SampleDatabase.Create(_folder);
         File.WriteAllText(Path.Combine(_folder.DbPath, "CURRENT"), "MANIFEST-999999\n");
         var run = new ToolRun();
-        run.AssertOneErrorLine(new InfoCommand(run.Output).Run(_folder.DbPath, hex: false), ExitCodes.Corruption, "CURRENT", "MANIFEST-999999");
+        var exit = new InfoCommand(run.Output).Run(_folder.DbPath, hex: false);
+        run.AssertOneErrorLine(exit, ExitCodes.Corruption, "CURRENT", "MANIFEST-999999");
     }
 
     [Fact]

@@ -43,6 +43,17 @@ public sealed class OpeningCommandTests : IDisposable
     }
 
     [Fact]
+    public void A_damaged_wal_met_while_opening_is_reported_as_corruption_naming_the_file()
+    {
+        SampleDatabase.Create(_folder);
+        var log = _folder.Files(".log")[^1];
+        Bytes.Flip(log, 20);
+        var run = new ToolRun();
+        var exit = new GetCommand(run.Output).Run(_folder.DbPath, "wal/batch-1", hex: false);
+        run.AssertOneErrorLine(exit, ExitCodes.Corruption, $"corruption in {Path.GetFileName(log)} at offset 0");
+    }
+
+    [Fact]
     public void Stats_prints_the_engine_statistics()
     {
         SampleDatabase.Create(_folder);

@@ -91,7 +91,8 @@ public sealed class ScanAndGetCommandTests : IDisposable
             }
         }
 
-        Assert.Equal(["a/1 => v-a/1", "a/2 => v-a/2", "a/3 => v-a/3", "b/1 => v-b/1", "b/2 => v-b/2", "c => v-c"], Scan(new ScanSettings()));
+        Assert.Equal(
+            ["a/1 => v-a/1", "a/2 => v-a/2", "a/3 => v-a/3", "b/1 => v-b/1", "b/2 => v-b/2", "c => v-c"], Scan(new ScanSettings()));
         Assert.Equal(["a/2 => v-a/2", "a/3 => v-a/3", "b/1 => v-b/1"], Scan(new ScanSettings { From = "a/2", To = "b/2" }));
         Assert.Equal(["b/1 => v-b/1", "b/2 => v-b/2"], Scan(new ScanSettings { Prefix = "b/" }));
         Assert.Equal(["a/2 => v-a/2"], Scan(new ScanSettings { Prefix = "a/", From = "a/2", To = "a/3" }));
@@ -168,7 +169,8 @@ public sealed class ScanAndGetCommandTests : IDisposable
                 .Select(p => $"{p.Key} => {p.Value}")
                 .ToArray();
             Assert.Equal(expected, Scan(settings));
-            Assert.Equal([expected.Length.ToString(System.Globalization.CultureInfo.InvariantCulture)], Scan(settings with { Count = true }));
+            var count = expected.Length.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            Assert.Equal([count], Scan(settings with { Count = true }));
         }
     }
 

@@ -106,6 +106,29 @@ public sealed class VerifyCommandTests : IDisposable
     }
 
     [Fact]
+    public void An_obsolete_wal_is_skipped_because_recovery_never_reads_it()
+    {
+        SampleDatabase.Create(_folder);
+        var obsolete = Path.Combine(_folder.DbPath, "000001.log");
+        // A whole FULL fragment of 5 bytes whose CRC is wrong: damage, not a torn tail.
+        byte[] damaged = [0xDE, 0xAD, 0xBE, 0xEF, 5, 0, 1, 1, 2, 3, 4, 5];
+        File.WriteAllBytes(obsolete, damaged);
+        var run = new ToolRun();
+        Assert.True(new VerifyCommand(run.Output).Run(_folder.DbPath) == 0, run.Out + run.Error);
+        Assert.Contains("000001.log  skipped: obsolete", run.Out, StringComparison.Ordinal);
+
+        // The same bytes in a live WAL are damage.
+        var live = _folder.Files(".log")[^1];
+        File.WriteAllBytes(live, damaged);
+        run = new ToolRun();
+        Assert.Equal(ExitCodes.Corruption, new VerifyCommand(run.Output).Run(_folder.DbPath));
+        Assert.Contains(
+            $"corruption in {Path.GetFileName(live)} at offset 0: fragment checksum mismatch",
+            Assert.Single(run.ErrorLines),
+            StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Verify_refuses_a_folder_without_database_files()
     {
         var run = new ToolRun();

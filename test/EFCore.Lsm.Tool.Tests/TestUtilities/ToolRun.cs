@@ -23,7 +23,9 @@ internal sealed class ToolRun
 
     public string[] ErrorLines => Error.Split('\n', StringSplitOptions.RemoveEmptyEntries);
 
-    /// <summary>Asserts the run failed the way the tool promises: the exit code and exactly one error line containing each fragment.</summary>
+    /// <summary>
+    /// Asserts the run failed the way the tool promises: the exit code, and exactly one error line containing each fragment.
+    /// </summary>
     public void AssertOneErrorLine(int exitCode, int expectedExitCode, params string[] fragments)
     {
         Assert.Equal(expectedExitCode, exitCode);
