@@ -1,0 +1,180 @@
+using System.CommandLine;
+using System.CommandLine.Help;
+using EFCore.Lsm.Tool.Commands;
+using EFCore.Lsm.Tool.Output;
+
+namespace EFCore.Lsm.Tool;
+
+/// <summary>
+/// The System.CommandLine surface of <c>lsm</c>: commands, arguments and options, each action handing its parsed values
+/// to the command's handler class. No command logic lives here.
+/// </summary>
+internal static class LsmCommandLine
+{
+    /// <summary>Parses <paramref name="args"/> and runs the chosen command; returns the exit code.</summary>
+    public static int Invoke(IReadOnlyList<string> args, ToolOutput output)
+    {
+        var configuration = new InvocationConfiguration { Output = output.Out, Error = output.Error };
+        var exitCode = Create(output).Parse(args).Invoke(configuration);
+        output.Out.Flush();
+        return exitCode;
+    }
+
+    /// <summary>
+    /// The root is a plain command named "lsm" rather than a <see cref="RootCommand"/>, whose name (and so the usage line
+    /// in help) is the host executable's: "EFCore.Lsm.Tool" when run as a dotnet tool.
+    /// </summary>
+    public static Command Create(ToolOutput output)
+    {
+        var root = new Command("lsm", "Inspect, verify, dump and compact EFCore.Lsm databases.")
+        {
+            new HelpOption(),
+            new VersionOption(),
+            Info(output),
+            Get(output),
+            Scan(output),
+            DumpWal(output),
+            DumpSst(output),
+            Verify(output),
+            Compact(output),
+            Stats(output),
+        };
+        return root;
+    }
+
+    private static Argument<string> DatabaseArgument() => new("db") { Description = "The database folder." };
+
+    private static Option<bool> HexOption() => new("--hex")
+    {
+        Description = "Read keys given on the command line as hex, and print keys and values as hex.",
+    };
+
+    private static Command Info(ToolOutput output)
+    {
+        var db = DatabaseArgument();
+        var hex = HexOption();
+        var command = new Command("info", "Show CURRENT, the manifest's counters, the tables per level and the WALs (read-only).")
+        {
+            db,
+            hex,
+        };
+        command.SetAction(r => new InfoCommand(output).Run(r.GetValue(db)!, r.GetValue(hex)));
+        return command;
+    }
+
+    private static Command Get(ToolOutput output)
+    {
+        var db = DatabaseArgument();
+        var key = new Argument<string>("key") { Description = "The key: text, or hex with --hex or a 0x prefix." };
+        var hex = HexOption();
+        var command = new Command("get", "Print the value of one key (exit code 4 when it has none).") { db, key, hex };
+        command.SetAction(r => new GetCommand(output).Run(r.GetValue(db)!, r.GetValue(key)!, r.GetValue(hex)));
+        return command;
+    }
+
+    private static Command Scan(ToolOutput output)
+    {
+        var db = DatabaseArgument();
+        var from = new Option<string>("--from") { Description = "First key (inclusive)." };
+        var to = new Option<string>("--to") { Description = "End key (exclusive)." };
+        var prefix = new Option<string>("--prefix") { Description = "Only keys starting with this." };
+        var limit = new Option<long?>("--limit") { Description = "Stop after this many keys." };
+        var hex = HexOption();
+        var keysOnly = new Option<bool>("--keys-only") { Description = "Print keys without values." };
+        var count = new Option<bool>("--count") { Description = "Print only the number of keys." };
+        var command = new Command("scan", "Print key => value for the live keys in order.")
+        {
+            db,
+            from,
+            to,
+            prefix,
+            limit,
+            hex,
+            keysOnly,
+            count,
+        };
+        command.SetAction(r => new ScanCommand(output).Run(r.GetValue(db)!, new ScanSettings
+        {
+            From = r.GetValue(from),
+            To = r.GetValue(to),
+            Prefix = r.GetValue(prefix),
+            Limit = r.GetValue(limit),
+            Hex = r.GetValue(hex),
+            KeysOnly = r.GetValue(keysOnly),
+            Count = r.GetValue(count),
+        }));
+        return command;
+    }
+
+    private static Command DumpWal(ToolOutput output)
+    {
+        var db = new Argument<string>("db") { Description = "The database folder, or a single .log file." };
+        var file = new Argument<string?>("file")
+        {
+            Description = "A WAL file number, name or path (default: every WAL in the folder).",
+            Arity = ArgumentArity.ZeroOrOne,
+        };
+        var hex = HexOption();
+        var command = new Command("dump-wal", "Print every WAL record (offset, sequence, count) and entry (read-only).") { db, file, hex };
+        command.SetAction(r => new DumpWalCommand(output).Run(r.GetValue(db)!, r.GetValue(file), r.GetValue(hex)));
+        return command;
+    }
+
+    private static Command DumpSst(ToolOutput output)
+    {
+        var db = new Argument<string>("db") { Description = "The database folder, or a single .sst file." };
+        var file = new Argument<string?>("file")
+        {
+            Description = "A table file number, name or path.",
+            Arity = ArgumentArity.ZeroOrOne,
+        };
+        var entries = new Option<bool>("--entries") { Description = "Also list every internal key with a value preview." };
+        var hex = HexOption();
+        var command = new Command("dump-sst", "Print a table's properties and, with --entries, its entries (read-only).")
+        {
+            db,
+            file,
+            entries,
+            hex,
+        };
+        command.SetAction(r => new DumpSstCommand(output).Run(r.GetValue(db)!, r.GetValue(file), r.GetValue(entries), r.GetValue(hex)));
+        return command;
+    }
+
+    private static Command Verify(ToolOutput output)
+    {
+        var db = DatabaseArgument();
+        var command = new Command(
+            "verify", "Check every block of every live table, every WAL record and the manifest (exit code 2 on damage).")
+        {
+            db,
+        };
+        command.SetAction(r => new VerifyCommand(output).Run(r.GetValue(db)!));
+        return command;
+    }
+
+    private static Command Compact(ToolOutput output)
+    {
+        var db = DatabaseArgument();
+        var from = new Option<string>("--from") { Description = "First key of the range (inclusive; default: the start)." };
+        var to = new Option<string>("--to") { Description = "Last key of the range (inclusive; default: the end)." };
+        var hex = HexOption();
+        var command = new Command("compact", "Compact a key range (default: everything) and print the stats before and after.")
+        {
+            db,
+            from,
+            to,
+            hex,
+        };
+        command.SetAction(r => new CompactCommand(output).Run(r.GetValue(db)!, r.GetValue(from), r.GetValue(to), r.GetValue(hex)));
+        return command;
+    }
+
+    private static Command Stats(ToolOutput output)
+    {
+        var db = DatabaseArgument();
+        var command = new Command("stats", "Print the engine's statistics (lsm.stats).") { db };
+        command.SetAction(r => new StatsCommand(output).Run(r.GetValue(db)!));
+        return command;
+    }
+}

@@ -1,0 +1,4 @@
+using EFCore.Lsm.Tool;
+using EFCore.Lsm.Tool.Output;
+
+return LsmCommandLine.Invoke(args, ToolOutput.ForConsole());
