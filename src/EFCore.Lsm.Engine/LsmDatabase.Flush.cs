@@ -86,6 +86,7 @@ public sealed partial class LsmDatabase
                 _versions.LogAndApply(edit);
                 _immutables.RemoveAt(0);
                 PublishReadState();
+                imm.Table.Unref(); // the list's reference; readers still holding older states keep it alive
                 MaybeScheduleCompaction();
                 Monitor.PulseAll(_stateLock);
             }

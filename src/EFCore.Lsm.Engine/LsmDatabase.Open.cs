@@ -70,7 +70,7 @@ public sealed partial class LsmDatabase
         var path = FileNames.LogFile(_path, logNumber);
         var name = System.IO.Path.GetFileName(path);
         var maxSequence = 0UL;
-        var mem = new MemTable();
+        var mem = new MemTable(_slabPool);
         using (var file = _fs.OpenRandomAccess(path))
         {
             var reader = new LogReader(file, name, _options.TolerateCorruptedWalRecords);
@@ -89,26 +89,24 @@ public sealed partial class LsmDatabase
                 if (mem.ApproximateMemoryUsage >= _options.WriteBufferSize)
                 {
                     FlushRecoveredMemTable(mem, edit);
-                    mem = new MemTable();
+                    mem = new MemTable(_slabPool);
                 }
             }
         }
 
-        if (!mem.IsEmpty)
-        {
-            FlushRecoveredMemTable(mem, edit);
-        }
-
+        FlushRecoveredMemTable(mem, edit);
         return maxSequence;
     }
 
+    /// <summary>Writes a memtable rebuilt from a WAL to an L0 table (nothing for an empty one) and recycles it.</summary>
     private void FlushRecoveredMemTable(MemTable mem, VersionEdit edit)
     {
-        var number = _versions.NewFileNumber();
-        if (WriteLevel0Table(mem, number) is { } file)
+        if (!mem.IsEmpty && WriteLevel0Table(mem, _versions.NewFileNumber()) is { } file)
         {
             edit.NewFiles.Add((0, file));
         }
+
+        mem.Unref();
     }
 
     private void StartBackgroundWork()

@@ -1,3 +1,4 @@
+using System.Buffers;
 using EFCore.Lsm.Engine.Diagnostics;
 using EFCore.Lsm.Engine.Format;
 using EFCore.Lsm.Engine.Iterators;
@@ -10,18 +11,56 @@ public sealed partial class LsmDatabase
 {
     /// <summary>Returns a copy of the value of <paramref name="key"/>, or null when it is absent or deleted.</summary>
     public byte[]? Get(ReadOnlySpan<byte> key, ReadOptions? options = null)
-        => TryGet(key, out var value, options) ? value.ToArray() : null;
+    {
+        if (!Find(key, options, out var state, out var value))
+        {
+            return null;
+        }
+
+        try
+        {
+            return value.ToArray();
+        }
+        finally
+        {
+            ReleaseFind(state);
+        }
+    }
 
     /// <summary>
-    /// Looks <paramref name="key"/> up without allocating. The returned span points into an immutable memtable arena or
-    /// a cached, immutable block; it stays valid for as long as the caller keeps it, even after later writes.
+    /// Looks <paramref name="key"/> up and, when it is present, appends its value to <paramref name="value"/>.
+    /// Allocates nothing when the writer has room (reuse an <see cref="ArrayBufferWriter{T}"/>) and the block is cached.
     /// </summary>
-    public bool TryGet(ReadOnlySpan<byte> key, out ReadOnlySpan<byte> value, ReadOptions? options = null)
+    public bool TryGet(ReadOnlySpan<byte> key, IBufferWriter<byte> value, ReadOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(value);
+        if (!Find(key, options, out var state, out var found))
+        {
+            return false;
+        }
+
+        try
+        {
+            value.Write(found);
+            return true;
+        }
+        finally
+        {
+            ReleaseFind(state);
+        }
+    }
+
+    /// <summary>
+    /// Finds the newest visible value of <paramref name="key"/>. On true, <paramref name="value"/> points into memory
+    /// that <paramref name="state"/> keeps alive: the caller copies it, then calls <see cref="ReleaseFind"/>.
+    /// </summary>
+    private bool Find(ReadOnlySpan<byte> key, ReadOptions? options, out ReadState state, out ReadOnlySpan<byte> value)
     {
         ThrowIfDisposed();
         var sequence = ReadSequence(options);
         var started = LsmMetrics.Start(LsmMetrics.GetDuration);
-        var state = AcquireReadState();
+        state = AcquireReadState();
+        var keep = false;
         try
         {
             ValueKind kind;
@@ -39,25 +78,26 @@ public sealed partial class LsmDatabase
 
                 if (!found && !state.Version.TryGet(_tableCache, key, sequence, out kind, out value))
                 {
-                    value = default;
                     return false;
                 }
             }
 
-            if (kind == ValueKind.Delete)
-            {
-                value = default;
-                return false;
-            }
-
-            return true;
+            keep = kind != ValueKind.Delete;
+            return keep;
         }
         finally
         {
-            state.Version.Unref();
+            if (!keep)
+            {
+                value = default;
+                state.Unref();
+            }
+
             LsmMetrics.Stop(LsmMetrics.GetDuration, started, this);
         }
     }
+
+    private static void ReleaseFind(ReadState state) => state.Unref();
 
     /// <summary>
     /// Opens a cursor over the database as of one sequence number (the snapshot's, or the latest at this call),
@@ -81,7 +121,7 @@ public sealed partial class LsmDatabase
 
             state.Version.AddIterators(children, _tableCache, options.FillCache);
             var merged = new MergingIterator(children.ToArray());
-            return new LsmIterator(merged, sequence, options.LowerBound, options.UpperBound, new VersionPin(state.Version));
+            return new LsmIterator(merged, sequence, options.LowerBound, options.UpperBound, new ReadStatePin(state));
         }
         catch
         {
@@ -90,7 +130,7 @@ public sealed partial class LsmDatabase
                 child.Dispose();
             }
 
-            state.Version.Unref();
+            state.Unref();
             throw;
         }
     }
@@ -127,12 +167,12 @@ public sealed partial class LsmDatabase
         while (true)
         {
             var state = Volatile.Read(ref _readState);
-            if (state.Version.TryRef())
+            if (state.TryRef())
             {
                 return state;
             }
 
-            // The version was retired between the load and the pin: a newer state is being published.
+            // Retired between the load and the pin: a newer state is being published.
             Thread.Yield();
         }
     }
@@ -153,14 +193,72 @@ public sealed partial class LsmDatabase
         }
 
         var previous = Interlocked.Exchange(ref _readState, new ReadState(_mem, immutables, version));
-        previous?.Version.Unref();
+        previous?.Unref();
     }
 
-    /// <summary>What a read sees: the active memtable, frozen memtables newest first, and the SST version.</summary>
-    private sealed record ReadState(MemTable Mem, MemTable[] Immutables, Manifest.Version Version);
+    /// <summary>
+    /// What a read sees: the active memtable, frozen memtables newest first, and the SST version. Reference counted:
+    /// one reference while published, one per reader; the last one releases the memtables (whose slabs are then
+    /// recycled) and the version (whose obsolete files may then be deleted).
+    /// </summary>
+    private sealed class ReadState
+    {
+        private int _refs = 1;
 
-    /// <summary>Released when an iterator is disposed: unpins the version so its files may be deleted.</summary>
-    private sealed class VersionPin(Manifest.Version version) : IDisposable
+        public ReadState(MemTable mem, MemTable[] immutables, Manifest.Version version)
+        {
+            Mem = mem;
+            Immutables = immutables;
+            Version = version;
+            mem.Ref();
+            foreach (var imm in immutables)
+            {
+                imm.Ref();
+            }
+        }
+
+        public MemTable Mem { get; }
+
+        public MemTable[] Immutables { get; }
+
+        public Manifest.Version Version { get; }
+
+        public bool TryRef()
+        {
+            var refs = Volatile.Read(ref _refs);
+            while (refs > 0)
+            {
+                var seen = Interlocked.CompareExchange(ref _refs, refs + 1, refs);
+                if (seen == refs)
+                {
+                    return true;
+                }
+
+                refs = seen;
+            }
+
+            return false;
+        }
+
+        public void Unref()
+        {
+            if (Interlocked.Decrement(ref _refs) != 0)
+            {
+                return;
+            }
+
+            Mem.Unref();
+            foreach (var imm in Immutables)
+            {
+                imm.Unref();
+            }
+
+            Version.Unref();
+        }
+    }
+
+    /// <summary>Released when an iterator is disposed: unpins what the iterator reads.</summary>
+    private sealed class ReadStatePin(ReadState state) : IDisposable
     {
         private int _released;
 
@@ -168,7 +266,7 @@ public sealed partial class LsmDatabase
         {
             if (Interlocked.Exchange(ref _released, 1) == 0)
             {
-                version.Unref();
+                state.Unref();
             }
         }
     }

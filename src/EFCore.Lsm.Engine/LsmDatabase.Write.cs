@@ -317,7 +317,7 @@ public sealed partial class LsmDatabase
         _logFile!.Dispose();
         var frozenLogNumber = _logNumber;
         _immutables.Add(new ImmutableMemTable(_mem, frozenLogNumber));
-        _mem = new MemTable();
+        _mem = new MemTable(_slabPool);
         _logNumber = newLogNumber;
         _logFile = newFile;
         _log = new LogWriter(newFile);

@@ -42,7 +42,8 @@ public sealed partial class LsmDatabase : IDisposable
     // SST numbers being written by flush; the obsolete-file sweep must not delete them.
     private readonly HashSet<ulong> _pendingOutputs = [];
 
-    private MemTable _mem = new();
+    private readonly SlabPool _slabPool;
+    private MemTable _mem;
     private ulong _logNumber;
     private IWritableFile? _logFile;
     private LogWriter? _log;
@@ -67,6 +68,12 @@ public sealed partial class LsmDatabase : IDisposable
         _blockCache = options.BlockCacheSize > 0 ? new BlockCache(options.BlockCacheSize) : null;
         _tableCache = new TableCache(_fs, path, options.MaxOpenFiles, _blockCache, _tableStatistics);
         _versions = new VersionSet(_fs, path);
+
+        // Slabs small enough that a memtable spans a few of them; the pool holds one memtable's worth, which is what a
+        // flush frees and the next memtable needs (memory stays at the configured memtables, not at the write rate).
+        var slabSize = (int)Math.Min(Arena.DefaultSlabSize, options.WriteBufferSize / 4) & ~(Arena.Alignment - 1);
+        _slabPool = new SlabPool(slabSize, (int)(options.WriteBufferSize / slabSize) + 2);
+        _mem = new MemTable(_slabPool);
         _fileLock = _fs.LockFile(FileNames.LockFile(path));
     }
 

@@ -16,7 +16,9 @@ namespace EFCore.Lsm.Engine.Memtable;
 /// release write after filling the bytes) therefore finds the slab and sees its contents.
 /// </para>
 /// <para>
-/// Memory is never freed, reused or pooled while the arena is alive: spans over it stay valid for the arena's lifetime.
+/// Memory is never freed or reused while the arena is in use. An arena built over a <see cref="SlabPool"/> hands its
+/// standard slabs back in <see cref="ReleaseSlabs"/>, which its owner calls only once no reader can reach it any more
+/// (see <see cref="MemTable.Unref"/>); until then spans over it stay valid.
 /// </para>
 /// </summary>
 internal sealed class Arena
@@ -34,6 +36,7 @@ internal sealed class Arena
     public const int MaxAllocation = 0x7FFFFFC7 & ~(Alignment - 1);
 
     private readonly int _slabSize;
+    private readonly SlabPool? _pool;
 
     // Published table of slabs; entries [0, _slabCount) are set. Readers load it with Volatile.Read.
     private byte[][] _slabs;
@@ -47,12 +50,29 @@ internal sealed class Arena
     private long _reservedBytes;
 
     public Arena(int slabSize = DefaultSlabSize)
+        : this(null, slabSize)
+    {
+    }
+
+    /// <summary>An arena whose standard slabs come from (and go back to) <paramref name="pool"/>.</summary>
+    public Arena(SlabPool pool)
+        : this(pool, pool.SlabSize)
+    {
+    }
+
+    private Arena(SlabPool? pool, int slabSize)
     {
         if (slabSize < MinSlabSize || slabSize > MaxSlabSize)
         {
             throw new ArgumentOutOfRangeException(nameof(slabSize), slabSize, $"Slab size must be in [{MinSlabSize}, {MaxSlabSize}].");
         }
 
+        if (pool is not null && (pool.SlabSize & (Alignment - 1)) != 0)
+        {
+            throw new ArgumentException("A slab pool's slab size must be a multiple of the alignment.", nameof(pool));
+        }
+
+        _pool = pool;
         _slabSize = slabSize & ~(Alignment - 1);
         _slabs = new byte[8][];
         _currentSlab = AddSlab(NewSlab(_slabSize));
@@ -135,10 +155,31 @@ internal sealed class Arena
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static long MakeAddress(int slabIndex, int offset) => ((long)slabIndex << 32) | (uint)offset;
 
+    /// <summary>
+    /// Gives the standard slabs back to the pool. The arena must not be used afterwards, and no span over it may be
+    /// alive: the bytes will belong to another memtable.
+    /// </summary>
+    public void ReleaseSlabs()
+    {
+        if (_pool is null)
+        {
+            return;
+        }
+
+        var table = _slabs;
+        for (var i = 0; i < _slabCount; i++)
+        {
+            _pool.Return(table[i]);
+            table[i] = null!;
+        }
+
+        _slabCount = 0;
+    }
+
     private byte[] NewSlab(int size)
     {
         // Uninitialised: every byte a reader can reach is written before it is published.
-        var slab = GC.AllocateUninitializedArray<byte>(size);
+        var slab = _pool is not null && size == _slabSize ? _pool.Rent() : GC.AllocateUninitializedArray<byte>(size);
         Volatile.Write(ref _reservedBytes, _reservedBytes + size);
         return slab;
     }

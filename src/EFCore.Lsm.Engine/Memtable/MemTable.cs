@@ -28,8 +28,8 @@ namespace EFCore.Lsm.Engine.Memtable;
 /// </para>
 /// <para>
 /// Lifetime: spans returned by <see cref="TryGet"/> and by iterators' <c>Key</c>/<c>Value</c> point into the arena.
-/// The arena is never freed, reused or pooled, so they stay valid (and unchanged) as long as this object is alive,
-/// which is longer than <see cref="IInternalIterator"/> promises.
+/// They stay valid (and unchanged) until the last reference is dropped with <see cref="Unref"/>; a memtable built over a
+/// <see cref="SlabPool"/> then recycles its slabs. A memtable without a pool is never recycled.
 /// </para>
 /// </summary>
 internal sealed class MemTable
@@ -66,14 +66,54 @@ internal sealed class MemTable
     /// <param name="slabSize">Arena slab size (the database may pick a smaller one for small write buffers; tests do).</param>
     /// <param name="seed">Seed of the tower-height generator (0 picks the default), so tests can vary tree shapes.</param>
     public MemTable(int slabSize, ulong seed = DefaultSeed)
+        : this(new Arena(slabSize), seed)
     {
-        _arena = new Arena(slabSize);
+    }
+
+    /// <summary>A memtable whose arena recycles slabs through <paramref name="pool"/> once it is released.</summary>
+    public MemTable(SlabPool pool)
+        : this(new Arena(pool), DefaultSeed)
+    {
+    }
+
+    private MemTable(Arena arena, ulong seed)
+    {
+        _arena = arena;
         _rngState = seed == 0 ? DefaultSeed : seed;
 
         // The head is a full-height node with an empty key; it is never compared. Its links must start as null.
         var start = _arena.Allocate(MaxHeight * LinkSize + HeaderSize);
         _head = start + (MaxHeight - 1) * LinkSize;
         _arena.GetSpan(start, MaxHeight * LinkSize + HeaderSize).Clear();
+    }
+
+    // One reference for the owner (the database's active/immutable list) plus one per published read state.
+    private int _refs = 1;
+
+    /// <summary>Adds a reference (a read state that includes this memtable).</summary>
+    public void Ref()
+    {
+        if (Interlocked.Increment(ref _refs) <= 1)
+        {
+            throw new InvalidOperationException("A released memtable cannot be referenced again.");
+        }
+    }
+
+    /// <summary>
+    /// Drops a reference; the last one returns the arena's slabs to their pool. After that no span obtained from this
+    /// memtable may be used, which is why readers copy values out while they hold their read state.
+    /// </summary>
+    public void Unref()
+    {
+        var refs = Interlocked.Decrement(ref _refs);
+        if (refs == 0)
+        {
+            _arena.ReleaseSlabs();
+        }
+        else if (refs < 0)
+        {
+            throw new InvalidOperationException("A memtable was released more often than it was referenced.");
+        }
     }
 
     /// <summary>Arena bytes consumed by the entries (see <see cref="Arena.MemoryUsage"/>); compare with the write buffer size.</summary>

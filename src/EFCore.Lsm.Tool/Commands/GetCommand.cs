@@ -12,7 +12,8 @@ internal sealed class GetCommand(ToolOutput output)
         // Parse before opening, so bad hex never costs a database open (which writes a new manifest and WAL).
         var keyBytes = ByteText.Parse(key, hex, "key");
         using var db = DatabaseFolder.Open(database);
-        if (!db.TryGet(keyBytes, out var value))
+        var value = db.Get(keyBytes);
+        if (value is null)
         {
             return CommandRunner.Fail(output, ExitCodes.NotFound, $"key '{ByteText.Format(keyBytes, hex)}' not found");
         }

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Buffers.Binary;
 using EFCore.Lsm.Engine.Tests.TestUtilities;
 using Xunit.Abstractions;
@@ -59,14 +60,16 @@ public class LargeDataTests(ITestOutputHelper output)
             Assert.True(long.Parse(db.GetProperty(LsmDatabase.Properties.NumFilesAtLevelPrefix + "1")!) > 0, "compaction should have filled L1");
 
             var expected = new byte[ValueSize];
+            var buffer = new ArrayBufferWriter<byte>(ValueSize);
             var random = new Random(42);
             for (var n = 0; n < 20_000; n++)
             {
                 long i = random.NextInt64(count);
                 FillKey(key, i);
                 FillValue(expected, i);
-                Assert.True(db.TryGet(key, out var actual), $"key {i} missing");
-                Assert.True(actual.SequenceEqual(expected), $"key {i} has the wrong value");
+                buffer.ResetWrittenCount();
+                Assert.True(db.TryGet(key, buffer), $"key {i} missing");
+                Assert.True(buffer.WrittenSpan.SequenceEqual(expected), $"key {i} has the wrong value");
             }
 
             long seen = 0;

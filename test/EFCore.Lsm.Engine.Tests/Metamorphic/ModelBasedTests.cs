@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text;
 using EFCore.Lsm.Engine.Storage;
 using EFCore.Lsm.Engine.Tests.TestUtilities;
@@ -248,8 +249,9 @@ public class ModelBasedTests(ITestOutputHelper output)
                 Fail($"get {Hex(key)}: expected {Describe(expected)}, got {Describe(actual)}");
             }
 
-            var found = _db.TryGet(key, out var span, options);
-            if (found != (expected is not null) || (found && !span.SequenceEqual(expected)))
+            var buffer = new ArrayBufferWriter<byte>();
+            var found = _db.TryGet(key, buffer, options);
+            if (found != (expected is not null) || (found && !buffer.WrittenSpan.SequenceEqual(expected)))
             {
                 Fail($"TryGet {Hex(key)} disagrees with the model");
             }

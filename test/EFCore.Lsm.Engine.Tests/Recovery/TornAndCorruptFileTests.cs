@@ -221,6 +221,10 @@ public class TornAndCorruptFileTests
             {
                 Assert.Contains(manifest, e.FileName, StringComparison.Ordinal);
             }
+            catch (Exception e) when (e is not LsmCorruptionException)
+            {
+                throw new Xunit.Sdk.XunitException($"flip at offset {at} of {length} in {manifest} ({string.Join(",", fs.ListFiles(DbPath))}): {e}");
+            }
         }
     }
 }

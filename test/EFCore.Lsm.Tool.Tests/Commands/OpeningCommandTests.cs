@@ -59,9 +59,9 @@ public sealed class OpeningCommandTests : IDisposable
         SampleDatabase.Create(_folder);
         var run = new ToolRun();
         Assert.Equal(0, new StatsCommand(run.Output).Run(_folder.DbPath));
-        Assert.StartsWith("Level  Files   Size(MiB)", run.Out, StringComparison.Ordinal);
-        Assert.Contains("  L0      ", run.Out, StringComparison.Ordinal);
-        Assert.Contains("Last sequence: 2006", run.Out, StringComparison.Ordinal);
+        Assert.StartsWith("Level  Files  Size(MiB)", run.Out, StringComparison.Ordinal);
+        Assert.Contains("  L0  ", run.Out, StringComparison.Ordinal);
+        Assert.Contains("last sequence 2006", run.Out, StringComparison.Ordinal);
     }
 
     [Fact]
