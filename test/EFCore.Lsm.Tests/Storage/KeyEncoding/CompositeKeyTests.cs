@@ -111,6 +111,10 @@ public class CompositeKeyTests
                 var belowUpper = Memcmp(keys[i], upper) < 0;
                 Assert.Equal(matchesFirst && toBound >= 0, Memcmp(keys[i], atBound) >= 0 && belowUpper);
                 Assert.Equal(matchesFirst && toBound > 0, Memcmp(keys[i], exclusiveLower) >= 0 && belowUpper);
+                var fromFirst = Memcmp(keys[i], equalPrefix) >= 0;
+                Assert.Equal(matchesFirst && toBound < 0, fromFirst && Memcmp(keys[i], atBound) < 0);
+                Assert.Equal(matchesFirst && toBound <= 0, fromFirst && Memcmp(keys[i], exclusiveLower) < 0);
+                Assert.Equal(matchesFirst, fromFirst && belowUpper);
                 checkedRows++;
             }
         }
