@@ -43,10 +43,16 @@ internal static class DecimalKey
         // Decimal digits of the mantissa, least significant first.
         Span<byte> reversed = stackalloc byte[29];
         var count = 0;
-        while (mantissa != UInt128.Zero)
+        while (mantissa > ulong.MaxValue)
         {
             (mantissa, var digit) = UInt128.DivRem(mantissa, 10);
             reversed[count++] = (byte)digit;
+        }
+
+        // Most decimals fit in 64 bits, where division is a hardware instruction rather than a 128-bit routine.
+        for (var rest = (ulong)mantissa; rest != 0; rest /= 10)
+        {
+            reversed[count++] = (byte)(rest % 10);
         }
 
         // value = 0.D1 D2 … Dcount × 10^decimalExponent; trailing zero digits do not change it.
