@@ -222,6 +222,32 @@ public sealed class RowEncodingTests
     }
 
     [Fact]
+    public void The_documented_examples_are_byte_exact()
+    {
+        // docs/row_encoding.md, "Example" and the extension sections.
+        var row = WriteRow(
+            (ref RowWriter w) =>
+            {
+                w.WriteValue(1, "Ada");
+                w.WriteValue(3, 9.99m);
+                w.WriteValue<string?>(4, null);
+            },
+            3);
+        Assert.Equal("8301A341646103C7030102" + "03E704C0", Convert.ToHexString(row));
+        Assert.Equal("8101D501010A", Convert.ToHexString(WriteRow((ref RowWriter w) => w.WriteValue(1, 1.0m))));
+        Assert.Equal("8101D5010264", Convert.ToHexString(WriteRow((ref RowWriter w) => w.WriteValue(1, 1.00m))));
+        Assert.Equal(
+            "8101D703" + "0000000000000000",
+            Convert.ToHexString(WriteRow((ref RowWriter w) => w.WriteValue(1, DateTime.MinValue))));
+        Assert.Equal(
+            "8101D703" + "ABCA2875F4373FFF",
+            Convert.ToHexString(WriteRow((ref RowWriter w) => w.WriteValue(1, new DateTime(DateTime.MaxValue.Ticks, DateTimeKind.Local)))));
+        Assert.Equal(
+            "8101C70A02" + "000000C92A69C000" + "FE5C",
+            Convert.ToHexString(WriteRow((ref RowWriter w) => w.WriteValue(1, new DateTimeOffset(TimeSpan.TicksPerHour * 17, TimeSpan.FromMinutes(-420))))));
+    }
+
+    [Fact]
     public void Old_rows_read_under_a_new_schema_skip_dropped_ids_and_miss_added_ones()
     {
         // Version A of the entity: 1 Name, 2 Legacy (dropped later), 3 Price, 5 Tags.
