@@ -42,8 +42,16 @@ internal static class PeerLibrary
 
             if (Loaded.TryGetValue(name, out var loaded))
             {
-                failure = "";
-                return loaded.File;
+                if (explicitPath is null || explicitPath == loaded.File)
+                {
+                    failure = "";
+                    return loaded.File;
+                }
+
+                failure = NativeLibrary.TryLoad(explicitPath, out _)
+                    ? $"'{loaded.File}' is already bound in this process; run with --isolation process to use '{explicitPath}'"
+                    : $"'{explicitPath}' could not be loaded";
+                return null;
             }
 
             var candidates = explicitPath is not null ? [explicitPath] : name == RocksDbName ? RocksDbCandidates : LevelDbCandidates;
