@@ -1,0 +1,294 @@
+using System.Globalization;
+using EFCore.Lsm.DbBench.Stores;
+using EFCore.Lsm.DbBench.Workloads;
+
+namespace EFCore.Lsm.DbBench;
+
+/// <summary>The harness's command line, db_bench style: <c>--name=value</c> or <c>--name value</c>.</summary>
+internal sealed record BenchOptions
+{
+    public const string ProcessIsolation = "process";
+    public const string NoIsolation = "none";
+
+    public IReadOnlyList<string> Benchmarks { get; init; } = WorkloadCatalog.DefaultList;
+
+    public IReadOnlyList<string> Engines { get; init; } = StoreCatalog.All;
+
+    /// <summary>Keys in the key space, and operations of the fill/read workloads (db_bench's --num).</summary>
+    public int Num { get; init; } = 1_000_000;
+
+    /// <summary>Operations of readrandom, readmissing and seekrandom; defaults to <see cref="Num"/> (db_bench's --reads).</summary>
+    public int? Reads { get; init; }
+
+    /// <summary>Synced writes per writer in the fillsync workloads.</summary>
+    public int SyncOps { get; init; } = 10_000;
+
+    public int ValueSize { get; init; } = 100;
+
+    /// <summary>Next calls after each seek in seekrandom (db_bench's --seek_nexts).</summary>
+    public int SeekNexts { get; init; } = 10;
+
+    /// <summary>Entries per write in the fill, overwrite and delete workloads (db_bench's --batch_size).</summary>
+    public int BatchSize { get; init; } = 1;
+
+    public string DbDir { get; init; } = Path.Combine(Path.GetTempPath(), "efcore-lsm-bench");
+
+    public string? ResultsDir { get; init; }
+
+    public long CacheSize { get; init; } = 32L << 20;
+
+    public long WriteBufferSize { get; init; } = 16L << 20;
+
+    public int BloomBits { get; init; } = 10;
+
+    public ulong Seed { get; init; } = 301;
+
+    public string Isolation { get; init; } = ProcessIsolation;
+
+    public string? RocksDbLibrary { get; init; }
+
+    public string? LevelDbLibrary { get; init; }
+
+    /// <summary>Leave each engine's database on disk after the run (default: removed).</summary>
+    public bool KeepDb { get; init; }
+
+    /// <summary>Set by the parent process: run the engines here and write the results as JSON to this file.</summary>
+    public string? ChildOutput { get; init; }
+
+    public bool ShowHelp { get; init; }
+
+    public int EffectiveReads => Reads ?? Num;
+
+    public StoreOptions StoreOptions => new()
+    {
+        BlockCacheSize = CacheSize,
+        WriteBufferSize = WriteBufferSize,
+        BloomBitsPerKey = BloomBits,
+    };
+
+    public static string Usage => """
+        Usage: EFCore.Lsm.DbBench [options]     (db_bench's workloads over our engine, RocksDB and LevelDB)
+          --benchmarks a,b,c       workloads, run in this order (default: fillseq,fillrandom,overwrite,readrandom,
+                                   readmissing,readseq,seekrandom,deleterandom,fillsync,fillsync8); fillsyncN = N writers
+          --engines a,b,c          ours, rocksdb, leveldb (default: all; a peer that is not installed is skipped)
+          --num N                  keys in the key space and ops of fill/read workloads (default 1000000)
+          --reads N                ops of readrandom/readmissing/seekrandom (default --num)
+          --sync-ops N             synced writes per writer in fillsync* (default 10000)
+          --value-size N           value bytes (default 100; keys are 16 bytes)
+          --seek-nexts N           Next calls after each seek in seekrandom (default 10)
+          --batch-size N           entries per write in fill/overwrite/delete workloads (default 1)
+          --cache-size BYTES       block cache, K/M/G suffixes allowed (default 32M)
+          --write-buffer-size B    memtable size (default 16M)
+          --bloom-bits N           Bloom filter bits per key, 0 = none (default 10)
+          --db-dir PATH            where databases are created (default <temp>/efcore-lsm-bench)
+          --results-dir PATH       report folder (default eng/benchmarks/results in the repository)
+          --isolation process|none run each engine in its own child process (default, per-engine RSS) or here
+          --rocksdb-library PATH   a specific librocksdb (e.g. a release build); --leveldb-library likewise
+          --seed N                 random seed (default 301)
+          --keep-db                leave the databases on disk
+        """;
+
+    public static BenchOptions Parse(IReadOnlyList<string> args)
+    {
+        var options = new BenchOptions();
+        for (var i = 0; i < args.Count; i++)
+        {
+            var arg = args[i];
+            if (!arg.StartsWith("--", StringComparison.Ordinal))
+            {
+                throw new BenchArgumentException($"Unexpected argument '{arg}'; options start with '--'. Use --help.");
+            }
+
+            string name;
+            string? inlineValue = null;
+            var eq = arg.IndexOf('=', StringComparison.Ordinal);
+            if (eq >= 0)
+            {
+                name = arg[2..eq];
+                inlineValue = arg[(eq + 1)..];
+            }
+            else
+            {
+                name = arg[2..];
+            }
+
+            // db_bench spells options with underscores; accept both.
+            name = name.Replace('_', '-');
+
+            string Value()
+            {
+                if (inlineValue is not null)
+                {
+                    return inlineValue;
+                }
+
+                if (i + 1 >= args.Count)
+                {
+                    throw new BenchArgumentException($"Option --{name} needs a value.");
+                }
+
+                return args[++i];
+            }
+
+            options = name switch
+            {
+                "help" or "h" => options with { ShowHelp = true },
+                "keep-db" => options with { KeepDb = true },
+                "benchmarks" => options with { Benchmarks = ParseList(name, Value()) },
+                "engines" => options with { Engines = ParseList(name, Value()) },
+                "num" => options with { Num = ParseInt(name, Value(), min: 1) },
+                "reads" => options with { Reads = ParseInt(name, Value(), min: 1) },
+                "sync-ops" => options with { SyncOps = ParseInt(name, Value(), min: 1) },
+                "value-size" => options with { ValueSize = ParseInt(name, Value(), min: 0, max: 1 << 20) },
+                "seek-nexts" => options with { SeekNexts = ParseInt(name, Value(), min: 0) },
+                "batch-size" => options with { BatchSize = ParseInt(name, Value(), min: 1, max: 100_000) },
+                "cache-size" => options with { CacheSize = ParseSize(name, Value()) },
+                "write-buffer-size" => options with { WriteBufferSize = ParseSize(name, Value(), min: 64 << 10) },
+                "bloom-bits" => options with { BloomBits = ParseInt(name, Value(), min: 0, max: 64) },
+                "db-dir" => options with { DbDir = ParsePath(name, Value()) },
+                "results-dir" => options with { ResultsDir = ParsePath(name, Value()) },
+                "seed" => options with { Seed = ParseSeed(name, Value()) },
+                "isolation" => options with { Isolation = ParseIsolation(name, Value()) },
+                "rocksdb-library" => options with { RocksDbLibrary = ParsePath(name, Value()) },
+                "leveldb-library" => options with { LevelDbLibrary = ParsePath(name, Value()) },
+                "child-output" => options with { ChildOutput = ParsePath(name, Value()) },
+                _ => throw new BenchArgumentException($"Unknown option '--{name}'. Use --help."),
+            };
+        }
+
+        foreach (var benchmark in options.Benchmarks)
+        {
+            _ = WorkloadCatalog.Create(benchmark);
+        }
+
+        foreach (var engine in options.Engines)
+        {
+            if (!StoreCatalog.All.Contains(engine))
+            {
+                throw new BenchArgumentException($"Unknown engine '{engine}' in --engines; known engines: {string.Join(", ", StoreCatalog.All)}.");
+            }
+        }
+
+        return options;
+    }
+
+    /// <summary>The options as arguments for a child process running <paramref name="engine"/> alone.</summary>
+    public IReadOnlyList<string> ToChildArgs(string engine, string childOutput)
+    {
+        var args = new List<string>
+        {
+            "--benchmarks", string.Join(',', Benchmarks),
+            "--engines", engine,
+            "--num", Num.ToString(CultureInfo.InvariantCulture),
+            "--sync-ops", SyncOps.ToString(CultureInfo.InvariantCulture),
+            "--value-size", ValueSize.ToString(CultureInfo.InvariantCulture),
+            "--seek-nexts", SeekNexts.ToString(CultureInfo.InvariantCulture),
+            "--batch-size", BatchSize.ToString(CultureInfo.InvariantCulture),
+            "--cache-size", CacheSize.ToString(CultureInfo.InvariantCulture),
+            "--write-buffer-size", WriteBufferSize.ToString(CultureInfo.InvariantCulture),
+            "--bloom-bits", BloomBits.ToString(CultureInfo.InvariantCulture),
+            "--db-dir", DbDir,
+            "--seed", Seed.ToString(CultureInfo.InvariantCulture),
+            "--isolation", NoIsolation,
+            "--child-output", childOutput,
+        };
+        if (Reads is { } reads)
+        {
+            args.AddRange(["--reads", reads.ToString(CultureInfo.InvariantCulture)]);
+        }
+
+        if (RocksDbLibrary is not null)
+        {
+            args.AddRange(["--rocksdb-library", RocksDbLibrary]);
+        }
+
+        if (LevelDbLibrary is not null)
+        {
+            args.AddRange(["--leveldb-library", LevelDbLibrary]);
+        }
+
+        if (KeepDb)
+        {
+            args.Add("--keep-db");
+        }
+
+        return args;
+    }
+
+    private static string[] ParseList(string name, string value)
+    {
+        var items = value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        if (items.Length == 0)
+        {
+            throw new BenchArgumentException($"Option --{name} needs at least one name.");
+        }
+
+        return items.Select(item => item.ToLowerInvariant()).ToArray();
+    }
+
+    private static int ParseInt(string name, string value, int min, int max = int.MaxValue)
+    {
+        if (!int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var result) || result < min || result > max)
+        {
+            throw new BenchArgumentException($"Option --{name} must be a whole number from {min} to {max}, not '{value}'.");
+        }
+
+        return result;
+    }
+
+    private static ulong ParseSeed(string name, string value)
+        => ulong.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var seed)
+            ? seed
+            : throw new BenchArgumentException($"Option --{name} must be a non-negative whole number, not '{value}'.");
+
+    /// <summary>A byte count with an optional binary K/M/G suffix (optionally followed by "B" or "iB").</summary>
+    internal static long ParseSize(string name, string value, long min = 0)
+    {
+        var text = value.Trim();
+        foreach (var unit in (ReadOnlySpan<string>)["iB", "B"])
+        {
+            if (text.EndsWith(unit, StringComparison.OrdinalIgnoreCase) && text.Length > unit.Length && !char.IsDigit(text[^(unit.Length + 1)]))
+            {
+                text = text[..^unit.Length];
+                break;
+            }
+        }
+
+        var shift = 0;
+        if (text.Length > 0)
+        {
+            shift = char.ToUpperInvariant(text[^1]) switch
+            {
+                'K' => 10,
+                'M' => 20,
+                'G' => 30,
+                _ => 0,
+            };
+        }
+
+        var digits = shift == 0 ? text : text[..^1];
+        if (!long.TryParse(digits, NumberStyles.None, CultureInfo.InvariantCulture, out var number) || number > (long.MaxValue >> shift))
+        {
+            throw new BenchArgumentException($"Option --{name} must be a byte count such as 33554432, 32M or 32MiB, not '{value}'.");
+        }
+
+        var bytes = number << shift;
+        if (bytes < min)
+        {
+            throw new BenchArgumentException($"Option --{name} must be at least {min} bytes, not '{value}'.");
+        }
+
+        return bytes;
+    }
+
+    private static string ParsePath(string name, string value)
+        => string.IsNullOrWhiteSpace(value) ? throw new BenchArgumentException($"Option --{name} needs a path.") : value;
+
+    private static string ParseIsolation(string name, string value)
+        => value is ProcessIsolation or NoIsolation
+            ? value
+            : throw new BenchArgumentException($"Option --{name} must be '{ProcessIsolation}' or '{NoIsolation}', not '{value}'.");
+}
+
+/// <summary>A command-line argument the harness cannot use; the message names the option and the bad value.</summary>
+internal sealed class BenchArgumentException(string message) : ArgumentException(message);

@@ -1,0 +1,3 @@
+using EFCore.Lsm.DbBench;
+
+return BenchHarness.Run(args, Console.Out);

@@ -1,0 +1,225 @@
+using System.Globalization;
+using System.Runtime.InteropServices;
+using System.Text;
+using System.Text.Json;
+using EFCore.Lsm.DbBench.Running;
+using EFCore.Lsm.DbBench.Stores;
+
+namespace EFCore.Lsm.DbBench.Reporting;
+
+/// <summary>Turns a <see cref="BenchReport"/> into the console table, report.md, ratios.svg and results.json.</summary>
+internal static class ReportWriter
+{
+    public const string MarkdownFile = "report.md";
+    public const string SvgFile = "ratios.svg";
+    public const string JsonFile = "results.json";
+
+    public static JsonSerializerOptions JsonOptions { get; } = new() { WriteIndented = true };
+
+    private static readonly string[] Header =
+        ["workload", "engine", "ops", "ops/s", "p50 µs", "p99 µs", "disk Δ MiB", "written MiB", "peak RSS MiB", "ours/best peer"];
+
+    public static void WriteConsole(BenchReport report, TextWriter output)
+    {
+        var rows = Rows(report);
+        var widths = Header.Select((h, i) => Math.Max(h.Length, rows.Count == 0 ? 0 : rows.Max(r => r[i].Length))).ToArray();
+        output.WriteLine();
+        output.WriteLine(string.Join("  ", Header.Select((h, i) => i < 2 ? h.PadRight(widths[i]) : h.PadLeft(widths[i]))));
+        output.WriteLine(string.Join("  ", widths.Select(w => new string('-', w))));
+        foreach (var row in rows)
+        {
+            output.WriteLine(string.Join("  ", row.Select((c, i) => i < 2 ? c.PadRight(widths[i]) : c.PadLeft(widths[i]))));
+        }
+
+        foreach (var engine in report.Engines.Where(e => !e.Available || e.Error is not null))
+        {
+            output.WriteLine(engine.Available ? $"{engine.Engine}: failed: {engine.Error}" : $"{engine.Engine}: skipped, {engine.Detail}");
+        }
+
+        if (PeerFiguresFromDistroBuilds(report))
+        {
+            output.WriteLine(DistroAssertionNote);
+        }
+    }
+
+    /// <summary>Writes report.md, ratios.svg and results.json into a new timestamped folder under the results folder.</summary>
+    public static string WriteFiles(BenchReport report, string resultsRoot)
+    {
+        var folder = Path.Combine(resultsRoot, report.StartedAt.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture));
+        for (var n = 2; Directory.Exists(folder); n++)
+        {
+            folder = Path.Combine(resultsRoot, report.StartedAt.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture) + "-" + n);
+        }
+
+        Directory.CreateDirectory(folder);
+        report.ResultsFolder = folder;
+        File.WriteAllText(Path.Combine(folder, JsonFile), JsonSerializer.Serialize(report, JsonOptions));
+        File.WriteAllText(Path.Combine(folder, SvgFile), RenderSvg(report));
+        File.WriteAllText(Path.Combine(folder, MarkdownFile), RenderMarkdown(report));
+        return folder;
+    }
+
+    internal const string DistroAssertionNote =
+        "Note: the RocksDB and LevelDB figures come from Debian's packaged libraries, which are built with assertions on; " +
+        "release builds of the peers would likely be faster.";
+
+    internal static string RenderSvg(BenchReport report)
+    {
+        var bars = new List<SvgBarChart.Bar>();
+        foreach (var workload in report.Options.Benchmarks)
+        {
+            if (report.RatioToBestPeer(workload) is { } ratio)
+            {
+                bars.Add(new SvgBarChart.Bar(workload, ratio.Ratio, $"{ratio.Ratio:F2}x vs {ratio.Peer}"));
+            }
+        }
+
+        var title = bars.Count == 0
+            ? "ours / best peer throughput (no peer results)"
+            : $"ours / best peer throughput, num={report.Options.Num:N0} (above 1 = ours faster)";
+        return SvgBarChart.Render(title, bars, 1.0, "best peer = 1.0");
+    }
+
+    internal static string RenderMarkdown(BenchReport report)
+    {
+        var o = report.Options;
+        var md = new StringBuilder();
+        md.AppendLine("# EFCore.Lsm engine benchmark");
+        md.AppendLine();
+        md.AppendLine(CultureInfo.InvariantCulture, $"- Started: {report.StartedAt:yyyy-MM-dd HH:mm:ss zzz}");
+        md.AppendLine(CultureInfo.InvariantCulture, $"- Command: `EFCore.Lsm.DbBench {string.Join(' ', report.CommandLine)}`");
+        md.AppendLine(CultureInfo.InvariantCulture, $"- Machine: {MachineDescription()}");
+        md.AppendLine(CultureInfo.InvariantCulture, $"- Database folder: `{Path.GetFullPath(o.DbDir)}`");
+        md.AppendLine(CultureInfo.InvariantCulture,
+            $"- Settings: num {o.Num:N0}, reads {o.EffectiveReads:N0}, keys 16 B, values {o.ValueSize} B, batch size {o.BatchSize}, " +
+            $"sync ops per writer {o.SyncOps:N0}, seek nexts {o.SeekNexts}, block cache {o.CacheSize >> 20} MiB, " +
+            $"write buffer {o.WriteBufferSize >> 20} MiB, Bloom {o.BloomBits} bits/key, 4 KiB blocks, WAL on, no compression, seed {o.Seed}");
+        md.AppendLine(CultureInfo.InvariantCulture, $"- Isolation: {(o.Isolation == BenchOptions.ProcessIsolation ? "each engine in its own child process" : "all engines in one process")}");
+        md.AppendLine();
+        md.AppendLine("## Engines");
+        md.AppendLine();
+        foreach (var engine in report.Engines)
+        {
+            var status = !engine.Available ? "skipped" : engine.Error is null ? "ran" : $"failed: {engine.Error}";
+            md.AppendLine(CultureInfo.InvariantCulture, $"- **{engine.Engine}**: {status}; {engine.Detail}");
+        }
+
+        if (PeerFiguresFromDistroBuilds(report))
+        {
+            md.AppendLine();
+            md.AppendLine(DistroAssertionNote);
+        }
+
+        md.AppendLine();
+        md.AppendLine("## Results");
+        md.AppendLine();
+        md.AppendLine("| " + string.Join(" | ", Header) + " | note |");
+        md.AppendLine("|" + string.Join("|", Header.Select((_, i) => i < 2 ? "---" : "---:")) + "|---|");
+        foreach (var (row, result) in Rows(report).Zip(OrderedResults(report)))
+        {
+            var note = string.Join("; ", new[] { result.Note, result.Preparation }.Where(n => n is not null));
+            md.AppendLine("| " + string.Join(" | ", row) + " | " + note.Replace("|", "\\|", StringComparison.Ordinal) + " |");
+        }
+
+        md.AppendLine();
+        md.AppendLine("## Ours / best peer");
+        md.AppendLine();
+        md.AppendLine("Throughput ratio (ops/s of ours divided by the faster peer's); above 1 means ours is faster.");
+        md.AppendLine();
+        md.AppendLine(CultureInfo.InvariantCulture, $"![ours / best peer]({SvgFile})");
+        md.AppendLine();
+        md.AppendLine("| workload | ratio | best peer |");
+        md.AppendLine("|---|---:|---|");
+        foreach (var workload in o.Benchmarks)
+        {
+            if (report.RatioToBestPeer(workload) is { } ratio)
+            {
+                md.AppendLine(CultureInfo.InvariantCulture, $"| {workload} | {ratio.Ratio:F2} | {ratio.Peer} |");
+            }
+        }
+
+        md.AppendLine();
+        md.AppendLine("## What the columns mean");
+        md.AppendLine();
+        md.AppendLine("- **ops/s**: operations divided by the wall time of the workload (all writers together for fillsyncN).");
+        md.AppendLine("- **p50/p99 µs**: per-operation latency from Stopwatch timestamps, kept in a log-linear histogram (about 3% resolution).");
+        md.AppendLine("- **disk Δ MiB**: growth of the engine's database folder during the workload (negative when compaction or deletes shrank it).");
+        md.AppendLine("- **written MiB**: `write_bytes` of /proc/self/io during the workload: bytes the whole process (including the engine's " +
+            "background flush and compaction threads) sent to storage. Work still running when the workload ends counts towards the next one.");
+        md.AppendLine("- **peak RSS MiB**: VmHWM of the process running the engine, reset before each workload through /proc/self/clear_refs " +
+            "when the kernel allows (scope `workload`), else the process's peak so far. Every engine runs inside a .NET process, so every " +
+            "figure includes the runtime's own footprint; the peers' native memory is counted too.");
+        return md.ToString();
+    }
+
+    private static bool PeerFiguresFromDistroBuilds(BenchReport report)
+        => report.Engines.Any(e => e.Available && e.Results.Count > 0 &&
+            ((e.Engine == StoreCatalog.RocksDb && report.Options.RocksDbLibrary is null) ||
+             (e.Engine == StoreCatalog.LevelDb && report.Options.LevelDbLibrary is null)));
+
+    /// <summary>Results ordered by workload (in run order), then engine (in --engines order).</summary>
+    private static IEnumerable<WorkloadResult> OrderedResults(BenchReport report)
+    {
+        foreach (var workload in report.Options.Benchmarks)
+        {
+            foreach (var engine in report.Engines)
+            {
+                if (engine.Results.FirstOrDefault(r => r.Workload == workload) is { } result)
+                {
+                    yield return result;
+                }
+            }
+        }
+    }
+
+    private static List<string[]> Rows(BenchReport report)
+    {
+        static string Mib(long bytes) => (bytes / 1048576.0).ToString("F1", CultureInfo.InvariantCulture);
+
+        var rows = new List<string[]>();
+        foreach (var r in OrderedResults(report))
+        {
+            var ratio = r.Engine == StoreCatalog.Ours && report.RatioToBestPeer(r.Workload) is { } x
+                ? $"{x.Ratio:F2} ({x.Peer})"
+                : "";
+            rows.Add(
+            [
+                r.Workload,
+                r.Engine,
+                r.Operations.ToString("N0", CultureInfo.InvariantCulture),
+                r.OpsPerSecond.ToString("N0", CultureInfo.InvariantCulture),
+                r.P50Micros.ToString("F2", CultureInfo.InvariantCulture),
+                r.P99Micros.ToString("F2", CultureInfo.InvariantCulture),
+                Mib(r.DiskDeltaBytes),
+                r.WriteBytes is { } w ? Mib(w) : "n/a",
+                Mib(r.PeakRssBytes) + (r.PeakRssScope == "workload" ? "" : "*"),
+                ratio,
+            ]);
+        }
+
+        return rows;
+    }
+
+    private static string MachineDescription()
+    {
+        var cpu = "unknown CPU";
+        long? memory = null;
+        try
+        {
+            cpu = File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal))?
+                .Split(':', 2)[1].Trim() ?? cpu;
+            var memTotal = File.ReadLines("/proc/meminfo").FirstOrDefault(l => l.StartsWith("MemTotal:", StringComparison.Ordinal));
+            if (memTotal is not null && long.TryParse(memTotal["MemTotal:".Length..].Trim().Split(' ')[0], CultureInfo.InvariantCulture, out var kb))
+            {
+                memory = kb * 1024;
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Not Linux: the runtime's description below still says what ran.
+        }
+
+        var memoryText = memory is { } m ? $", {m / (1024.0 * 1024 * 1024):F1} GiB RAM" : "";
+        return $"{Environment.ProcessorCount} cores ({cpu}){memoryText}, {RuntimeInformation.OSDescription}, {RuntimeInformation.FrameworkDescription}";
+    }
+}

@@ -1,0 +1,90 @@
+using EFCore.Lsm.Engine;
+
+namespace EFCore.Lsm.DbBench.Stores;
+
+/// <summary>Our engine, <see cref="LsmDatabase"/>, behind the benchmark interface.</summary>
+internal sealed class LsmStore : IKeyValueStore
+{
+    private static readonly WriteOptions SyncWrite = new() { Sync = true };
+    private static readonly WriteOptions NoSyncWrite = new() { Sync = false };
+
+    private readonly LsmDatabase _db;
+
+    private LsmStore(LsmDatabase db) => _db = db;
+
+    public string Name => StoreCatalog.Ours;
+
+    public static LsmStore Open(string path, StoreOptions options)
+        => new(LsmDatabase.Open(path, new LsmOptions
+        {
+            CreateIfMissing = true,
+            WriteBufferSize = options.WriteBufferSize,
+            BlockCacheSize = options.BlockCacheSize,
+            BloomBitsPerKey = options.BloomBitsPerKey,
+            BlockSize = options.BlockSize,
+            MaxOpenFiles = options.MaxOpenFiles,
+            MaxImmutableMemtables = options.MaxImmutableMemtables,
+            Level0CompactionTrigger = options.Level0CompactionTrigger,
+            Level0SlowdownWritesTrigger = options.Level0SlowdownWritesTrigger,
+            Level0StopWritesTrigger = options.Level0StopWritesTrigger,
+            MaxBytesForLevelBase = options.MaxBytesForLevelBase,
+            TargetFileSize = options.TargetFileSize,
+        }));
+
+    public void Put(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value, bool sync) => _db.Put(key, value, sync ? SyncWrite : NoSyncWrite);
+
+    public void Delete(ReadOnlySpan<byte> key, bool sync) => _db.Delete(key, sync ? SyncWrite : NoSyncWrite);
+
+    public int Get(ReadOnlySpan<byte> key, Span<byte> destination)
+    {
+        if (!_db.TryGet(key, out var value))
+        {
+            return -1;
+        }
+
+        value[..Math.Min(value.Length, destination.Length)].CopyTo(destination);
+        return value.Length;
+    }
+
+    public IKeyValueBatch CreateBatch() => new Batch();
+
+    public void Write(IKeyValueBatch batch, bool sync) => _db.Write(((Batch)batch).Inner, sync ? SyncWrite : NoSyncWrite);
+
+    public IKeyValueIterator NewIterator() => new Iterator(_db.NewIterator());
+
+    public void Dispose() => _db.Dispose();
+
+    private sealed class Batch : IKeyValueBatch
+    {
+        public WriteBatch Inner { get; } = new();
+
+        public int Count => Inner.Count;
+
+        public void Put(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value) => Inner.Put(key, value);
+
+        public void Delete(ReadOnlySpan<byte> key) => Inner.Delete(key);
+
+        public void Clear() => Inner.Clear();
+
+        public void Dispose()
+        {
+        }
+    }
+
+    private sealed class Iterator(LsmIterator inner) : IKeyValueIterator
+    {
+        public bool Valid => inner.Valid;
+
+        public ReadOnlySpan<byte> Key => inner.Key;
+
+        public ReadOnlySpan<byte> Value => inner.Value;
+
+        public void SeekToFirst() => inner.SeekToFirst();
+
+        public void Seek(ReadOnlySpan<byte> key) => inner.Seek(key);
+
+        public void Next() => inner.Next();
+
+        public void Dispose() => inner.Dispose();
+    }
+}
