@@ -51,6 +51,35 @@ public sealed partial class LsmDatabase
     }
 
     /// <summary>
+    /// Looks <paramref name="key"/> up and, when it is present, copies its value into <paramref name="destination"/>
+    /// if it fits. <paramref name="valueLength"/> is the value's full length either way, so a caller whose buffer was too
+    /// small (<c>valueLength &gt; destination.Length</c>) can retry with a larger one. Allocates nothing on a cached block.
+    /// </summary>
+    public bool TryGet(ReadOnlySpan<byte> key, Span<byte> destination, out int valueLength, ReadOptions? options = null)
+    {
+        if (!Find(key, options, out var state, out var found))
+        {
+            valueLength = 0;
+            return false;
+        }
+
+        try
+        {
+            valueLength = found.Length;
+            if (found.Length <= destination.Length)
+            {
+                found.CopyTo(destination);
+            }
+
+            return true;
+        }
+        finally
+        {
+            ReleaseFind(state);
+        }
+    }
+
+    /// <summary>
     /// Finds the newest visible value of <paramref name="key"/>. On true, <paramref name="value"/> points into memory
     /// that <paramref name="state"/> keeps alive: the caller copies it, then calls <see cref="ReleaseFind"/>.
     /// </summary>

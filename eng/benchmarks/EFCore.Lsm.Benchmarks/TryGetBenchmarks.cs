@@ -17,6 +17,7 @@ public class TryGetBenchmarks
     private LsmDatabase _tableDb = null!;
     private LsmDatabase _memDb = null!;
     private byte[] _keys = [];
+    private readonly byte[] _value = new byte[4096];
     private int[] _order = [];
 
     [GlobalSetup]
@@ -40,7 +41,7 @@ public class TryGetBenchmarks
         _tableDb.CompactRange(null, null);
         for (var i = 0; i < Keys; i++)
         {
-            if (!_tableDb.TryGet(BenchmarkKeys.Key(_keys, i), out _))
+            if (!_tableDb.TryGet(BenchmarkKeys.Key(_keys, i), _value, out _))
             {
                 throw new InvalidOperationException($"Key {i} is missing after flush.");
             }
@@ -66,9 +67,9 @@ public class TryGetBenchmarks
         var bytes = 0;
         foreach (var i in _order)
         {
-            if (db.TryGet(BenchmarkKeys.Key(_keys, i), out var value))
+            if (db.TryGet(BenchmarkKeys.Key(_keys, i), _value, out var length))
             {
-                bytes += value.Length;
+                bytes += length;
             }
         }
 
