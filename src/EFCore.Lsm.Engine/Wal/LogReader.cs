@@ -121,15 +121,15 @@ internal sealed class LogReader
             if (LogFormat.HeaderSize + length > available)
             {
                 // Only possible in the last block (earlier blocks are full): the file ends inside this fragment.
-                // That is a torn write, unless the bytes that are there form a whole fragment under the stored CRC:
-                // then the fragment was complete and its length field is what got damaged (a torn write matches
-                // by chance with probability 2^-32). Without this check a flipped length bit in the final record
-                // would silently drop an acknowledged record.
+                // That is a torn write, unless some prefix of the bytes that are there is a whole fragment under the
+                // stored CRC: then the fragment was complete and its length field is what got damaged, and anything
+                // after it (later manifest edits, later batches) would silently vanish if we called this a clean end.
+                // A torn write matches by chance with probability about 2^-32 per candidate length.
                 var present = _block.AsSpan(_position + LogFormat.HeaderSize, available - LogFormat.HeaderSize);
                 if (type is > LogRecordType.Zero and <= LogFormat.MaxRecordType
-                    && Crc32C.Unmask(storedCrc) == Crc32C.Extend(LogWriter.TypeCrc(type), present))
+                    && HasCompleteFragmentPrefix(Crc32C.Unmask(storedCrc), LogWriter.TypeCrc(type), present, out var realLength))
                 {
-                    Damage(fragmentOffset, $"fragment length {length} is damaged: the fragment ends at the end of the file");
+                    Damage(fragmentOffset, $"fragment length {length} is damaged (the fragment checks out at length {realLength})");
                     continue;
                 }
 
@@ -301,6 +301,27 @@ internal sealed class LogReader
 
         payload.CopyTo(_record.AsSpan(_recordLength));
         _recordLength += payload.Length;
+    }
+
+    /// <summary>Whether a prefix of <paramref name="payload"/> has the CRC <paramref name="expected"/> (one pass, byte by byte).</summary>
+    private static bool HasCompleteFragmentPrefix(uint expected, uint typeCrc, ReadOnlySpan<byte> payload, out int length)
+    {
+        var crc = typeCrc;
+        for (length = 0; length <= payload.Length; length++)
+        {
+            if (crc == expected)
+            {
+                return true;
+            }
+
+            if (length < payload.Length)
+            {
+                crc = Crc32C.Extend(crc, payload.Slice(length, 1));
+            }
+        }
+
+        length = -1;
+        return false;
     }
 
     /// <summary>Whether every byte from <paramref name="offset"/> (inside the current block) to the end of the file is zero.</summary>

@@ -579,19 +579,23 @@ public class LogTests
     }
 
     [Theory]
-    [InlineData(1)]
-    [InlineData(7)]
-    [InlineData(300)]
-    public void Enlarged_length_field_of_the_final_record_is_corruption_not_a_torn_tail(int growBy)
+    [InlineData(1, 1)]
+    [InlineData(7, 1)]
+    [InlineData(300, 1)]
+    [InlineData(256, 0)]
+    [InlineData(4000, 0)]
+    public void Enlarged_length_field_of_the_final_record_is_corruption_not_a_torn_tail(int growBy, int damagedRecord)
     {
         // Regression: a bit flip that makes the last record's length run past the end of the file looked exactly like a
         // torn write, so the record (for a manifest, an acknowledged version edit) vanished without an error.
+        // Damaging an earlier record's length so it seems to run past the end of the file must not silently drop it
+        // and every record after it (the manifest case: an old version, and WALs already deleted).
         var (file, layout) = Write([Payload(new Random(1), 40), Payload(new Random(2), 50)]);
-        var lengthOffset = (int)layout[1].Offset + 4;
+        var lengthOffset = (int)layout[damagedRecord].Offset + 4;
         var length = BinaryPrimitives.ReadUInt16LittleEndian(file.AsSpan(lengthOffset));
         BinaryPrimitives.WriteUInt16LittleEndian(file.AsSpan(lengthOffset), (ushort)(length + growBy));
         var e = Assert.Throws<LsmCorruptionException>(() => ReadAll(file));
-        Assert.Equal(layout[1].Offset, e.Offset);
+        Assert.Equal(layout[damagedRecord].Offset, e.Offset);
 
         // A genuinely torn final record (bytes missing) is still a clean end.
         var (intact, _) = Write([Payload(new Random(1), 40), Payload(new Random(2), 50)]);
