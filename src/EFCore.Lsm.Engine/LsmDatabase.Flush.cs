@@ -134,7 +134,7 @@ public sealed partial class LsmDatabase
         }
         catch
         {
-            TryDeleteFile(path);
+            _fs.TryDeleteFile(path);
             throw;
         }
 
@@ -180,24 +180,9 @@ public sealed partial class LsmDatabase
                         _tableCache.Evict(number);
                     }
 
-                    TryDeleteFile(System.IO.Path.Combine(_path, name));
+                    _fs.TryDeleteFile(System.IO.Path.Combine(_path, name));
                 }
             }
-        }
-    }
-
-    private void TryDeleteFile(string path)
-    {
-        try
-        {
-            if (_fs.FileExists(path))
-            {
-                _fs.DeleteFile(path);
-            }
-        }
-        catch (IOException)
-        {
-            // Best effort: the next sweep tries again, and an unreferenced file is harmless.
         }
     }
 }

@@ -134,12 +134,12 @@ internal sealed class CompactionJob
             output?.File.Dispose();
             if (output is not null)
             {
-                TryDelete(FileNames.TableFile(_dbPath, output.Number));
+                _fs.TryDeleteFile(FileNames.TableFile(_dbPath, output.Number));
             }
 
             foreach (var file in Outputs)
             {
-                TryDelete(FileNames.TableFile(_dbPath, file.Number));
+                _fs.TryDeleteFile(FileNames.TableFile(_dbPath, file.Number));
             }
 
             Outputs.Clear();
@@ -165,21 +165,6 @@ internal sealed class CompactionJob
         BytesWritten += size;
         Outputs.Add(new FileMetadata(output.Number, size, properties.SmallestKey, properties.LargestKey,
             properties.SmallestSequence, properties.LargestSequence));
-    }
-
-    private void TryDelete(string path)
-    {
-        try
-        {
-            if (_fs.FileExists(path))
-            {
-                _fs.DeleteFile(path);
-            }
-        }
-        catch (IOException)
-        {
-            // The obsolete-file sweep removes it later.
-        }
     }
 
     private sealed record OutputFile(ulong Number, IWritableFile File, TableBuilder Builder);

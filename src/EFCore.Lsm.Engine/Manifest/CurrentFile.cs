@@ -39,7 +39,7 @@ internal static class CurrentFile
         }
         catch when (!renamed)
         {
-            TryDelete(fileSystem, tempPath);
+            fileSystem.TryDeleteFile(tempPath);
             throw;
         }
     }
@@ -107,23 +107,5 @@ internal static class CurrentFile
         }
 
         return text;
-    }
-
-    private static void TryDelete(IFileSystem fileSystem, string path)
-    {
-        try
-        {
-            if (fileSystem.FileExists(path))
-            {
-                fileSystem.DeleteFile(path);
-            }
-        }
-        catch (IOException)
-        {
-            // Best effort: a leftover .dbtmp is removed by the obsolete-file sweep on the next open.
-        }
-        catch (LsmException)
-        {
-        }
     }
 }

@@ -189,7 +189,7 @@ internal sealed class VersionSet : IDisposable
                 {
                     newLog?.Dispose();
                     newFile?.Dispose();
-                    TryDelete(FileNames.ManifestFile(_dbPath, newManifestNumber));
+                    _fs.TryDeleteFile(FileNames.ManifestFile(_dbPath, newManifestNumber));
                 }
 
                 throw;
@@ -303,21 +303,6 @@ internal sealed class VersionSet : IDisposable
         }
 
         return edit;
-    }
-
-    private void TryDelete(string path)
-    {
-        try
-        {
-            if (_fs.FileExists(path))
-            {
-                _fs.DeleteFile(path);
-            }
-        }
-        catch (IOException)
-        {
-            // Best effort: an unreferenced manifest is removed by the next obsolete-file sweep.
-        }
     }
 
     /// <summary>Applies edits to a set of per-level files and produces the sorted level arrays of a version.</summary>
