@@ -43,6 +43,7 @@ internal sealed class LsmEntityMapping
         _byId = [.. _byIndex.OrderBy(p => p.Id)];
         _key = [.. entityType.FindPrimaryKey()!.Properties.Select(p => _byIndex[p.GetIndex()])];
         _concurrencyTokens = [.. _byId.Where(p => p.Property.IsConcurrencyToken)];
+        RowVersionProperties = [.. properties.Where(p => p.IsConcurrencyToken && p.ValueGenerated == ValueGenerated.OnAddOrUpdate && p.ClrType == typeof(byte[]))];
 
         var key = entityType.FindPrimaryKey()!.Properties;
         if (key.Count == 1 && key[0].ValueGenerated.HasFlag(ValueGenerated.OnAdd) && IsInteger(key[0].ClrType))
@@ -66,6 +67,12 @@ internal sealed class LsmEntityMapping
     public PropertyMapping? GeneratedIntegerKey { get; }
 
     public bool HasConcurrencyTokens => _concurrencyTokens.Length > 0;
+
+    /// <summary>
+    /// Row versions (<c>IsRowVersion</c> byte arrays): the store has no row version of its own, so every insert and
+    /// update gives them a fresh value, the 16 bytes of a version 7 Guid (unique, and increasing within a process).
+    /// </summary>
+    public IReadOnlyList<IProperty> RowVersionProperties { get; }
 
     public IReadOnlyList<PropertyMapping> KeyProperties => _key;
 

@@ -45,6 +45,16 @@ internal static class RowWriteBuilder
         try
         {
             var mapping = store.GetMapping(entry.EntityType, sync);
+            if (entry.EntityState is EntityState.Added or EntityState.Modified)
+            {
+                foreach (var rowVersion in mapping.RowVersionProperties)
+                {
+                    var version = new byte[16];
+                    Guid.CreateVersion7().TryWriteBytes(version, bigEndian: true, out _);
+                    entry.SetStoreGeneratedValue(rowVersion, version);
+                }
+            }
+
             switch (entry.EntityState)
             {
                 case EntityState.Added:
