@@ -32,6 +32,7 @@ public static class LsmServiceCollectionExtensions
             .TryAdd<IQueryContextFactory, LsmQueryContextFactory>()
             .TryAdd<IModelValidator, LsmModelValidator>()
             .TryAdd<ITypeMappingSource, LsmTypeMappingSource>()
+            .TryAdd<IResettableService, LsmStoreConnection>(p => p.GetRequiredService<LsmStoreConnection>())
             .TryAddProviderSpecificServices(b => b.TryAddScoped<LsmStoreConnection, LsmStoreConnection>());
 
         builder.TryAddCoreServices();

@@ -52,8 +52,8 @@ internal sealed class LsmDatabaseWrapper(LsmStoreConnection connection) : IDatab
     public Expression<Func<QueryContext, TResult>> CompileQueryExpression<TResult>(Expression query, bool async) =>
         throw QueriesNotSupported();
 
-    /// <summary>The storage mapping of <paramref name="entityType"/> (registers the model in the catalog on first use).</summary>
-    public LsmEntityMapping GetMapping(IEntityType entityType) => Store.GetMapping(entityType, connection.SyncWrites);
+    /// <summary>The storage mapping of <paramref name="entityType"/> for reading (writes nothing; see <see cref="LsmStore.GetMappingForRead"/>).</summary>
+    public LsmEntityMapping GetMapping(IEntityType entityType) => Store.GetMappingForRead(entityType);
 
     /// <summary>
     /// A snapshot to read at: the current transaction's (owned by it: do not dispose), or a new one the caller disposes.

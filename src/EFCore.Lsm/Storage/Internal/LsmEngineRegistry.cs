@@ -9,10 +9,10 @@ namespace EFCore.Lsm.Storage.Internal;
 /// </summary>
 /// <remarks>
 /// Leases are taken by <see cref="LsmStoreConnection"/>, a scoped service, so an engine stays open exactly while some
-/// <c>DbContext</c> that has used it is alive: a pooled context keeps its lease while it sits in the pool, and releases it
-/// when the pool (its application service provider) is disposed. Leases are not held by singletons because EF keeps its
-/// internal service providers for the life of the process, which would keep every engine open until exit. The cost:
-/// a program that creates and disposes one context at a time opens the engine for each; pooling avoids that.
+/// <c>DbContext</c> that has used it is alive (a pooled context: while it is rented). Leases are not held by singletons
+/// because EF keeps its internal service providers for the life of the process, which would keep every engine open
+/// until exit. The cost: a program that uses one context at a time opens the engine for each; keep one context (or any
+/// context) alive across the work to keep the engine open.
 /// </remarks>
 internal sealed class LsmEngineRegistry
 {

@@ -54,12 +54,19 @@ internal sealed class LsmStore : IDisposable
     }
 
     /// <summary>
-    /// The mapping of <paramref name="entityType"/>, registering the model's entity types in the catalog first when some
-    /// are missing or changed (one atomic batch). Cheap after the first call per model.
+    /// The mapping of <paramref name="entityType"/> for writing: registers the model's entity types in the catalog first
+    /// when some are missing or changed (one atomic batch). Cheap after the first call per model.
     /// </summary>
-    public LsmEntityMapping GetMapping(IEntityType entityType, bool sync) => GetMappings(entityType.Model, sync)[entityType];
+    public LsmEntityMapping GetMappingForWrite(IEntityType entityType, bool sync) => GetMappings(entityType.Model, sync, register: true)[entityType];
 
-    public IReadOnlyDictionary<IEntityType, LsmEntityMapping> GetMappings(IModel model, bool sync)
+    /// <summary>
+    /// The mapping of <paramref name="entityType"/> for reading. Writes nothing: when the catalog lacks part of the model,
+    /// the mapping uses the ids registration would assign, which no stored row can have yet, so such reads find nothing,
+    /// and a read never re-creates a deleted database.
+    /// </summary>
+    public LsmEntityMapping GetMappingForRead(IEntityType entityType) => GetMappings(entityType.Model, sync: false, register: false)[entityType];
+
+    public IReadOnlyDictionary<IEntityType, LsmEntityMapping> GetMappings(IModel model, bool sync, bool register)
     {
         if (Volatile.Read(ref _mappings).TryGetValue(model, out var mappings))
         {
@@ -68,7 +75,24 @@ internal sealed class LsmStore : IDisposable
 
         lock (_commitLock)
         {
-            return RegisterLocked(model, sync, out _);
+            if (register)
+            {
+                return RegisterLocked(model, sync, out _);
+            }
+
+            var changes = _catalog.PlanRegistration(model);
+            if (changes.IsEmpty)
+            {
+                return RegisterLocked(model, sync, out _);
+            }
+
+            var entities = new Dictionary<string, CatalogEntity>(_catalog.Entities, StringComparer.Ordinal);
+            foreach (var entity in changes.Entities)
+            {
+                entities[entity.Name] = entity;
+            }
+
+            return model.GetEntityTypes().ToDictionary(e => e, e => new LsmEntityMapping(e, entities[e.Name]));
         }
     }
 

@@ -1,14 +1,17 @@
 using EFCore.Lsm.Infrastructure.Internal;
 using Microsoft.EntityFrameworkCore.Infrastructure;
+using Microsoft.EntityFrameworkCore.Storage;
 
 namespace EFCore.Lsm.Storage.Internal;
 
 /// <summary>
 /// A context's use of the shared store (scoped: one per <c>DbContext</c>). Takes a lease from
-/// <see cref="LsmEngineRegistry"/> on first use and releases it when the context's service scope is disposed, which is
-/// when the context is disposed, or for a pooled context when its pool is disposed. See the registry for why.
+/// <see cref="LsmEngineRegistry"/> on first use and releases it when the context is disposed (its service scope goes)
+/// or, for a pooled context, when it is returned to the pool (<see cref="ResetState"/>), as relational providers close
+/// their connection then. A pooled context idle in the pool holds no lease: EF does not dispose the service scope of
+/// pooled contexts when their pool is disposed (seen with EF 10), so a lease kept across returns would never be released.
 /// </summary>
-internal sealed class LsmStoreConnection : IDisposable
+internal sealed class LsmStoreConnection : IDisposable, IResettableService
 {
     private readonly LsmOptionsExtension _options;
     private LsmEngineRegistry.Lease? _lease;
@@ -33,6 +36,19 @@ internal sealed class LsmStoreConnection : IDisposable
             ObjectDisposedException.ThrowIf(_disposed, this);
             return (_lease ??= LsmEngineRegistry.Shared.Acquire(_options)).Store;
         }
+    }
+
+    /// <summary>Returned to the pool: release the lease; the next use takes a new one.</summary>
+    public void ResetState()
+    {
+        _lease?.Dispose();
+        _lease = null;
+    }
+
+    public Task ResetStateAsync(CancellationToken cancellationToken = default)
+    {
+        ResetState();
+        return Task.CompletedTask;
     }
 
     public void Dispose()

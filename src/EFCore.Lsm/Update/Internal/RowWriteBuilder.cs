@@ -44,7 +44,7 @@ internal static class RowWriteBuilder
     {
         try
         {
-            var mapping = store.GetMapping(entry.EntityType, sync);
+            var mapping = store.GetMappingForWrite(entry.EntityType, sync);
             if (entry.EntityState is EntityState.Added or EntityState.Modified)
             {
                 foreach (var rowVersion in mapping.RowVersionProperties)

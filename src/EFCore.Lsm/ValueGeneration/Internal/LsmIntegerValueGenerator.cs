@@ -36,7 +36,7 @@ internal abstract class LsmIntegerValueGenerator : ValueGenerator
     protected static long NextStoreValue(EntityEntry entry)
     {
         var database = (LsmDatabaseWrapper)entry.Context.GetService<IDatabase>();
-        var mapping = database.GetMapping(entry.Metadata);
+        var mapping = database.Store.GetMappingForWrite(entry.Metadata, database.Connection.SyncWrites);
         return database.Store.NextGeneratedValue(mapping, database.Connection.SyncWrites);
     }
 
