@@ -9,7 +9,9 @@ namespace EFCore.Lsm.FunctionalTests.TestUtilities;
 /// <summary>Reads rows back through the provider's storage seam (not through LINQ, which has not landed yet).</summary>
 public static class StorageReader
 {
-    /// <summary>The stored row of <typeparamref name="TEntity"/> with key <paramref name="key"/>, as property name → value; null when absent.</summary>
+    /// <summary>
+    /// The stored row of <typeparamref name="TEntity"/> with key <paramref name="key"/>, as property name → value; null when absent.
+    /// </summary>
     public static Dictionary<string, object?>? Row<TEntity>(DbContext context, params object?[] key)
     {
         var database = (LsmDatabaseWrapper)context.GetService<IDatabase>();

@@ -28,28 +28,33 @@ internal sealed class LsmModelValidator(ModelValidatorDependencies dependencies)
         if (entityType.IsOwned())
         {
             throw new InvalidOperationException(
-                $"The entity type '{entityType.DisplayName()}' is owned; EFCore.Lsm does not store owned types yet. Map it as an entity type with its own key.");
+                $"The entity type '{entityType.DisplayName()}' is owned; EFCore.Lsm does not store owned types yet. "
+                + "Map it as an entity type with its own key.");
         }
 
         if (entityType.GetComplexProperties().FirstOrDefault() is { } complex)
         {
             throw new InvalidOperationException(
-                $"The property '{entityType.DisplayName()}.{complex.Name}' is a complex property; EFCore.Lsm does not store complex types yet.");
+                $"The property '{entityType.DisplayName()}.{complex.Name}' is a complex property; "
+                + "EFCore.Lsm does not store complex types yet.");
         }
 
         var key = entityType.FindPrimaryKey() ?? throw new InvalidOperationException(
-            $"The entity type '{entityType.DisplayName()}' has no primary key; EFCore.Lsm stores every row under its primary key, so keyless "
-            + "entity types are not supported.");
+            $"The entity type '{entityType.DisplayName()}' has no primary key; EFCore.Lsm stores every row under its primary key, "
+            + "so keyless entity types are not supported.");
 
         foreach (var property in key.Properties)
         {
-            var providerType = property.GetValueConverter()?.ProviderClrType ?? property.FindTypeMapping()?.Converter?.ProviderClrType ?? property.ClrType;
+            var providerType = property.GetValueConverter()?.ProviderClrType
+                ?? property.FindTypeMapping()?.Converter?.ProviderClrType
+                ?? property.ClrType;
             if (!ProviderValueCodec.IsKeyEncodable(providerType))
             {
                 throw new InvalidOperationException(
                     $"The key property '{entityType.DisplayName()}.{property.Name}' has type '{providerType.Name}', which has no "
-                    + "order-preserving key encoding in EFCore.Lsm. Key parts can be integers, enums, bool, char, Guid, string, byte[], DateTime, "
-                    + "DateTimeOffset, DateOnly, TimeOnly, TimeSpan, decimal, double or float; configure a value converter to one of them.");
+                    + "order-preserving key encoding in EFCore.Lsm. Key parts can be integers, enums, bool, char, Guid, string, "
+                    + "byte[], DateTime, DateTimeOffset, DateOnly, TimeOnly, TimeSpan, decimal, double or float; configure a value "
+                    + "converter to one of them.");
             }
         }
     }

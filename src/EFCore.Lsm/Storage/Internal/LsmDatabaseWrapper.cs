@@ -52,7 +52,9 @@ internal sealed class LsmDatabaseWrapper(LsmStoreConnection connection) : IDatab
     public Expression<Func<QueryContext, TResult>> CompileQueryExpression<TResult>(Expression query, bool async) =>
         throw QueriesNotSupported();
 
-    /// <summary>The storage mapping of <paramref name="entityType"/> for reading (writes nothing; see <see cref="LsmStore.GetMappingForRead"/>).</summary>
+    /// <summary>
+    /// The storage mapping of <paramref name="entityType"/> for reading (writes nothing; see <see cref="LsmStore.GetMappingForRead"/>).
+    /// </summary>
     public LsmEntityMapping GetMapping(IEntityType entityType) => Store.GetMappingForRead(entityType);
 
     /// <summary>

@@ -36,14 +36,19 @@ internal sealed class LsmEntityMapping
             var converter = property.GetTypeMapping().Converter;
             var providerType = converter?.ProviderClrType ?? property.ClrType;
             var codec = ProviderValueCodec.Find(providerType) ?? throw new InvalidOperationException(
-                $"The property '{entityType.DisplayName()}.{property.Name}' has type '{providerType.Name}', which EFCore.Lsm cannot store.");
+                $"The property '{entityType.DisplayName()}.{property.Name}' has type '{providerType.Name}', "
+                + "which EFCore.Lsm cannot store.");
             _byIndex[property.GetIndex()] = new PropertyMapping(property, ids[property.Name], converter, codec);
         }
 
         _byId = [.. _byIndex.OrderBy(p => p.Id)];
         _key = [.. entityType.FindPrimaryKey()!.Properties.Select(p => _byIndex[p.GetIndex()])];
         _concurrencyTokens = [.. _byId.Where(p => p.Property.IsConcurrencyToken)];
-        RowVersionProperties = [.. properties.Where(p => p.IsConcurrencyToken && p.ValueGenerated == ValueGenerated.OnAddOrUpdate && p.ClrType == typeof(byte[]))];
+        RowVersionProperties =
+        [
+            .. properties.Where(p =>
+                p.IsConcurrencyToken && p.ValueGenerated == ValueGenerated.OnAddOrUpdate && p.ClrType == typeof(byte[])),
+        ];
 
         var key = entityType.FindPrimaryKey()!.Properties;
         if (key.Count == 1 && key[0].ValueGenerated.HasFlag(ValueGenerated.OnAdd) && IsInteger(key[0].ClrType))

@@ -57,14 +57,16 @@ internal sealed class LsmStore : IDisposable
     /// The mapping of <paramref name="entityType"/> for writing: registers the model's entity types in the catalog first
     /// when some are missing or changed (one atomic batch). Cheap after the first call per model.
     /// </summary>
-    public LsmEntityMapping GetMappingForWrite(IEntityType entityType, bool sync) => GetMappings(entityType.Model, sync, register: true)[entityType];
+    public LsmEntityMapping GetMappingForWrite(IEntityType entityType, bool sync) =>
+        GetMappings(entityType.Model, sync, register: true)[entityType];
 
     /// <summary>
     /// The mapping of <paramref name="entityType"/> for reading. Writes nothing: when the catalog lacks part of the model,
     /// the mapping uses the ids registration would assign, which no stored row can have yet, so such reads find nothing,
     /// and a read never re-creates a deleted database.
     /// </summary>
-    public LsmEntityMapping GetMappingForRead(IEntityType entityType) => GetMappings(entityType.Model, sync: false, register: false)[entityType];
+    public LsmEntityMapping GetMappingForRead(IEntityType entityType) =>
+        GetMappings(entityType.Model, sync: false, register: false)[entityType];
 
     public IReadOnlyDictionary<IEntityType, LsmEntityMapping> GetMappings(IModel model, bool sync, bool register)
     {
@@ -121,7 +123,8 @@ internal sealed class LsmStore : IDisposable
             DeleteRange(null, catalogEnd, sync);
             _catalog = LsmCatalog.Empty();
             _generators.Clear();
-            Volatile.Write(ref _mappings, new Dictionary<IModel, Dictionary<IEntityType, LsmEntityMapping>>(ReferenceEqualityComparer.Instance));
+            Volatile.Write(
+                ref _mappings, new Dictionary<IModel, Dictionary<IEntityType, LsmEntityMapping>>(ReferenceEqualityComparer.Instance));
             return existed;
         }
     }
@@ -213,7 +216,8 @@ internal sealed class LsmStore : IDisposable
                     $"Cannot {(write.Value is null ? "delete" : "update")} the '{name}' entity: its row does not exist "
                     + "(it was deleted, or never saved). Reload the entity and retry.",
                     entries);
-            case RowCheck.MustExist when write.Mapping.HasConcurrencyTokens && !write.Mapping.ConcurrencyTokensMatch(current!, entry!, scratch):
+            case RowCheck.MustExist when write.Mapping.HasConcurrencyTokens && write.TokenEntry is { } tokens
+                && !write.Mapping.ConcurrencyTokensMatch(current!, tokens, scratch):
                 throw new DbUpdateConcurrencyException(
                     $"Cannot {(write.Value is null ? "delete" : "update")} the '{name}' entity: its concurrency token changed since it was "
                     + "read. Reload the entity and retry.",

@@ -84,7 +84,8 @@ internal sealed class LsmTransaction : IDbContextTransaction
                 _order.Add(write.Key);
             }
 
-            _staged[write.Key] = new Staged(write, write.Value, expected, write.GeneratedKeyValue ?? _staged.GetValueOrDefault(write.Key)?.GeneratedKeyValue);
+            var generated = write.GeneratedKeyValue ?? _staged.GetValueOrDefault(write.Key)?.GeneratedKeyValue;
+            _staged[write.Key] = new Staged(write, write.Value, expected, generated);
         }
     }
 

@@ -7,8 +7,8 @@ namespace EFCore.Lsm.Storage.Internal;
 /// <summary>The type mapping of a CLR type the row format stores (docs/row_encoding.md lists them).</summary>
 internal sealed class LsmTypeMapping : CoreTypeMapping
 {
-    public LsmTypeMapping(Type clrType, ValueComparer? comparer = null, ValueComparer? keyComparer = null, JsonValueReaderWriter? jsonValueReaderWriter = null)
-        : base(new CoreTypeMappingParameters(clrType, converter: null, comparer, keyComparer, jsonValueReaderWriter: jsonValueReaderWriter))
+    public LsmTypeMapping(Type clrType)
+        : base(new CoreTypeMappingParameters(clrType))
     {
     }
 

@@ -11,7 +11,9 @@ internal enum RowCheck
     /// <summary>An update or delete: the row must exist, and its concurrency tokens must equal the entry's original values.</summary>
     MustExist,
 
-    /// <summary>A transaction's write: the row must still be what the transaction's snapshot saw (<see cref="RowWrite.Expected"/>).</summary>
+    /// <summary>
+    /// A transaction's write: the row must still be what the transaction's snapshot saw (<see cref="RowWrite.Expected"/>).
+    /// </summary>
     Unchanged,
 }
 
@@ -29,6 +31,12 @@ internal sealed class RowWrite(byte[] key, byte[]? value, RowCheck check, IUpdat
     public byte[]? Expected { get; init; }
 
     public IUpdateEntry? Entry { get; } = entry;
+
+    /// <summary>
+    /// The entry whose original concurrency token values the stored row must match: the entry itself, or for an insert
+    /// that replaces a deleted entity with the same key, the deleted one.
+    /// </summary>
+    public IUpdateEntry? TokenEntry { get; init; } = entry;
 
     /// <summary>For an insert into a keyspace with a generated integer key: the key value, which the generator must pass.</summary>
     public long? GeneratedKeyValue { get; init; }

@@ -61,8 +61,10 @@ internal static class RowWriteBuilder
                 {
                     var key = mapping.EncodeKey(entry, original: false);
                     var replacing = entry.SharedIdentityEntry is not null;
-                    return new RowWrite(key, mapping.EncodeRow(entry, buffer), replacing ? RowCheck.MustExist : RowCheck.MustBeAbsent, entry, mapping)
+                    var check = replacing ? RowCheck.MustExist : RowCheck.MustBeAbsent;
+                    return new RowWrite(key, mapping.EncodeRow(entry, buffer), check, entry, mapping)
                     {
+                        TokenEntry = entry.SharedIdentityEntry,
                         GeneratedKeyValue = mapping.GeneratedIntegerKey is { } generated
                             ? ToInt64(entry.GetCurrentValue(generated.Property))
                             : null,
@@ -70,7 +72,11 @@ internal static class RowWriteBuilder
                 }
 
                 case EntityState.Modified:
-                    return new RowWrite(mapping.EncodeKey(entry, original: true), mapping.EncodeRow(entry, buffer), RowCheck.MustExist, entry, mapping);
+                {
+                    var key = mapping.EncodeKey(entry, original: true);
+                    return new RowWrite(key, mapping.EncodeRow(entry, buffer), RowCheck.MustExist, entry, mapping);
+                }
+
                 case EntityState.Deleted:
                     return new RowWrite(mapping.EncodeKey(entry, original: true), null, RowCheck.MustExist, entry, mapping);
                 default:

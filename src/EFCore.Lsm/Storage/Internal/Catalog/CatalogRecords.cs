@@ -90,7 +90,8 @@ internal sealed record CatalogEntity(
                     for (var p = 0; p < propertyCount; p++)
                     {
                         ExpectArray(ref reader, 4, name);
-                        properties.Add(new CatalogProperty(reader.ReadUInt32(), reader.ReadString(), reader.ReadString(), reader.ReadBoolean()));
+                        properties.Add(new CatalogProperty(
+                            reader.ReadUInt32(), reader.ReadString(), reader.ReadString(), reader.ReadBoolean()));
                     }
 
                     break;

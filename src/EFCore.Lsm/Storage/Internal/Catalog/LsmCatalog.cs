@@ -131,9 +131,9 @@ internal sealed class LsmCatalog
             if (stored is not null && !stored.KeyParts.SequenceEqual(keyParts))
             {
                 throw new InvalidOperationException(
-                    $"The primary key of entity type '{entityType.DisplayName()}' is ({Describe(keyParts, catalogProperties)}) in the model but "
-                    + $"({Describe(stored.KeyParts, stored.Properties)}) in the EFCore.Lsm database; changing a key schema needs a migration, "
-                    + "which this version of the provider does not support.");
+                    $"The primary key of entity type '{entityType.DisplayName()}' is ({Describe(keyParts, catalogProperties)}) "
+                    + $"in the model but ({Describe(stored.KeyParts, stored.Properties)}) in the EFCore.Lsm database; changing a "
+                    + "key schema needs a migration, which this version of the provider does not support.");
             }
 
             if (changed)
@@ -177,7 +177,9 @@ internal sealed class LsmCatalog
 
     public static string ProviderTypeName(IReadOnlyProperty property)
     {
-        var type = property.GetValueConverter()?.ProviderClrType ?? property.GetTypeMapping().Converter?.ProviderClrType ?? property.ClrType;
+        var type = property.GetValueConverter()?.ProviderClrType
+            ?? property.GetTypeMapping().Converter?.ProviderClrType
+            ?? property.ClrType;
         return (Nullable.GetUnderlyingType(type) ?? type).FullName!;
     }
 
