@@ -307,6 +307,28 @@ public sealed class SaveChangesTests : IDisposable
         Assert.Equal("new", StorageReader.Row<Tag>(context, "k")!["Note"]);
     }
 
+    [Fact]
+    public void Replacing_an_entity_with_a_concurrency_token_checks_the_deleted_entitys_token()
+    {
+        using var context = TestContext.Create(_temp.Db());
+        var old = new Customer { Id = 5, Name = "old", Version = 1 };
+        context.Add(old);
+        context.SaveChanges();
+
+        context.Remove(old);
+        context.Add(new Customer { Id = 5, Name = "new", Version = 9 });
+        context.SaveChanges();
+        Assert.Equal("new", StorageReader.Row<Customer>(context, 5)!["Name"]);
+
+        using var stale = TestContext.Create(_temp.Db());
+        var staleOld = new Customer { Id = 5, Name = "old", Version = 1 };
+        stale.Attach(staleOld);
+        stale.Remove(staleOld);
+        stale.Add(new Customer { Id = 5, Name = "newer", Version = 2 });
+        Assert.Throws<DbUpdateConcurrencyException>(() => stale.SaveChanges());
+        Assert.Equal("new", StorageReader.Row<Customer>(stale, 5)!["Name"]);
+    }
+
     [Theory]
     [InlineData("key")]
     [InlineData("value")]
