@@ -1,5 +1,8 @@
 using EFCore.Lsm.FunctionalTests.TestUtilities;
+using EFCore.Lsm.Storage.Internal;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
+using Microsoft.EntityFrameworkCore.Storage;
 
 namespace EFCore.Lsm.FunctionalTests;
 
@@ -25,6 +28,12 @@ public sealed class TransactionTests : IDisposable
             Assert.Null(StorageReader.Row<Tag>(observer, "a"));
             Assert.Equal("1", StorageReader.Row<Tag>(context, "a")!["Note"]);
             Assert.NotNull(StorageReader.Row<Tag>(context, "b"));
+
+            // The seam a scan merges over its snapshot: the transaction's own writes of the keyspace, in key order.
+            var database = (LsmDatabaseWrapper)context.GetService<IDatabase>();
+            var mapping = database.GetMapping(context.Model.FindEntityType(typeof(Tag))!);
+            var staged = database.CurrentTransaction!.StagedWrites(mapping.KeyspaceLowerBound, mapping.KeyspaceUpperBound);
+            Assert.Equal(["a", "b"], staged.Select(w => (string)mapping.DecodeRow(w.Value!)[0]!));
             Assert.Empty(StorageReader.Scan<Tag>(observer));
 
             transaction.Commit();

@@ -45,6 +45,25 @@ internal sealed class LsmTransaction : IDbContextTransaction
     public byte[]? Read(byte[] key) =>
         _staged.TryGetValue(key, out var staged) ? staged.Value : _store.Engine.Get(key, new ReadOptions { Snapshot = Snapshot });
 
+    /// <summary>
+    /// The transaction's own writes with keys in [<paramref name="lower"/>, <paramref name="upper"/>), in key order (a null
+    /// value is a delete), for a scan to merge over its snapshot iterator.
+    /// </summary>
+    public List<KeyValuePair<byte[], byte[]?>> StagedWrites(ReadOnlySpan<byte> lower, ReadOnlySpan<byte> upper)
+    {
+        var writes = new List<KeyValuePair<byte[], byte[]?>>();
+        foreach (var key in _order)
+        {
+            if (key.AsSpan().SequenceCompareTo(lower) >= 0 && key.AsSpan().SequenceCompareTo(upper) < 0)
+            {
+                writes.Add(new(key, _staged[key].Value));
+            }
+        }
+
+        writes.Sort(static (a, b) => a.Key.AsSpan().SequenceCompareTo(b.Key));
+        return writes;
+    }
+
     /// <summary>Checks one save's writes against the transaction's view and stages them (all or none).</summary>
     public void Stage(IReadOnlyList<RowWrite> writes)
     {
