@@ -1,0 +1,146 @@
+using System.Globalization;
+using System.Text;
+using Microsoft.EntityFrameworkCore.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace EFCore.Lsm.Infrastructure.Internal;
+
+/// <summary>
+/// The options <c>UseLsm</c> records on a <c>DbContextOptions</c>: the database path and the engine settings. Immutable:
+/// every <c>WithX</c> returns a changed copy, as EF's options extensions are shared between option instances.
+/// </summary>
+public sealed class LsmOptionsExtension : IDbContextOptionsExtension
+{
+    /// <summary>Default memtable size: the engine's default (16 MiB).</summary>
+    public const long DefaultWriteBufferSize = 16L << 20;
+
+    /// <summary>Default block cache size: the engine's default (32 MiB).</summary>
+    public const long DefaultBlockCacheSize = 32L << 20;
+
+    private string? _path;
+    private bool _syncWrites = true;
+    private long _writeBufferSize = DefaultWriteBufferSize;
+    private long _blockCacheSize = DefaultBlockCacheSize;
+    private ExtensionInfo? _info;
+
+    public LsmOptionsExtension()
+    {
+    }
+
+    private LsmOptionsExtension(LsmOptionsExtension copyFrom)
+    {
+        _path = copyFrom._path;
+        _syncWrites = copyFrom._syncWrites;
+        _writeBufferSize = copyFrom._writeBufferSize;
+        _blockCacheSize = copyFrom._blockCacheSize;
+    }
+
+    public DbContextOptionsExtensionInfo Info => _info ??= new ExtensionInfo(this);
+
+    /// <summary>The database directory as given to <c>UseLsm</c>.</summary>
+    public string Path => _path ?? throw new InvalidOperationException("UseLsm was not given a database path.");
+
+    /// <summary>Whether <c>SaveChanges</c> waits for the write-ahead log to reach stable storage (the default).</summary>
+    public bool SyncWrites => _syncWrites;
+
+    /// <summary>The engine's memtable size in bytes (<c>LsmOptions.WriteBufferSize</c>).</summary>
+    public long WriteBufferSize => _writeBufferSize;
+
+    /// <summary>The engine's block cache size in bytes (<c>LsmOptions.BlockCacheSize</c>).</summary>
+    public long BlockCacheSize => _blockCacheSize;
+
+    public LsmOptionsExtension WithPath(string path)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        var clone = new LsmOptionsExtension(this);
+        clone._path = path;
+        return clone;
+    }
+
+    public LsmOptionsExtension WithSyncWrites(bool syncWrites)
+    {
+        var clone = new LsmOptionsExtension(this);
+        clone._syncWrites = syncWrites;
+        return clone;
+    }
+
+    public LsmOptionsExtension WithWriteBufferSize(long bytes)
+    {
+        // The engine refuses tiny memtables too; checking here names the option the user set.
+        ArgumentOutOfRangeException.ThrowIfLessThan(bytes, 64L * 1024, nameof(bytes));
+        var clone = new LsmOptionsExtension(this);
+        clone._writeBufferSize = bytes;
+        return clone;
+    }
+
+    public LsmOptionsExtension WithBlockCacheSize(long bytes)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(bytes, nameof(bytes));
+        var clone = new LsmOptionsExtension(this);
+        clone._blockCacheSize = bytes;
+        return clone;
+    }
+
+    public void ApplyServices(IServiceCollection services) => services.AddEntityFrameworkLsm();
+
+    public void Validate(IDbContextOptions options)
+    {
+        if (string.IsNullOrWhiteSpace(_path))
+        {
+            throw new InvalidOperationException("UseLsm was not given a database path.");
+        }
+    }
+
+    private sealed class ExtensionInfo : DbContextOptionsExtensionInfo
+    {
+        private string? _logFragment;
+
+        public ExtensionInfo(LsmOptionsExtension extension)
+            : base(extension)
+        {
+        }
+
+        private new LsmOptionsExtension Extension => (LsmOptionsExtension)base.Extension;
+
+        public override bool IsDatabaseProvider => true;
+
+        public override string LogFragment => _logFragment ??= BuildLogFragment();
+
+        // Nothing in these options changes which services are registered or how the model is built: the path and the
+        // engine settings are read per context. So every UseLsm configuration shares one internal service provider
+        // (and its compiled models and queries), as InMemory's store name does.
+        public override int GetServiceProviderHashCode() => 0;
+
+        public override bool ShouldUseSameServiceProvider(DbContextOptionsExtensionInfo other) => other is ExtensionInfo;
+
+        public override void PopulateDebugInfo(IDictionary<string, string> debugInfo)
+        {
+            debugInfo["Lsm:Path"] = Extension._path ?? string.Empty;
+            debugInfo["Lsm:SyncWrites"] = Extension._syncWrites ? "1" : "0";
+            debugInfo["Lsm:WriteBufferSize"] = Extension._writeBufferSize.ToString(CultureInfo.InvariantCulture);
+            debugInfo["Lsm:BlockCacheSize"] = Extension._blockCacheSize.ToString(CultureInfo.InvariantCulture);
+        }
+
+        private string BuildLogFragment()
+        {
+            var builder = new StringBuilder();
+            builder.Append("Path=").Append(Extension._path).Append(' ');
+            if (!Extension._syncWrites)
+            {
+                builder.Append("SyncWrites=false ");
+            }
+
+            if (Extension._writeBufferSize != DefaultWriteBufferSize)
+            {
+                builder.Append("WriteBufferSize=").Append(Extension._writeBufferSize.ToString(CultureInfo.InvariantCulture)).Append(' ');
+            }
+
+            if (Extension._blockCacheSize != DefaultBlockCacheSize)
+            {
+                builder.Append("BlockCacheSize=").Append(Extension._blockCacheSize.ToString(CultureInfo.InvariantCulture)).Append(' ');
+            }
+
+            return builder.ToString();
+        }
+    }
+}

@@ -1,0 +1,39 @@
+using EFCore.Lsm.Infrastructure.Internal;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
+
+namespace EFCore.Lsm.Infrastructure;
+
+/// <summary>Engine settings for <c>UseLsm</c>: <c>options.UseLsm("data/app", lsm =&gt; lsm.SyncWrites(false))</c>.</summary>
+public sealed class LsmDbContextOptionsBuilder
+{
+    private readonly DbContextOptionsBuilder _optionsBuilder;
+
+    public LsmDbContextOptionsBuilder(DbContextOptionsBuilder optionsBuilder)
+    {
+        ArgumentNullException.ThrowIfNull(optionsBuilder);
+        _optionsBuilder = optionsBuilder;
+    }
+
+    /// <summary>The options builder this one configures.</summary>
+    public DbContextOptionsBuilder OptionsBuilder => _optionsBuilder;
+
+    /// <summary>
+    /// Whether <c>SaveChanges</c> and transaction commits wait for the write-ahead log to be flushed to stable storage
+    /// (default true: an acknowledged save survives power loss). False only survives a process crash.
+    /// </summary>
+    public LsmDbContextOptionsBuilder SyncWrites(bool sync = true) => With(e => e.WithSyncWrites(sync));
+
+    /// <summary>The engine's memtable size in bytes (default 16 MiB, at least 64 KiB).</summary>
+    public LsmDbContextOptionsBuilder WriteBufferSize(long bytes) => With(e => e.WithWriteBufferSize(bytes));
+
+    /// <summary>The engine's block cache size in bytes (default 32 MiB; 0 turns the cache off).</summary>
+    public LsmDbContextOptionsBuilder BlockCacheSize(long bytes) => With(e => e.WithBlockCacheSize(bytes));
+
+    private LsmDbContextOptionsBuilder With(Func<LsmOptionsExtension, LsmOptionsExtension> change)
+    {
+        var extension = _optionsBuilder.Options.FindExtension<LsmOptionsExtension>() ?? new LsmOptionsExtension();
+        ((IDbContextOptionsBuilderInfrastructure)_optionsBuilder).AddOrUpdateExtension(change(extension));
+        return this;
+    }
+}

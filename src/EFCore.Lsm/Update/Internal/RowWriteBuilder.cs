@@ -1,0 +1,98 @@
+using EFCore.Lsm.Storage.Internal;
+using EFCore.Lsm.Storage.Internal.MessagePack;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Update;
+
+namespace EFCore.Lsm.Update.Internal;
+
+/// <summary>
+/// Turns the change tracker's entries of one <c>SaveChanges</c> into row writes, validating every entry before anything
+/// is checked or written: an entry that cannot be stored raises <see cref="DbUpdateException"/> naming it.
+/// </summary>
+internal static class RowWriteBuilder
+{
+    public static List<RowWrite> Build(IList<IUpdateEntry> entries, LsmStore store, bool sync)
+    {
+        var writes = new List<RowWrite>(entries.Count);
+        using var buffer = new PooledByteBufferWriter();
+
+        // Deletes first, then updates, then inserts: a save that deletes a row and inserts a new entity with the same key
+        // must check the insert against the state after the delete.
+        foreach (var state in (ReadOnlySpan<EntityState>)[EntityState.Deleted, EntityState.Modified, EntityState.Added])
+        {
+            foreach (var entry in entries)
+            {
+                if (entry.EntityState != state)
+                {
+                    continue;
+                }
+
+                if (entry.SharedIdentityEntry is not null && state == EntityState.Deleted)
+                {
+                    // The row is replaced by the entry it shares its identity with (the Added one), which writes it whole.
+                    continue;
+                }
+
+                writes.Add(BuildOne(entry, store, sync, buffer));
+            }
+        }
+
+        return writes;
+    }
+
+    private static RowWrite BuildOne(IUpdateEntry entry, LsmStore store, bool sync, PooledByteBufferWriter buffer)
+    {
+        try
+        {
+            var mapping = store.GetMappingForWrite(entry.EntityType, sync);
+            if (entry.EntityState is EntityState.Added or EntityState.Modified)
+            {
+                foreach (var rowVersion in mapping.RowVersionProperties)
+                {
+                    var version = new byte[16];
+                    Guid.CreateVersion7().TryWriteBytes(version, bigEndian: true, out _);
+                    entry.SetStoreGeneratedValue(rowVersion, version);
+                }
+            }
+
+            switch (entry.EntityState)
+            {
+                case EntityState.Added:
+                {
+                    var key = mapping.EncodeKey(entry, original: false);
+                    var replacing = entry.SharedIdentityEntry is not null;
+                    var check = replacing ? RowCheck.MustExist : RowCheck.MustBeAbsent;
+                    return new RowWrite(key, mapping.EncodeRow(entry, buffer), check, entry, mapping)
+                    {
+                        TokenEntry = entry.SharedIdentityEntry,
+                        GeneratedKeyValue = mapping.GeneratedIntegerKey is { } generated
+                            ? ToInt64(entry.GetCurrentValue(generated.Property))
+                            : null,
+                    };
+                }
+
+                case EntityState.Modified:
+                {
+                    var key = mapping.EncodeKey(entry, original: true);
+                    return new RowWrite(key, mapping.EncodeRow(entry, buffer), RowCheck.MustExist, entry, mapping);
+                }
+
+                case EntityState.Deleted:
+                    return new RowWrite(mapping.EncodeKey(entry, original: true), null, RowCheck.MustExist, entry, mapping);
+                default:
+                    throw new InvalidOperationException($"An entry in state {entry.EntityState} cannot be saved.");
+            }
+        }
+        catch (LsmInvalidEntityException e)
+        {
+            throw new DbUpdateException(e.Message, e, [entry]);
+        }
+    }
+
+    private static long? ToInt64(object? value) => value switch
+    {
+        null => null,
+        ulong u => u > long.MaxValue ? null : (long)u,
+        _ => Convert.ToInt64(value, System.Globalization.CultureInfo.InvariantCulture),
+    };
+}

@@ -1,0 +1,60 @@
+using EFCore.Lsm.Storage.Internal;
+using Microsoft.EntityFrameworkCore.ChangeTracking;
+using Microsoft.EntityFrameworkCore.Infrastructure;
+using Microsoft.EntityFrameworkCore.Storage;
+using Microsoft.EntityFrameworkCore.ValueGeneration;
+
+namespace EFCore.Lsm.ValueGeneration.Internal;
+
+/// <summary>
+/// Permanent integer key values from the store's generator for the entity's keyspace (<see cref="LsmStore.NextGeneratedValue"/>):
+/// blocks are reserved in the catalog before use, so no value is handed out twice, even across a crash; gaps are allowed.
+/// EF caches generators per property for the life of its service provider, so the state lives in the store, which is
+/// looked up per call through the entry's context.
+/// </summary>
+internal abstract class LsmIntegerValueGenerator : ValueGenerator
+{
+    public override bool GeneratesTemporaryValues => false;
+
+    public static bool IsSupported(Type type) =>
+        Type.GetTypeCode(type) is TypeCode.SByte or TypeCode.Byte or TypeCode.Int16 or TypeCode.UInt16 or TypeCode.Int32
+            or TypeCode.UInt32 or TypeCode.Int64 or TypeCode.UInt64;
+
+    public static ValueGenerator Create(Type type) => Type.GetTypeCode(type) switch
+    {
+        TypeCode.SByte => new Typed<sbyte>(v => checked((sbyte)v)),
+        TypeCode.Byte => new Typed<byte>(v => checked((byte)v)),
+        TypeCode.Int16 => new Typed<short>(v => checked((short)v)),
+        TypeCode.UInt16 => new Typed<ushort>(v => checked((ushort)v)),
+        TypeCode.Int32 => new Typed<int>(v => checked((int)v)),
+        TypeCode.UInt32 => new Typed<uint>(v => checked((uint)v)),
+        TypeCode.Int64 => new Typed<long>(v => v),
+        TypeCode.UInt64 => new Typed<ulong>(v => checked((ulong)v)),
+        _ => throw new ArgumentException($"Type '{type}' is not an integer type.", nameof(type)),
+    };
+
+    protected static long NextStoreValue(EntityEntry entry)
+    {
+        var database = (LsmDatabaseWrapper)entry.Context.GetService<IDatabase>();
+        var mapping = database.Store.GetMappingForWrite(entry.Metadata, database.Connection.SyncWrites);
+        return database.Store.NextGeneratedValue(mapping, database.Connection.SyncWrites);
+    }
+
+    private sealed class Typed<T>(Func<long, T> convert) : LsmIntegerValueGenerator
+    {
+        protected override object? NextValue(EntityEntry entry)
+        {
+            var value = NextStoreValue(entry);
+            try
+            {
+                return convert(value);
+            }
+            catch (OverflowException e)
+            {
+                throw new InvalidOperationException(
+                    $"The key generator of '{entry.Metadata.DisplayName()}' has run past the largest {typeof(T).Name} ({value}); "
+                    + "use a wider key type.", e);
+            }
+        }
+    }
+}

@@ -1,0 +1,60 @@
+using EFCore.Lsm.Engine;
+using EFCore.Lsm.Storage.Internal;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
+using Microsoft.EntityFrameworkCore.Storage;
+
+namespace EFCore.Lsm.FunctionalTests.TestUtilities;
+
+/// <summary>Reads rows back through the provider's storage seam (not through LINQ, which has not landed yet).</summary>
+public static class StorageReader
+{
+    /// <summary>
+    /// The stored row of <typeparamref name="TEntity"/> with key <paramref name="key"/>, as property name → value; null when absent.
+    /// </summary>
+    public static Dictionary<string, object?>? Row<TEntity>(DbContext context, params object?[] key)
+    {
+        var database = (LsmDatabaseWrapper)context.GetService<IDatabase>();
+        var entityType = context.Model.FindEntityType(typeof(TEntity))!;
+        var mapping = database.GetMapping(entityType);
+        var value = database.TryGetRow(mapping.EncodeKey(key));
+        return value is null ? null : ToDictionary(mapping, value);
+    }
+
+    /// <summary>Every stored row of <typeparamref name="TEntity"/>, in key order, read at one snapshot.</summary>
+    public static List<Dictionary<string, object?>> Scan<TEntity>(DbContext context)
+    {
+        var database = (LsmDatabaseWrapper)context.GetService<IDatabase>();
+        var mapping = database.GetMapping(context.Model.FindEntityType(typeof(TEntity))!);
+        var snapshot = database.BeginRead(out var owned);
+        try
+        {
+            using var iterator = database.Store.Engine.NewIterator(new ReadOptions
+            {
+                Snapshot = snapshot,
+                LowerBound = mapping.KeyspaceLowerBound,
+                UpperBound = mapping.KeyspaceUpperBound,
+            });
+            var rows = new List<Dictionary<string, object?>>();
+            for (iterator.SeekToFirst(); iterator.Valid; iterator.Next())
+            {
+                rows.Add(ToDictionary(mapping, iterator.Value.ToArray()));
+            }
+
+            return rows;
+        }
+        finally
+        {
+            if (owned)
+            {
+                snapshot.Dispose();
+            }
+        }
+    }
+
+    private static Dictionary<string, object?> ToDictionary(LsmEntityMapping mapping, byte[] value)
+    {
+        var values = mapping.DecodeRow(value);
+        return mapping.EntityType.GetProperties().ToDictionary(p => p.Name, p => values[p.GetIndex()]);
+    }
+}
