@@ -37,4 +37,56 @@ public class EngineRegressionTests
         db.Put("k"u8, "v"u8);
         Assert.Equal("v"u8.ToArray(), db.Get("k"u8));
     }
+
+    [Theory]
+    [InlineData(0)] // writing an output table
+    [InlineData(1)] // syncing the manifest edit that installs the result
+    public void A_failed_manual_compaction_raises_LsmException_and_makes_the_database_read_only(int call)
+    {
+        var fs = FaultRun.NewFileSystem();
+        var workload = new RandomWorkload(7);
+        var state = new ExpectedState(workload);
+        var options = RandomWorkload.SmallOptions(fs);
+        options.DisableAutoCompactions = true;
+        long last = -1;
+        using (var db = LsmDatabase.Open(FaultRun.DbPath, options))
+        {
+            for (var round = 0; round < 3; round++)
+            {
+                for (var i = 0; i < 50; i++)
+                {
+                    RandomWorkload.Apply(db, workload.Op(++last));
+                }
+
+                db.Flush();
+            }
+
+            if (call == 0)
+            {
+                fs.FailAt(FaultOp.Create, DbFileKind.Table, 1, FaultMode.IOError);
+            }
+            else
+            {
+                fs.FailAt(FaultOp.Sync, DbFileKind.Manifest, 1, FaultMode.DiskFull);
+            }
+
+            var ex = Assert.Throws<LsmException>(() => db.CompactRange(null, null));
+            Assert.IsAssignableFrom<IOException>(ex.InnerException);
+            Assert.Equal(1, fs.FaultsInjected);
+
+            // The manifest may end in a torn or unsynced edit now: nothing may be written on top of it.
+            Assert.Throws<LsmException>(() => RandomWorkload.Apply(db, workload.Op(last + 1)));
+            Assert.Throws<LsmException>(() => db.Flush());
+            state.Verify(db, last, last, "live after the failed compaction");
+        }
+
+        fs.Heal();
+        using (var db = LsmDatabase.Open(FaultRun.DbPath, options))
+        {
+            state.Verify(db, last, last, "after reopen");
+            RandomWorkload.Apply(db, workload.Op(++last));
+            db.CompactRange(null, null);
+            state.Verify(db, last, last, "after compacting on the healed disk");
+        }
+    }
 }

@@ -73,14 +73,26 @@ internal sealed class FaultRun
             return;
         }
 
+        var reopened = !_reopenHalfway;
         for (var counter = 0L; counter < _ops && !Fs.Crashed; counter++)
         {
-            if (_reopenHalfway && counter == _ops / 2)
+            if (!reopened && counter >= _ops / 2)
             {
+                reopened = true;
+                var hadFailures = LastIssued > LastAck;
                 CloseQuietly();
                 if (!TryOpen(onError))
                 {
                     return;
+                }
+
+                if (hadFailures)
+                {
+                    // Writes that failed left a gap in the counters; the reopened database holds some prefix of them.
+                    // Find it, and go on from there so the history stays one sequence of ops.
+                    var k = State.Verify(Db!, LastAck, LastIssued, $"reopen after a failed write ({Fs.LastFault})");
+                    counter = k + 1;
+                    LastAck = LastIssued = DurableFloor = k;
                 }
             }
 
