@@ -89,4 +89,28 @@ public class EngineRegressionTests
             state.Verify(db, last, last, "after compacting on the healed disk");
         }
     }
+
+    [Fact]
+    public void A_failed_directory_sync_after_switching_CURRENT_keeps_the_manifest_it_names()
+    {
+        var fs = FaultRun.NewFileSystem();
+
+        // Opening a new database syncs the folder after creating CURRENT (1) and the first WAL (2), then writes the
+        // manifest of the opened state and switches CURRENT to it: temp file, rename, folder sync (3).
+        fs.FailAt(FaultOp.SyncDirectory, null, 3, FaultMode.IOError);
+        Assert.Throws<LsmException>(() => LsmDatabase.Open(FaultRun.DbPath, RandomWorkload.SmallOptions(fs)));
+        Assert.Equal(1, fs.FaultsInjected);
+        Assert.Equal(2, fs.Count(FaultOp.Rename, DbFileKind.Current));
+
+        fs.Heal();
+        using (var db = LsmDatabase.Open(FaultRun.DbPath, RandomWorkload.SmallOptions(fs)))
+        {
+            db.Put("k"u8, "v"u8, new WriteOptions { Sync = true });
+        }
+
+        using (var db = LsmDatabase.Open(FaultRun.DbPath, RandomWorkload.SmallOptions(fs)))
+        {
+            Assert.Equal("v"u8.ToArray(), db.Get("k"u8));
+        }
+    }
 }

@@ -165,7 +165,17 @@ public class FaultInjectionTests(ITestOutputHelper output)
 
         var mustHave = powerLoss ? Math.Max(run.LastSyncedAck, run.DurableFloor) : run.LastAck;
         context += $" ({run.Fs.LastFault}, {(powerLoss ? "power loss" : "restart")})";
-        using var db = LsmDatabase.Open(FaultRun.DbPath, RandomWorkload.SmallOptions(run.Fs));
+        LsmDatabase db;
+        try
+        {
+            db = LsmDatabase.Open(FaultRun.DbPath, RandomWorkload.SmallOptions(run.Fs));
+        }
+        catch (LsmException e)
+        {
+            throw new Xunit.Sdk.XunitException($"{context}: the database does not reopen on the healed disk: {e}");
+        }
+
+        using var _ = db;
         var k = run.State.Verify(db, mustHave, run.LastIssued, context + " after reopen");
         var last = k;
         for (var i = 0; i < 30; i++)
