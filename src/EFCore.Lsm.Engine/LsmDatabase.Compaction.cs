@@ -54,7 +54,17 @@ public sealed partial class LsmDatabase
                             break;
                         }
 
-                        RunCompaction(compaction, allowTrivialMove: false);
+                        try
+                        {
+                            RunCompaction(compaction, allowTrivialMove: false);
+                        }
+                        catch (Exception e) when (e is not LsmException)
+                        {
+                            // As for a background compaction: the manifest may now end in a torn or unsynced edit, and
+                            // nothing may be written on top of it.
+                            SetBackgroundError(e);
+                            throw new LsmException($"Compacting '{_path}' failed; the database is now read-only: {e.Message}", e);
+                        }
                         if (compaction.OutputLevel == compaction.Level)
                         {
                             break; // the last level, rewritten in place: once is enough

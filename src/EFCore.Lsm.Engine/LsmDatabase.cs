@@ -109,6 +109,12 @@ public sealed partial class LsmDatabase : IDisposable
             LsmMetrics.Register(db);
             return db;
         }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Recovery writes (a new WAL, tables, a new manifest, CURRENT): their failures are the engine's typed error too.
+            db.ReleaseResources();
+            throw new LsmException($"Opening the database '{fullPath}' failed: {e.Message}", e);
+        }
         catch
         {
             db.ReleaseResources();

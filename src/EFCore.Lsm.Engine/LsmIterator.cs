@@ -290,6 +290,13 @@ public sealed class LsmIterator : IDisposable
         if (_input.Valid)
         {
             _input.Prev();
+
+            // A writer may have added a newer version of userKey (sorting before the entry the seek found) between the
+            // seek and the step back; it is invisible at this iterator's sequence, so step over it and any like it.
+            while (_input.Valid && UserKeyOf(_input.Key).SequenceCompareTo(userKey) >= 0)
+            {
+                _input.Prev();
+            }
         }
         else
         {

@@ -274,6 +274,13 @@ internal sealed class MergingIterator : IInternalIterator
             {
                 child.SeekToLast();
             }
+
+            // A memtable written meanwhile may have gained entries between the seek target and where the seek landed
+            // (newer versions, invisible to this read); stepping back stops on them, so keep stepping.
+            while (child.Valid && InternalKey.Compare(child.Key, key) >= (i < current ? 1 : 0))
+            {
+                child.Prev();
+            }
         }
 
         BuildHeapAround(current, reverse: true);

@@ -163,6 +163,7 @@ internal sealed class VersionSet : IDisposable
             ulong newManifestNumber = 0, tempNumber = 0;
             IWritableFile? newFile = null;
             LogWriter? newLog = null;
+            var deleteNewManifest = newManifest;
             try
             {
                 if (newManifest)
@@ -180,6 +181,9 @@ internal sealed class VersionSet : IDisposable
                 log.Sync();
                 if (newManifest)
                 {
+                    // Once the rename may have happened CURRENT may name the new manifest (a failed folder sync after
+                    // it leaves that unknown): it must stay. Unreferenced, it is swept after the next open.
+                    deleteNewManifest = false;
                     CurrentFile.Write(_fs, _dbPath, newManifestNumber, tempNumber);
                 }
             }
@@ -189,7 +193,10 @@ internal sealed class VersionSet : IDisposable
                 {
                     newLog?.Dispose();
                     newFile?.Dispose();
-                    _fs.TryDeleteFile(FileNames.ManifestFile(_dbPath, newManifestNumber));
+                    if (deleteNewManifest)
+                    {
+                        _fs.TryDeleteFile(FileNames.ManifestFile(_dbPath, newManifestNumber));
+                    }
                 }
 
                 throw;

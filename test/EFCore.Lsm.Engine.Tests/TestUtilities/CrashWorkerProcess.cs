@@ -1,0 +1,105 @@
+using System.Diagnostics;
+using System.Text;
+
+namespace EFCore.Lsm.Engine.Tests.TestUtilities;
+
+/// <summary>
+/// Runs the EFCore.Lsm.Engine.CrashWorker child process (copied beside the tests) and collects its stdout lines, so a test
+/// can SIGKILL it at a moment of its choosing and then read what it acknowledged.
+/// </summary>
+public sealed class CrashWorkerProcess : IDisposable
+{
+    private readonly Process _process;
+    private readonly List<string> _lines = [];
+    private readonly StringBuilder _errors = new();
+    private readonly ManualResetEventSlim _ready = new();
+    private readonly Task _reader;
+
+    public CrashWorkerProcess(params string[] arguments)
+    {
+        var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.ArgumentList.Add("exec");
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "EFCore.Lsm.Engine.CrashWorker.dll"));
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        _process = Process.Start(start)!;
+        _process.ErrorDataReceived += (_, e) =>
+        {
+            if (e.Data is not null)
+            {
+                lock (_errors)
+                {
+                    _errors.AppendLine(e.Data);
+                }
+            }
+        };
+        _process.BeginErrorReadLine();
+        _reader = Task.Run(() =>
+        {
+            while (_process.StandardOutput.ReadLine() is { } line)
+            {
+                if (line == "READY")
+                {
+                    _ready.Set();
+                    continue;
+                }
+
+                lock (_lines)
+                {
+                    _lines.Add(line);
+                }
+            }
+        });
+    }
+
+    /// <summary>Waits until the worker has opened its database; false if it exited or did not get there in time.</summary>
+    public bool WaitReady(TimeSpan timeout) => _ready.Wait(timeout);
+
+    /// <summary>SIGKILLs the worker (no finalizers, no flushes, no Dispose) and returns every line it printed before dying.</summary>
+    public IReadOnlyList<string> Kill()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill();
+        }
+
+        _process.WaitForExit();
+        _reader.Wait(TimeSpan.FromSeconds(30));
+        lock (_lines)
+        {
+            return [.. _lines];
+        }
+    }
+
+    /// <summary>What the worker wrote to stderr (an unhandled exception before it was killed).</summary>
+    public string Errors
+    {
+        get
+        {
+            lock (_errors)
+            {
+                return _errors.ToString();
+            }
+        }
+    }
+
+    public void Dispose()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill();
+            _process.WaitForExit();
+        }
+
+        _process.Dispose();
+        _ready.Dispose();
+    }
+}
