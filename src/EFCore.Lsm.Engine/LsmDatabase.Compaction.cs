@@ -33,27 +33,23 @@ public sealed partial class LsmDatabase
 
         // Push the range down one level at a time, through the deepest level that holds any of it, so every version of
         // every key in the range is rewritten once and garbage is dropped everywhere; the last level compacts into itself.
+        // Each level is compacted once, with the files that overlap the range at that moment: data written after the
+        // call may keep arriving in L0 and L1 under concurrent writes, and chasing it would never finish.
         for (var level = 0; level <= deepest; level++)
         {
-            while (true)
+            ThrowIfDisposed();
+            lock (_compactionGate)
             {
-                ThrowIfDisposed();
-                lock (_compactionGate)
+                Manifest.Version current;
+                while (!(current = _versions.Current).TryRef())
                 {
-                    var current = _versions.Current;
-                    if (!current.TryRef())
-                    {
-                        continue;
-                    }
+                    // Retired between the load and the pin: the next load gets the newer version.
+                }
 
-                    try
+                try
+                {
+                    if (CompactionPicker.PickRange(current, level, begin, end) is { } compaction)
                     {
-                        var compaction = CompactionPicker.PickRange(current, level, begin, end);
-                        if (compaction is null)
-                        {
-                            break;
-                        }
-
                         try
                         {
                             RunCompaction(compaction, allowTrivialMove: false);
@@ -65,20 +61,16 @@ public sealed partial class LsmDatabase
                             SetBackgroundError(e);
                             throw new LsmException($"Compacting '{_path}' failed; the database is now read-only: {e.Message}", e);
                         }
-                        if (compaction.OutputLevel == compaction.Level)
-                        {
-                            break; // the last level, rewritten in place: once is enough
-                        }
-                    }
-                    finally
-                    {
-                        current.Unref();
                     }
                 }
-
-                // Only now is the input version unpinned, so its files can actually go.
-                DeleteObsoleteFiles();
+                finally
+                {
+                    current.Unref();
+                }
             }
+
+            // Only now is the input version unpinned, so its files can actually go.
+            DeleteObsoleteFiles();
         }
 
         DeleteObsoleteFiles();
