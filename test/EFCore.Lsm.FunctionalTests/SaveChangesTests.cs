@@ -355,13 +355,4 @@ public sealed class SaveChangesTests : IDisposable
         Assert.Contains("too long", e.Message);
         Assert.Empty(StorageReader.Scan<Tag>(context));
     }
-
-    [Fact]
-    public void Queries_fail_with_a_clear_not_supported_exception()
-    {
-        using var context = TestContext.Create(_temp.Db());
-        var e = Assert.Throws<NotSupportedException>(() => context.Tags.Where(t => t.Id == "a").ToList());
-        Assert.Contains("query pipeline", e.Message);
-        Assert.Throws<NotSupportedException>(() => context.Tags.Find("a"));
-    }
 }
