@@ -237,7 +237,7 @@ public sealed class SaveChangesTests : IDisposable
             seed.SaveChanges();
         }
 
-        // Two users read version 1 (attached with the values they read, since queries have not landed).
+        // Two users read version 1 (attached with the values they read).
         using var first = TestContext.Create(path);
         using var second = TestContext.Create(path);
         var mine = new Customer { Id = 7, Name = "Ada", Version = 1 };
