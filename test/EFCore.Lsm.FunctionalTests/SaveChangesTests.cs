@@ -237,7 +237,7 @@ public sealed class SaveChangesTests : IDisposable
             seed.SaveChanges();
         }
 
-        // Two users read version 1 (attached with the values they read, since queries have not landed).
+        // Two users read version 1 (attached with the values they read).
         using var first = TestContext.Create(path);
         using var second = TestContext.Create(path);
         var mine = new Customer { Id = 7, Name = "Ada", Version = 1 };
@@ -354,14 +354,5 @@ public sealed class SaveChangesTests : IDisposable
         Assert.Contains("'Id'", e.Message);
         Assert.Contains("too long", e.Message);
         Assert.Empty(StorageReader.Scan<Tag>(context));
-    }
-
-    [Fact]
-    public void Queries_fail_with_a_clear_not_supported_exception()
-    {
-        using var context = TestContext.Create(_temp.Db());
-        var e = Assert.Throws<NotSupportedException>(() => context.Tags.Where(t => t.Id == "a").ToList());
-        Assert.Contains("query pipeline", e.Message);
-        Assert.Throws<NotSupportedException>(() => context.Tags.Find("a"));
     }
 }

@@ -30,6 +30,8 @@ public static class LsmServiceCollectionExtensions
             .TryAdd<IDbContextTransactionManager, LsmTransactionManager>()
             .TryAdd<IDatabaseCreator, LsmDatabaseCreator>()
             .TryAdd<IQueryContextFactory, LsmQueryContextFactory>()
+            .TryAdd<IQueryableMethodTranslatingExpressionVisitorFactory, LsmQueryableMethodTranslatingExpressionVisitorFactory>()
+            .TryAdd<IShapedQueryCompilingExpressionVisitorFactory, LsmShapedQueryCompilingExpressionVisitorFactory>()
             .TryAdd<IModelValidator, LsmModelValidator>()
             .TryAdd<ITypeMappingSource, LsmTypeMappingSource>()
             .TryAdd<IResettableService, LsmStoreConnection>(p => p.GetRequiredService<LsmStoreConnection>())

@@ -6,7 +6,7 @@ using Microsoft.EntityFrameworkCore.Storage;
 
 namespace EFCore.Lsm.FunctionalTests.TestUtilities;
 
-/// <summary>Reads rows back through the provider's storage seam (not through LINQ, which has not landed yet).</summary>
+/// <summary>Reads rows back through the provider's storage seam, bypassing the query pipeline.</summary>
 public static class StorageReader
 {
     /// <summary>

@@ -14,7 +14,8 @@ namespace EFCore.Lsm.Storage.Internal;
 /// in the transaction instead. Also the read seam the query pipeline builds on: <see cref="GetMapping"/>,
 /// <see cref="BeginRead"/> and <see cref="TryGetRow"/>, which see a transaction's snapshot and its own writes.
 /// </summary>
-internal sealed class LsmDatabaseWrapper(LsmStoreConnection connection) : IDatabase
+internal sealed class LsmDatabaseWrapper(LsmStoreConnection connection, IQueryCompilationContextFactory queryCompilationContextFactory)
+    : IDatabase
 {
     /// <summary>The transaction saves go to, set by the transaction manager.</summary>
     public LsmTransaction? CurrentTransaction { get; set; }
@@ -47,10 +48,14 @@ internal sealed class LsmDatabaseWrapper(LsmStoreConnection connection) : IDatab
         return Task.FromResult(SaveChanges(entries));
     }
 
-    public Func<QueryContext, TResult> CompileQuery<TResult>(Expression query, bool async) => throw QueriesNotSupported();
+    public Func<QueryContext, TResult> CompileQuery<TResult>(Expression query, bool async) =>
+        queryCompilationContextFactory.Create(async).CreateQueryExecutor<TResult>(query);
 
+    // EF calls this for precompiled queries only; it is part of IDatabase, so the provider passes it through.
+#pragma warning disable EF9100
     public Expression<Func<QueryContext, TResult>> CompileQueryExpression<TResult>(Expression query, bool async) =>
-        throw QueriesNotSupported();
+        queryCompilationContextFactory.Create(async).CreateQueryExecutorExpression<TResult>(query);
+#pragma warning restore EF9100
 
     /// <summary>
     /// The storage mapping of <paramref name="entityType"/> for reading (writes nothing; see <see cref="LsmStore.GetMappingForRead"/>).
@@ -75,8 +80,4 @@ internal sealed class LsmDatabaseWrapper(LsmStoreConnection connection) : IDatab
     /// <summary>The stored row value under <paramref name="key"/> as this context sees it (null: no row).</summary>
     public byte[]? TryGetRow(byte[] key) =>
         CurrentTransaction is { } transaction ? transaction.Read(key) : Store.Engine.Get(key);
-
-    private static NotSupportedException QueriesNotSupported() =>
-        new("LINQ queries (including Find of an untracked entity) are not supported by this version of the EFCore.Lsm provider: "
-            + "its query pipeline has not landed yet. Saving, EnsureCreated/EnsureDeleted, seeding and transactions work.");
 }

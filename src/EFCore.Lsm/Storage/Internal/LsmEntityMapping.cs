@@ -112,6 +112,52 @@ internal sealed class LsmEntityMapping
         }
     }
 
+    /// <summary>
+    /// The keyspace prefix followed by the first <c>leadingValues.Length</c> key parts (model form, as
+    /// <see cref="EncodeKey(ReadOnlySpan{object})"/>), then, when <paramref name="stringPrefix"/> is given, the start of the
+    /// next part as an unterminated string (docs/key_encoding.md, "Ranges"). Throws <see cref="LsmInvalidEntityException"/>
+    /// for a value that no key can hold (null, a lone surrogate, too long).
+    /// </summary>
+    public byte[] EncodeKeyPrefix(ReadOnlySpan<object?> leadingValues, string? stringPrefix = null)
+    {
+        if (leadingValues.Length > _key.Length || (stringPrefix is not null && leadingValues.Length == _key.Length))
+        {
+            throw new ArgumentException(
+                $"The primary key of '{EntityType.DisplayName()}' has {_key.Length} parts; a prefix of {leadingValues.Length} "
+                + (stringPrefix is null ? "parts" : "parts and a string prefix") + " does not fit.",
+                nameof(leadingValues));
+        }
+
+        var writer = new KeyWriter(stackalloc byte[256]);
+        try
+        {
+            writer.WriteRaw(KeyspaceLowerBound);
+            for (var i = 0; i < leadingValues.Length; i++)
+            {
+                _key[i].WriteKeyPart(ref writer, leadingValues[i], EntityType);
+            }
+
+            if (stringPrefix is not null)
+            {
+                try
+                {
+                    writer.WriteStringPrefix(stringPrefix);
+                }
+                catch (ArgumentException e)
+                {
+                    throw new LsmInvalidEntityException(
+                        EntityType, _key[leadingValues.Length].Property, "the string prefix cannot be encoded: " + e.Message, e);
+                }
+            }
+
+            return writer.ToArray();
+        }
+        finally
+        {
+            writer.Dispose();
+        }
+    }
+
     /// <summary>The row key of <paramref name="entry"/>'s current (or original) key values.</summary>
     public byte[] EncodeKey(IUpdateEntry entry, bool original)
     {

@@ -1,0 +1,27 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
+using Microsoft.Extensions.Logging;
+
+namespace EFCore.Lsm.Diagnostics;
+
+/// <summary>
+/// Event ids of the log events the EFCore.Lsm provider writes (in EF's range for providers), for filtering and
+/// configuring them with <c>ConfigureWarnings</c>.
+/// </summary>
+public static class LsmEventId
+{
+    // Ids and names of events are public API: append, never renumber.
+    private enum Id
+    {
+        QueryPlanExecuting = CoreEventId.ProviderBaseId,
+    }
+
+    private static readonly string QueryPrefix = DbLoggerCategory.Query.Name + ".";
+
+    /// <summary>
+    /// A query is about to read rows; the message is its plan with values bound, e.g. <c>point get Order (42)</c>,
+    /// <c>range scan Order [(42), (43))</c>, <c>multi get Order [(1), (2)]</c> or <c>full scan Customer reverse limit 5</c>.
+    /// Category <see cref="DbLoggerCategory.Query"/>, level Information.
+    /// </summary>
+    public static readonly EventId QueryPlanExecuting = new((int)Id.QueryPlanExecuting, QueryPrefix + Id.QueryPlanExecuting);
+}
