@@ -22,5 +22,22 @@ internal static class LsmLoggerExtensions
         {
             definition.Log(logger, plan);
         }
+
+        // Simple logging (LogTo) and DiagnosticSource listeners get the event through EventData, as EF's own events do.
+        if (logger.NeedsEventData(definition, out var diagnosticSourceEnabled, out var simpleLogEnabled))
+        {
+            var eventData = new LsmQueryPlanEventData(definition, static (d, p) => ((EventDefinition<string>)d).GenerateMessage(((LsmQueryPlanEventData)p).Plan), plan);
+            logger.DispatchEventData(definition, eventData, diagnosticSourceEnabled, simpleLogEnabled);
+        }
     }
+}
+
+/// <summary>The payload of <see cref="LsmEventId.QueryPlanExecuting"/>: the plan text, e.g. "range scan Order [(2, 10), (2, 20))".</summary>
+public sealed class LsmQueryPlanEventData(
+    EventDefinitionBase eventDefinition,
+    Func<EventDefinitionBase, EventData, string> messageGenerator,
+    string plan)
+    : EventData(eventDefinition, messageGenerator)
+{
+    public string Plan { get; } = plan;
 }
