@@ -1,0 +1,41 @@
+using System.Globalization;
+using EFCore.Lsm.FunctionalTests.CrashWorker;
+
+// Usage: EFCore.Lsm.FunctionalTests.CrashWorker <db-path> <first-save-number> <rows-per-save>
+// Each SaveChanges inserts <rows-per-save> rows of one save number and updates the shared counter row (a concurrency
+// token is checked on it); "ACK n" is printed after SaveChanges returns. The parent SIGKILLs this process and checks
+// that every acknowledged save is there whole and no save is partially visible.
+var path = args[0];
+var next = int.Parse(args[1], CultureInfo.InvariantCulture);
+var rows = int.Parse(args[2], CultureInfo.InvariantCulture);
+var filler = new string('r', 200);
+
+using (var setup = new LedgerContext(path))
+{
+    setup.Database.EnsureCreated();
+}
+
+Console.Out.WriteLine("READY");
+Console.Out.Flush();
+using var context = new LedgerContext(path);
+var counter = context.Counters.Find(1);
+if (counter is null)
+{
+    counter = new Counter { Id = 1, LastSave = -1 };
+    context.Counters.Add(counter);
+}
+
+for (; ; next++)
+{
+    for (var i = 0; i < rows; i++)
+    {
+        context.Entries.Add(new LedgerEntry { Save = next, Index = i, Payload = $"{next}:{i}:{filler}" });
+    }
+
+    counter.LastSave = next;
+    context.SaveChanges();
+    Console.Out.WriteLine("ACK " + next.ToString(CultureInfo.InvariantCulture));
+    Console.Out.Flush();
+    context.ChangeTracker.Clear();
+    context.Attach(counter);
+}

@@ -1,0 +1,130 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using EFCore.Lsm.FunctionalTests.CrashWorker;
+using EFCore.Lsm.FunctionalTests.TestUtilities;
+using Microsoft.EntityFrameworkCore;
+
+namespace EFCore.Lsm.FunctionalTests.Recovery;
+
+/// <summary>
+/// A child process calls SaveChanges in a loop and is SIGKILLed at random moments; after every kill the database is
+/// reopened through EF and every acknowledged save must be there whole, no save partially, with no holes.
+/// </summary>
+public sealed class SaveChangesCrashTests : IDisposable
+{
+    private const int RowsPerSave = 8;
+    private readonly TempDirectory _temp = new();
+
+    public void Dispose() => _temp.Dispose();
+
+    [Fact]
+    public void Every_acknowledged_SaveChanges_survives_sigkill_whole()
+    {
+        var path = _temp.Db();
+        var random = new Random(4);
+        var acknowledged = new SortedSet<int>();
+        var next = 0;
+        for (var round = 0; round < 20; round++)
+        {
+            acknowledged.UnionWith(RunAndKill(path, next, random.Next(20, 400)));
+            next = Verify(path, acknowledged, round) + 1;
+        }
+
+        Assert.True(acknowledged.Count > 20, $"only {acknowledged.Count} saves were acknowledged in 20 runs");
+    }
+
+    private static int Verify(string path, SortedSet<int> acknowledged, int round)
+    {
+        using var context = new LedgerContext(path);
+        var counts = context.Entries.AsNoTracking()
+            .Select(e => new { e.Save, e.Index, e.Payload })
+            .AsEnumerable()
+            .GroupBy(e => e.Save)
+            .ToDictionary(g => g.Key, g => g.ToList());
+        foreach (var (save, entries) in counts)
+        {
+            Assert.True(entries.Count == RowsPerSave, $"round {round}: save {save} is partially visible ({entries.Count} of {RowsPerSave} rows)");
+            Assert.All(entries, e => Assert.StartsWith($"{save}:{e.Index}:", e.Payload));
+        }
+
+        foreach (var save in acknowledged)
+        {
+            Assert.True(counts.ContainsKey(save), $"round {round}: acknowledged save {save} was lost");
+        }
+
+        var newest = counts.Count == 0 ? -1 : counts.Keys.Max();
+        Assert.Equal(newest + 1, counts.Count); // a prefix of the saves, no holes
+        var counter = context.Counters.AsNoTracking().SingleOrDefault(c => c.Id == 1);
+        Assert.Equal(newest, counter?.LastSave ?? -1); // the counter row was in the same atomic batch
+        return newest;
+    }
+
+    private static List<int> RunAndKill(string path, int first, int delayMs)
+    {
+        var worker = Path.Combine(AppContext.BaseDirectory, "EFCore.Lsm.FunctionalTests.CrashWorker.dll");
+        var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var argument in new[] { "exec", worker, path, first.ToString(CultureInfo.InvariantCulture), RowsPerSave.ToString(CultureInfo.InvariantCulture) })
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        using var process = Process.Start(start)!;
+        var acks = new List<int>();
+        var ready = new ManualResetEventSlim();
+        var errors = new StringBuilder();
+        process.ErrorDataReceived += (_, e) =>
+        {
+            if (e.Data is not null)
+            {
+                lock (errors)
+                {
+                    errors.AppendLine(e.Data);
+                }
+            }
+        };
+        process.BeginErrorReadLine();
+        var reader = Task.Run(() =>
+        {
+            while (process.StandardOutput.ReadLine() is { } line)
+            {
+                if (line == "READY")
+                {
+                    ready.Set();
+                }
+                else if (line.StartsWith("ACK ", StringComparison.Ordinal))
+                {
+                    lock (acks)
+                    {
+                        acks.Add(int.Parse(line.AsSpan(4), CultureInfo.InvariantCulture));
+                    }
+                }
+            }
+        });
+
+        if (!ready.Wait(TimeSpan.FromSeconds(60)))
+        {
+            process.Kill();
+            throw new Xunit.Sdk.XunitException($"The crash worker did not start: {errors}");
+        }
+
+        Thread.Sleep(delayMs);
+        process.Kill(); // SIGKILL
+        process.WaitForExit();
+        reader.Wait(TimeSpan.FromSeconds(30));
+        lock (errors)
+        {
+            Assert.True(errors.Length == 0, $"The crash worker failed before it was killed: {errors}");
+        }
+
+        lock (acks)
+        {
+            return [.. acks];
+        }
+    }
+}
