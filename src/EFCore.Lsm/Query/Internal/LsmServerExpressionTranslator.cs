@@ -112,6 +112,18 @@ internal sealed class LsmServerExpressionTranslator : ExpressionVisitor
             return ReadProperty(shaper, shaper.StructuralType.FindProperty(name), node.Type) ?? Fail(node);
         }
 
+        // string.StartsWith/EndsWith(string) compare with the current culture in .NET; in a query they compare
+        // ordinally, as the key range a StartsWith is pushed down to does (and as databases compare by default), so a
+        // result never depends on the culture the application happens to run under.
+        if (node.Method.DeclaringType == typeof(string)
+            && node.Method.Name is nameof(string.StartsWith) or nameof(string.EndsWith)
+            && node.Arguments.Count == 1
+            && node.Arguments[0].Type == typeof(string))
+        {
+            var ordinal = typeof(string).GetMethod(node.Method.Name, [typeof(string), typeof(StringComparison)])!;
+            return Visit(Expression.Call(node.Object, ordinal, node.Arguments[0], Expression.Constant(StringComparison.Ordinal)));
+        }
+
         return base.VisitMethodCall(node);
     }
 
