@@ -137,6 +137,24 @@ internal static class LsmScanPlanner
 
                 return;
 
+            // EF's Find (EntityFinder) compares keys whose type is not primitive, e.g. value-converted ones, with
+            // object.Equals((object)e.Key, (object)value); equality of key values is equality of their encoded bytes.
+            case MethodCallExpression { Method.Name: nameof(object.Equals), Object: null, Arguments.Count: 2 } equals
+                when equals.Method.DeclaringType == typeof(object):
+            {
+                var (a, b) = (StripToObject(equals.Arguments[0]), StripToObject(equals.Arguments[1]));
+                if (KeyPart(a, row, key) is { } partA && AsKeyValue(b, row, key[partA]) is { } valueB)
+                {
+                    conditions.Add(new Condition(partA, ExpressionType.Equal, valueB));
+                }
+                else if (KeyPart(b, row, key) is { } partB && AsKeyValue(a, row, key[partB]) is { } valueA)
+                {
+                    conditions.Add(new Condition(partB, ExpressionType.Equal, valueA));
+                }
+
+                return;
+            }
+
             case MethodCallExpression { Method.Name: nameof(string.StartsWith), Object: { } target } call
                 when call.Method.DeclaringType == typeof(string)
                 && (call.Arguments.Count == 1
@@ -182,6 +200,33 @@ internal static class LsmScanPlanner
         return (Nullable.GetUnderlyingType(value.Type) ?? value.Type) == (Nullable.GetUnderlyingType(property.ClrType) ?? property.ClrType)
             && !References(value, row);
     }
+
+    /// <summary>
+    /// The value side of an <c>object.Equals</c> against key part <paramref name="property"/>: typed already, or an
+    /// object-typed, row-independent value (Find's parameter) read with a type test, so a value of another type becomes
+    /// null — no row, exactly what <c>object.Equals</c> with a different type answers.
+    /// </summary>
+    private static Expression? AsKeyValue(Expression value, ParameterExpression row, IProperty property)
+    {
+        if (IsValue(value, row, property))
+        {
+            return Unwrap(value);
+        }
+
+        if (value.Type != typeof(object) || References(value, row))
+        {
+            return null;
+        }
+
+        var clrType = Nullable.GetUnderlyingType(property.ClrType) ?? property.ClrType;
+        return Expression.TypeAs(value, clrType.IsValueType ? typeof(Nullable<>).MakeGenericType(clrType) : clrType);
+    }
+
+    /// <summary>Strips a boxing conversion to <see cref="object"/>.</summary>
+    private static Expression StripToObject(Expression expression)
+        => expression is UnaryExpression { NodeType: ExpressionType.Convert } convert && convert.Type == typeof(object)
+            ? convert.Operand
+            : expression;
 
     /// <summary>Strips conversions between a type and its nullable form, which do not change a value.</summary>
     private static Expression Unwrap(Expression expression)
