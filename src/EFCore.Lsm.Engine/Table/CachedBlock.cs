@@ -81,14 +81,15 @@ internal sealed class CachedBlock
 }
 
 /// <summary>
-/// Buffers for data blocks, in size classes of 1 KiB up to 64 KiB, each class keeping a bounded stack of free buffers
-/// (larger requests are plain arrays). Unlike <see cref="System.Buffers.ArrayPool{T}.Shared"/>, whose power-of-two
-/// buckets would hand a 4.1 KiB block an 8 KiB array, a class wastes less than 1 KiB per block. Thread-safe.
+/// Buffers for data blocks, in size classes of 256 bytes up to 64 KiB, each class keeping a bounded stack of free
+/// buffers (larger requests are plain arrays). Unlike <see cref="System.Buffers.ArrayPool{T}.Shared"/>, whose
+/// power-of-two buckets would hand a 4.1 KiB block an 8 KiB array, a class wastes less than 256 bytes per block; the
+/// block cache charges the buffer size, so waste would directly shrink how many blocks it holds. Thread-safe.
 /// </summary>
 internal static class BlockBufferPool
 {
-    private const int ClassShift = 10;
-    private const int MaxPooledSize = 64 << ClassShift;
+    private const int ClassShift = 8;
+    private const int MaxPooledSize = 64 << 10;
 
     // Per class; enough for the blocks in flight between evictions and misses, small enough not to hoard memory.
     private const int MaxFreePerClass = 64;
@@ -135,7 +136,8 @@ internal static class BlockBufferPool
 
     private sealed class SizeClass
     {
-        private readonly byte[][] _free = new byte[MaxFreePerClass][];
+        // Allocated on the first return, so the many classes no block size falls into cost nothing.
+        private byte[][]? _free;
         private int _count;
 
         public byte[]? Rent()
@@ -147,7 +149,7 @@ internal static class BlockBufferPool
                     return null;
                 }
 
-                var buffer = _free[--_count];
+                var buffer = _free![--_count];
                 _free[_count] = null!;
                 return buffer;
             }
@@ -157,6 +159,7 @@ internal static class BlockBufferPool
         {
             lock (this)
             {
+                _free ??= new byte[MaxFreePerClass][];
                 if (_count < _free.Length)
                 {
                     _free[_count++] = buffer;
