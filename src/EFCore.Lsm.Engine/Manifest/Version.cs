@@ -127,7 +127,7 @@ internal sealed class Version
             iterators.Add(new LevelIterator(
                 _smallestKeys[level],
                 _largestKeys[level],
-                i => tables.NewIterator(files[i].Number, files[i].Size, fillCache)));
+                (i, previous) => tables.NewIterator(files[i].Number, files[i].Size, fillCache, previous)));
         }
     }
 

@@ -134,6 +134,42 @@ internal sealed class TableCache : IDisposable
     }
 
     /// <summary>
+    /// <see cref="NewIterator(ulong, long, bool)"/> that may re-target <paramref name="reuse"/> (an iterator this cache
+    /// made, no longer needed) instead of allocating. Takes ownership of <paramref name="reuse"/>: it is returned or
+    /// disposed, also on failure.
+    /// </summary>
+    public IInternalIterator NewIterator(ulong fileNumber, long fileSize, bool fillCache, IInternalIterator? reuse)
+    {
+        TableLease lease;
+        try
+        {
+            lease = Acquire(fileNumber, fileSize);
+        }
+        catch
+        {
+            reuse?.Dispose();
+            throw;
+        }
+
+        if (reuse is TableIterator table && table.FillCache == fillCache)
+        {
+            table.Retarget(lease.Reader, lease);
+            return table;
+        }
+
+        reuse?.Dispose();
+        try
+        {
+            return lease.Reader.NewIterator(fillCache, lease);
+        }
+        catch
+        {
+            lease.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
     /// Drops the reader of a table (its file is being deleted); it closes once its leases are released. Also drops
     /// the table's blocks from the block cache.
     /// </summary>

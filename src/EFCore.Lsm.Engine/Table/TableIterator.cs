@@ -11,7 +11,7 @@ namespace EFCore.Lsm.Engine.Table;
 /// </summary>
 internal sealed class TableIterator : IInternalIterator
 {
-    private readonly TableReader _table;
+    private TableReader _table;
     private readonly bool _fillCache;
     private BlockCursor _index;
     private BlockCursor _data;
@@ -29,6 +29,8 @@ internal sealed class TableIterator : IInternalIterator
     }
 
     public bool Valid => _dataBlockOffset >= 0 && _data.Valid;
+
+    public bool FillCache => _fillCache;
 
     public ReadOnlySpan<byte> Key => _data.Key;
 
@@ -96,6 +98,26 @@ internal sealed class TableIterator : IInternalIterator
         ReleaseDataBlock();
         _lease.Dispose();
         _lease = default;
+    }
+
+    /// <summary>
+    /// Points this iterator at another table, keeping its key buffers: releases the current data block and the old
+    /// lease and takes <paramref name="lease"/> (on <paramref name="table"/>). Not valid until positioned.
+    /// </summary>
+    public void Retarget(TableReader table, TableLease lease)
+    {
+        if (_disposed)
+        {
+            throw new ObjectDisposedException(nameof(TableIterator));
+        }
+
+        _dataBlockOffset = -1;
+        ReleaseDataBlock();
+        var previous = _lease;
+        _lease = lease;
+        _table = table;
+        _index.Reset(table.IndexBlock);
+        previous.Dispose();
     }
 
     private void SkipEmptyBlocksForward()
