@@ -4,6 +4,7 @@ using EFCore.Lsm.Engine.Format;
 using EFCore.Lsm.Engine.Iterators;
 using EFCore.Lsm.Engine.Manifest;
 using EFCore.Lsm.Engine.Memtable;
+using EFCore.Lsm.Engine.Table;
 
 namespace EFCore.Lsm.Engine;
 
@@ -12,7 +13,7 @@ public sealed partial class LsmDatabase
     /// <summary>Returns a copy of the value of <paramref name="key"/>, or null when it is absent or deleted.</summary>
     public byte[]? Get(ReadOnlySpan<byte> key, ReadOptions? options = null)
     {
-        if (!Find(key, options, out var state, out var value))
+        if (!Find(key, options, out var state, out var pin, out var value))
         {
             return null;
         }
@@ -23,7 +24,7 @@ public sealed partial class LsmDatabase
         }
         finally
         {
-            ReleaseFind(state);
+            ReleaseFind(state, pin);
         }
     }
 
@@ -34,7 +35,7 @@ public sealed partial class LsmDatabase
     public bool TryGet(ReadOnlySpan<byte> key, IBufferWriter<byte> value, ReadOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(value);
-        if (!Find(key, options, out var state, out var found))
+        if (!Find(key, options, out var state, out var pin, out var found))
         {
             return false;
         }
@@ -46,7 +47,7 @@ public sealed partial class LsmDatabase
         }
         finally
         {
-            ReleaseFind(state);
+            ReleaseFind(state, pin);
         }
     }
 
@@ -57,7 +58,7 @@ public sealed partial class LsmDatabase
     /// </summary>
     public bool TryGet(ReadOnlySpan<byte> key, Span<byte> destination, out int valueLength, ReadOptions? options = null)
     {
-        if (!Find(key, options, out var state, out var found))
+        if (!Find(key, options, out var state, out var pin, out var found))
         {
             valueLength = 0;
             return false;
@@ -75,16 +76,18 @@ public sealed partial class LsmDatabase
         }
         finally
         {
-            ReleaseFind(state);
+            ReleaseFind(state, pin);
         }
     }
 
     /// <summary>
     /// Finds the newest visible value of <paramref name="key"/>. On true, <paramref name="value"/> points into memory
-    /// that <paramref name="state"/> keeps alive: the caller copies it, then calls <see cref="ReleaseFind"/>.
+    /// that <paramref name="state"/> (memtables) or <paramref name="pin"/> (a table block) keeps alive: the caller
+    /// copies it, then calls <see cref="ReleaseFind"/>.
     /// </summary>
-    private bool Find(ReadOnlySpan<byte> key, ReadOptions? options, out ReadState state, out ReadOnlySpan<byte> value)
+    private bool Find(ReadOnlySpan<byte> key, ReadOptions? options, out ReadState state, out CachedBlock? pin, out ReadOnlySpan<byte> value)
     {
+        pin = null;
         ThrowIfDisposed();
         var sequence = ReadSequence(options);
         var started = LsmMetrics.Start(LsmMetrics.GetDuration);
@@ -105,7 +108,7 @@ public sealed partial class LsmDatabase
                     }
                 }
 
-                if (!found && !state.Version.TryGet(_tableCache, key, sequence, out kind, out value))
+                if (!found && !state.Version.TryGet(_tableCache, key, sequence, out kind, out value, out pin))
                 {
                     return false;
                 }
@@ -119,6 +122,8 @@ public sealed partial class LsmDatabase
             if (!keep)
             {
                 value = default;
+                pin?.Release();
+                pin = null;
                 state.Unref();
             }
 
@@ -126,7 +131,11 @@ public sealed partial class LsmDatabase
         }
     }
 
-    private static void ReleaseFind(ReadState state) => state.Unref();
+    private static void ReleaseFind(ReadState state, CachedBlock? pin)
+    {
+        pin?.Release();
+        state.Unref();
+    }
 
     /// <summary>
     /// Opens a cursor over the database as of one sequence number (the snapshot's, or the latest at this call),

@@ -6,13 +6,14 @@ namespace EFCore.Lsm.Engine.Iterators;
 /// <summary>
 /// Concatenates the files of one level (L1 and deeper), whose internal-key ranges are sorted and do not overlap, into a
 /// single iterator. Files are opened lazily through <c>openFile</c> and only one is open at a time: moving to another
-/// file disposes the previous one, and running off either end closes the last one. Files that turn out empty are
+/// file hands the previous one to <c>openFile</c>, which re-targets it (no allocation per file switch, which random
+/// seeks over a level hit nearly every time) or disposes it; running off either end closes the last one. Files that turn out empty are
 /// skipped in both directions.
 /// </summary>
 internal sealed class LevelIterator : IInternalIterator
 {
     private readonly IReadOnlyList<byte[]> _largestKeys;
-    private readonly Func<int, IInternalIterator> _openFile;
+    private readonly Func<int, IInternalIterator?, IInternalIterator> _openFile;
 
     private IInternalIterator? _file;
     private int _fileIndex = -1;
@@ -22,6 +23,19 @@ internal sealed class LevelIterator : IInternalIterator
     /// <param name="largestKeys">Per file, its largest internal key; ascending across files.</param>
     /// <param name="openFile">Opens an iterator over file <c>i</c>; the level iterator disposes it.</param>
     public LevelIterator(IReadOnlyList<byte[]> smallestKeys, IReadOnlyList<byte[]> largestKeys, Func<int, IInternalIterator> openFile)
+        : this(smallestKeys, largestKeys, Reopen(openFile))
+    {
+    }
+
+    /// <param name="smallestKeys">Per file, its smallest internal key (checked against the largest keys in debug builds).</param>
+    /// <param name="largestKeys">Per file, its largest internal key; ascending across files.</param>
+    /// <param name="openFile">
+    /// Opens an iterator over file <c>i</c>, given the iterator of the file being left (or null). It owns that iterator:
+    /// it returns it re-targeted at file <c>i</c>, or disposes it (also when it throws). The level iterator disposes
+    /// the one returned.
+    /// </param>
+    public LevelIterator(
+        IReadOnlyList<byte[]> smallestKeys, IReadOnlyList<byte[]> largestKeys, Func<int, IInternalIterator?, IInternalIterator> openFile)
     {
         ArgumentNullException.ThrowIfNull(smallestKeys);
         ArgumentNullException.ThrowIfNull(largestKeys);
@@ -189,11 +203,23 @@ internal sealed class LevelIterator : IInternalIterator
             return _file;
         }
 
-        CloseFile();
-        var file = _openFile(index) ?? throw new InvalidOperationException($"openFile returned null for file {index}.");
+        var previous = _file;
+        _file = null;
+        _fileIndex = -1;
+        var file = _openFile(index, previous) ?? throw new InvalidOperationException($"openFile returned null for file {index}.");
         _file = file;
         _fileIndex = index;
         return file;
+    }
+
+    private static Func<int, IInternalIterator?, IInternalIterator> Reopen(Func<int, IInternalIterator> openFile)
+    {
+        ArgumentNullException.ThrowIfNull(openFile);
+        return (index, previous) =>
+        {
+            previous?.Dispose();
+            return openFile(index);
+        };
     }
 
     private void CloseFile()

@@ -75,14 +75,16 @@ internal sealed class Version
 
     /// <summary>
     /// Looks a user key up in the SSTs at <paramref name="sequence"/>: L0 newest first, then at most one file per deeper
-    /// level. Returns true when some file holds a visible entry (its kind says value or tombstone).
+    /// level. Returns true when some file holds a visible entry (its kind says value or tombstone). The value points
+    /// into <paramref name="pin"/>'s block: release it once the value is copied.
     /// </summary>
-    public bool TryGet(TableCache tables, ReadOnlySpan<byte> userKey, ulong sequence, out ValueKind kind, out ReadOnlySpan<byte> value)
+    public bool TryGet(
+        TableCache tables, ReadOnlySpan<byte> userKey, ulong sequence, out ValueKind kind, out ReadOnlySpan<byte> value, out CachedBlock? pin)
     {
         foreach (var file in Files[0])
         {
             if (ContainsUserKey(file, userKey)
-                && tables.TryGet(file.Number, file.Size, userKey, sequence, out kind, out value))
+                && tables.TryGet(file.Number, file.Size, userKey, sequence, out kind, out value, out pin))
             {
                 return true;
             }
@@ -94,7 +96,7 @@ internal sealed class Version
             var index = FindFile(files, userKey);
             if (index < files.Length
                 && InternalKey.UserKey(files[index].Smallest).SequenceCompareTo(userKey) <= 0
-                && tables.TryGet(files[index].Number, files[index].Size, userKey, sequence, out kind, out value))
+                && tables.TryGet(files[index].Number, files[index].Size, userKey, sequence, out kind, out value, out pin))
             {
                 return true;
             }
@@ -102,6 +104,7 @@ internal sealed class Version
 
         kind = default;
         value = default;
+        pin = null;
         return false;
     }
 
@@ -124,7 +127,7 @@ internal sealed class Version
             iterators.Add(new LevelIterator(
                 _smallestKeys[level],
                 _largestKeys[level],
-                i => tables.NewIterator(files[i].Number, files[i].Size, fillCache)));
+                (i, previous) => tables.NewIterator(files[i].Number, files[i].Size, fillCache, previous)));
         }
     }
 

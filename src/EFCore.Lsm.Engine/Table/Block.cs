@@ -10,30 +10,37 @@ using EFCore.Lsm.Engine.Util;
 namespace EFCore.Lsm.Engine.Table;
 
 /// <summary>
-/// A parsed view of one block's contents (docs/table_format.md, "Blocks"): the GC-owned contents array and where its
-/// restart array starts. Constructing one validates the restart trailer; entries are validated as they are decoded.
+/// A parsed view of one block's contents (docs/table_format.md, "Blocks"): the array holding them (a prefix of it:
+/// a pooled buffer may be longer) and where its restart array starts. Constructing one validates the restart trailer; entries are validated as they are decoded.
 /// <see cref="FileOffset"/> is where the block starts in its file, so errors can name a file offset.
 /// </summary>
 internal readonly struct Block
 {
     public Block(byte[] data, string fileName, long fileOffset)
+        : this(data, data.Length, fileName, fileOffset)
     {
+    }
+
+    /// <summary>A block whose contents are the first <paramref name="length"/> bytes of <paramref name="data"/>.</summary>
+    public Block(byte[] data, int length, string fileName, long fileOffset)
+    {
+        ArgumentOutOfRangeException.ThrowIfGreaterThan((uint)length, (uint)data.Length, nameof(length));
         Data = data;
         FileName = fileName;
         FileOffset = fileOffset;
-        if (data.Length < 4)
+        if (length < 4)
         {
             throw new LsmCorruptionException(fileName, fileOffset, "block too short for its restart count");
         }
 
-        var count = BinaryPrimitives.ReadUInt32LittleEndian(data.AsSpan(data.Length - 4));
-        if (count > (uint)(data.Length - 4) / 4)
+        var count = BinaryPrimitives.ReadUInt32LittleEndian(data.AsSpan(length - 4));
+        if (count > (uint)(length - 4) / 4)
         {
-            throw new LsmCorruptionException(fileName, fileOffset + data.Length - 4, $"block restart count {count} too large");
+            throw new LsmCorruptionException(fileName, fileOffset + length - 4, $"block restart count {count} too large");
         }
 
         RestartCount = (int)count;
-        RestartsOffset = data.Length - 4 - (RestartCount * 4);
+        RestartsOffset = length - 4 - (RestartCount * 4);
         if (RestartsOffset > 0 && (RestartCount == 0 || BinaryPrimitives.ReadUInt32LittleEndian(data.AsSpan(RestartsOffset)) != 0))
         {
             throw new LsmCorruptionException(fileName, fileOffset + RestartsOffset, "block's first restart point is not 0");

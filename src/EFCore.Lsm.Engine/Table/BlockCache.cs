@@ -1,12 +1,14 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Runtime.CompilerServices;
 
 namespace EFCore.Lsm.Engine.Table;
 
 /// <summary>
 /// A sharded LRU cache of decoded data blocks keyed by (file number, block offset), bounded in bytes: each block is
-/// charged its length plus <see cref="EntryOverhead"/>. Each shard has its own lock, dictionary and LRU list and gets
-/// an equal share of the capacity. Blocks are plain GC-owned arrays: evicting one only drops the cache's reference, so
-/// spans that readers hold into it stay valid. A hit allocates nothing; an insert allocates one node.
+/// charged its buffer size plus <see cref="EntryOverhead"/>. Each shard has its own lock, dictionary and LRU list and gets
+/// an equal share of the capacity. Blocks are reference-counted <see cref="CachedBlock"/>s: evicting one only drops the
+/// cache's reference, so a reader that obtained it keeps reading valid bytes until it releases its own reference, and
+/// the buffer is recycled after that. A hit allocates nothing; an insert allocates one node.
 /// Thread-safe.
 /// </summary>
 internal sealed class BlockCache
@@ -109,7 +111,11 @@ internal sealed class BlockCache
         }
     }
 
-    public bool TryGet(ulong fileNumber, long offset, out byte[] block)
+    /// <summary>
+    /// Looks a block up; on a hit <paramref name="block"/> carries a new reference that the caller must
+    /// <see cref="CachedBlock.Release"/> when done reading it.
+    /// </summary>
+    public bool TryGet(ulong fileNumber, long offset, [NotNullWhen(true)] out CachedBlock? block)
     {
         var key = new BlockKey(fileNumber, offset);
         var shard = ShardFor(key);
@@ -119,6 +125,10 @@ internal sealed class BlockCache
             {
                 shard.Hits++;
                 shard.MoveToFront(node);
+
+                // The cache's own reference keeps the count above zero while the node is mapped, and eviction takes
+                // the same lock, so this reference is never added to a recycled block.
+                node.Block.AddReference();
                 block = node.Block;
                 return true;
             }
@@ -126,20 +136,22 @@ internal sealed class BlockCache
             shard.Misses++;
         }
 
-        block = null!;
+        block = null;
         return false;
     }
 
     /// <summary>
-    /// Caches <paramref name="block"/>, which must never be modified afterwards. If the key is already cached the
-    /// existing block is kept (both have the same contents). A block larger than its shard's capacity is not cached.
+    /// Caches <paramref name="block"/> (taking a reference of its own; the caller keeps its own), whose contents must
+    /// never be modified afterwards. If the key is already cached the existing block is kept (both have the same
+    /// contents). A block larger than its shard's capacity is not cached. Charged its buffer size plus
+    /// <see cref="EntryOverhead"/>.
     /// </summary>
-    public void Insert(ulong fileNumber, long offset, byte[] block)
+    public void Insert(ulong fileNumber, long offset, CachedBlock block)
     {
         ArgumentNullException.ThrowIfNull(block);
         var key = new BlockKey(fileNumber, offset);
         var shard = ShardFor(key);
-        var charge = (long)block.Length + EntryOverhead;
+        var charge = (long)block.Footprint + EntryOverhead;
         lock (shard)
         {
             if (charge > shard.Capacity || shard.Map.ContainsKey(key))
@@ -147,6 +159,7 @@ internal sealed class BlockCache
                 return;
             }
 
+            block.AddReference();
             var node = new Node(key, block, charge);
             shard.Map.Add(key, node);
             shard.PushFront(node);
@@ -206,11 +219,11 @@ internal sealed class BlockCache
         public override int GetHashCode() => (int)Hash();
     }
 
-    private sealed class Node(BlockKey key, byte[] block, long charge)
+    private sealed class Node(BlockKey key, CachedBlock block, long charge)
     {
         public BlockKey Key { get; } = key;
 
-        public byte[] Block { get; } = block;
+        public CachedBlock Block { get; } = block;
 
         public long Charge { get; } = charge;
 
@@ -223,7 +236,7 @@ internal sealed class BlockCache
     private sealed class Shard
     {
         public readonly Dictionary<BlockKey, Node> Map = new();
-        public readonly Node Head = new(default, [], 0);
+        public readonly Node Head = new(default, CachedBlock.Wrap([]), 0);
         public readonly long Capacity;
         public long Usage;
         public long Hits;
@@ -255,11 +268,13 @@ internal sealed class BlockCache
             PushFront(node);
         }
 
+        /// <summary>Unmaps a node and drops the cache's reference: its buffer is recycled once no reader holds it.</summary>
         public void Remove(Node node)
         {
             Unlink(node);
             Map.Remove(node.Key);
             Usage -= node.Charge;
+            node.Block.Release();
         }
 
         private static void Unlink(Node node)

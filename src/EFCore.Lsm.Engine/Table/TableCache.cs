@@ -100,17 +100,64 @@ internal sealed class TableCache : IDisposable
         return new TableLease(entry);
     }
 
-    /// <summary>Point lookup in one table; see <see cref="TableReader.TryGet"/>. The value stays valid after the lease ends.</summary>
-    public bool TryGet(ulong fileNumber, long fileSize, ReadOnlySpan<byte> userKey, ulong snapshotSequence, out ValueKind kind, out ReadOnlySpan<byte> value)
+    /// <summary>
+    /// Point lookup in one table; see <see cref="TableReader.TryGet(ReadOnlySpan{byte}, ulong, out ValueKind, out ReadOnlySpan{byte}, out CachedBlock?)"/>.
+    /// The value stays valid after the lease ends, until <paramref name="pin"/> is released.
+    /// </summary>
+    public bool TryGet(
+        ulong fileNumber, long fileSize, ReadOnlySpan<byte> userKey, ulong snapshotSequence, out ValueKind kind, out ReadOnlySpan<byte> value, out CachedBlock? pin)
     {
         using var lease = Acquire(fileNumber, fileSize);
-        return lease.Reader.TryGet(userKey, snapshotSequence, out kind, out value);
+        return lease.Reader.TryGet(userKey, snapshotSequence, out kind, out value, out pin);
     }
+
+    /// <summary>
+    /// Point lookup for tests and tools that keep the value: its block is never released, so it is never recycled
+    /// (see <see cref="TableReader.TryGet(ReadOnlySpan{byte}, ulong, out ValueKind, out ReadOnlySpan{byte})"/>).
+    /// </summary>
+    public bool TryGet(ulong fileNumber, long fileSize, ReadOnlySpan<byte> userKey, ulong snapshotSequence, out ValueKind kind, out ReadOnlySpan<byte> value)
+        => TryGet(fileNumber, fileSize, userKey, snapshotSequence, out kind, out value, out _);
 
     /// <summary>An iterator over one table that keeps the table open until the iterator is disposed.</summary>
     public IInternalIterator NewIterator(ulong fileNumber, long fileSize, bool fillCache)
     {
         var lease = Acquire(fileNumber, fileSize);
+        try
+        {
+            return lease.Reader.NewIterator(fillCache, lease);
+        }
+        catch
+        {
+            lease.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// <see cref="NewIterator(ulong, long, bool)"/> that may re-target <paramref name="reuse"/> (an iterator this cache
+    /// made, no longer needed) instead of allocating. Takes ownership of <paramref name="reuse"/>: it is returned or
+    /// disposed, also on failure.
+    /// </summary>
+    public IInternalIterator NewIterator(ulong fileNumber, long fileSize, bool fillCache, IInternalIterator? reuse)
+    {
+        TableLease lease;
+        try
+        {
+            lease = Acquire(fileNumber, fileSize);
+        }
+        catch
+        {
+            reuse?.Dispose();
+            throw;
+        }
+
+        if (reuse is TableIterator table && table.FillCache == fillCache)
+        {
+            table.Retarget(lease.Reader, lease);
+            return table;
+        }
+
+        reuse?.Dispose();
         try
         {
             return lease.Reader.NewIterator(fillCache, lease);

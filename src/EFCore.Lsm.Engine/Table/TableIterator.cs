@@ -5,16 +5,18 @@ namespace EFCore.Lsm.Engine.Table;
 /// <summary>
 /// The two-level iterator of a table: a cursor over the index block chooses the data block, a second cursor walks it.
 /// Empty data blocks (which a writer never produces) are skipped in either direction. When the index moves to the
-/// block already loaded, it is reused. If created through <see cref="TableCache"/>, it holds a lease on the reader
-/// until disposed.
+/// block already loaded, it is reused. It holds a reference to the loaded data block (so Key/Value stay valid while it is
+/// positioned there) and releases it on moving to another block or on Dispose. If created through
+/// <see cref="TableCache"/>, it holds a lease on the reader until disposed.
 /// </summary>
 internal sealed class TableIterator : IInternalIterator
 {
-    private readonly TableReader _table;
+    private TableReader _table;
     private readonly bool _fillCache;
     private BlockCursor _index;
     private BlockCursor _data;
     private long _dataBlockOffset = -1;
+    private CachedBlock? _dataPin;
     private TableLease _lease;
     private bool _disposed;
 
@@ -27,6 +29,8 @@ internal sealed class TableIterator : IInternalIterator
     }
 
     public bool Valid => _dataBlockOffset >= 0 && _data.Valid;
+
+    public bool FillCache => _fillCache;
 
     public ReadOnlySpan<byte> Key => _data.Key;
 
@@ -91,8 +95,29 @@ internal sealed class TableIterator : IInternalIterator
         _index.ReleaseBuffer();
         _data.ReleaseBuffer();
         _dataBlockOffset = -1;
+        ReleaseDataBlock();
         _lease.Dispose();
         _lease = default;
+    }
+
+    /// <summary>
+    /// Points this iterator at another table, keeping its key buffers: releases the current data block and the old
+    /// lease and takes <paramref name="lease"/> (on <paramref name="table"/>). Not valid until positioned.
+    /// </summary>
+    public void Retarget(TableReader table, TableLease lease)
+    {
+        if (_disposed)
+        {
+            throw new ObjectDisposedException(nameof(TableIterator));
+        }
+
+        _dataBlockOffset = -1;
+        ReleaseDataBlock();
+        var previous = _lease;
+        _lease = lease;
+        _table = table;
+        _index.Reset(table.IndexBlock);
+        previous.Dispose();
     }
 
     private void SkipEmptyBlocksForward()
@@ -136,7 +161,11 @@ internal sealed class TableIterator : IInternalIterator
             return;
         }
 
-        var block = _table.GetDataBlock(handle, _index.CurrentFileOffset, _fillCache);
+        // Not valid until the new block is in: if reading it fails, nothing points at the released one.
+        _dataBlockOffset = -1;
+        ReleaseDataBlock();
+        var block = _table.GetDataBlock(handle, _index.CurrentFileOffset, _fillCache, out var pin);
+        _dataPin = pin;
         if (_data.BlockData is null)
         {
             _data = new BlockCursor(block);
@@ -147,5 +176,12 @@ internal sealed class TableIterator : IInternalIterator
         }
 
         _dataBlockOffset = handle.Offset;
+    }
+
+    private void ReleaseDataBlock()
+    {
+        var pin = _dataPin;
+        _dataPin = null;
+        pin?.Release();
     }
 }

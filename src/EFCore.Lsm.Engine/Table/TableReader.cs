@@ -13,8 +13,9 @@ namespace EFCore.Lsm.Engine.Table;
 /// <para>
 /// Thread-safety: after <see cref="Open"/> the reader is immutable; any number of threads may call
 /// <see cref="TryGet"/>, <see cref="MayContain"/> and <see cref="NewIterator"/> concurrently (each iterator belongs to
-/// one thread). Block contents are exact-size GC-owned arrays that are never pooled, so a value span handed out stays
-/// valid for as long as the caller holds it, even after the block is evicted or the reader is disposed.
+/// one thread). Data blocks live in recycled buffers (<see cref="CachedBlock"/>): a lookup hands its caller a reference
+/// to the block its value points into, and the value stays valid until that reference is released, even if the block
+/// is evicted or the reader is disposed meanwhile.
 /// </para>
 /// <para>Disposing the reader closes the file; it must not be used afterwards (the <see cref="TableCache"/> enforces this
 /// with leases).</para>
@@ -152,13 +153,15 @@ internal sealed class TableReader : IDisposable
     /// <summary>
     /// Finds the newest entry of <paramref name="userKey"/> with sequence &lt;= <paramref name="snapshotSequence"/>.
     /// Returns true with its kind and value (empty for <see cref="ValueKind.Delete"/>), or false when the table has
-    /// no such entry. The value points into a GC-owned block array and stays valid indefinitely. Allocates nothing when
-    /// the data block is cached (the filter, index and key scratch are on the stack or pooled).
+    /// no such entry. On true, <paramref name="pin"/> is the block the value points into, with a reference the caller
+    /// releases once it has copied the value (null when there is nothing to release). Allocates nothing when the data
+    /// block is cached (the filter, index and key scratch are on the stack or pooled) or a pooled buffer is free.
     /// </summary>
-    public bool TryGet(ReadOnlySpan<byte> userKey, ulong snapshotSequence, out ValueKind kind, out ReadOnlySpan<byte> value)
+    public bool TryGet(ReadOnlySpan<byte> userKey, ulong snapshotSequence, out ValueKind kind, out ReadOnlySpan<byte> value, out CachedBlock? pin)
     {
         kind = default;
         value = default;
+        pin = null;
         if (_filter is not null)
         {
             var mayContain = BloomFilter.MayContain(_filter, userKey);
@@ -177,6 +180,7 @@ internal sealed class TableReader : IDisposable
         seekKey = seekKey[..InternalKey.Write(seekKey, userKey, Math.Min(snapshotSequence, InternalKey.MaxSequence), InternalKey.KindForSeek)];
 
         var cursor = new BlockCursor(_indexBlock);
+        CachedBlock? data = null;
         try
         {
             cursor.Seek(seekKey);
@@ -186,7 +190,7 @@ internal sealed class TableReader : IDisposable
             }
 
             var handle = DecodeIndexValue(ref cursor);
-            cursor.Reset(GetDataBlock(handle, cursor.CurrentFileOffset, fillCache: true));
+            cursor.Reset(GetDataBlock(handle, cursor.CurrentFileOffset, fillCache: true, out data));
             cursor.Seek(seekKey);
             if (!cursor.Valid || !InternalKey.UserKey(cursor.Key).SequenceEqual(userKey))
             {
@@ -194,11 +198,18 @@ internal sealed class TableReader : IDisposable
             }
 
             kind = InternalKey.Kind(cursor.Key);
-            value = kind == ValueKind.Delete ? default : cursor.Value;
+            if (kind != ValueKind.Delete)
+            {
+                value = cursor.Value;
+                pin = data;
+                data = null;
+            }
+
             return true;
         }
         finally
         {
+            data?.Release();
             cursor.ReleaseBuffer();
             if (rented is not null)
             {
@@ -206,6 +217,14 @@ internal sealed class TableReader : IDisposable
             }
         }
     }
+
+    /// <summary>
+    /// <see cref="TryGet(ReadOnlySpan{byte}, ulong, out ValueKind, out ReadOnlySpan{byte}, out CachedBlock?)"/> for tools
+    /// and tests that keep values around: the block is never released, so its buffer is never recycled and the value
+    /// stays valid indefinitely (the GC reclaims it). The engine's own lookups release their blocks instead.
+    /// </summary>
+    public bool TryGet(ReadOnlySpan<byte> userKey, ulong snapshotSequence, out ValueKind kind, out ReadOnlySpan<byte> value)
+        => TryGet(userKey, snapshotSequence, out kind, out value, out _);
 
     /// <summary>A two-level iterator over the whole table. <paramref name="fillCache"/> = false keeps scans out of the block cache.</summary>
     public IInternalIterator NewIterator(bool fillCache = true) => new TableIterator(this, fillCache, default);
@@ -305,32 +324,65 @@ internal sealed class TableReader : IDisposable
         return handle;
     }
 
-    /// <summary>The data block at <paramref name="handle"/>, from the cache or the file (then cached if <paramref name="fillCache"/>).</summary>
-    internal Block GetDataBlock(BlockHandle handle, long handleSource, bool fillCache)
+    /// <summary>
+    /// The data block at <paramref name="handle"/>, from the cache or the file (then cached if <paramref name="fillCache"/>).
+    /// <paramref name="pin"/> holds a reference to the buffer the block lives in: release it when done reading the block.
+    /// </summary>
+    internal Block GetDataBlock(BlockHandle handle, long handleSource, bool fillCache, out CachedBlock pin)
     {
-        byte[] data;
         if (_cache is not null)
         {
-            if (_cache.TryGet(_fileNumber, handle.Offset, out data))
+            if (_cache.TryGet(_fileNumber, handle.Offset, out var cached))
             {
                 _stats?.AddBlockCacheHit();
-                return new Block(data, FileName, handle.Offset);
+                pin = cached;
+                return new Block(cached.Buffer, cached.Length, FileName, handle.Offset);
             }
 
             _stats?.AddBlockCacheMiss();
         }
 
-        data = ReadBlock(_file, FileName, _footerOffset, handle, handleSource, null, "data");
+        var data = ReadDataBlock(handle, handleSource);
         _stats?.AddDataBlockRead(data.Length + TableFormat.BlockTrailerSize);
-
-        // Parse before caching so that a block with a damaged restart array never enters the cache.
-        var block = new Block(data, FileName, handle.Offset);
-        if (fillCache)
+        try
         {
-            _cache?.Insert(_fileNumber, handle.Offset, data);
-        }
+            // Parse before caching so that a block with a damaged restart array never enters the cache.
+            var block = new Block(data.Buffer, data.Length, FileName, handle.Offset);
+            if (fillCache)
+            {
+                _cache?.Insert(_fileNumber, handle.Offset, data);
+            }
 
-        return block;
+            pin = data;
+            return block;
+        }
+        catch
+        {
+            data.Release();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// <see cref="ReadBlock"/> for a data block, straight into a pooled buffer (one read of contents and trailer, no
+    /// copy): checks the bounds, the checksum and the block type. One reference, the caller's.
+    /// </summary>
+    private CachedBlock ReadDataBlock(BlockHandle handle, long handleSource)
+    {
+        CheckHandle(FileName, _footerOffset, handle, handleSource, "data");
+        var size = (int)handle.Size;
+        var total = size + TableFormat.BlockTrailerSize;
+        var block = CachedBlock.Rent(size, total);
+        try
+        {
+            VerifyBlock(_file, FileName, handle, block.Buffer.AsSpan(0, total), "data");
+            return block;
+        }
+        catch
+        {
+            block.Release();
+            throw;
+        }
     }
 
     /// <summary>
@@ -340,44 +392,54 @@ internal sealed class TableReader : IDisposable
     private static byte[] ReadBlock(
         IRandomAccessFile file, string fileName, long footerOffset, BlockHandle handle, long handleSource, TableReadStatistics? stats, string what)
     {
-        if (handle.Offset < 0 || handle.Size < 0 || handle.Offset > footerOffset
-            || handle.Size > footerOffset - handle.Offset - TableFormat.BlockTrailerSize
-            || handle.Size > Array.MaxLength - TableFormat.BlockTrailerSize)
-        {
-            // Report where the bad handle is stored: the offset it names may lie outside the file.
-            throw new LsmCorruptionException(fileName, handleSource, $"{what} block handle (offset {handle.Offset}, size {handle.Size}) out of range");
-        }
-
+        CheckHandle(fileName, footerOffset, handle, handleSource, what);
         var size = (int)handle.Size;
         var total = size + TableFormat.BlockTrailerSize;
         var buffer = ArrayPool<byte>.Shared.Rent(total);
         try
         {
-            var read = file.Read(handle.Offset, buffer.AsSpan(0, total));
-            if (read != total)
-            {
-                throw new LsmCorruptionException(fileName, handle.Offset, $"short read of {what} block: {read} of {total} bytes");
-            }
-
+            VerifyBlock(file, fileName, handle, buffer.AsSpan(0, total), what);
             stats?.AddBytesRead(total);
-            var contents = buffer.AsSpan(0, size);
-            var type = buffer[size];
-            var stored = BinaryPrimitives.ReadUInt32LittleEndian(buffer.AsSpan(size + 1, 4));
-            if (stored != TableFormat.BlockChecksum(contents, type))
-            {
-                throw new LsmCorruptionException(fileName, handle.Offset, $"{what} block checksum mismatch");
-            }
-
-            if (type != TableFormat.BlockTypeUncompressed)
-            {
-                throw new LsmCorruptionException(fileName, handle.Offset + size, $"unknown block type {type}");
-            }
-
-            return contents.ToArray();
+            return buffer.AsSpan(0, size).ToArray();
         }
         finally
         {
             ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    /// <summary>The block must end before the footer; a bad handle is reported where it is stored (its offset may lie outside the file).</summary>
+    private static void CheckHandle(string fileName, long footerOffset, BlockHandle handle, long handleSource, string what)
+    {
+        if (handle.Offset < 0 || handle.Size < 0 || handle.Offset > footerOffset
+            || handle.Size > footerOffset - handle.Offset - TableFormat.BlockTrailerSize
+            || handle.Size > Array.MaxLength - TableFormat.BlockTrailerSize)
+        {
+            throw new LsmCorruptionException(fileName, handleSource, $"{what} block handle (offset {handle.Offset}, size {handle.Size}) out of range");
+        }
+    }
+
+    /// <summary>Reads a block and its trailer into <paramref name="buffer"/> (exactly their size) and checks the checksum and block type.</summary>
+    private static void VerifyBlock(IRandomAccessFile file, string fileName, BlockHandle handle, Span<byte> buffer, string what)
+    {
+        var size = buffer.Length - TableFormat.BlockTrailerSize;
+        var read = file.Read(handle.Offset, buffer);
+        if (read != buffer.Length)
+        {
+            throw new LsmCorruptionException(fileName, handle.Offset, $"short read of {what} block: {read} of {buffer.Length} bytes");
+        }
+
+        var contents = buffer[..size];
+        var type = buffer[size];
+        var stored = BinaryPrimitives.ReadUInt32LittleEndian(buffer.Slice(size + 1, 4));
+        if (stored != TableFormat.BlockChecksum(contents, type))
+        {
+            throw new LsmCorruptionException(fileName, handle.Offset, $"{what} block checksum mismatch");
+        }
+
+        if (type != TableFormat.BlockTypeUncompressed)
+        {
+            throw new LsmCorruptionException(fileName, handle.Offset + size, $"unknown block type {type}");
         }
     }
 

@@ -12,9 +12,9 @@ public class BlockCacheTests
         var cache = new BlockCache(1 << 20);
         Assert.False(cache.TryGet(1, 0, out _));
         var block = new byte[100];
-        cache.Insert(1, 0, block);
+        cache.Insert(1, 0, CachedBlock.Wrap(block));
         Assert.True(cache.TryGet(1, 0, out var got));
-        Assert.Same(block, got);
+        Assert.Same(block, got.Buffer);
         Assert.False(cache.TryGet(1, 1, out _));
         Assert.False(cache.TryGet(2, 0, out _));
         Assert.Equal(1, cache.Hits);
@@ -22,9 +22,9 @@ public class BlockCacheTests
         Assert.Equal(100 + Overhead, cache.Usage);
 
         // Re-inserting an existing key keeps the first block and does not double-charge.
-        cache.Insert(1, 0, new byte[100]);
+        cache.Insert(1, 0, CachedBlock.Wrap(new byte[100]));
         Assert.True(cache.TryGet(1, 0, out got));
-        Assert.Same(block, got);
+        Assert.Same(block, got.Buffer);
         Assert.Equal(100 + Overhead, cache.Usage);
     }
 
@@ -36,19 +36,19 @@ public class BlockCacheTests
         Assert.Equal(1, cache.ShardCount);
         for (var i = 0; i < 10; i++)
         {
-            cache.Insert(1, i * 1000, new byte[1000]);
+            cache.Insert(1, i * 1000, CachedBlock.Wrap(new byte[1000]));
         }
 
         Assert.Equal(10, cache.Count);
         Assert.True(cache.TryGet(1, 0, out _)); // block 0 becomes most recent
-        cache.Insert(1, 10_000, new byte[1000]); // evicts block 1, the least recent
+        cache.Insert(1, 10_000, CachedBlock.Wrap(new byte[1000])); // evicts block 1, the least recent
         Assert.True(cache.TryGet(1, 0, out _));
         Assert.False(cache.TryGet(1, 1000, out _));
         Assert.True(cache.TryGet(1, 2000, out _));
         Assert.True(cache.TryGet(1, 10_000, out _));
         Assert.Equal(10, cache.Count);
 
-        cache.Insert(2, 0, new byte[3500]); // evicts four blocks: 3, 4, 5, 6
+        cache.Insert(2, 0, CachedBlock.Wrap(new byte[3500])); // evicts four blocks: 3, 4, 5, 6
         for (var i = 3; i <= 6; i++)
         {
             Assert.False(cache.TryGet(1, i * 1000, out _), $"block {i}");
@@ -73,7 +73,7 @@ public class BlockCacheTests
             var offset = (long)rng.Next(0, 200) * 4096;
             // The size is a function of the key, as real blocks are: re-inserting a key never changes its block.
             var size = SizeOf(file, offset);
-            cache.Insert(file, offset, new byte[size]);
+            cache.Insert(file, offset, CachedBlock.Wrap(new byte[size]));
             sizes[(file, offset)] = size;
             Assert.True(cache.Usage <= capacity, $"seed {seed}: usage {cache.Usage} after {i} inserts");
         }
@@ -105,12 +105,12 @@ public class BlockCacheTests
     public void Block_larger_than_a_shard_is_not_cached_and_zero_capacity_caches_nothing()
     {
         var cache = new BlockCache(10_000);
-        cache.Insert(1, 0, new byte[20_000]);
+        cache.Insert(1, 0, CachedBlock.Wrap(new byte[20_000]));
         Assert.False(cache.TryGet(1, 0, out _));
         Assert.Equal(0, cache.Usage);
 
         var none = new BlockCache(0);
-        none.Insert(1, 0, new byte[1]);
+        none.Insert(1, 0, CachedBlock.Wrap(new byte[1]));
         Assert.False(none.TryGet(1, 0, out _));
         Assert.Equal(0, none.Usage);
     }
@@ -122,8 +122,8 @@ public class BlockCacheTests
         Assert.Equal(16, cache.ShardCount);
         for (var i = 0; i < 100; i++)
         {
-            cache.Insert(1, i, new byte[10]);
-            cache.Insert(2, i, new byte[10]);
+            cache.Insert(1, i, CachedBlock.Wrap(new byte[10]));
+            cache.Insert(2, i, CachedBlock.Wrap(new byte[10]));
         }
 
         cache.EraseFile(1);
@@ -142,7 +142,7 @@ public class BlockCacheTests
         var cache = new BlockCache(64L << 20);
         for (var i = 0; i < 1000; i++)
         {
-            cache.Insert((ulong)(i % 7), i * 4096L, new byte[64]);
+            cache.Insert((ulong)(i % 7), i * 4096L, CachedBlock.Wrap(new byte[64]));
         }
 
         var found = 0;
@@ -176,7 +176,7 @@ public class BlockCacheTests
                 var offset = (long)rng.Next(0, 500);
                 if (!cache.TryGet(file, offset, out var block))
                 {
-                    cache.Insert(file, offset, new byte[(offset % 7) * 300]);
+                    cache.Insert(file, offset, CachedBlock.Wrap(new byte[(offset % 7) * 300]));
                 }
                 else
                 {

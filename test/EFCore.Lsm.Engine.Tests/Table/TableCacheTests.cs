@@ -1,4 +1,5 @@
 using EFCore.Lsm.Engine.Format;
+using EFCore.Lsm.Engine.Iterators;
 using EFCore.Lsm.Engine.Storage;
 using EFCore.Lsm.Engine.Table;
 
@@ -282,6 +283,77 @@ public class TableCacheTests
         }
 
         Assert.Empty(failures);
+        Assert.Equal(0, fs.OpenHandles);
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void A_level_iterator_reuses_one_table_iterator_across_files_and_leaks_no_lease(int seed)
+    {
+        var (fs, tables) = CreateTables(6);
+        var all = tables.OrderBy(t => t.Key).SelectMany(t => t.Value.Entries).ToList();
+        var files = tables.OrderBy(t => t.Key).ToList();
+        var rng = new Random(seed);
+        var made = new HashSet<IInternalIterator>(ReferenceEqualityComparer.Instance);
+        using (var cache = new TableCache(fs, TableTestUtil.Dir, 2, new BlockCache(4096), null))
+        {
+            using (var level = new LevelIterator(
+                files.Select(f => f.Value.Entries[0].Key).ToList(),
+                files.Select(f => f.Value.Entries[^1].Key).ToList(),
+                (i, previous) =>
+                {
+                    var it = cache.NewIterator(files[i].Key, files[i].Value.Size, fillCache: true, previous);
+                    made.Add(it);
+                    return it;
+                }))
+            {
+                var position = -1;
+                for (var step = 0; step < 3000; step++)
+                {
+                    switch (rng.Next(4))
+                    {
+                        case 0:
+                            position = rng.Next(all.Count);
+                            level.Seek(all[position].Key);
+                            break;
+                        case 1 when position >= 0 && position + 1 < all.Count:
+                            level.Next();
+                            position++;
+                            break;
+                        case 2 when position > 0:
+                            level.Prev();
+                            position--;
+                            break;
+                        default:
+                            if (rng.Next(2) == 0)
+                            {
+                                level.SeekToFirst();
+                                position = 0;
+                            }
+                            else
+                            {
+                                level.SeekToLast();
+                                position = all.Count - 1;
+                            }
+
+                            break;
+                    }
+
+                    if (position >= 0)
+                    {
+                        Assert.True(level.Valid, $"seed {seed} step {step}");
+                        Assert.Equal(all[position].Key, level.Key.ToArray());
+                        Assert.Equal(all[position].Value, level.Value.ToArray());
+                    }
+                }
+            }
+
+            // Every file switch re-targeted the one table iterator instead of making another.
+            Assert.Single(made);
+        }
+
+        // Disposing the level iterator released the last lease, and the cache the rest: every file is closed.
         Assert.Equal(0, fs.OpenHandles);
     }
 }
