@@ -210,7 +210,10 @@ public sealed partial class LsmDatabase
         CompactionJob? job = null;
         if (allowTrivialMove && compaction.IsTrivialMove)
         {
-            edit.NewFiles.Add((compaction.OutputLevel, compaction.Inputs[0]));
+            foreach (var file in compaction.Inputs)
+            {
+                edit.NewFiles.Add((compaction.OutputLevel, file));
+            }
         }
         else
         {

@@ -40,9 +40,30 @@ internal sealed class Compaction
     public long InputBytes => AllInputs.Sum(f => f.Size);
 
     /// <summary>
-    /// A single file with nothing to merge against below moves down by a manifest edit alone, without being rewritten.
+    /// Files with nothing to merge against below, and no user key in two of them, move down by a manifest edit alone,
+    /// without being rewritten: a sequential load's L0 files (each its own key range) go down this way, as LevelDB
+    /// places such flushes directly.
     /// </summary>
-    public bool IsTrivialMove => Inputs.Length == 1 && NextLevelInputs.Length == 0 && OutputLevel > Level;
+    public bool IsTrivialMove => NextLevelInputs.Length == 0 && OutputLevel > Level && InputsAreDisjoint();
+
+    private bool InputsAreDisjoint()
+    {
+        if (Inputs.Length == 1)
+        {
+            return true;
+        }
+
+        var sorted = Inputs.OrderBy(f => f.Smallest, InternalKeyComparer.Instance).ToArray();
+        for (var i = 1; i < sorted.Length; i++)
+        {
+            if (InternalKey.UserKey(sorted[i - 1].Largest).SequenceCompareTo(InternalKey.UserKey(sorted[i].Smallest)) >= 0)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
 
     /// <summary>
     /// Whether no level below the output holds <paramref name="userKey"/>: then a tombstone for it hides nothing

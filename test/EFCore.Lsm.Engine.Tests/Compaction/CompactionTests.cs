@@ -253,4 +253,28 @@ public class CompactionTests(ITestOutputHelper output)
             }
         }
     }
+
+    [Fact]
+    public void A_sequential_load_moves_level0_files_down_without_rewriting_them()
+    {
+        var fs = new MemoryFileSystem();
+        var options = new LsmOptions { FileSystem = fs, WriteBufferSize = 64 * 1024, Level0CompactionTrigger = 2, MaxBytesForLevelBase = 1L << 30 };
+        using var db = LsmDatabase.Open("/seq", options);
+        var value = new byte[100];
+        for (var i = 0; i < 20_000; i++)
+        {
+            db.Put(Key(i), value); // ascending keys: every flushed table is its own key range
+        }
+
+        db.Flush();
+        db.WaitForCompactions();
+        output.WriteLine(db.GetProperty(LsmDatabase.Properties.Stats));
+        Assert.True(Property(db, LsmDatabase.Properties.CompactionCount) > 0, "L0 should have been compacted");
+        Assert.Equal(0, Property(db, LsmDatabase.Properties.CompactionBytesWritten));
+        Assert.True(Property(db, LsmDatabase.Properties.NumFilesAtLevelPrefix + "1") > 1);
+        for (var i = 0; i < 20_000; i += 101)
+        {
+            Assert.Equal(value, db.Get(Key(i)));
+        }
+    }
 }
