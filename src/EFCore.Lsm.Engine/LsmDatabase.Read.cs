@@ -261,22 +261,7 @@ public sealed partial class LsmDatabase
 
         public Manifest.Version Version { get; }
 
-        public bool TryRef()
-        {
-            var refs = Volatile.Read(ref _refs);
-            while (refs > 0)
-            {
-                var seen = Interlocked.CompareExchange(ref _refs, refs + 1, refs);
-                if (seen == refs)
-                {
-                    return true;
-                }
-
-                refs = seen;
-            }
-
-            return false;
-        }
+        public bool TryRef() => Util.RefCount.TryIncrement(ref _refs);
 
         public void Unref()
         {

@@ -45,22 +45,7 @@ internal sealed class Version
     }
 
     /// <summary>Adds a reference unless the version was already retired (refs reached zero); then the caller retries.</summary>
-    public bool TryRef()
-    {
-        var refs = Volatile.Read(ref _refs);
-        while (refs > 0)
-        {
-            var seen = Interlocked.CompareExchange(ref _refs, refs + 1, refs);
-            if (seen == refs)
-            {
-                return true;
-            }
-
-            refs = seen;
-        }
-
-        return false;
-    }
+    public bool TryRef() => Util.RefCount.TryIncrement(ref _refs);
 
     /// <summary>Used by the version set when it installs this version (the "current" reference).</summary>
     public void RefInitial() => Volatile.Write(ref _refs, 1);
