@@ -79,11 +79,78 @@ public sealed class BenchOptionsTests
         Assert.Equal(options with
         {
             Engines = child.Engines,
+            Providers = child.Providers,
             Benchmarks = child.Benchmarks,
             Isolation = BenchOptions.NoIsolation,
             ChildOutput = "/tmp/out.json",
         }, child);
         Assert.Equal(["rocksdb"], child.Engines);
         Assert.Equal(options.Benchmarks, child.Benchmarks);
+    }
+
+    [Fact]
+    public void Defaults_run_every_engine_and_ef_workload_on_every_provider()
+    {
+        var options = BenchOptions.Parse([]);
+        Assert.Equal(["lsm", "sqlite", "inmemory", "postgres"], options.Providers);
+        Assert.Equal(100_000, options.EfNum);
+        Assert.Equal(["fillseq", "fillrandom", "overwrite", "readrandom", "readmissing", "readseq", "seekrandom", "deleterandom",
+            "fillsync", "fillsync8"], options.EngineBenchmarks);
+        Assert.Equal(["ef-bulkinsert", "ef-find", "ef-find-notrack", "ef-range", "ef-scan", "ef-count", "ef-sum", "ef-update",
+            "ef-insertsync", "ef-insertsync8", "ef-delete"], options.EfBenchmarks);
+    }
+
+    [Fact]
+    public void None_turns_a_group_off_and_mixed_lists_split_by_group()
+    {
+        var options = BenchOptions.Parse(["--engines", "none", "--providers", "LSM, inmemory", "--benchmarks", "ef-find,fillseq,ef-insertsync3"]);
+        Assert.Empty(options.Engines);
+        Assert.Equal(["lsm", "inmemory"], options.Providers);
+        Assert.Equal(["fillseq"], options.EngineBenchmarks);
+        Assert.Equal(["ef-find", "ef-insertsync3"], options.EfBenchmarks);
+    }
+
+    [Theory]
+    [InlineData(new[] { "--providers", "lsm,mysql" }, "'mysql'")]
+    [InlineData(new[] { "--providers", "none,lsm" }, "'none' alone")]
+    [InlineData(new[] { "--engines", "ours,none" }, "'none' alone")]
+    [InlineData(new[] { "--providers", "," }, "at least one name (or none)")]
+    [InlineData(new[] { "--benchmarks", "ef-fly" }, "'ef-fly'")]
+    [InlineData(new[] { "--benchmarks", "ef-insertsync0" }, "'ef-insertsync0'")]
+    [InlineData(new[] { "--ef-num", "0" }, "--ef-num must be")]
+    [InlineData(new[] { "--ef-sync-ops", "x" }, "'x'")]
+    [InlineData(new[] { "--postgres", " " }, "--postgres needs")]
+    public void Bad_ef_arguments_say_what_was_wrong(string[] args, string expected)
+    {
+        var e = Assert.Throws<BenchArgumentException>(() => BenchOptions.Parse(args));
+        Assert.Contains(expected, e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Child_arguments_split_the_workloads_between_engine_and_provider_children()
+    {
+        var options = BenchOptions.Parse(
+        [
+            "--benchmarks", "fillseq,ef-bulkinsert,readrandom,ef-find", "--ef-num", "321", "--ef-ops", "12", "--ef-scans", "3",
+            "--ef-sync-ops", "4", "--postgres", "Host=127.0.0.2;Port=1", "--num", "77", "--keep-db",
+        ]);
+
+        var engineChild = BenchOptions.Parse(options.ToChildArgs("ours", "/tmp/a.json"));
+        var providerChild = BenchOptions.Parse(options.ToProviderChildArgs("sqlite", "/tmp/b.json"));
+
+        Assert.Equal(["fillseq", "readrandom"], engineChild.Benchmarks);
+        Assert.Equal(["ours"], engineChild.Engines);
+        Assert.Empty(engineChild.Providers);
+        Assert.Equal(["ef-bulkinsert", "ef-find"], providerChild.Benchmarks);
+        Assert.Empty(providerChild.Engines);
+        Assert.Equal(["sqlite"], providerChild.Providers);
+        Assert.Equal(options with
+        {
+            Engines = providerChild.Engines,
+            Providers = providerChild.Providers,
+            Benchmarks = providerChild.Benchmarks,
+            Isolation = BenchOptions.NoIsolation,
+            ChildOutput = "/tmp/b.json",
+        }, providerChild);
     }
 }

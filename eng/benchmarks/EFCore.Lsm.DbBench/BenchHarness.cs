@@ -1,4 +1,6 @@
 using System.Text.Json;
+using EFCore.Lsm.DbBench.Ef.Providers;
+using EFCore.Lsm.DbBench.Ef.Running;
 using EFCore.Lsm.DbBench.Reporting;
 using EFCore.Lsm.DbBench.Running;
 using EFCore.Lsm.DbBench.Stores;
@@ -6,9 +8,10 @@ using EFCore.Lsm.DbBench.Stores;
 namespace EFCore.Lsm.DbBench;
 
 /// <summary>
-/// The harness's entry point: parses the command line, runs each engine (in a child process by default), prints the
-/// table and writes the report files. Returns the process exit code: 0 when every available engine ran every
-/// workload, 1 when one failed, 2 for a bad command line.
+/// The harness's entry point: parses the command line, runs each engine on the engine workloads and each EF provider on
+/// the EF workloads (each in a child process by default), prints the table and writes the report files. Returns the
+/// process exit code: 0 when every available engine and provider ran every workload, 1 when one failed, 2 for a bad
+/// command line.
 /// </summary>
 internal static class BenchHarness
 {
@@ -44,9 +47,10 @@ internal static class BenchHarness
             StartedAt = DateTimeOffset.Now,
         };
 
-        output.WriteLine($"EFCore.Lsm.DbBench: {string.Join(',', options.Benchmarks)} on {string.Join(',', options.Engines)}, " +
-            $"num={options.Num}, {Environment.ProcessorCount} cores, isolation {options.Isolation}");
-        foreach (var engine in options.Engines)
+        output.WriteLine($"EFCore.Lsm.DbBench: {string.Join(',', options.Benchmarks)} on {string.Join(',', options.Engines)} " +
+            $"and EF providers {string.Join(',', options.Providers)}, num={options.Num}, ef-num={options.EfNum}, " +
+            $"{Environment.ProcessorCount} cores, isolation {options.Isolation}");
+        foreach (var engine in options.EngineBenchmarks.Count > 0 ? options.Engines : [])
         {
             if (!StoreCatalog.TryPrepare(engine, options, out var detail))
             {
@@ -60,6 +64,22 @@ internal static class BenchHarness
             report.Engines.Add(options.Isolation == BenchOptions.ProcessIsolation
                 ? ChildProcessRunner.Run(engine, detail, options, output)
                 : RunInProcess(engine, detail, options, output));
+        }
+
+        foreach (var provider in options.EfBenchmarks.Count > 0 ? options.Providers : [])
+        {
+            if (!EfProviderCatalog.TryPrepare(provider, options, out var detail))
+            {
+                output.WriteLine($"{provider}: {detail}; skipping it and running the others.");
+                report.Engines.Add(new EngineRun { Engine = provider, Available = false, Detail = detail });
+                continue;
+            }
+
+            output.WriteLine($"{provider}: {detail}");
+            output.Flush();
+            report.Engines.Add(options.Isolation == BenchOptions.ProcessIsolation
+                ? ChildProcessRunner.Run(provider, detail, resultFile => options.ToProviderChildArgs(provider, resultFile), output)
+                : RunProviderInProcess(provider, detail, options, output));
         }
 
         ReportWriter.WriteConsole(report, output);
@@ -84,16 +104,33 @@ internal static class BenchHarness
             runs.Add(RunInProcess(engine, detail, options, output));
         }
 
+        foreach (var provider in options.EfBenchmarks.Count > 0 ? options.Providers : [])
+        {
+            if (!EfProviderCatalog.TryPrepare(provider, options, out var detail))
+            {
+                runs.Add(new EngineRun { Engine = provider, Available = false, Detail = detail });
+                continue;
+            }
+
+            runs.Add(RunProviderInProcess(provider, detail, options, output));
+        }
+
         File.WriteAllText(childOutput, JsonSerializer.Serialize(runs, ReportWriter.JsonOptions));
         return 0;
     }
 
     private static EngineRun RunInProcess(string engine, string detail, BenchOptions options, TextWriter output)
+        => RunGuarded(engine, detail, output, results => new EngineRunner(engine, options, output).Run(results));
+
+    private static EngineRun RunProviderInProcess(string provider, string detail, BenchOptions options, TextWriter output)
+        => RunGuarded(provider, detail, output, results => new EfRunner(provider, options, output).Run(results));
+
+    private static EngineRun RunGuarded(string engine, string detail, TextWriter output, Action<List<WorkloadResult>> runWorkloads)
     {
         var run = new EngineRun { Engine = engine, Available = true, Detail = detail };
         try
         {
-            new EngineRunner(engine, options, output).Run(run.Results);
+            runWorkloads(run.Results);
             return run;
         }
         catch (Exception e) when (e is not OutOfMemoryException)

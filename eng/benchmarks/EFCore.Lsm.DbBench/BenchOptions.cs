@@ -1,4 +1,6 @@
 using System.Globalization;
+using EFCore.Lsm.DbBench.Ef.Providers;
+using EFCore.Lsm.DbBench.Ef.Workloads;
 using EFCore.Lsm.DbBench.Stores;
 using EFCore.Lsm.DbBench.Workloads;
 
@@ -10,9 +12,30 @@ internal sealed record BenchOptions
     public const string ProcessIsolation = "process";
     public const string NoIsolation = "none";
 
+    /// <summary>In --engines or --providers: run none of them (and so none of that group's workloads).</summary>
+    public const string NoneListed = "none";
+
     public IReadOnlyList<string> Benchmarks { get; init; } = WorkloadCatalog.DefaultList;
 
     public IReadOnlyList<string> Engines { get; init; } = StoreCatalog.All;
+
+    /// <summary>EF Core providers the EF workloads run on.</summary>
+    public IReadOnlyList<string> Providers { get; init; } = EfProviderCatalog.All;
+
+    /// <summary>Seeded customers of the EF workloads (the bulk insert's entities).</summary>
+    public int EfNum { get; init; } = 100_000;
+
+    /// <summary>Operations of the EF point workloads: lookups, range queries, updates, deletes.</summary>
+    public int EfOps { get; init; } = 10_000;
+
+    /// <summary>Queries of the EF full-scan workloads (scan, count, sum).</summary>
+    public int EfScans { get; init; } = 20;
+
+    /// <summary>Durable SaveChanges per context in the ef-insertsync workloads.</summary>
+    public int EfSyncOps { get; init; } = 1_000;
+
+    /// <summary>Npgsql connection string of the PostgreSQL server for the postgres provider (its database is not touched).</summary>
+    public string PostgresConnection { get; init; } = EfProviderCatalog.DefaultPostgresConnection;
 
     /// <summary>Keys in the key space, and operations of the fill/read workloads (db_bench's --num).</summary>
     public int Num { get; init; } = 1_000_000;
@@ -59,6 +82,12 @@ internal sealed record BenchOptions
 
     public int EffectiveReads => Reads ?? Num;
 
+    /// <summary>The requested engine workloads (db_bench group), in order.</summary>
+    public IReadOnlyList<string> EngineBenchmarks => Benchmarks.Where(b => !EfWorkloads.IsEfWorkload(b)).ToArray();
+
+    /// <summary>The requested EF workloads, in order.</summary>
+    public IReadOnlyList<string> EfBenchmarks => Benchmarks.Where(EfWorkloads.IsEfWorkload).ToArray();
+
     public StoreOptions StoreOptions => new()
     {
         BlockCacheSize = CacheSize,
@@ -67,10 +96,22 @@ internal sealed record BenchOptions
     };
 
     public static string Usage => """
-        Usage: EFCore.Lsm.DbBench [options]     (db_bench's workloads over our engine, RocksDB and LevelDB)
-          --benchmarks a,b,c       workloads, run in this order (default: fillseq,fillrandom,overwrite,readrandom,
-                                   readmissing,readseq,seekrandom,deleterandom,fillsync,fillsync8); fillsyncN = N writers
-          --engines a,b,c          ours, rocksdb, leveldb (default: all; a peer that is not installed is skipped)
+        Usage: EFCore.Lsm.DbBench [options]     (db_bench's workloads over our engine, RocksDB and LevelDB, and EF Core
+                                                 workloads over EFCore.Lsm, SQLite, InMemory and PostgreSQL)
+          --benchmarks a,b,c       workloads, run in this order (default: all). Engine workloads: fillseq,fillrandom,
+                                   overwrite,readrandom,readmissing,readseq,seekrandom,deleterandom,fillsync,fillsync8
+                                   (fillsyncN = N writers). EF workloads: ef-bulkinsert,ef-find,ef-find-notrack,ef-range,
+                                   ef-scan,ef-count,ef-sum,ef-update,ef-insertsync,ef-insertsync8,ef-delete
+                                   (ef-insertsyncN = N contexts)
+          --engines a,b,c          ours, rocksdb, leveldb, or none (default: all; a peer that is not installed is skipped)
+          --providers a,b,c        EF providers: lsm, sqlite, inmemory, postgres, or none (default: all; one that cannot
+                                   run here, such as postgres with no server, is reported and skipped)
+          --ef-num N               customers the EF workloads insert and query (default 100000)
+          --ef-ops N               ops of ef-find*, ef-range, ef-update, ef-delete (default 10000)
+          --ef-scans N             queries of ef-scan, ef-count, ef-sum (default 20)
+          --ef-sync-ops N          durable SaveChanges per context in ef-insertsync* (default 1000)
+          --postgres CONNSTRING    server for the postgres provider (default Host=127.0.0.1;Port=54329;Username=postgres,
+                                   as eng/benchmarks/start-postgres.sh starts it); the harness uses database "efbench"
           --num N                  keys in the key space and ops of fill/read workloads (default 1000000)
           --reads N                ops of readrandom/readmissing/seekrandom (default --num)
           --sync-ops N             synced writes per writer in fillsync* (default 10000)
@@ -135,7 +176,13 @@ internal sealed record BenchOptions
                 "help" or "h" => options with { ShowHelp = true },
                 "keep-db" => options with { KeepDb = true },
                 "benchmarks" => options with { Benchmarks = ParseList(name, Value()) },
-                "engines" => options with { Engines = ParseList(name, Value()) },
+                "engines" => options with { Engines = ParseList(name, Value(), allowNone: true) },
+                "providers" => options with { Providers = ParseList(name, Value(), allowNone: true) },
+                "ef-num" => options with { EfNum = ParseInt(name, Value(), min: 1) },
+                "ef-ops" => options with { EfOps = ParseInt(name, Value(), min: 1) },
+                "ef-scans" => options with { EfScans = ParseInt(name, Value(), min: 1) },
+                "ef-sync-ops" => options with { EfSyncOps = ParseInt(name, Value(), min: 1) },
+                "postgres" => options with { PostgresConnection = ParsePath(name, Value()) },
                 "num" => options with { Num = ParseInt(name, Value(), min: 1) },
                 "reads" => options with { Reads = ParseInt(name, Value(), min: 1) },
                 "sync-ops" => options with { SyncOps = ParseInt(name, Value(), min: 1) },
@@ -158,7 +205,7 @@ internal sealed record BenchOptions
 
         foreach (var benchmark in options.Benchmarks)
         {
-            _ = WorkloadCatalog.Create(benchmark);
+            WorkloadCatalog.Validate(benchmark);
         }
 
         foreach (var engine in options.Engines)
@@ -169,16 +216,38 @@ internal sealed record BenchOptions
             }
         }
 
+        foreach (var provider in options.Providers)
+        {
+            if (!EfProviderCatalog.All.Contains(provider))
+            {
+                throw new BenchArgumentException(
+                    $"Unknown provider '{provider}' in --providers; known providers: {string.Join(", ", EfProviderCatalog.All)}.");
+            }
+        }
+
         return options;
     }
 
-    /// <summary>The options as arguments for a child process running <paramref name="engine"/> alone.</summary>
+    /// <summary>The options as arguments for a child process running <paramref name="engine"/> alone on the engine workloads.</summary>
     public IReadOnlyList<string> ToChildArgs(string engine, string childOutput)
+        => ToChildArgs(EngineBenchmarks, engine, NoneListed, childOutput);
+
+    /// <summary>The options as arguments for a child process running <paramref name="provider"/> alone on the EF workloads.</summary>
+    public IReadOnlyList<string> ToProviderChildArgs(string provider, string childOutput)
+        => ToChildArgs(EfBenchmarks, NoneListed, provider, childOutput);
+
+    private List<string> ToChildArgs(IReadOnlyList<string> benchmarks, string engine, string provider, string childOutput)
     {
         var args = new List<string>
         {
-            "--benchmarks", string.Join(',', Benchmarks),
+            "--benchmarks", string.Join(',', benchmarks),
             "--engines", engine,
+            "--providers", provider,
+            "--ef-num", EfNum.ToString(CultureInfo.InvariantCulture),
+            "--ef-ops", EfOps.ToString(CultureInfo.InvariantCulture),
+            "--ef-scans", EfScans.ToString(CultureInfo.InvariantCulture),
+            "--ef-sync-ops", EfSyncOps.ToString(CultureInfo.InvariantCulture),
+            "--postgres", PostgresConnection,
             "--num", Num.ToString(CultureInfo.InvariantCulture),
             "--sync-ops", SyncOps.ToString(CultureInfo.InvariantCulture),
             "--value-size", ValueSize.ToString(CultureInfo.InvariantCulture),
@@ -215,15 +284,24 @@ internal sealed record BenchOptions
         return args;
     }
 
-    private static string[] ParseList(string name, string value)
+    private static string[] ParseList(string name, string value, bool allowNone = false)
     {
-        var items = value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var items = value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(item => item.ToLowerInvariant())
+            .ToArray();
         if (items.Length == 0)
         {
-            throw new BenchArgumentException($"Option --{name} needs at least one name.");
+            throw new BenchArgumentException($"Option --{name} needs at least one name{(allowNone ? " (or none)" : "")}.");
         }
 
-        return items.Select(item => item.ToLowerInvariant()).ToArray();
+        if (allowNone && items.Contains(NoneListed))
+        {
+            return items.Length == 1
+                ? []
+                : throw new BenchArgumentException($"Option --{name} takes '{NoneListed}' alone, not with other names: '{value}'.");
+        }
+
+        return items;
     }
 
     private static int ParseInt(string name, string value, int min, int max = int.MaxValue)

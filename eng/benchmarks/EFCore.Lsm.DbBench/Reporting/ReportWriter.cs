@@ -2,6 +2,9 @@ using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
+using EFCore.Lsm.DbBench.Ef.Providers;
+using EFCore.Lsm.DbBench.Ef.Reporting;
+using EFCore.Lsm.DbBench.Ef.Workloads;
 using EFCore.Lsm.DbBench.Running;
 using EFCore.Lsm.DbBench.Stores;
 
@@ -17,7 +20,7 @@ internal static class ReportWriter
     public static JsonSerializerOptions JsonOptions { get; } = new() { WriteIndented = true };
 
     private static readonly string[] Header =
-        ["workload", "engine", "ops", "ops/s", "p50 µs", "p99 µs", "disk Δ MiB", "written MiB", "peak RSS MiB", "ours/best peer"];
+        ["workload", "engine", "ops", "ops/s", "p50 µs", "p99 µs", "disk Δ MiB", "written MiB", "peak RSS MiB", "ours/peer"];
 
     public static void WriteConsole(BenchReport report, TextWriter output)
     {
@@ -39,6 +42,17 @@ internal static class ReportWriter
         if (PeerFiguresFromDistroBuilds(report))
         {
             output.WriteLine(DistroAssertionNote);
+        }
+
+        var targets = EfComparison.TargetLines(report);
+        if (targets.Count > 0)
+        {
+            output.WriteLine();
+            output.WriteLine("EF Core targets (throughput of EF Core + EFCore.Lsm / the peer's, same run):");
+            foreach (var line in targets)
+            {
+                output.WriteLine("  " + line);
+            }
         }
     }
 
@@ -72,12 +86,17 @@ internal static class ReportWriter
             {
                 bars.Add(new SvgBarChart.Bar(workload, ratio.Ratio, $"{ratio.Ratio:F2}x vs {ratio.Peer}"));
             }
+            else if (EfComparison.Ratio(report, workload, EfProviderCatalog.Sqlite) is { } efRatio)
+            {
+                // EF workloads: EF Core + EFCore.Lsm against EF Core + SQLite, the embedded database an EF application would pick.
+                bars.Add(new SvgBarChart.Bar(workload, efRatio, $"{efRatio:F2}x vs {EfProviderCatalog.Sqlite}"));
+            }
         }
 
         var title = bars.Count == 0
             ? "ours / best peer throughput (no peer results)"
-            : $"ours / best peer throughput, num={report.Options.Num:N0} (above 1 = ours faster)";
-        return SvgBarChart.Render(title, bars, 1.0, "best peer = 1.0");
+            : $"ours / best peer throughput, num={report.Options.Num:N0}; EF workloads: lsm / sqlite (above 1 = ours faster)";
+        return SvgBarChart.Render(title, bars, 1.0, "peer = 1.0");
     }
 
     internal static string RenderMarkdown(BenchReport report)
@@ -94,6 +113,9 @@ internal static class ReportWriter
             $"- Settings: num {o.Num:N0}, reads {o.EffectiveReads:N0}, keys 16 B, values {o.ValueSize} B, batch size {o.BatchSize}, " +
             $"sync ops per writer {o.SyncOps:N0}, seek nexts {o.SeekNexts}, block cache {o.CacheSize >> 20} MiB, " +
             $"write buffer {o.WriteBufferSize >> 20} MiB, Bloom {o.BloomBits} bits/key, 4 KiB blocks, WAL on, no compression, seed {o.Seed}");
+        md.AppendLine(CultureInfo.InvariantCulture,
+            $"- EF settings: {o.EfNum:N0} customers, {o.EfOps:N0} ops per point workload, {o.EfScans} queries per scan workload, " +
+            $"{o.EfSyncOps:N0} durable saves per context; lsm gets the block cache and write buffer above, SQLite a {o.CacheSize >> 20} MiB page cache");
         md.AppendLine(CultureInfo.InvariantCulture, $"- Isolation: {(o.Isolation == BenchOptions.ProcessIsolation ? "each engine in its own child process" : "all engines in one process")}");
         md.AppendLine();
         md.AppendLine("## Engines");
@@ -138,6 +160,36 @@ internal static class ReportWriter
             }
         }
 
+        var targets = EfComparison.TargetLines(report);
+        if (o.EfBenchmarks.Count > 0)
+        {
+            md.AppendLine();
+            md.AppendLine("## EF Core: lsm / each provider");
+            md.AppendLine();
+            md.AppendLine("Throughput of EF Core + EFCore.Lsm divided by each provider's on the same workload; above 1 means lsm is faster.");
+            md.AppendLine();
+            md.AppendLine("| workload | " + string.Join(" | ", EfProviderCatalog.Peers.Select(p => "lsm/" + p)) + " |");
+            md.AppendLine("|---|" + string.Join("|", EfProviderCatalog.Peers.Select(_ => "---:")) + "|");
+            foreach (var workload in o.EfBenchmarks)
+            {
+                var cells = EfProviderCatalog.Peers.Select(p => EfComparison.Ratio(report, workload, p) is { } r
+                    ? r.ToString("F2", CultureInfo.InvariantCulture)
+                    : "");
+                md.AppendLine(CultureInfo.InvariantCulture, $"| {workload} | {string.Join(" | ", cells)} |");
+            }
+
+            if (targets.Count > 0)
+            {
+                md.AppendLine();
+                md.AppendLine("Targets:");
+                md.AppendLine();
+                foreach (var line in targets)
+                {
+                    md.AppendLine("- " + line);
+                }
+            }
+        }
+
         md.AppendLine();
         md.AppendLine("## What the columns mean");
         md.AppendLine();
@@ -148,7 +200,10 @@ internal static class ReportWriter
             "background flush and compaction threads) sent to storage. Work still running when the workload ends counts towards the next one.");
         md.AppendLine("- **peak RSS MiB**: VmHWM of the process running the engine, reset before each workload through /proc/self/clear_refs " +
             "when the kernel allows (scope `workload`), else the process's peak so far. Every engine runs inside a .NET process, so every " +
-            "figure includes the runtime's own footprint; the peers' native memory is counted too.");
+            "figure includes the runtime's own footprint; the peers' native memory is counted too. For the postgres provider it is " +
+            "the client's only: the server is another process, and its disk writes are not in **written MiB** either.");
+        md.AppendLine("- **ours/peer**: on engine workloads, ours / the faster of RocksDB and LevelDB; on EF workloads (row `lsm`), " +
+            "EF Core + EFCore.Lsm / each other provider.");
         return md.ToString();
     }
 
@@ -181,7 +236,9 @@ internal static class ReportWriter
         {
             var ratio = r.Engine == StoreCatalog.Ours && report.RatioToBestPeer(r.Workload) is { } x
                 ? $"{x.Ratio:F2} ({x.Peer})"
-                : "";
+                : r.Group == EfWorkloads.Group && r.Engine == EfProviderCatalog.Lsm
+                    ? EfComparison.Describe(report, r.Workload)
+                    : "";
             rows.Add(
             [
                 r.Workload,

@@ -6,8 +6,8 @@ using EFCore.Lsm.DbBench.Reporting;
 namespace EFCore.Lsm.DbBench.Running;
 
 /// <summary>
-/// Runs one engine in a child process of this harness, so that its memory peak and its threads are its own. The
-/// child runs with <c>--isolation none --child-output FILE</c>, streams its progress lines, and writes its
+/// Runs one engine (or EF provider) in a child process of this harness, so that its memory peak and its threads are its
+/// own. The child runs with <c>--isolation none --child-output FILE</c>, streams its progress lines, and writes its
 /// <see cref="EngineRun"/> as JSON to FILE.
 /// </summary>
 internal static class ChildProcessRunner
@@ -15,6 +15,10 @@ internal static class ChildProcessRunner
     private const int StderrLimit = 8192;
 
     public static EngineRun Run(string engine, string detail, BenchOptions options, TextWriter output)
+        => Run(engine, detail, resultFile => options.ToChildArgs(engine, resultFile), output);
+
+    /// <summary>Runs the child with the arguments <paramref name="childArgs"/> makes for its result file.</summary>
+    public static EngineRun Run(string engine, string detail, Func<string, IReadOnlyList<string>> childArgs, TextWriter output)
     {
         var resultFile = Path.Combine(Path.GetTempPath(), $"efcore-lsm-bench-{engine}-{Guid.NewGuid():N}.json");
         var (host, prefix) = HostCommand();
@@ -24,7 +28,7 @@ internal static class ChildProcessRunner
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var arg in prefix.Concat(options.ToChildArgs(engine, resultFile)))
+        foreach (var arg in prefix.Concat(childArgs(resultFile)))
         {
             start.ArgumentList.Add(arg);
         }

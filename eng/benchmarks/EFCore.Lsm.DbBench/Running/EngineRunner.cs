@@ -17,7 +17,7 @@ internal sealed class EngineRunner(string engine, BenchOptions options, TextWrit
     /// <summary>Runs the workloads, adding each result to <paramref name="results"/> as it completes (kept if a later one fails).</summary>
     public void Run(List<WorkloadResult> results)
     {
-        var workloads = options.Benchmarks.Select(WorkloadCatalog.Create).ToList();
+        var workloads = options.EngineBenchmarks.Select(WorkloadCatalog.Create).ToList();
         var values = new ValueSource(options.ValueSize, options.Seed);
         DeleteDatabase();
         var store = StoreCatalog.Open(engine, _path, options.StoreOptions);
@@ -62,41 +62,8 @@ internal sealed class EngineRunner(string engine, BenchOptions options, TextWrit
     }
 
     private WorkloadResult Measure(Workload workload, WorkloadContext context)
-    {
-        // Leftovers of earlier workloads (ours is managed) should not count towards this one's memory peak.
-        GC.Collect();
-        GC.WaitForPendingFinalizers();
-        GC.Collect();
-        var diskBefore = ProcessStats.DirectorySize(_path);
-        var rssIsPerWorkload = ProcessStats.TryResetPeakRss();
-        var writeBytesBefore = ProcessStats.ReadWriteBytes();
-
-        var latencies = new LatencyHistogram();
-        var outcome = workload.Run(context, latencies);
-
-        var writeBytesAfter = ProcessStats.ReadWriteBytes();
-        var peakRss = ProcessStats.ReadPeakRss();
-        var diskAfter = ProcessStats.DirectorySize(_path);
-        var seconds = outcome.ElapsedTicks / (double)Stopwatch.Frequency;
-        return new WorkloadResult
-        {
-            Engine = engine,
-            Workload = workload.Name,
-            Group = workload.Group,
-            Operations = outcome.Operations,
-            Seconds = seconds,
-            OpsPerSecond = seconds > 0 ? outcome.Operations / seconds : 0,
-            P50Micros = latencies.PercentileMicroseconds(50),
-            P99Micros = latencies.PercentileMicroseconds(99),
-            MaxMicros = LatencyHistogram.TicksToMicroseconds(latencies.MaxTicks),
-            DiskDeltaBytes = diskAfter - diskBefore,
-            DiskBytesAfter = diskAfter,
-            WriteBytes = writeBytesBefore is { } before && writeBytesAfter is { } after ? after - before : null,
-            PeakRssBytes = peakRss,
-            PeakRssScope = rssIsPerWorkload ? "workload" : "process",
-            Note = outcome.Note,
-        };
-    }
+        => WorkloadMeasurement.Measure(
+            engine, workload.Name, workload.Group, () => ProcessStats.DirectorySize(_path), latencies => workload.Run(context, latencies));
 
     /// <summary>Writes every key in order in batches of 1000 (not measured).</summary>
     private long Load(IKeyValueStore store, ValueSource values)

@@ -365,14 +365,28 @@ internal static class DbBenchWorkloads
     }
 }
 
-/// <summary>Every workload the harness can run, by name, across groups.</summary>
+/// <summary>Every workload the harness can run, by name, across groups (db_bench's engine workloads, the EF workloads).</summary>
 internal static class WorkloadCatalog
 {
-    public static IReadOnlyList<string> DefaultList => DbBenchWorkloads.Names;
+    public static IReadOnlyList<string> DefaultList { get; } = [.. DbBenchWorkloads.Names, .. Ef.Workloads.EfWorkloads.Names];
 
-    /// <summary>The workload called <paramref name="name"/>; throws <see cref="BenchArgumentException"/> naming the known ones.</summary>
+    /// <summary>The engine workload called <paramref name="name"/>; throws <see cref="BenchArgumentException"/> naming the known ones.</summary>
     public static Workload Create(string name)
         => DbBenchWorkloads.TryCreate(name)
            ?? throw new BenchArgumentException(
-               $"Unknown benchmark '{name}' in --benchmarks; known: {string.Join(", ", DbBenchWorkloads.Names)} (fillsyncN = N writers).");
+               $"Unknown benchmark '{name}' in --benchmarks; known: {string.Join(", ", DbBenchWorkloads.Names)} (fillsyncN = N writers) " +
+               $"and the EF workloads {string.Join(", ", Ef.Workloads.EfWorkloads.Names)} (ef-insertsyncN = N contexts).");
+
+    /// <summary>Throws <see cref="BenchArgumentException"/> unless <paramref name="name"/> is a workload of some group.</summary>
+    public static void Validate(string name)
+    {
+        if (Ef.Workloads.EfWorkloads.IsEfWorkload(name))
+        {
+            _ = Ef.Workloads.EfWorkloadCatalog.Create(name);
+        }
+        else
+        {
+            _ = Create(name);
+        }
+    }
 }

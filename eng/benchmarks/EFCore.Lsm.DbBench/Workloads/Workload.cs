@@ -41,8 +41,8 @@ internal sealed class WorkloadContext(IKeyValueStore store, BenchOptions options
 }
 
 /// <summary>
-/// One measured workload. Workloads belong to a group (db_bench's engine workloads today; EF Core workloads are
-/// another group later) and record one latency sample per operation into the histogram they are given.
+/// One measured engine workload (db_bench's group; the EF workloads are <c>Ef.Workloads.EfWorkload</c>, which run on a
+/// DbContext rather than a store). Records one latency sample per operation into the histogram it is given.
 /// </summary>
 internal abstract class Workload
 {

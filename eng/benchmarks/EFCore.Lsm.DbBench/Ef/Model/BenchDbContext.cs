@@ -1,0 +1,23 @@
+using Microsoft.EntityFrameworkCore;
+
+namespace EFCore.Lsm.DbBench.Ef.Model;
+
+/// <summary>
+/// The EF workloads' context: the same model on every provider. Keys are assigned by the workloads (never generated),
+/// so every provider holds exactly the same rows and the lookups know which keys exist.
+/// </summary>
+internal sealed class BenchDbContext(DbContextOptions<BenchDbContext> options) : DbContext(options)
+{
+    public DbSet<BenchCustomer> Customers => Set<BenchCustomer>();
+
+    protected override void OnModelCreating(ModelBuilder modelBuilder)
+    {
+        var customer = modelBuilder.Entity<BenchCustomer>();
+        customer.ToTable("Customers");
+        customer.HasKey(c => c.Id);
+        customer.Property(c => c.Id).ValueGeneratedNever();
+        customer.Property(c => c.Name).HasMaxLength(64).IsRequired();
+        customer.Property(c => c.City).HasMaxLength(32).IsRequired();
+        customer.Property(c => c.Balance).HasPrecision(18, 2);
+    }
+}

@@ -1,0 +1,46 @@
+using EFCore.Lsm.DbBench.Ef.Model;
+using EFCore.Lsm.DbBench.Measurement;
+using Microsoft.EntityFrameworkCore;
+
+namespace EFCore.Lsm.DbBench.Ef.Providers;
+
+/// <summary>EF Core over EFCore.Lsm, with the engine settings the engine workloads use (block cache, write buffer).</summary>
+internal sealed class LsmEfProvider(string path, BenchOptions options) : IEfProvider
+{
+    private readonly DbContextOptions<BenchDbContext> _durable = Build(path, options, durable: true);
+    private readonly DbContextOptions<BenchDbContext> _relaxed = Build(path, options, durable: false);
+
+    // The provider closes its engine when the last context on the path goes; one context held open for the whole run
+    // keeps the engine (and its block cache) alive between workloads, as an application's would be.
+    private BenchDbContext? _keepAlive;
+
+    public string Name => EfProviderCatalog.Lsm;
+
+    public BenchDbContext CreateContext(bool durable) => new(durable ? _durable : _relaxed);
+
+    public void Recreate()
+    {
+        _keepAlive?.Dispose();
+        _keepAlive = null;
+        if (Directory.Exists(path))
+        {
+            Directory.Delete(path, recursive: true);
+        }
+
+        _keepAlive = CreateContext(durable: false);
+        _keepAlive.Database.EnsureCreated();
+    }
+
+    public long DatabaseBytes() => ProcessStats.DirectorySize(path);
+
+    public void Dispose()
+    {
+        _keepAlive?.Dispose();
+        _keepAlive = null;
+    }
+
+    private static DbContextOptions<BenchDbContext> Build(string path, BenchOptions options, bool durable)
+        => new DbContextOptionsBuilder<BenchDbContext>()
+            .UseLsm(path, lsm => lsm.SyncWrites(durable).WriteBufferSize(options.WriteBufferSize).BlockCacheSize(options.CacheSize))
+            .Options;
+}

@@ -1,0 +1,50 @@
+using EFCore.Lsm.DbBench.Ef.Model;
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+
+namespace EFCore.Lsm.DbBench.Ef.Providers;
+
+/// <summary>
+/// EF Core over SQLite in WAL journal mode. Each context owns one open connection, set up with synchronous=FULL (durable)
+/// or NORMAL and a 32 MiB page cache (the block cache the engines get), because synchronous is a per-connection setting.
+/// </summary>
+internal sealed class SqliteEfProvider(string folder, BenchOptions options) : IEfProvider
+{
+    private readonly string _file = Path.Combine(folder, "efbench.db");
+
+    public string Name => EfProviderCatalog.Sqlite;
+
+    public BenchDbContext CreateContext(bool durable)
+    {
+        var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = _file, Pooling = false }.ToString());
+        connection.Open();
+        using (var pragma = connection.CreateCommand())
+        {
+            pragma.CommandText = $"PRAGMA synchronous={(durable ? "FULL" : "NORMAL")}; PRAGMA cache_size=-{options.CacheSize >> 10};";
+            pragma.ExecuteNonQuery();
+        }
+
+        // The context disposes the connection it was given ownership of.
+        return new BenchDbContext(new DbContextOptionsBuilder<BenchDbContext>().UseSqlite(connection, contextOwnsConnection: true).Options);
+    }
+
+    public void Recreate()
+    {
+        SqliteConnection.ClearAllPools();
+        if (Directory.Exists(folder))
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+
+        Directory.CreateDirectory(folder);
+        using var db = CreateContext(durable: false);
+        db.Database.EnsureCreated();
+
+        // WAL mode is stored in the database file, so every later connection uses it.
+        db.Database.ExecuteSqlRaw("PRAGMA journal_mode=WAL;");
+    }
+
+    public long DatabaseBytes() => Measurement.ProcessStats.DirectorySize(folder);
+
+    public void Dispose() => SqliteConnection.ClearAllPools();
+}
