@@ -1,7 +1,7 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using EFCore.Lsm.Engine.Tests.TestUtilities;
+using EFCore.Lsm.TestUtilities;
 using Xunit.Abstractions;
 
 namespace EFCore.Lsm.Engine.Tests.Recovery;
@@ -38,71 +38,13 @@ public class CrashProcessTests(ITestOutputHelper output)
 
     private static List<long> RunAndKill(string dbPath, long first, int delayMs)
     {
-        var worker = Path.Combine(AppContext.BaseDirectory, "EFCore.Lsm.Engine.CrashWorker.dll");
-        var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        start.ArgumentList.Add("exec");
-        start.ArgumentList.Add(worker);
-        start.ArgumentList.Add(dbPath);
-        start.ArgumentList.Add(first.ToString(CultureInfo.InvariantCulture));
-        start.ArgumentList.Add(KeysPerBatch.ToString(CultureInfo.InvariantCulture));
-
-        using var process = Process.Start(start)!;
-        var acks = new List<long>();
-        var ready = new ManualResetEventSlim();
-        var errors = new StringBuilder();
-        process.ErrorDataReceived += (_, e) =>
-        {
-            if (e.Data is not null)
-            {
-                lock (errors)
-                {
-                    errors.AppendLine(e.Data);
-                }
-            }
-        };
-        process.BeginErrorReadLine();
-        var reader = Task.Run(() =>
-        {
-            while (process.StandardOutput.ReadLine() is { } line)
-            {
-                if (line == "READY")
-                {
-                    ready.Set();
-                }
-                else if (line.StartsWith("ACK ", StringComparison.Ordinal))
-                {
-                    lock (acks)
-                    {
-                        acks.Add(long.Parse(line.AsSpan(4), CultureInfo.InvariantCulture));
-                    }
-                }
-            }
-        });
-
-        if (!ready.Wait(TimeSpan.FromSeconds(60)))
-        {
-            process.Kill();
-            throw new Xunit.Sdk.XunitException($"The crash worker did not start: {errors}");
-        }
-
+        using var worker = new CrashWorkerProcess(
+            dbPath, first.ToString(CultureInfo.InvariantCulture), KeysPerBatch.ToString(CultureInfo.InvariantCulture));
+        Assert.True(worker.WaitReady(TimeSpan.FromSeconds(60)), $"The crash worker did not start: {worker.Errors}");
         Thread.Sleep(delayMs);
-        process.Kill(); // SIGKILL: no finalizers, no flushes, no Dispose.
-        process.WaitForExit();
-        reader.Wait(TimeSpan.FromSeconds(30));
-        lock (errors)
-        {
-            Assert.True(errors.Length == 0, $"The crash worker failed before it was killed: {errors}");
-        }
-
-        lock (acks)
-        {
-            return [.. acks];
-        }
+        var lines = worker.Kill(); // SIGKILL: no finalizers, no flushes, no Dispose.
+        Assert.True(worker.Errors.Length == 0, $"The crash worker failed before it was killed: {worker.Errors}");
+        return [.. lines.Where(l => l.StartsWith("ACK ", StringComparison.Ordinal)).Select(l => long.Parse(l.AsSpan(4), CultureInfo.InvariantCulture))];
     }
 
     /// <summary>Checks the database after a kill and returns the newest batch number present.</summary>

@@ -1,6 +1,7 @@
 using System.Globalization;
 using EFCore.Lsm.Engine.CrashWorker;
 using EFCore.Lsm.Engine.Tests.TestUtilities;
+using EFCore.Lsm.TestUtilities;
 using Xunit.Abstractions;
 
 namespace EFCore.Lsm.Engine.Tests.Reliability;

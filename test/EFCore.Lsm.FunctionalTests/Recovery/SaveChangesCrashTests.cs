@@ -1,8 +1,7 @@
-using System.Diagnostics;
 using System.Globalization;
-using System.Text;
 using EFCore.Lsm.FunctionalTests.CrashWorker;
 using EFCore.Lsm.FunctionalTests.TestUtilities;
+using EFCore.Lsm.TestUtilities;
 using Microsoft.EntityFrameworkCore;
 
 namespace EFCore.Lsm.FunctionalTests.Recovery;
@@ -66,69 +65,13 @@ public sealed class SaveChangesCrashTests(Xunit.Abstractions.ITestOutputHelper o
 
     private static List<int> RunAndKill(string path, int first, int delayMs)
     {
-        var worker = Path.Combine(AppContext.BaseDirectory, "EFCore.Lsm.FunctionalTests.CrashWorker.dll");
-        var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var argument in new[] { "exec", worker, path, first.ToString(CultureInfo.InvariantCulture), RowsPerSave.ToString(CultureInfo.InvariantCulture) })
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        using var process = Process.Start(start)!;
-        var acks = new List<int>();
-        var ready = new ManualResetEventSlim();
-        var errors = new StringBuilder();
-        process.ErrorDataReceived += (_, e) =>
-        {
-            if (e.Data is not null)
-            {
-                lock (errors)
-                {
-                    errors.AppendLine(e.Data);
-                }
-            }
-        };
-        process.BeginErrorReadLine();
-        var reader = Task.Run(() =>
-        {
-            while (process.StandardOutput.ReadLine() is { } line)
-            {
-                if (line == "READY")
-                {
-                    ready.Set();
-                }
-                else if (line.StartsWith("ACK ", StringComparison.Ordinal))
-                {
-                    lock (acks)
-                    {
-                        acks.Add(int.Parse(line.AsSpan(4), CultureInfo.InvariantCulture));
-                    }
-                }
-            }
-        });
-
-        if (!ready.Wait(TimeSpan.FromSeconds(60)))
-        {
-            process.Kill();
-            throw new Xunit.Sdk.XunitException($"The crash worker did not start: {errors}");
-        }
-
+        using var worker = new CrashWorkerProcess(
+            "EFCore.Lsm.FunctionalTests.CrashWorker.dll",
+            [path, first.ToString(CultureInfo.InvariantCulture), RowsPerSave.ToString(CultureInfo.InvariantCulture)]);
+        Assert.True(worker.WaitReady(TimeSpan.FromSeconds(60)), $"The crash worker did not start: {worker.Errors}");
         Thread.Sleep(delayMs);
-        process.Kill(); // SIGKILL
-        process.WaitForExit();
-        reader.Wait(TimeSpan.FromSeconds(30));
-        lock (errors)
-        {
-            Assert.True(errors.Length == 0, $"The crash worker failed before it was killed: {errors}");
-        }
-
-        lock (acks)
-        {
-            return [.. acks];
-        }
+        var lines = worker.Kill(); // SIGKILL
+        Assert.True(worker.Errors.Length == 0, $"The crash worker failed before it was killed: {worker.Errors}");
+        return [.. lines.Where(l => l.StartsWith("ACK ", StringComparison.Ordinal)).Select(l => int.Parse(l.AsSpan(4), CultureInfo.InvariantCulture))];
     }
 }

@@ -1,11 +1,12 @@
 using System.Diagnostics;
 using System.Text;
 
-namespace EFCore.Lsm.Engine.Tests.TestUtilities;
+namespace EFCore.Lsm.TestUtilities;
 
 /// <summary>
-/// Runs the EFCore.Lsm.Engine.CrashWorker child process (copied beside the tests) and collects its stdout lines, so a test
-/// can SIGKILL it at a moment of its choosing and then read what it acknowledged.
+/// Runs a crash-worker child process (a test project references the worker, so its assembly sits beside the tests) and
+/// collects its stdout lines, so a test can SIGKILL it at a moment of its choosing and then read what it acknowledged.
+/// The worker prints READY once its database is open. Shared by the engine and provider test projects (linked source).
 /// </summary>
 public sealed class CrashWorkerProcess : IDisposable
 {
@@ -15,7 +16,14 @@ public sealed class CrashWorkerProcess : IDisposable
     private readonly ManualResetEventSlim _ready = new();
     private readonly Task _reader;
 
+    /// <summary>Starts the engine's crash worker.</summary>
     public CrashWorkerProcess(params string[] arguments)
+        : this("EFCore.Lsm.Engine.CrashWorker.dll", (IEnumerable<string>)arguments)
+    {
+    }
+
+    /// <summary>Starts the worker <paramref name="workerAssembly"/> (a file name beside the tests).</summary>
+    public CrashWorkerProcess(string workerAssembly, IEnumerable<string> arguments)
     {
         var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
         {
@@ -24,7 +32,7 @@ public sealed class CrashWorkerProcess : IDisposable
             UseShellExecute = false,
         };
         start.ArgumentList.Add("exec");
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "EFCore.Lsm.Engine.CrashWorker.dll"));
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, workerAssembly));
         foreach (var argument in arguments)
         {
             start.ArgumentList.Add(argument);
