@@ -228,15 +228,7 @@ internal sealed class MergingIterator : IInternalIterator
                 continue;
             }
 
-            var child = _children[i];
-            child.Seek(key);
-            if (i < current)
-            {
-                while (child.Valid && InternalKey.Compare(child.Key, key) == 0)
-                {
-                    child.Next();
-                }
-            }
+            PositionAfter(_children[i], i, current, key);
         }
 
         BuildHeapAround(current, reverse: false);
@@ -257,15 +249,7 @@ internal sealed class MergingIterator : IInternalIterator
             }
 
             var child = _children[i];
-            child.Seek(key);
-            if (i < current)
-            {
-                while (child.Valid && InternalKey.Compare(child.Key, key) == 0)
-                {
-                    child.Next();
-                }
-            }
-
+            PositionAfter(child, i, current, key);
             if (child.Valid)
             {
                 child.Prev();
@@ -284,6 +268,19 @@ internal sealed class MergingIterator : IInternalIterator
         }
 
         BuildHeapAround(current, reverse: true);
+    }
+
+    /// <summary>Moves child <paramref name="index"/> to its first entry after (key, current) in (key, index) order.</summary>
+    private static void PositionAfter(IInternalIterator child, int index, int current, ReadOnlySpan<byte> key)
+    {
+        child.Seek(key);
+        if (index < current)
+        {
+            while (child.Valid && InternalKey.Compare(child.Key, key) == 0)
+            {
+                child.Next();
+            }
+        }
     }
 
     private ReadOnlySpan<byte> CopySwitchKey(ReadOnlySpan<byte> key)

@@ -202,24 +202,8 @@ public ref partial struct MessagePackReader
     public int ReadArrayHeader()
     {
         var start = _position;
-        var code = PeekCode();
-        uint count;
-        if (code is >= MessagePackCode.MinFixArray and <= MessagePackCode.MaxFixArray)
-        {
-            count = (uint)(code & 0x0f);
-            _position++;
-        }
-        else if (code is MessagePackCode.Array16 or MessagePackCode.Array32)
-        {
-            var lengthSize = code == MessagePackCode.Array16 ? 2 : 4;
-            count = ReadLength(start, lengthSize);
-            _position = start + 1 + lengthSize;
-        }
-        else
-        {
-            throw TypeMismatch(start, "Array");
-        }
-
+        var count = ReadCollectionCount(MessagePackCode.MinFixArray, MessagePackCode.MaxFixArray, MessagePackCode.Array16,
+            MessagePackCode.Array32, "Array");
         CheckCollectionFits(start, count, "array", "elements");
         return (int)count;
     }
@@ -228,26 +212,32 @@ public ref partial struct MessagePackReader
     public int ReadMapHeader()
     {
         var start = _position;
-        var code = PeekCode();
-        uint count;
-        if (code is >= MessagePackCode.MinFixMap and <= MessagePackCode.MaxFixMap)
-        {
-            count = (uint)(code & 0x0f);
-            _position++;
-        }
-        else if (code is MessagePackCode.Map16 or MessagePackCode.Map32)
-        {
-            var lengthSize = code == MessagePackCode.Map16 ? 2 : 4;
-            count = ReadLength(start, lengthSize);
-            _position = start + 1 + lengthSize;
-        }
-        else
-        {
-            throw TypeMismatch(start, "Map");
-        }
-
+        var count = ReadCollectionCount(MessagePackCode.MinFixMap, MessagePackCode.MaxFixMap, MessagePackCode.Map16,
+            MessagePackCode.Map32, "Map");
         CheckCollectionFits(start, (ulong)count * 2, "map", "keys and values");
         return (int)count;
+    }
+
+    /// <summary>The count of an array or map header (fix form, or 16/32-bit big-endian length), moving past the header.</summary>
+    private uint ReadCollectionCount(byte minFix, byte maxFix, byte code16, byte code32, string typeName)
+    {
+        var start = _position;
+        var code = PeekCode();
+        if (code >= minFix && code <= maxFix)
+        {
+            _position++;
+            return (uint)(code & 0x0f);
+        }
+
+        if (code == code16 || code == code32)
+        {
+            var lengthSize = code == code16 ? 2 : 4;
+            var count = ReadLength(start, lengthSize);
+            _position = start + 1 + lengthSize;
+            return count;
+        }
+
+        throw TypeMismatch(start, typeName);
     }
 
     /// <summary>Reads an extension header (fixext1..16, ext8/16/32); the payload, checked to be present, follows.</summary>
