@@ -16,11 +16,16 @@ public sealed partial class LsmDatabase
     [ThreadStatic]
     private static WriteBatch? t_singleBatch;
 
+    // A thread waits for each write it submits, so one queue entry per thread serves all of its writes.
+    [ThreadStatic]
+    private static PendingWrite? t_pendingWrite;
+
     private readonly object _writeGate = new();
     private readonly Queue<PendingWrite> _writers = new();
 
-    // Owned by the current leader: the merged record of a group of several batches.
+    // Owned by the current leader: the merged record of a group of several batches, and the group's members.
     private readonly WriteBatch _groupBatch = new();
+    private readonly List<PendingWrite> _group = [];
 
     /// <summary>Sets <paramref name="key"/> to <paramref name="value"/>.</summary>
     public void Put(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value, WriteOptions? options = null)
@@ -70,7 +75,17 @@ public sealed partial class LsmDatabase
         }
 
         var started = LsmMetrics.Start(LsmMetrics.WriteDuration);
-        Submit(new PendingWrite(batch, (options ?? WriteOptions.Default).Sync));
+        var write = t_pendingWrite ??= new PendingWrite(null, sync: false);
+        write.Reset(batch, (options ?? WriteOptions.Default).Sync);
+        try
+        {
+            Submit(write);
+        }
+        finally
+        {
+            write.Reset(null, sync: false); // drop the reference to the caller's batch
+        }
+
         LsmMetrics.Stop(LsmMetrics.WriteDuration, started, this);
     }
 
@@ -102,7 +117,10 @@ public sealed partial class LsmDatabase
     /// <summary>Runs on the thread at the head of the queue: commits its own write and those queued behind it.</summary>
     private void LeadGroup(PendingWrite leader)
     {
-        var group = new List<PendingWrite>(4) { leader };
+        // The list is reused: the next leader only starts once this one has marked its group done under the queue lock.
+        var group = _group;
+        group.Clear();
+        group.Add(leader);
         Exception? error = null;
         try
         {

@@ -9,16 +9,25 @@ internal sealed class PendingWrite
 {
     public PendingWrite(WriteBatch? batch, bool sync, PendingWriteKind kind = PendingWriteKind.Batch)
     {
+        Reset(batch, sync, kind);
+    }
+
+    public WriteBatch? Batch { get; private set; }
+
+    public bool Sync { get; private set; }
+
+    public PendingWriteKind Kind { get; private set; }
+
+    /// <summary>Prepares the object for another write (a thread reuses one, since it waits for each write it submits).</summary>
+    public void Reset(WriteBatch? batch, bool sync, PendingWriteKind kind = PendingWriteKind.Batch)
+    {
         Batch = batch;
         Sync = sync;
         Kind = kind;
+        Done = false;
+        Error = null;
+        FrozenLogNumber = null;
     }
-
-    public WriteBatch? Batch { get; }
-
-    public bool Sync { get; }
-
-    public PendingWriteKind Kind { get; }
 
     /// <summary>Set by the leader that completed this write (under the queue lock).</summary>
     public bool Done { get; set; }
