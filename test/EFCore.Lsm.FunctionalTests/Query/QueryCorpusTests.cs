@@ -38,8 +38,11 @@ public sealed class QueryCorpusTests : IDisposable
             where random.Next(3) > 0
             select new OrderLine { OrderId = o, Sku = s, Quantity = random.Next(1, 50) }];
 
-    public QueryCorpusTests()
+    private readonly Xunit.Abstractions.ITestOutputHelper _output;
+
+    public QueryCorpusTests(Xunit.Abstractions.ITestOutputHelper output)
     {
+        _output = output;
         using var context = TestContext.Create(_temp.Db());
         context.AddRange(Customers);
         context.AddRange(Lines);
@@ -160,6 +163,8 @@ public sealed class QueryCorpusTests : IDisposable
         }
 
         Assert.True(failures.Count == 0, string.Join("\n", failures));
+        Assert.True(expected.Count >= 100, $"the corpus should hold at least 100 queries, it holds {expected.Count}");
+        _output.WriteLine($"{expected.Count} queries, each matching LINQ to objects, before and after reopening");
     }
 
     private static string Serialize(Func<object?> run)
