@@ -15,6 +15,7 @@ public sealed class CrashWorkerProcess : IDisposable
     private readonly StringBuilder _errors = new();
     private readonly ManualResetEventSlim _ready = new();
     private readonly Task _reader;
+    private bool _outputEnded;
 
     /// <summary>Starts the engine's crash worker.</summary>
     public CrashWorkerProcess(params string[] arguments)
@@ -63,13 +64,46 @@ public sealed class CrashWorkerProcess : IDisposable
                 lock (_lines)
                 {
                     _lines.Add(line);
+                    Monitor.PulseAll(_lines);
                 }
+            }
+
+            lock (_lines)
+            {
+                _outputEnded = true;
+                Monitor.PulseAll(_lines);
             }
         });
     }
 
     /// <summary>Waits until the worker has opened its database; false if it exited or did not get there in time.</summary>
     public bool WaitReady(TimeSpan timeout) => _ready.Wait(timeout);
+
+    /// <summary>
+    /// Waits until the worker has printed <paramref name="count"/> lines after READY (its acknowledgements), so a test
+    /// chooses its kill point by the worker's progress, not by the clock: on a busy machine the same count is reached,
+    /// only later. False when the worker's output ended first, or when <paramref name="guard"/> passed (a hung worker;
+    /// the guard is a bound on a failure, never the kill point).
+    /// </summary>
+    public bool WaitForLines(int count, TimeSpan guard)
+    {
+        var deadline = DateTime.UtcNow + guard;
+        lock (_lines)
+        {
+            while (_lines.Count < count)
+            {
+                var left = deadline - DateTime.UtcNow;
+                if (_outputEnded || left <= TimeSpan.Zero)
+                {
+                    return false;
+                }
+
+                Monitor.Wait(_lines, left);
+            }
+
+            return true;
+        }
+    }
 
     /// <summary>SIGKILLs the worker (no finalizers, no flushes, no Dispose) and returns every line it printed before dying.</summary>
     public IReadOnlyList<string> Kill()
