@@ -69,7 +69,7 @@ public sealed partial class LsmDatabase
     {
         ArgumentNullException.ThrowIfNull(batch);
         ThrowIfDisposed();
-        if (batch.Count == 0)
+        if (batch.Count == 0 && batch.ConditionCount == 0)
         {
             return;
         }
@@ -198,16 +198,17 @@ public sealed partial class LsmDatabase
             CheckConditions(group);
         }
 
+        // Accepted batches with entries go into the record; a batch of conditions only was checked and is done.
         var sync = false;
         var accepted = 0;
         PendingWrite? only = null;
         bytes = 0;
         foreach (var member in group)
         {
-            if (member.Error is null)
+            if (member.Error is null && member.Batch!.Count > 0)
             {
                 sync |= member.Sync;
-                bytes += member.Batch!.ApproximateSize;
+                bytes += member.Batch.ApproximateSize;
                 accepted++;
                 only = member;
             }
@@ -215,6 +216,11 @@ public sealed partial class LsmDatabase
 
         if (accepted == 0)
         {
+            foreach (var member in group)
+            {
+                member.Batch!.CommittedSequence = LastSequence; // conditions only: checked at this sequence
+            }
+
             return;
         }
 
@@ -229,9 +235,9 @@ public sealed partial class LsmDatabase
             record.Clear();
             foreach (var member in group)
             {
-                if (member.Error is null)
+                if (member.Error is null && member.Batch!.Count > 0)
                 {
-                    record.Append(member.Batch!);
+                    record.Append(member.Batch);
                 }
             }
         }
@@ -272,6 +278,16 @@ public sealed partial class LsmDatabase
         if (accepted > 1)
         {
             Interlocked.Increment(ref _statistics.GroupedCommits);
+        }
+
+        var next = firstSequence;
+        foreach (var member in group)
+        {
+            if (member.Error is null)
+            {
+                next += (ulong)member.Batch!.Count;
+                member.Batch.CommittedSequence = member.Batch.Count > 0 ? next - 1 : firstSequence - 1;
+            }
         }
 
         // Publishing the sequence is what makes the group visible to readers, all of it at once.

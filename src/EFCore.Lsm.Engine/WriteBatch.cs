@@ -61,6 +61,13 @@ public sealed class WriteBatch
     /// <summary>Number of puts and deletes in the batch.</summary>
     public int Count => _count;
 
+    /// <summary>
+    /// After a <see cref="LsmDatabase.Write"/> of the batch returned: the sequence number of its last entry (a snapshot at
+    /// or after it sees the whole batch); for a batch of conditions only, the last sequence committed when they were
+    /// checked. 0 before the batch was written and after <see cref="Clear"/>.
+    /// </summary>
+    public ulong CommittedSequence { get; internal set; }
+
     /// <summary>Number of conditions the commit path checks before writing the batch.</summary>
     public int ConditionCount => _conditionCount;
 
@@ -155,6 +162,7 @@ public sealed class WriteBatch
         _count = 0;
         _conditionsLength = 0;
         _conditionCount = 0;
+        CommittedSequence = 0;
     }
 
     /// <summary>Appends the entries of <paramref name="other"/> after this batch's (group commit merges followers this way).</summary>

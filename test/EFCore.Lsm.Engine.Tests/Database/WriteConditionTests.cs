@@ -153,6 +153,68 @@ public class WriteConditionTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void A_batch_of_conditions_only_is_checked_and_writes_nothing()
+    {
+        using var db = OpenInMemory();
+        db.Put(B("k"), B("1"));
+        var before = db.LastSequence;
+        var batch = new WriteBatch();
+        batch.RequirePresent(B("k"));
+        db.Write(batch, Sync);
+        Assert.Equal(before, db.LastSequence);
+
+        batch.Clear();
+        batch.RequireAbsent(B("k"));
+        Assert.Throws<LsmConditionFailedException>(() => db.Write(batch, Sync));
+    }
+
+    [Fact]
+    public void Committed_sequence_names_each_batch_of_a_commit_group()
+    {
+        using var dir = new TestUtilities.TempDirectory();
+        using var db = LsmDatabase.Open(dir.Sub("db"));
+        var single = new WriteBatch();
+        single.Put(B("a"), B("1"));
+        single.Put(B("b"), B("1"));
+        Assert.Equal(0UL, single.CommittedSequence);
+        db.Write(single, Sync);
+        Assert.Equal(db.LastSequence, single.CommittedSequence);
+
+        // Concurrent synced writers form groups; each batch's entries must own exactly the sequences before its own.
+        var ranges = new ConcurrentBag<(ulong First, ulong Last)>();
+        var threads = Enumerable.Range(0, 8).Select(t => new Thread(() =>
+        {
+            var batch = new WriteBatch();
+            for (var n = 0; n < 200; n++)
+            {
+                batch.Clear();
+                var count = 1 + ((t + n) % 4);
+                for (var i = 0; i < count; i++)
+                {
+                    batch.Put(B($"t{t}/{n}/{i}"), B("v"));
+                }
+
+                db.Write(batch, Sync);
+                ranges.Add((batch.CommittedSequence - (ulong)count + 1, batch.CommittedSequence));
+            }
+        })).ToList();
+        var start = db.LastSequence;
+        threads.ForEach(t => t.Start());
+        threads.ForEach(t => t.Join());
+
+        var sorted = ranges.OrderBy(r => r.First).ToList();
+        var expected = start + 1;
+        foreach (var (first, last) in sorted)
+        {
+            Assert.Equal(expected, first);
+            expected = last + 1;
+        }
+
+        Assert.Equal(db.LastSequence, expected - 1);
+        output.WriteLine($"{db.Statistics.GroupedCommits} group commits");
+    }
+
+    [Fact]
     public void A_range_condition_needs_an_ordered_range()
     {
         var batch = new WriteBatch();
