@@ -144,14 +144,14 @@ internal sealed class LsmCatalog
             var indexes = new List<CatalogIndex>();
             var storedIndexes = stored?.Indexes.ToDictionary(i => i.Name, StringComparer.Ordinal)
                 ?? new Dictionary<string, CatalogIndex>(StringComparer.Ordinal);
-            foreach (var index in entityType.GetIndexes())
+            foreach (var (name, indexProperties, descending, unique) in IndexDefinitions(entityType))
             {
                 var definition = new CatalogIndex(
-                    IndexName(index),
+                    name,
                     KeyspaceId: 0,
-                    [.. index.Properties.Select(p => assigned[p.Name].Id)],
-                    [.. index.Properties.Select((_, i) => IsDescending(index, i))],
-                    index.IsUnique,
+                    [.. indexProperties.Select(p => assigned[p.Name].Id)],
+                    descending,
+                    unique,
                     CatalogIndexState.Ready);
                 if (storedIndexes.Remove(definition.Name, out var existingIndex) && existingIndex.SameDefinition(definition))
                 {
@@ -226,6 +226,39 @@ internal sealed class LsmCatalog
             _entities[entity.Name] = entity;
         }
     }
+
+    /// <summary>
+    /// The indexes the provider keeps for <paramref name="entityType"/>: every EF index, and one unique index per alternate
+    /// key that no unique ascending index over the same properties already enforces (named by <see cref="KeyIndexName"/>).
+    /// An alternate key is a unique constraint, and a foreign key to it finds its principal through that index's entry.
+    /// </summary>
+    public static IEnumerable<(string Name, IReadOnlyList<IReadOnlyProperty> Properties, bool[] Descending, bool Unique)> IndexDefinitions(
+        IReadOnlyEntityType entityType)
+    {
+        foreach (var index in entityType.GetIndexes())
+        {
+            yield return (IndexName(index), index.Properties, [.. index.Properties.Select((_, i) => IsDescending(index, i))], index.IsUnique);
+        }
+
+        foreach (var key in entityType.GetKeys())
+        {
+            if (!key.IsPrimaryKey() && FindEnforcingIndex(entityType, key) is null)
+            {
+                yield return (KeyIndexName(key), key.Properties, new bool[key.Properties.Count], true);
+            }
+        }
+    }
+
+    /// <summary>A unique EF index with ascending parts over exactly the properties of <paramref name="key"/>, if there is one.</summary>
+    public static IReadOnlyIndex? FindEnforcingIndex(IReadOnlyEntityType entityType, IReadOnlyKey key) =>
+        entityType.GetIndexes().FirstOrDefault(index =>
+            index.IsUnique
+            && index.Properties.SequenceEqual(key.Properties)
+            && Enumerable.Range(0, index.Properties.Count).All(i => !IsDescending(index, i)));
+
+    /// <summary>The name of the index that enforces alternate key <paramref name="key"/>: <c>AK_</c> + the entity type's short name + its property names.</summary>
+    public static string KeyIndexName(IReadOnlyKey key) =>
+        "AK_" + key.DeclaringEntityType.ShortName() + "_" + string.Join("_", key.Properties.Select(p => p.Name));
 
     /// <summary>
     /// The name an index is recorded under: EF's name for it, or, as EF names unnamed indexes, <c>IX_</c> + the entity

@@ -58,15 +58,67 @@ internal sealed class LsmEntityMapping
 
         var byId = _byIndex.ToDictionary(p => p.Id);
         var modelIndexes = entityType.GetIndexes().ToDictionary(LsmCatalog.IndexName, StringComparer.Ordinal);
+        var modelKeys = entityType.GetKeys().Where(k => !k.IsPrimaryKey()).ToDictionary(LsmCatalog.KeyIndexName, StringComparer.Ordinal);
         Indexes =
         [
             .. catalog.Indexes.Select(index => new LsmIndexMapping(
                 this,
                 modelIndexes.GetValueOrDefault(index.Name),
+                modelKeys.GetValueOrDefault(index.Name),
                 index,
                 [.. index.PropertyIds.Select(id => byId[id])])),
         ];
     }
+
+    /// <summary>
+    /// The mappings of every entity type of <paramref name="model"/> from their catalog records, with the foreign keys
+    /// between them linked (<see cref="ForeignKeys"/>, <see cref="ReferencingForeignKeys"/>).
+    /// </summary>
+    public static Dictionary<IEntityType, LsmEntityMapping> CreateAll(IModel model, Func<IEntityType, CatalogEntity> catalog)
+    {
+        var mappings = model.GetEntityTypes().ToDictionary(e => e, e => new LsmEntityMapping(e, catalog(e)));
+        foreach (var dependent in mappings.Values)
+        {
+            foreach (var foreignKey in dependent.EntityType.GetForeignKeys())
+            {
+                if (mappings.TryGetValue(foreignKey.PrincipalEntityType, out var principal))
+                {
+                    var mapping = new LsmForeignKeyMapping(foreignKey, dependent, principal);
+                    dependent._foreignKeys.Add(mapping);
+                    principal._referencingForeignKeys.Add(mapping);
+                }
+            }
+        }
+
+        return mappings;
+    }
+
+    private readonly List<LsmForeignKeyMapping> _foreignKeys = [];
+    private readonly List<LsmForeignKeyMapping> _referencingForeignKeys = [];
+
+    /// <summary>The foreign keys of this entity type (it is their dependent): each non-null one must name an existing principal.</summary>
+    public IReadOnlyList<LsmForeignKeyMapping> ForeignKeys => _foreignKeys;
+
+    /// <summary>The foreign keys that reference this entity type (it is their principal): deleting a row applies their delete behaviour.</summary>
+    public IReadOnlyList<LsmForeignKeyMapping> ReferencingForeignKeys => _referencingForeignKeys;
+
+    /// <summary>The index that holds one unique entry per value of <paramref name="key"/> (an alternate key), if the catalog has it.</summary>
+    public LsmIndexMapping? FindKeyIndex(IReadOnlyKey key)
+    {
+        var name = LsmCatalog.FindEnforcingIndex(EntityType, key) is { } index ? LsmCatalog.IndexName(index) : LsmCatalog.KeyIndexName(key);
+        foreach (var mapping in Indexes)
+        {
+            if (mapping.Name == name && mapping.IsUnique)
+            {
+                return mapping;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>The mapping of <paramref name="property"/>.</summary>
+    public PropertyMapping Property(IProperty property) => _byIndex[property.GetIndex()];
 
     /// <summary>The entity type's secondary indexes, maintained by every write of its rows.</summary>
     public IReadOnlyList<LsmIndexMapping> Indexes { get; }
@@ -223,6 +275,37 @@ internal sealed class LsmEntityMapping
 
         row.Complete();
         return buffer.ToArray();
+    }
+
+    /// <summary>
+    /// The row value for model values <paramref name="values"/> in EF property-index order (the layout <see cref="DecodeRow"/>
+    /// returns): what a write that changes a decoded row stores. Properties the model no longer has are not kept, as with
+    /// every update.
+    /// </summary>
+    public byte[] EncodeRow(object?[] values, PooledByteBufferWriter buffer)
+    {
+        buffer.Reset();
+        var row = new RowWriter(buffer, _byId.Length);
+        foreach (var property in _byId)
+        {
+            row.WritePropertyId(property.Id);
+            property.WriteValue(row.ValueWriter, values[property.Property.GetIndex()], EntityType);
+        }
+
+        row.Complete();
+        return buffer.ToArray();
+    }
+
+    /// <summary>The row key of a decoded row (<see cref="DecodeRow"/>'s layout), from its key properties.</summary>
+    public byte[] RowKeyOf(object?[] rowValues)
+    {
+        var key = new object?[_key.Length];
+        for (var i = 0; i < key.Length; i++)
+        {
+            key[i] = rowValues[_key[i].Property.GetIndex()];
+        }
+
+        return EncodeKey(key);
     }
 
     /// <summary>The property of <paramref name="entry"/> whose encoded value is the longest, and that length (for errors).</summary>

@@ -17,10 +17,12 @@ internal sealed class LsmIndexMapping
     private readonly LsmEntityMapping.PropertyMapping[] _columns;
     private readonly bool[] _descending;
 
-    public LsmIndexMapping(LsmEntityMapping entity, IIndex? index, CatalogIndex catalog, LsmEntityMapping.PropertyMapping[] columns)
+    public LsmIndexMapping(
+        LsmEntityMapping entity, IIndex? index, IKey? key, CatalogIndex catalog, LsmEntityMapping.PropertyMapping[] columns)
     {
         Entity = entity;
         Index = index;
+        Key = key;
         Name = catalog.Name;
         KeyspaceId = catalog.KeyspaceId;
         IsUnique = catalog.Unique;
@@ -34,8 +36,14 @@ internal sealed class LsmIndexMapping
 
     public LsmEntityMapping Entity { get; }
 
-    /// <summary>The EF index (null for an index the catalog lists but the model does not, while it is being dropped).</summary>
+    /// <summary>
+    /// The EF index (null for the index of an alternate key, see <see cref="Key"/>, and for an index the catalog lists but
+    /// the model does not, while it is being dropped).
+    /// </summary>
     public IIndex? Index { get; }
+
+    /// <summary>The alternate key this unique index enforces when it is one the provider keeps for the key (<c>AK_…</c>).</summary>
+    public IKey? Key { get; }
 
     public string Name { get; }
 
@@ -96,6 +104,44 @@ internal sealed class LsmIndexMapping
 
             KeyEncodingLimits.CheckKeySize(writer.Length);
             return new IndexEntry(writer.ToArray(), primaryKey.ToArray(), Unique: true);
+        }
+        catch (LsmKeyTooLargeException e)
+        {
+            throw new LsmInvalidEntityException(
+                Entity.EntityType, _columns[0].Property, $"the entry of index '{Name}' is too long: " + e.Message, e);
+        }
+        finally
+        {
+            writer.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// The key of the unique entry for indexed values <paramref name="modelValues"/> (model form, index order, none null):
+    /// the one key a row with those values has in a unique index. Throws <see cref="LsmInvalidEntityException"/> for a value
+    /// no entry can hold.
+    /// </summary>
+    public byte[] UniqueKeyOf(ReadOnlySpan<object?> modelValues)
+    {
+        if (!IsUnique)
+        {
+            throw new InvalidOperationException($"The index '{Name}' is not unique; its entries end with the primary key.");
+        }
+
+        var writer = new KeyWriter(stackalloc byte[256]);
+        try
+        {
+            writer.WriteRaw(KeyspaceLowerBound);
+            for (var i = 0; i < _columns.Length; i++)
+            {
+                if (WritePart(ref writer, i, modelValues[i]))
+                {
+                    throw new ArgumentException($"A null value has no unique entry in index '{Name}'.", nameof(modelValues));
+                }
+            }
+
+            KeyEncodingLimits.CheckKeySize(writer.Length);
+            return writer.ToArray();
         }
         catch (LsmKeyTooLargeException e)
         {

@@ -33,7 +33,7 @@ internal sealed class LsmDatabaseWrapper(LsmStoreConnection connection, IQueryCo
         }
         else
         {
-            LsmSaveCommitter.Commit(Store, writes, connection.SyncWrites);
+            LsmSaveCommitter.Commit(Store, writes, connection.SyncWrites, connection.EnforceForeignKeys);
         }
 
         return entries.Count;

@@ -87,7 +87,7 @@ internal sealed class LsmStore : IDisposable
                 entities[entity.Name] = entity;
             }
 
-            return model.GetEntityTypes().ToDictionary(e => e, e => new LsmEntityMapping(e, entities[e.Name]));
+            return LsmEntityMapping.CreateAll(model, e => entities[e.Name]);
         }
     }
 
@@ -154,7 +154,7 @@ internal sealed class LsmStore : IDisposable
             }
         }
 
-        var mappings = model.GetEntityTypes().ToDictionary(e => e, e => new LsmEntityMapping(e, _catalog.Entities[e.Name]));
+        var mappings = LsmEntityMapping.CreateAll(model, e => _catalog.Entities[e.Name]);
         var all = new Dictionary<IModel, Dictionary<IEntityType, LsmEntityMapping>>(_mappings, ReferenceEqualityComparer.Instance)
         {
             [model] = mappings,

@@ -18,7 +18,8 @@ internal sealed class LsmTransactionManager(IDatabase database) : IDbContextTran
                 "The context already has a transaction; EFCore.Lsm does not nest transactions. Commit or roll back the current one first.");
         }
 
-        var transaction = new LsmTransaction(_database.Store, _database.Connection.SyncWrites, Ended);
+        var transaction = new LsmTransaction(
+            _database.Store, _database.Connection.SyncWrites, _database.Connection.EnforceForeignKeys, Ended);
         _database.CurrentTransaction = transaction;
         return transaction;
     }
