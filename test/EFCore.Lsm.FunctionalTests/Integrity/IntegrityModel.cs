@@ -269,12 +269,17 @@ public sealed class OracleRun(TempDirectory temp)
         {
             scenario(context);
         }
-        catch (Exception e) when (e is DbUpdateException or InvalidOperationException)
+        catch (Exception e) when (e is DbUpdateException or InvalidOperationException or System.Data.Common.DbException)
         {
             error = e;
         }
 
         context.ChangeTracker.Clear();
-        return new Outcome(error?.GetType().Name, context.Dump(), error?.Message);
+
+        // A relational provider's ExecuteDelete/ExecuteUpdate lets the database's own exception through (SqliteException:
+        // FOREIGN KEY constraint failed); EFCore.Lsm, having no ADO.NET layer, raises EF's DbUpdateException for the same
+        // refusal: the two are the same outcome.
+        var kind = error is System.Data.Common.DbException ? nameof(DbUpdateException) : error?.GetType().Name;
+        return new Outcome(kind, context.Dump(), error?.Message);
     }
 }

@@ -12,7 +12,7 @@ namespace EFCore.Lsm.Query.Internal;
 /// more than one entity type (joins, navigations, set operations, grouping) or that cannot run over rows return null,
 /// which EF reports as "could not be translated".
 /// </summary>
-internal sealed class LsmQueryableMethodTranslatingExpressionVisitor(
+internal sealed partial class LsmQueryableMethodTranslatingExpressionVisitor(
     QueryableMethodTranslatingExpressionVisitorDependencies dependencies,
     QueryCompilationContext queryCompilationContext,
     bool subquery)

@@ -9,7 +9,7 @@ namespace EFCore.Lsm.Query.Internal;
 /// Compiles a translated query: the scan plan (<see cref="LsmScanPlanner"/>), the LINQ-to-objects server query over its
 /// rows, and the shaper, in which EF's materializers build (and, when tracking, track and identity-resolve) entities.
 /// </summary>
-internal sealed class LsmShapedQueryCompilingExpressionVisitor(
+internal sealed partial class LsmShapedQueryCompilingExpressionVisitor(
     ShapedQueryCompilingExpressionVisitorDependencies dependencies,
     QueryCompilationContext queryCompilationContext)
     : ShapedQueryCompilingExpressionVisitor(dependencies, queryCompilationContext)
@@ -17,18 +17,8 @@ internal sealed class LsmShapedQueryCompilingExpressionVisitor(
     protected override Expression VisitShapedQuery(ShapedQueryExpression shapedQueryExpression)
     {
         var query = (LsmQueryExpression)shapedQueryExpression.QueryExpression;
-        query.EndScanPhase();
-
-        var plan = LsmScanPlanner.Plan(query);
+        var serverDelegate = CompileServerQuery(query);
         var queryContext = QueryCompilationContext.QueryContextParameter;
-        var rows = Expression.Call(LsmRowSource.RowsMethod, queryContext, Expression.Constant(plan));
-        var server = ReplacingExpressionVisitor.Replace(query.ScanParameter, rows, query.ServerQueryExpression);
-        var elementSequence = typeof(IEnumerable<>).MakeGenericType(query.ElementType);
-        var serverDelegate = Expression.Lambda(
-                typeof(Func<,>).MakeGenericType(typeof(QueryContext), elementSequence),
-                server.Type == elementSequence ? server : Expression.Convert(server, elementSequence),
-                queryContext)
-            .Compile();
 
         var element = Expression.Parameter(query.ElementType, "element");
         var shaper = LsmServerExpressionTranslator.Translate(shapedQueryExpression.ShaperExpression, element, forShaper: true)
@@ -45,6 +35,25 @@ internal sealed class LsmShapedQueryCompilingExpressionVisitor(
             Expression.Constant(shaperDelegate),
             Expression.Constant(QueryCompilationContext.ContextType),
             Expression.Constant(QueryCompilationContext.QueryTrackingBehavior == QueryTrackingBehavior.NoTrackingWithIdentityResolution));
+    }
+
+    /// <summary>
+    /// The server part of <paramref name="query"/>: its scan plan (<see cref="LsmScanPlanner"/>) and the LINQ-to-objects
+    /// operators over the scan's rows, as a <c>Func&lt;QueryContext, IEnumerable&lt;ElementType&gt;&gt;</c>.
+    /// </summary>
+    internal static Delegate CompileServerQuery(LsmQueryExpression query)
+    {
+        query.EndScanPhase();
+        var plan = LsmScanPlanner.Plan(query);
+        var queryContext = QueryCompilationContext.QueryContextParameter;
+        var rows = Expression.Call(LsmRowSource.RowsMethod, queryContext, Expression.Constant(plan));
+        var server = ReplacingExpressionVisitor.Replace(query.ScanParameter, rows, query.ServerQueryExpression);
+        var elementSequence = typeof(IEnumerable<>).MakeGenericType(query.ElementType);
+        return Expression.Lambda(
+                typeof(Func<,>).MakeGenericType(typeof(QueryContext), elementSequence),
+                server.Type == elementSequence ? server : Expression.Convert(server, elementSequence),
+                queryContext)
+            .Compile();
     }
 }
 
