@@ -31,6 +31,7 @@ internal sealed class TableReader : IDisposable
     private readonly Block _indexBlock;
     private readonly byte[]? _filter;
     private readonly long _footerOffset;
+    private readonly uint _formatVersion;
 
     private TableReader(
         IRandomAccessFile file,
@@ -52,6 +53,7 @@ internal sealed class TableReader : IDisposable
         _indexBlock = indexBlock;
         _filter = filter;
         Properties = properties;
+        _formatVersion = properties.FormatVersion;
     }
 
     public string FileName { get; }
@@ -248,7 +250,9 @@ internal sealed class TableReader : IDisposable
             for (index.SeekToFirst(); index.Valid; index.Next())
             {
                 var handle = DecodeIndexValue(ref index);
-                var block = new Block(ReadBlock(_file, FileName, _footerOffset, handle, index.CurrentFileOffset, _stats, "data"), FileName, handle.Offset);
+                var loaded = ReadDataBlock(handle, index.CurrentFileOffset);
+                var block = new Block(loaded.Contents.ToArray(), FileName, handle.Offset);
+                loaded.Release();
                 if (block.IsEmpty)
                 {
                     throw new LsmCorruptionException(FileName, handle.Offset, "empty data block");
@@ -365,7 +369,9 @@ internal sealed class TableReader : IDisposable
 
     /// <summary>
     /// <see cref="ReadBlock"/> for a data block, straight into a pooled buffer (one read of contents and trailer, no
-    /// copy): checks the bounds, the checksum and the block type. One reference, the caller's.
+    /// copy): checks the bounds, the checksum and the block type. A compressed block (format version 2) is checked as
+    /// stored, then decompressed into a second pooled buffer, which is what gets cached: the checksum is verified once
+    /// per load, never per read of a cached block. One reference, the caller's.
     /// </summary>
     private CachedBlock ReadDataBlock(BlockHandle handle, long handleSource)
     {
@@ -375,8 +381,27 @@ internal sealed class TableReader : IDisposable
         var block = CachedBlock.Rent(size, total);
         try
         {
-            VerifyBlock(_file, FileName, handle, block.Buffer.AsSpan(0, total), "data");
-            return block;
+            var type = VerifyBlock(_file, FileName, handle, block.Buffer.AsSpan(0, total), "data", _formatVersion);
+            if (type == TableFormat.BlockTypeUncompressed)
+            {
+                return block;
+            }
+
+            var stored = block.Buffer.AsSpan(0, size);
+            var length = BlockCompression.UncompressedLength(stored, FileName, handle.Offset, out var header);
+            var decompressed = CachedBlock.Rent(length, length);
+            try
+            {
+                BlockCompression.Decompress(type, stored[header..], decompressed.Buffer.AsSpan(0, length), FileName, handle.Offset);
+            }
+            catch
+            {
+                decompressed.Release();
+                throw;
+            }
+
+            block.Release();
+            return decompressed;
         }
         catch
         {
@@ -419,8 +444,13 @@ internal sealed class TableReader : IDisposable
         }
     }
 
-    /// <summary>Reads a block and its trailer into <paramref name="buffer"/> (exactly their size) and checks the checksum and block type.</summary>
-    private static void VerifyBlock(IRandomAccessFile file, string fileName, BlockHandle handle, Span<byte> buffer, string what)
+    /// <summary>
+    /// Reads a block and its trailer into <paramref name="buffer"/> (exactly their size), checks the checksum and that the
+    /// block type is one the table's format version allows (compressed types only for data blocks of version 2 tables),
+    /// and returns the type.
+    /// </summary>
+    private static byte VerifyBlock(
+        IRandomAccessFile file, string fileName, BlockHandle handle, Span<byte> buffer, string what, uint formatVersion = TableFormat.VersionUncompressed)
     {
         var size = buffer.Length - TableFormat.BlockTrailerSize;
         var read = file.Read(handle.Offset, buffer);
@@ -437,10 +467,14 @@ internal sealed class TableReader : IDisposable
             throw new LsmCorruptionException(fileName, handle.Offset, $"{what} block checksum mismatch");
         }
 
-        if (type != TableFormat.BlockTypeUncompressed)
+        var allowed = type == TableFormat.BlockTypeUncompressed
+            || (formatVersion >= TableFormat.VersionCompressed && type is TableFormat.BlockTypeLz4 or TableFormat.BlockTypeZstd);
+        if (!allowed)
         {
-            throw new LsmCorruptionException(fileName, handle.Offset + size, $"unknown block type {type}");
+            throw new LsmCorruptionException(fileName, handle.Offset + size, $"unknown block type {type} for a {what} block of a version {formatVersion} table");
         }
+
+        return type;
     }
 
     private delegate void RawEntryAction(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value, long fileOffset);

@@ -130,7 +130,7 @@ internal static class ReportWriter
         md.AppendLine(CultureInfo.InvariantCulture,
             $"- Settings: num {o.Num:N0}, reads {o.EffectiveReads:N0}, keys 16 B, values {o.ValueSize} B, batch size {o.BatchSize}, " +
             $"sync ops per writer {o.SyncOps:N0}, seek nexts {o.SeekNexts}, block cache {o.CacheSize >> 20} MiB, " +
-            $"write buffer {o.WriteBufferSize >> 20} MiB, Bloom {o.BloomBits} bits/key, 4 KiB blocks, WAL on, no compression, " +
+            $"write buffer {o.WriteBufferSize >> 20} MiB, Bloom {o.BloomBits} bits/key, 4 KiB blocks, WAL on, no compression (except the ours-compressed row: LZ4, Zstd bottommost), " +
             $"block checksums verified on every read by every engine, seed {o.Seed}");
         md.AppendLine(CultureInfo.InvariantCulture,
             $"- EF settings: {o.EfNum:N0} customers, {o.EfOps:N0} ops per point workload, {o.EfScans} queries per scan workload, " +
@@ -165,6 +165,30 @@ internal static class ReportWriter
         }
 
         md.AppendLine();
+        if (report.Find(StoreCatalog.OursCompressed, "fillseq") is not null || report.Engines.Any(e => e.Engine == StoreCatalog.OursCompressed))
+        {
+            md.AppendLine("## Block compression (ours-compressed / ours)");
+            md.AppendLine();
+            md.AppendLine("The same engine with LZ4 data blocks (Zstd in the bottommost level) against no compression: throughput ratio " +
+                "(median of per-round ratios) and the database's size on disk after each workload (median).");
+            md.AppendLine();
+            md.AppendLine("| workload | ops/s ratio | range | disk MiB, compressed | disk MiB, uncompressed | CPU µs/op, compressed | uncompressed |");
+            md.AppendLine("|---|---:|---:|---:|---:|---:|---:|");
+            foreach (var workload in o.EngineBenchmarks)
+            {
+                var c = report.Find(StoreCatalog.OursCompressed, workload);
+                var u = report.Find(StoreCatalog.Ours, workload);
+                if (c is not null && u is not null && report.Ratio(StoreCatalog.OursCompressed, StoreCatalog.Ours, workload) is { } ratio)
+                {
+                    md.AppendLine(CultureInfo.InvariantCulture,
+                        $"| {workload} | {ratio.Ratio:F2} | {ratio.Min:F2}-{ratio.Max:F2} | {c.DiskBytesAfter / 1048576.0:F1} | " +
+                        $"{u.DiskBytesAfter / 1048576.0:F1} | {c.CpuSecondsPerOp * 1e6:F2} | {u.CpuSecondsPerOp * 1e6:F2} |");
+                }
+            }
+
+            md.AppendLine();
+        }
+
         md.AppendLine("## Ours / best peer");
         md.AppendLine();
         md.AppendLine("Throughput ratio: ops/s of ours divided by the best peer's (the one with the highest median), per round, then " +
@@ -291,6 +315,8 @@ internal static class ReportWriter
         {
             var ratio = r.Engine == StoreCatalog.Ours && report.RatioToBestPeer(r.Workload) is { } x
                 ? string.Create(CultureInfo.InvariantCulture, $"{x.Ratio:F2} ({x.Min:F2}-{x.Max:F2}) {x.Peer}")
+                : r.Engine == StoreCatalog.OursCompressed && report.Ratio(StoreCatalog.OursCompressed, StoreCatalog.Ours, r.Workload) is { } c
+                    ? string.Create(CultureInfo.InvariantCulture, $"{c.Ratio:F2} ({c.Min:F2}-{c.Max:F2}) ours")
                 : r.Group == EfWorkloads.Group && r.Engine == EfProviderCatalog.Lsm
                     ? EfComparison.Describe(report, r.Workload)
                     : "";

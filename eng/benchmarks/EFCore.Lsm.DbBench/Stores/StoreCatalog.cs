@@ -7,6 +7,9 @@ internal static class StoreCatalog
 {
     public const string Ours = "ours";
 
+    /// <summary>Ours with block compression: LZ4 for upper levels, Zstd for the bottommost (not a peer: a row of its own).</summary>
+    public const string OursCompressed = "ours-compressed";
+
     /// <summary>RocksDB, the release build of librocksdb from the RocksDB NuGet package (or --rocksdb-library).</summary>
     public const string RocksDb = "rocksdb";
 
@@ -18,9 +21,9 @@ internal static class StoreCatalog
     /// <summary>ZoneTree, an LSM engine in C#, through its own API.</summary>
     public const string ZoneTree = "zonetree";
 
-    public static IReadOnlyList<string> All { get; } = [Ours, RocksDb, RocksDbDebian, LevelDb, ZoneTree];
+    public static IReadOnlyList<string> All { get; } = [Ours, OursCompressed, RocksDb, RocksDbDebian, LevelDb, ZoneTree];
 
-    public static bool IsPeer(string engine) => engine != Ours;
+    public static bool IsPeer(string engine) => engine is not (Ours or OursCompressed);
 
     /// <summary>
     /// Whether <paramref name="engine"/> can run in this process; for a native peer this loads its shared library.
@@ -31,7 +34,10 @@ internal static class StoreCatalog
         switch (engine)
         {
             case Ours:
-                detail = $"EFCore.Lsm.Engine {typeof(LsmDatabase).Assembly.GetName().Version}";
+                detail = $"EFCore.Lsm.Engine {typeof(LsmDatabase).Assembly.GetName().Version}, no compression";
+                return true;
+            case OursCompressed:
+                detail = $"EFCore.Lsm.Engine {typeof(LsmDatabase).Assembly.GetName().Version}, LZ4 blocks, Zstd (level 3) in the bottommost level";
                 return true;
             case RocksDb:
                 if (!TryLoadPeer(PeerLibrary.RocksDbName, options.RocksDbLibrary is { } rocks ? [rocks] : [PeerLibrary.PackagedRocksDb],
@@ -71,6 +77,7 @@ internal static class StoreCatalog
     public static IKeyValueStore Open(string engine, string path, StoreOptions options) => engine switch
     {
         Ours => LsmStore.Open(path, options),
+        OursCompressed => LsmStore.Open(path, options, compressed: true),
         RocksDb or RocksDbDebian => RocksDbStore.Open(engine, path, options),
         LevelDb => LevelDbStore.Open(path, options),
         ZoneTree => ZoneTreeStore.Open(path, options),
