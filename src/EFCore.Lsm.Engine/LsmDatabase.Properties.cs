@@ -129,7 +129,7 @@ public sealed partial class LsmDatabase
         var t = _tableStatistics;
         var state = Volatile.Read(ref _readState);
         text.Append(CultureInfo.InvariantCulture,
-            $"Since open: writes {Interlocked.Read(ref s.Writes)} batches, {Interlocked.Read(ref s.GroupedCommits)} group commits; user {Interlocked.Read(ref s.UserBytesWritten) / MiB:F1} MiB, WAL {Interlocked.Read(ref s.WalBytesWritten) / MiB:F1} MiB, flush {Interlocked.Read(ref s.FlushBytesWritten) / MiB:F1} MiB ({Interlocked.Read(ref s.FlushCount)} flushes), compaction {s.CompactionBytesWritten / MiB:F1} MiB; write amplification {s.WriteAmplification:F2}\n");
+            $"Since open: writes {Interlocked.Read(ref s.Writes)} batches, {Interlocked.Read(ref s.GroupedCommits)} group commits, {Interlocked.Read(ref s.ConditionFailures)} refused by a condition; user {Interlocked.Read(ref s.UserBytesWritten) / MiB:F1} MiB, WAL {Interlocked.Read(ref s.WalBytesWritten) / MiB:F1} MiB, flush {Interlocked.Read(ref s.FlushBytesWritten) / MiB:F1} MiB ({Interlocked.Read(ref s.FlushCount)} flushes), compaction {s.CompactionBytesWritten / MiB:F1} MiB; write amplification {s.WriteAmplification:F2}\n");
         text.Append(CultureInfo.InvariantCulture,
             $"Stalls: {Interlocked.Read(ref s.SlowdownWrites)} slowed, {Interlocked.Read(ref s.StoppedWrites)} stopped, {s.StallTime.TotalSeconds:F3} s\n");
         text.Append(CultureInfo.InvariantCulture,

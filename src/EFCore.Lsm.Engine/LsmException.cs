@@ -40,3 +40,42 @@ public sealed class LsmCorruptionException : LsmException
     /// <summary>What check failed.</summary>
     public string Reason { get; }
 }
+
+/// <summary>What a <see cref="WriteBatch"/> condition requires of the committed state when the batch commits.</summary>
+public enum WriteConditionKind
+{
+    /// <summary>The key has no live value (<see cref="WriteBatch.RequireAbsent"/>).</summary>
+    Absent = 1,
+
+    /// <summary>The key has a live value (<see cref="WriteBatch.RequirePresent"/>).</summary>
+    Present = 2,
+
+    /// <summary>The key was not written after a snapshot (<see cref="WriteBatch.RequireUnchangedSince"/>).</summary>
+    UnchangedSince = 3,
+
+    /// <summary>No key of a range was written after a snapshot (<see cref="WriteBatch.RequireRangeUnchangedSince"/>).</summary>
+    RangeUnchangedSince = 4,
+}
+
+/// <summary>
+/// A condition of a <see cref="WriteBatch"/> did not hold at commit time, so nothing of the batch was written. Names the
+/// condition (its position among the batch's conditions, its kind and key), so a caller can tell which check failed.
+/// </summary>
+public sealed class LsmConditionFailedException : LsmException
+{
+    public LsmConditionFailedException(int conditionIndex, WriteConditionKind kind, byte[] key)
+        : base($"The write was not applied: condition {conditionIndex} ({kind} on key 0x{Convert.ToHexString(key)}) did not hold.")
+    {
+        ConditionIndex = conditionIndex;
+        Kind = kind;
+        Key = key;
+    }
+
+    /// <summary>The 0-based position of the failed condition in the order the batch's conditions were added.</summary>
+    public int ConditionIndex { get; }
+
+    public WriteConditionKind Kind { get; }
+
+    /// <summary>The condition's key (for a range, its lower bound).</summary>
+    public byte[] Key { get; }
+}

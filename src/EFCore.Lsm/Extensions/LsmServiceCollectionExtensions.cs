@@ -35,7 +35,9 @@ public static class LsmServiceCollectionExtensions
             .TryAdd<IModelValidator, LsmModelValidator>()
             .TryAdd<ITypeMappingSource, LsmTypeMappingSource>()
             .TryAdd<IResettableService, LsmStoreConnection>(p => p.GetRequiredService<LsmStoreConnection>())
-            .TryAddProviderSpecificServices(b => b.TryAddScoped<LsmStoreConnection, LsmStoreConnection>());
+            .TryAddProviderSpecificServices(b => b
+                .TryAddScoped<LsmStoreConnection, LsmStoreConnection>()
+                .TryAddSingleton<LsmStoreTracker, LsmStoreTracker>());
 
         builder.TryAddCoreServices();
         return serviceCollection;

@@ -1,3 +1,4 @@
+using EFCore.Lsm.RowEncoding.Internal;
 using EFCore.Lsm.Storage.Internal;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;

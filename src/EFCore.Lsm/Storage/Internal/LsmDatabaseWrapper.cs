@@ -1,5 +1,5 @@
 using System.Linq.Expressions;
-using EFCore.Lsm.Engine;
+using EFCore.Lsm.Metadata.Internal;
 using EFCore.Lsm.Update.Internal;
 using Microsoft.EntityFrameworkCore.Metadata;
 using Microsoft.EntityFrameworkCore.Query;
@@ -10,9 +10,9 @@ namespace EFCore.Lsm.Storage.Internal;
 
 /// <summary>
 /// EF's <see cref="IDatabase"/> over the shared store (scoped: one per context). <c>SaveChanges</c> validates every
-/// entry, then checks and writes them as one batch under the store's commit lock; inside a transaction it accumulates
-/// in the transaction instead. Also the read seam the query pipeline builds on: <see cref="GetMapping"/>,
-/// <see cref="BeginRead"/> and <see cref="TryGetRow"/>, which see a transaction's snapshot and its own writes.
+/// entry, then commits them as one conditional batch (<see cref="LsmSaveCommitter"/>); inside a transaction it stages
+/// them in the transaction instead. Also what the query pipeline reads through: <see cref="GetMapping"/> and
+/// <see cref="OpenView"/>, which sees a transaction's view and its own writes.
 /// </summary>
 internal sealed class LsmDatabaseWrapper(LsmStoreConnection connection, IQueryCompilationContextFactory queryCompilationContextFactory)
     : IDatabase
@@ -33,7 +33,7 @@ internal sealed class LsmDatabaseWrapper(LsmStoreConnection connection, IQueryCo
         }
         else
         {
-            Store.Commit(writes, connection.SyncWrites);
+            LsmSaveCommitter.Commit(Store, writes, connection.SyncWrites);
         }
 
         return entries.Count;
@@ -43,8 +43,8 @@ internal sealed class LsmDatabaseWrapper(LsmStoreConnection connection, IQueryCo
     {
         cancellationToken.ThrowIfCancellationRequested();
 
-        // The engine's write path is synchronous (the group-commit leader does the fsync on the caller's thread), so the
-        // async form does the same work; there is no I/O to await.
+        // The embedded store's write path is synchronous (the group-commit leader does the fsync on the caller's thread),
+        // so the async form does the same work.
         return Task.FromResult(SaveChanges(entries));
     }
 
@@ -63,21 +63,8 @@ internal sealed class LsmDatabaseWrapper(LsmStoreConnection connection, IQueryCo
     public LsmEntityMapping GetMapping(IEntityType entityType) => Store.GetMappingForRead(entityType);
 
     /// <summary>
-    /// A snapshot to read at: the current transaction's (owned by it: do not dispose), or a new one the caller disposes.
+    /// A consistent view for one query: the current transaction's (with its own writes merged in), or a new view of the
+    /// store. The caller disposes it.
     /// </summary>
-    public Snapshot BeginRead(out bool callerOwnsSnapshot)
-    {
-        if (CurrentTransaction is { } transaction)
-        {
-            callerOwnsSnapshot = false;
-            return transaction.Snapshot;
-        }
-
-        callerOwnsSnapshot = true;
-        return Store.Engine.GetSnapshot();
-    }
-
-    /// <summary>The stored row value under <paramref name="key"/> as this context sees it (null: no row).</summary>
-    public byte[]? TryGetRow(byte[] key) =>
-        CurrentTransaction is { } transaction ? transaction.Read(key) : Store.Engine.Get(key);
+    public ILsmReadView OpenView() => CurrentTransaction?.OpenQueryView() ?? Store.KeyValueStore.OpenView();
 }

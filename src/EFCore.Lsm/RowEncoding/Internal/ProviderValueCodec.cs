@@ -1,0 +1,134 @@
+using System.Reflection;
+using EFCore.Lsm.KeyEncoding.Internal;
+using EFCore.Lsm.RowEncoding.Internal;
+
+namespace EFCore.Lsm.RowEncoding.Internal;
+
+/// <summary>
+/// Encodes values of one provider CLR type (the type after any value converter) as a key part and as a row value, and
+/// decodes row values back. One instance per type, bound once when an entity mapping is built, so saving a row does no
+/// type tests or reflection per value; values arrive boxed because EF's update entries hand them out as objects.
+/// </summary>
+internal abstract class ProviderValueCodec
+{
+    private static readonly Dictionary<Type, ProviderValueCodec> Cache = [];
+    private static readonly Lock CacheLock = new();
+
+    protected ProviderValueCodec(Type providerType) => ProviderType = providerType;
+
+    /// <summary>The provider CLR type, nullable unwrapped.</summary>
+    public Type ProviderType { get; }
+
+    /// <summary>Whether a primary key part can have this type (docs/key_encoding.md lists the encodings).</summary>
+    public static bool IsKeyEncodable(Type providerType)
+    {
+        var type = Nullable.GetUnderlyingType(providerType) ?? providerType;
+        return type.IsEnum || KeyWriterFor(type) is not null;
+    }
+
+    /// <summary>The codec for <paramref name="providerType"/>, or null when rows cannot store the type.</summary>
+    public static ProviderValueCodec? Find(Type providerType)
+    {
+        var type = Nullable.GetUnderlyingType(providerType) ?? providerType;
+        if (!RowValueCodec.IsSupported(type))
+        {
+            return null;
+        }
+
+        lock (CacheLock)
+        {
+            if (!Cache.TryGetValue(type, out var codec))
+            {
+                codec = (ProviderValueCodec)Activator.CreateInstance(typeof(ProviderValueCodec<>).MakeGenericType(type))!;
+                Cache[type] = codec;
+            }
+
+            return codec;
+        }
+    }
+
+    /// <summary>Appends <paramref name="value"/> (non-null, of <see cref="ProviderType"/>) as one key part.</summary>
+    public abstract void WriteKeyPart(ref KeyWriter writer, object value);
+
+    /// <summary>Writes <paramref name="value"/> (of <see cref="ProviderType"/>, or null) as one MessagePack value.</summary>
+    public abstract void WriteValue(MessagePackWriter writer, object? value);
+
+    /// <summary>Reads one MessagePack value (nil reads as null).</summary>
+    public abstract object? ReadValue(ref MessagePackReader reader);
+
+    internal delegate void KeyPartWriter<in T>(ref KeyWriter writer, T value);
+
+    /// <summary>The key writer overload for a non-enum type, or null when keys cannot hold the type.</summary>
+    internal static Delegate? KeyWriterFor(Type type)
+    {
+        if (type.IsEnum)
+        {
+            return typeof(ProviderValueCodec).GetMethod(nameof(WriteEnum), BindingFlags.NonPublic | BindingFlags.Static)!
+                .MakeGenericMethod(type).CreateDelegate(typeof(KeyPartWriter<>).MakeGenericType(type));
+        }
+
+        return Type.GetTypeCode(type) switch
+        {
+            TypeCode.Boolean => (KeyPartWriter<bool>)((ref w, v) => w.Write(v)),
+            TypeCode.SByte => (KeyPartWriter<sbyte>)((ref w, v) => w.Write(v)),
+            TypeCode.Byte => (KeyPartWriter<byte>)((ref w, v) => w.Write(v)),
+            TypeCode.Int16 => (KeyPartWriter<short>)((ref w, v) => w.Write(v)),
+            TypeCode.UInt16 => (KeyPartWriter<ushort>)((ref w, v) => w.Write(v)),
+            TypeCode.Char => (KeyPartWriter<char>)((ref w, v) => w.Write(v)),
+            TypeCode.Int32 => (KeyPartWriter<int>)((ref w, v) => w.Write(v)),
+            TypeCode.UInt32 => (KeyPartWriter<uint>)((ref w, v) => w.Write(v)),
+            TypeCode.Int64 => (KeyPartWriter<long>)((ref w, v) => w.Write(v)),
+            TypeCode.UInt64 => (KeyPartWriter<ulong>)((ref w, v) => w.Write(v)),
+            TypeCode.Single => (KeyPartWriter<float>)((ref w, v) => w.Write(v)),
+            TypeCode.Double => (KeyPartWriter<double>)((ref w, v) => w.Write(v)),
+            TypeCode.Decimal => (KeyPartWriter<decimal>)((ref w, v) => w.Write(v)),
+            TypeCode.DateTime => (KeyPartWriter<DateTime>)((ref w, v) => w.Write(v)),
+            TypeCode.String => (KeyPartWriter<string>)((ref w, v) => w.Write(v.AsSpan())),
+            _ when type == typeof(Guid) => (KeyPartWriter<Guid>)((ref w, v) => w.Write(v)),
+            _ when type == typeof(byte[]) => (KeyPartWriter<byte[]>)((ref w, v) => w.Write(v.AsSpan())),
+            _ when type == typeof(DateTimeOffset) => (KeyPartWriter<DateTimeOffset>)((ref w, v) => w.Write(v)),
+            _ when type == typeof(DateOnly) => (KeyPartWriter<DateOnly>)((ref w, v) => w.Write(v)),
+            _ when type == typeof(TimeOnly) => (KeyPartWriter<TimeOnly>)((ref w, v) => w.Write(v)),
+            _ when type == typeof(TimeSpan) => (KeyPartWriter<TimeSpan>)((ref w, v) => w.Write(v)),
+            _ => null,
+        };
+    }
+
+    private static void WriteEnum<TEnum>(ref KeyWriter writer, TEnum value)
+        where TEnum : struct, Enum => writer.WriteEnum(value);
+}
+
+/// <summary>The codec for one provider type; see <see cref="ProviderValueCodec"/>.</summary>
+internal sealed class ProviderValueCodec<T> : ProviderValueCodec
+{
+    private readonly KeyPartWriter<T>? _keyWriter = (KeyPartWriter<T>?)KeyWriterFor(typeof(T));
+
+    public ProviderValueCodec()
+        : base(typeof(T))
+    {
+    }
+
+    public override void WriteKeyPart(ref KeyWriter writer, object value)
+    {
+        if (_keyWriter is null)
+        {
+            throw new NotSupportedException($"Values of type '{typeof(T)}' have no order-preserving key encoding.");
+        }
+
+        _keyWriter(ref writer, (T)value);
+    }
+
+    public override void WriteValue(MessagePackWriter writer, object? value)
+    {
+        if (value is null)
+        {
+            writer.WriteNil();
+        }
+        else
+        {
+            RowValueCodec.Write(writer, (T)value);
+        }
+    }
+
+    public override object? ReadValue(ref MessagePackReader reader) => reader.TryReadNil() ? null : RowValueCodec.Read<T>(ref reader);
+}
