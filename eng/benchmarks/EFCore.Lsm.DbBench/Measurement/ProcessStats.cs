@@ -62,6 +62,13 @@ internal static partial class ProcessStats
         }
     }
 
+    /// <summary>
+    /// The current resident set split into anonymous memory (heaps, caches, memtables) and file-backed pages (mapped
+    /// files, such as tables read through mmap, whose pages the page cache holds anyway); nulls where unavailable.
+    /// </summary>
+    public static (long? Anonymous, long? File) ReadRssSplit()
+        => (ReadProcField("/proc/self/status", "RssAnon:", multiplier: 1024), ReadProcField("/proc/self/status", "RssFile:", multiplier: 1024));
+
     /// <summary>Peak resident set size in bytes (VmHWM; the runtime's peak working set elsewhere).</summary>
     public static long ReadPeakRss()
         => ReadProcField("/proc/self/status", "VmHWM:", multiplier: 1024) ?? Process.GetCurrentProcess().PeakWorkingSet64;

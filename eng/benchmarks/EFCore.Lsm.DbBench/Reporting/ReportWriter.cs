@@ -22,7 +22,7 @@ internal static class ReportWriter
     private static readonly string[] Header =
     [
         "workload", "engine", "ops", "ops/s", "ops/s range", "CPU µs/op", "p50 µs", "p99 µs", "disk Δ MiB", "written MiB",
-        "peak RSS MiB", "load", "ours/peer (range)",
+        "peak RSS MiB", "anon/file MiB", "load", "ours/peer (range)",
     ];
 
     public static void WriteConsole(BenchReport report, TextWriter output)
@@ -257,6 +257,9 @@ internal static class ReportWriter
             "when the kernel allows (scope `workload`), else the process's peak so far. Every engine runs inside a .NET process, so every " +
             "figure includes the runtime's own footprint; the peers' native memory is counted too. For the postgres provider it is " +
             "the client's only: the server is another process, and its disk writes are not in **written MiB** either.");
+        md.AppendLine("- **anon/file MiB**: the process's RSS at the end of the workload split into anonymous memory (heaps, block " +
+            "cache, memtables) and file-backed pages (libraries, and tables read through mmap: ours and LevelDB map their tables, " +
+            "so pages the OS page cache holds anyway count in their RSS).");
         md.AppendLine("- **ours/peer**: on engine workloads, ours / the best peer (highest median), the median of the per-round ratios " +
             "with their range; on EF workloads (row `lsm`), EF Core + EFCore.Lsm / each other provider (medians of per-round ratios).");
         md.AppendLine();
@@ -333,6 +336,7 @@ internal static class ReportWriter
                 Mib(r.DiskDeltaBytes),
                 r.WriteBytes is { } w ? Mib(w) : "n/a",
                 Mib(r.PeakRssBytes) + (r.PeakRssScope == "workload" ? "" : "*"),
+                r.RssAnonymousBytes is { } anon && r.RssFileBytes is { } mapped ? $"{Mib(anon)}/{Mib(mapped)}" : "n/a",
                 r.LoadAverageMin is { } lo && r.LoadAverageMax is { } hi ? string.Create(CultureInfo.InvariantCulture, $"{lo:F2}-{hi:F2}") : "n/a",
                 ratio,
             ]);

@@ -31,6 +31,14 @@ internal sealed record WorkloadResult
 
     public long PeakRssBytes { get; init; }
 
+    /// <summary>
+    /// RSS when the workload ended, split into anonymous memory and file-backed pages (mapped tables count there), so a
+    /// peak can be told apart into what the engine holds and what the page cache holds for it.
+    /// </summary>
+    public long? RssAnonymousBytes { get; init; }
+
+    public long? RssFileBytes { get; init; }
+
     /// <summary>"workload" when the peak was reset before this workload, "process" when it is the process's peak so far.</summary>
     public required string PeakRssScope { get; init; }
 
@@ -197,6 +205,8 @@ internal sealed record BenchReport
             DiskBytesAfter = (long)Stats.Median(results.Select(r => (double)r.DiskBytesAfter)),
             WriteBytes = writes.Count == 0 ? null : (long)Stats.Median(writes),
             PeakRssBytes = (long)Stats.Median(results.Select(r => (double)r.PeakRssBytes)),
+            RssAnonymousBytes = results.All(r => r.RssAnonymousBytes is not null) ? (long)Stats.Median(results.Select(r => (double)r.RssAnonymousBytes!.Value)) : null,
+            RssFileBytes = results.All(r => r.RssFileBytes is not null) ? (long)Stats.Median(results.Select(r => (double)r.RssFileBytes!.Value)) : null,
             PeakRssScope = results.All(r => r.PeakRssScope == "workload") ? "workload" : "process",
             LoadAverageStart = null,
             LoadAverageEnd = null,

@@ -30,6 +30,7 @@ internal static class WorkloadMeasurement
         var loadAfter = ProcessStats.LoadAverage();
         var writeBytesAfter = ProcessStats.ReadWriteBytes();
         var peakRss = ProcessStats.ReadPeakRss();
+        var (rssAnonymous, rssFile) = ProcessStats.ReadRssSplit();
         var diskAfter = diskBytes();
         var seconds = outcome.ElapsedTicks / (double)Stopwatch.Frequency;
         return new WorkloadResult
@@ -48,6 +49,8 @@ internal static class WorkloadMeasurement
             WriteBytes = writeBytesBefore is { } before && writeBytesAfter is { } after ? after - before : null,
             PeakRssBytes = peakRss,
             PeakRssScope = rssIsPerWorkload ? "workload" : "process",
+            RssAnonymousBytes = rssAnonymous,
+            RssFileBytes = rssFile,
             CpuSeconds = cpu,
             CpuSecondsPerOp = outcome.Operations > 0 ? cpu / outcome.Operations : 0,
             LoadAverageStart = loadBefore,
