@@ -378,35 +378,53 @@ internal sealed class TableReader : IDisposable
         CheckHandle(FileName, _footerOffset, handle, handleSource, "data");
         var size = (int)handle.Size;
         var total = size + TableFormat.BlockTrailerSize;
-        var block = CachedBlock.Rent(size, total);
-        try
+        if (Properties.Compression == TableCompression.None)
         {
-            var type = VerifyBlock(_file, FileName, handle, block.Buffer.AsSpan(0, total), "data", _formatVersion);
-            if (type == TableFormat.BlockTypeUncompressed)
-            {
-                return block;
-            }
-
-            var stored = block.Buffer.AsSpan(0, size);
-            var length = BlockCompression.UncompressedLength(stored, FileName, handle.Offset, out var header);
-            var decompressed = CachedBlock.Rent(length, length);
+            // Every block is stored as it is: read it straight into the buffer it will be cached in.
+            var block = CachedBlock.Rent(size, total);
             try
             {
-                BlockCompression.Decompress(type, stored[header..], decompressed.Buffer.AsSpan(0, length), FileName, handle.Offset);
+                VerifyBlock(_file, FileName, handle, block.Buffer.AsSpan(0, total), "data", _formatVersion);
+                return block;
             }
             catch
             {
-                decompressed.Release();
+                block.Release();
                 throw;
             }
-
-            block.Release();
-            return decompressed;
         }
-        catch
+
+        // The stored bytes go to scratch and only the decompressed contents into a cached buffer: one block object per
+        // load, as for an uncompressed table.
+        var stored = ArrayPool<byte>.Shared.Rent(total);
+        try
         {
-            block.Release();
-            throw;
+            var type = VerifyBlock(_file, FileName, handle, stored.AsSpan(0, total), "data", _formatVersion);
+            var contents = stored.AsSpan(0, size);
+            CachedBlock result;
+            if (type == TableFormat.BlockTypeUncompressed)
+            {
+                result = CachedBlock.Rent(size, size);
+                contents.CopyTo(result.Buffer);
+                return result;
+            }
+
+            var length = BlockCompression.UncompressedLength(contents, FileName, handle.Offset, out var header);
+            result = CachedBlock.Rent(length, length);
+            try
+            {
+                BlockCompression.Decompress(type, contents[header..], result.Buffer.AsSpan(0, length), FileName, handle.Offset);
+                return result;
+            }
+            catch
+            {
+                result.Release();
+                throw;
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(stored);
         }
     }
 
