@@ -95,15 +95,7 @@ internal sealed class LsmIndexMapping
                 hasNull |= WritePart(ref writer, i, modelValues[i]);
             }
 
-            if (!IsUnique || hasNull)
-            {
-                writer.WriteRaw(primaryKey);
-                KeyEncodingLimits.CheckKeySize(writer.Length);
-                return new IndexEntry(writer.ToArray(), [], Unique: false);
-            }
-
-            KeyEncodingLimits.CheckKeySize(writer.Length);
-            return new IndexEntry(writer.ToArray(), primaryKey.ToArray(), Unique: true);
+            return Complete(ref writer, primaryKey, IsUnique, hasNull);
         }
         catch (LsmKeyTooLargeException e)
         {
@@ -114,6 +106,25 @@ internal sealed class LsmIndexMapping
         {
             writer.Dispose();
         }
+    }
+
+    /// <summary>
+    /// Ends an entry whose keyspace and indexed parts <paramref name="writer"/> holds, as docs/index_encoding.md lays it
+    /// out: a non-unique entry, or a unique one with a null part, ends its key with the row's primary key parts and has an
+    /// empty value; any other unique entry keeps them in its value. Throws <see cref="LsmKeyTooLargeException"/> for a key
+    /// over the size limit.
+    /// </summary>
+    internal static IndexEntry Complete(ref KeyWriter writer, ReadOnlySpan<byte> primaryKey, bool unique, bool hasNull)
+    {
+        if (!unique || hasNull)
+        {
+            writer.WriteRaw(primaryKey);
+            KeyEncodingLimits.CheckKeySize(writer.Length);
+            return new IndexEntry(writer.ToArray(), [], Unique: false);
+        }
+
+        KeyEncodingLimits.CheckKeySize(writer.Length);
+        return new IndexEntry(writer.ToArray(), primaryKey.ToArray(), Unique: true);
     }
 
     /// <summary>
