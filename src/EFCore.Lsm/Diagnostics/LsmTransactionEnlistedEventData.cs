@@ -19,11 +19,18 @@ public sealed class LsmTransactionEnlistedEventData : EventData
         : base(eventDefinition, messageGenerator)
     {
         Transaction = transaction;
+        TransactionId = transaction.TransactionInformation.LocalIdentifier;
         Database = database;
     }
 
     /// <summary>The System.Transactions transaction the context joined.</summary>
     public Transaction Transaction { get; }
+
+    /// <summary>
+    /// The transaction's local identifier, read when the event was raised: the message is often formatted after the scope
+    /// disposed the transaction, which then no longer answers.
+    /// </summary>
+    public string TransactionId { get; }
 
     /// <summary>What the context saves to, e.g. "EFCore.Lsm database '/data/app'".</summary>
     public string Database { get; }

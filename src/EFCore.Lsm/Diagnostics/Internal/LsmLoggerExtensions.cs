@@ -62,8 +62,7 @@ internal static class LsmLoggerExtensions
                 static (d, p) =>
                 {
                     var data = (LsmTransactionEnlistedEventData)p;
-                    return ((EventDefinition<string, string>)d).GenerateMessage(
-                        data.Transaction.TransactionInformation.LocalIdentifier, data.Database);
+                    return ((EventDefinition<string, string>)d).GenerateMessage(data.TransactionId, data.Database);
                 },
                 transaction,
                 database);
