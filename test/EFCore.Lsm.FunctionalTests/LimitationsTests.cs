@@ -60,19 +60,12 @@ public sealed class LimitationsTests : IDisposable
     }
 
     [Fact]
-    public void Unique_indexes_are_refused_by_the_model_validator()
+    public void Queries_do_not_read_through_indexes_yet()
     {
-        // Regression: the index was accepted and not enforced, so a duplicate saved silently.
-        using var db = new LimitsContext(_temp.Db("unique"), uniqueName: true);
-        var error = Assert.Throws<InvalidOperationException>(() => db.Model);
-        Assert.Contains("unique index (Name)", error.Message);
-    }
-
-    [Fact]
-    public void Non_unique_indexes_are_accepted_and_only_scanned_around()
-    {
-        using var db = new LimitsContext(_temp.Db());
+        var plans = new List<string>();
+        using var db = new LimitsContext(_temp.Db(), log: plans.Add);
         Assert.Equal(["ada"], db.Authors.Where(a => a.Name == "ada").Select(a => a.Name).ToList());
+        Assert.StartsWith("full scan", Assert.Single(plans).Trim());
     }
 
     [Fact]
@@ -137,29 +130,28 @@ public sealed class LimitationsTests : IDisposable
         public bool Good { get; set; }
     }
 
-    private sealed class LimitsContext(string path, bool uniqueName = false) : DbContext
+    private sealed class LimitsContext(string path, Action<string>? log = null) : DbContext
     {
         public DbSet<Author> Authors => Set<Author>();
 
         public DbSet<Book> Books => Set<Book>();
 
-        protected override void OnConfiguring(DbContextOptionsBuilder options) => options
-            .UseLsm(path)
-            .ReplaceService<Microsoft.EntityFrameworkCore.Infrastructure.IModelCacheKeyFactory, UniqueNameKeyFactory>();
-
-        public bool UniqueName => uniqueName;
+        protected override void OnConfiguring(DbContextOptionsBuilder options)
+        {
+            options.UseLsm(path);
+            if (log is not null)
+            {
+                options.LogTo(log, [EFCore.Lsm.Diagnostics.LsmEventId.QueryPlanExecuting], Microsoft.Extensions.Logging.LogLevel.Information,
+                    Microsoft.EntityFrameworkCore.Diagnostics.DbContextLoggerOptions.None);
+            }
+        }
 
         protected override void OnModelCreating(ModelBuilder model)
         {
             model.Entity<Author>().Property(a => a.Id).ValueGeneratedNever();
             model.Entity<Book>().Property(b => b.Id).ValueGeneratedNever();
-            model.Entity<Author>().HasIndex(a => a.Name).IsUnique(uniqueName);
+            model.Entity<Author>().HasIndex(a => a.Name);
         }
-    }
-
-    private sealed class UniqueNameKeyFactory : Microsoft.EntityFrameworkCore.Infrastructure.IModelCacheKeyFactory
-    {
-        public object Create(DbContext context, bool designTime) => (context.GetType(), ((LimitsContext)context).UniqueName, designTime);
     }
 
     private sealed class HierarchyContext(string path) : DbContext

@@ -7,7 +7,8 @@ namespace EFCore.Lsm.Tool.Commands;
 
 /// <summary>
 /// <c>lsm catalog &lt;db&gt;</c>: the stored schema of an EF database as JSON, field for field as docs/catalog.md describes
-/// the catalog records (the next keyspace id; per entity type its keyspace, value format, property ids and key parts).
+/// the catalog records (the next keyspace id; per entity type its keyspace, value format, property ids, key parts and
+/// indexes).
 /// </summary>
 internal sealed class CatalogCommand(ToolOutput output)
 {
@@ -54,8 +55,28 @@ internal sealed class CatalogCommand(ToolOutput output)
 
                 json.WriteEndArray();
 
-                // The catalog format records no index keyspaces yet (docs/catalog.md).
                 json.WriteStartArray("indexes");
+                foreach (var index in catalog.Indexes)
+                {
+                    json.WriteStartObject();
+                    json.WriteString("name", index.Name);
+                    json.WriteNumber("keyspaceId", index.KeyspaceId);
+                    json.WriteStartArray("parts");
+                    for (var i = 0; i < index.PropertyIds.Count; i++)
+                    {
+                        json.WriteStartObject();
+                        json.WriteNumber("propertyId", index.PropertyIds[i]);
+                        json.WriteString("property", entity.PropertyName(index.PropertyIds[i]));
+                        json.WriteBoolean("descending", index.Descending[i]);
+                        json.WriteEndObject();
+                    }
+
+                    json.WriteEndArray();
+                    json.WriteBoolean("unique", index.Unique);
+                    json.WriteString("state", index.State.ToString());
+                    json.WriteEndObject();
+                }
+
                 json.WriteEndArray();
                 json.WriteEndObject();
             }

@@ -6,8 +6,8 @@ namespace EFCore.Lsm.Tool.Commands;
 
 /// <summary>
 /// <c>lsm tables &lt;db&gt;</c>: the entity types of an EF database, from its catalog: keyspace id, key schema, row count,
-/// indexes and retired properties. Counting reads every row key of every keyspace (keys only are compared, values are
-/// not decoded).
+/// indexes (parts, uniqueness, keyspace, state, entry count) and retired properties. Counting reads every key of every
+/// keyspace (values are not decoded).
 /// </summary>
 internal sealed class TablesCommand(ToolOutput output)
 {
@@ -22,26 +22,38 @@ internal sealed class TablesCommand(ToolOutput output)
         var table = new TextTable(w, ["entity type", "keyspace", "rows", "key", "indexes", "retired properties"]);
         foreach (var entity in db.Schema.Entities)
         {
-            long rows = 0;
-            output.Progress.Run($"Counting {entity.ShortName} rows", 0, _ =>
-            {
-                using var cursor = db.View.Scan(entity.KeyspaceLowerBound, entity.KeyspaceUpperBound);
-                while (cursor.MoveNext())
+            var rows = Count(db, entity.ShortName + " rows", entity.KeyspaceLowerBound, entity.KeyspaceUpperBound);
+            var indexes = entity.Catalog.Indexes.Count == 0
+                ? "none"
+                : string.Join("; ", entity.Catalog.Indexes.Select(index =>
                 {
-                    rows++;
-                }
-            });
-
-            // The catalog format records no index keyspaces yet (docs/catalog.md): every entity type has none.
+                    var lower = Metadata.Internal.CatalogKeys.KeyspacePrefix(index.KeyspaceId);
+                    var entries = Count(db, index.Name + " entries", lower, KeyEncoding.Internal.KeyRange.AfterParts(lower));
+                    return entity.DescribeIndex(index) + $", {entries} entries";
+                }));
             var retired = entity.Retired.Count == 0
                 ? "-"
                 : string.Join(", ", entity.Retired.Select(p => $"{p.Name} (#{p.Id} {StoredEntity.ShortTypeName(p.ProviderType)})"));
-            table.Add(entity.Name, entity.KeyspaceId.ToString(Invariant), rows.ToString(Invariant), entity.DescribeKey(), "none", retired);
+            table.Add(entity.Name, entity.KeyspaceId.ToString(Invariant), rows.ToString(Invariant), entity.DescribeKey(), indexes, retired);
         }
 
         table.Flush();
         return ExitCodes.Success;
     });
+
+    private long Count(EntityDatabase db, string what, byte[] lower, byte[] upper)
+    {
+        long count = 0;
+        output.Progress.Run("Counting " + what, 0, _ =>
+        {
+            using var cursor = db.View.Scan(lower, upper);
+            while (cursor.MoveNext())
+            {
+                count++;
+            }
+        });
+        return count;
+    }
 
     private static IFormatProvider Invariant => System.Globalization.CultureInfo.InvariantCulture;
 }

@@ -123,6 +123,15 @@ internal sealed class StoredEntity
     /// <summary>Properties that left the model; their ids stay taken and old rows may still hold their values.</summary>
     public IReadOnlyList<CatalogProperty> Retired { get; }
 
+    /// <summary>"Name (Title, Year desc) unique, keyspace 4, ready".</summary>
+    public string DescribeIndex(CatalogIndex index) =>
+        $"{index.Name} ({string.Join(", ", index.PropertyIds.Select((id, i) => PropertyName(id) + (index.Descending[i] ? " desc" : "")))})"
+        + (index.Unique ? " unique" : "")
+        + $", keyspace {index.KeyspaceId}, {index.State.ToString().ToLowerInvariant()}";
+
+    /// <summary>The name of property <paramref name="id"/>, live or retired ("#7" when the catalog has no such id).</summary>
+    public string PropertyName(uint id) => Catalog.Properties.FirstOrDefault(p => p.Id == id)?.Name ?? "#" + id;
+
     /// <summary>"(Id Int32)", "(CustomerId Int32, Number Int32)".</summary>
     public string DescribeKey() =>
         "(" + string.Join(", ", Catalog.KeyParts.Select((part, i) =>

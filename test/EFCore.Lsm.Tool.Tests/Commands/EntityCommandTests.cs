@@ -18,11 +18,14 @@ public sealed class EntityCommandTests : IDisposable
     {
         var (exit, run) = Lsm("tables", _folder.DbPath);
         Assert.Equal(0, exit);
-        Assert.Contains("Entity types  2 (next keyspace id 3)", run.Out);
+        Assert.Contains("Entity types  2 (next keyspace id 4)", run.Out);
         var blog = Assert.Single(run.OutLines, l => l.StartsWith(EfSampleDatabase.BlogType, StringComparison.Ordinal));
-        Assert.Matches(@"Blog\s+1\s+3\s+\(Id Int32\)\s+none\s+Subtitle \(#\d+ String\)$", blog);
+        Assert.True(
+            System.Text.RegularExpressions.Regex.IsMatch(
+                blog, @"Blog\s+1\s+3\s+\(Id Int32\)\s+\S+ \(Name\) unique, keyspace \d+, ready, 3 entries\s+Subtitle \(#\d+ String\)$"),
+            blog);
         var post = Assert.Single(run.OutLines, l => l.Contains(".Post ", StringComparison.Ordinal));
-        Assert.Matches(@"Post\s+2\s+6\s+\(BlogId Int32, Number Int32\)\s+none\s+-$", post);
+        Assert.Matches(@"Post\s+\d+\s+6\s+\(BlogId Int32, Number Int32\)\s+none\s+-$", post);
         Assert.StartsWith("entity type", run.OutLines.Single(l => l.Contains("keyspace", StringComparison.Ordinal) && l.Contains("rows", StringComparison.Ordinal)));
     }
 
@@ -32,12 +35,16 @@ public sealed class EntityCommandTests : IDisposable
         var (exit, run) = Lsm("catalog", _folder.DbPath);
         Assert.Equal(0, exit);
         using var json = JsonDocument.Parse(run.Out);
-        Assert.Equal(3, json.RootElement.GetProperty("nextKeyspaceId").GetInt64());
+        Assert.Equal(4, json.RootElement.GetProperty("nextKeyspaceId").GetInt64());
         var blog = json.RootElement.GetProperty("entityTypes").EnumerateArray().Single(e => e.GetProperty("name").GetString() == EfSampleDatabase.BlogType);
         Assert.Equal(1, blog.GetProperty("keyspaceId").GetInt64());
         var key = Assert.Single(blog.GetProperty("key").EnumerateArray());
         Assert.Equal("Id", key.GetProperty("property").GetString());
         Assert.Equal("System.Int32", key.GetProperty("providerType").GetString());
+        var index = Assert.Single(blog.GetProperty("indexes").EnumerateArray());
+        Assert.True(index.GetProperty("unique").GetBoolean());
+        Assert.Equal("Name", Assert.Single(index.GetProperty("parts").EnumerateArray()).GetProperty("property").GetString());
+        Assert.Equal("Ready", index.GetProperty("state").GetString());
         var subtitle = blog.GetProperty("properties").EnumerateArray().Single(p => p.GetProperty("name").GetString() == "Subtitle");
         Assert.True(subtitle.GetProperty("retired").GetBoolean());
         Assert.Equal("EFCore.Lsm.Tool.Tests.TestUtilities.BlogStatus",
@@ -171,8 +178,8 @@ public sealed class EntityCommandTests : IDisposable
         var (exit, run) = Lsm("scan", _folder.DbPath, "--count");
         Assert.Equal(0, exit);
 
-        // Header, two entity records and one row per entity (3 blogs + 6 posts); no key generator (keys are explicit).
-        Assert.Equal("12\n", run.Out);
+        // Header, two entity records, 3 blogs + 6 posts and 3 index entries; no key generator (keys are explicit).
+        Assert.Equal("15\n", run.Out);
     }
 
     [Fact]

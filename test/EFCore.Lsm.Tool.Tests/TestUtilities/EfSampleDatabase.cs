@@ -47,6 +47,7 @@ public class BloggingContext(string path) : DbContext
     {
         model.Entity<Blog>().Property(b => b.Id).ValueGeneratedNever();
         model.Entity<Post>().HasKey(p => new { p.BlogId, p.Number });
+        model.Entity<Blog>().HasIndex(b => b.Name).IsUnique();
     }
 }
 

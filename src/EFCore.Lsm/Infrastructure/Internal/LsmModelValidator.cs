@@ -9,9 +9,9 @@ namespace EFCore.Lsm.Infrastructure.Internal;
 
 /// <summary>
 /// Model rules of the provider, checked before EF's own so the message names what the provider needs: every entity type
-/// has a primary key whose parts have an order-preserving key encoding (after value conversion); owned and complex types,
-/// inheritance and unique indexes are refused by this version rather than stored in a way that gives wrong answers
-/// (a base-type query that misses derived rows, a duplicate a unique index should have stopped).
+/// has a primary key whose parts have an order-preserving key encoding (after value conversion); owned and complex types
+/// and inheritance are refused by this version rather than stored in a way that gives wrong answers (a base-type query
+/// that misses the derived rows).
 /// </summary>
 internal sealed class LsmModelValidator(ModelValidatorDependencies dependencies) : ModelValidator(dependencies)
 {
@@ -24,6 +24,9 @@ internal sealed class LsmModelValidator(ModelValidatorDependencies dependencies)
 
         base.Validate(model, logger);
     }
+
+    private static Type ProviderType(IProperty property) =>
+        property.GetValueConverter()?.ProviderClrType ?? property.FindTypeMapping()?.Converter?.ProviderClrType ?? property.ClrType;
 
     private static void ValidateEntityType(IEntityType entityType)
     {
@@ -41,14 +44,6 @@ internal sealed class LsmModelValidator(ModelValidatorDependencies dependencies)
                 + "inheritance yet (a query of the base type would not see the derived rows). Map each type on its own.");
         }
 
-        if (entityType.GetDeclaredIndexes().FirstOrDefault(i => i.IsUnique) is { } unique)
-        {
-            throw new InvalidOperationException(
-                $"The unique index ({string.Join(", ", unique.Properties.Select(p => p.Name))}) of '{entityType.DisplayName()}' "
-                + "cannot be enforced: EFCore.Lsm does not maintain indexes yet. Remove IsUnique (or the index) and check "
-                + "uniqueness in the application.");
-        }
-
         if (entityType.GetComplexProperties().FirstOrDefault() is { } complex)
         {
             throw new InvalidOperationException(
@@ -60,11 +55,24 @@ internal sealed class LsmModelValidator(ModelValidatorDependencies dependencies)
             $"The entity type '{entityType.DisplayName()}' has no primary key; EFCore.Lsm stores every row under its primary key, "
             + "so keyless entity types are not supported.");
 
+        foreach (var index in entityType.GetDeclaredIndexes())
+        {
+            foreach (var property in index.Properties)
+            {
+                if (!ProviderValueCodec.IsKeyEncodable(ProviderType(property)))
+                {
+                    throw new InvalidOperationException(
+                        $"The index {index.DisplayName()} of '{entityType.DisplayName()}' includes '{property.Name}' of type "
+                        + $"'{ProviderType(property).Name}', which has no order-preserving key encoding in EFCore.Lsm, so it cannot be "
+                        + "indexed. Index parts can be integers, enums, bool, char, Guid, string, byte[], DateTime, DateTimeOffset, "
+                        + "DateOnly, TimeOnly, TimeSpan, decimal, double or float; configure a value converter to one of them.");
+                }
+            }
+        }
+
         foreach (var property in key.Properties)
         {
-            var providerType = property.GetValueConverter()?.ProviderClrType
-                ?? property.FindTypeMapping()?.Converter?.ProviderClrType
-                ?? property.ClrType;
+            var providerType = ProviderType(property);
             if (!ProviderValueCodec.IsKeyEncodable(providerType))
             {
                 throw new InvalidOperationException(
