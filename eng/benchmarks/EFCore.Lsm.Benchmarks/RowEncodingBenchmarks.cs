@@ -87,7 +87,7 @@ public class RowEncodingBenchmarks
             for (var p = 0; p < values.Length; p++)
             {
                 row.WritePropertyId((uint)p + 1);
-                CustomerCodecs[p].WriteValue(row.ValueWriter, values[p]);
+                CustomerCodecs[p].WriteValue(ref row.ValueWriter, values[p]);
             }
 
             row.Complete();
@@ -103,7 +103,7 @@ public class RowEncodingBenchmarks
         long checksum = 0;
         foreach (var bytes in _customerRows)
         {
-            var row = new RowReader(bytes);
+            using var row = new RowReader(bytes);
             while (row.MoveNext())
             {
                 checksum += row.PropertyId switch
@@ -131,7 +131,7 @@ public class RowEncodingBenchmarks
         foreach (var bytes in _customerRows)
         {
             var values = new object?[CustomerCodecs.Length];
-            var row = new RowReader(bytes);
+            using var row = new RowReader(bytes);
             for (var p = 0; p < values.Length; p++)
             {
                 if (row.TryFind((uint)p + 1))
@@ -152,7 +152,7 @@ public class RowEncodingBenchmarks
         long checksum = 0;
         foreach (var bytes in _customerRows)
         {
-            var row = new RowReader(bytes);
+            using var row = new RowReader(bytes);
             if (row.TryReadValue(7, out long visits))
             {
                 checksum += visits;
@@ -264,7 +264,7 @@ public class RowEncodingBenchmarks
         public static long Decode(byte[] bytes)
         {
             long checksum = 0;
-            var row = new RowReader(bytes);
+            using var row = new RowReader(bytes);
             while (row.MoveNext())
             {
                 checksum += row.PropertyId switch

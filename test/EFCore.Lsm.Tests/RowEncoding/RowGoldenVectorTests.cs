@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using EFCore.Lsm.Metadata.Internal;
 using EFCore.Lsm.RowEncoding.Internal;
+using MessagePack;
 
 namespace EFCore.Lsm.Tests.RowEncoding;
 
@@ -78,7 +79,7 @@ public sealed class RowGoldenVectorTests
             AssertGolden(name, row);
 
             // Every value read back and written again, in a row of the same ids, gives the same row.
-            var reader = new RowReader(row);
+            using var reader = new RowReader(row);
             var raw = new List<(uint Id, byte[] Value)>();
             while (reader.MoveNext())
             {
@@ -107,7 +108,7 @@ public sealed class RowGoldenVectorTests
     public void The_all_types_row_reads_every_value_back()
     {
         var row = RowVectors().Single(r => r.Name == "row/all-types").Row;
-        var reader = new RowReader(row);
+        using var reader = new RowReader(row);
         var vectors = AllTypesRowVectors();
         for (var i = vectors.Count - 1; i >= 0; i--)
         {
@@ -435,26 +436,19 @@ public sealed class RowGoldenVectorTests
     {
         public string Name { get; } = name;
 
-        public byte[] Encode()
-        {
-            using var buffer = new PooledByteBufferWriter();
-            RowValueCodec.Write(new MessagePackWriter(buffer), value);
-            return buffer.ToArray();
-        }
+        public byte[] Encode() => MessagePackAssert.Encode((ref w) => RowValueCodec.Write(ref w, value));
 
         public byte[] EncodeBoxed()
         {
-            using var buffer = new PooledByteBufferWriter();
             var type = Nullable.GetUnderlyingType(typeof(T)) ?? typeof(T);
-            ProviderValueCodec.Find(type)!.WriteValue(new MessagePackWriter(buffer), value);
-            return buffer.ToArray();
+            return MessagePackAssert.Encode((ref w) => ProviderValueCodec.Find(type)!.WriteValue(ref w, value));
         }
 
         public byte[] DecodeAndReencode(byte[] bytes)
         {
             var reader = new MessagePackReader(bytes);
             var read = RowValueCodec.Read<T>(ref reader);
-            Assert.True(reader.End, $"{Name}: {reader.Remaining} bytes left after the value");
+            Assert.True(reader.End, $"{Name}: {bytes.Length - reader.Consumed} bytes left after the value");
             Assert.True(same(value, read), $"{Name}: wrote {Show(value)}, read {Show(read)}");
 
             var boxedReader = new MessagePackReader(bytes);
@@ -463,9 +457,7 @@ public sealed class RowGoldenVectorTests
             Assert.True(boxedReader.End);
             Assert.True(value is null ? boxed is null : same(value, (T)boxed!), $"{Name}: the provider codec read {Show(boxed)}");
 
-            using var buffer = new PooledByteBufferWriter();
-            RowValueCodec.Write(new MessagePackWriter(buffer), read);
-            return buffer.ToArray();
+            return MessagePackAssert.Encode((ref w) => RowValueCodec.Write(ref w, read));
         }
 
         public void WriteInRow(ref RowWriter writer, uint id) => writer.WriteValue(id, value);
