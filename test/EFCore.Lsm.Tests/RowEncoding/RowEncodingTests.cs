@@ -337,6 +337,32 @@ public sealed class RowEncodingTests
     }
 
     [Fact]
+    public void Lookups_after_the_end_of_the_row_find_earlier_ids_again()
+    {
+        var row = WriteRow(
+            (ref RowWriter w) =>
+            {
+                w.WriteValue(2, "two");
+                w.WriteValue(5, 5.5m);
+            },
+            2);
+        using var reader = new RowReader(row);
+        while (reader.MoveNext())
+        {
+        }
+
+        Assert.True(reader.TryFind(5));
+        Assert.Equal(5.5m, reader.ReadValue<decimal>());
+        Assert.Equal("D5010137", Convert.ToHexString(reader.RawValue));
+        Assert.True(reader.TryFind(2));
+        Assert.Equal("two", reader.ReadValue<string>());
+        Assert.False(reader.TryFind(3));
+        Assert.True(reader.TryFind(5));
+        Assert.Equal(5.5m, reader.ReadValue<decimal>());
+        Assert.False(reader.TryFind(6));
+    }
+
+    [Fact]
     public void Raw_values_copy_between_rows()
     {
         var source = WriteRow((ref RowWriter w) => w.WriteValue(7, 1.25m));

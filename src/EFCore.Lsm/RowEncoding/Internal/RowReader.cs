@@ -23,12 +23,14 @@ public ref struct RowReader
     private readonly int _propertyCount;
     private readonly MessagePackReader _firstPair;
     private byte[]? _copy;
-    private MessagePackReader _nextPair;
-    private MessagePackReader _value;
+
+    // At the current value's start after MoveNext returned true (the value is skipped by the next MoveNext, so a value
+    // that is never asked for is walked once and copied never); at the next pair otherwise.
+    private MessagePackReader _cursor;
+    private bool _onValue;
     private int _pairsRead;
     private uint _propertyId;
     private int _valueStart;
-    private int _valueEnd;
 
     public RowReader(ReadOnlySpan<byte> row)
     {
@@ -57,7 +59,7 @@ public ref struct RowReader
         }
 
         _firstPair = reader;
-        _nextPair = reader;
+        _cursor = reader;
     }
 
     /// <summary>The number of properties the row holds.</summary>
@@ -70,37 +72,54 @@ public ref struct RowReader
     public readonly bool IsNull => _row[_valueStart] == MessagePackCode.Nil;
 
     /// <summary>The current property's value as MessagePack bytes (a slice of the row the reader was given).</summary>
-    public readonly ReadOnlySpan<byte> RawValue => _row[_valueStart.._valueEnd];
+    public readonly ReadOnlySpan<byte> RawValue
+    {
+        get
+        {
+            var end = _cursor;
+            Skip(ref end);
+            return _row[_valueStart..(int)end.Consumed];
+        }
+    }
 
     /// <summary>
     /// A reader positioned on the current value, for reading exactly that one value; its <c>Consumed</c> counts from the
     /// start of the row, so errors name offsets in the row.
     /// </summary>
-    public readonly MessagePackReader ValueReader => _value;
+    public readonly MessagePackReader ValueReader => _cursor;
 
-    /// <summary>Moves to the next property; false after the last one (and then checks no bytes follow the map).</summary>
+    /// <summary>
+    /// Moves to the next property; false after the last one (and then checks no bytes follow the map). The value of the
+    /// property moved from is checked to be one whole MessagePack value on the way.
+    /// </summary>
     public bool MoveNext()
     {
+        if (_onValue)
+        {
+            Skip(ref _cursor);
+            _onValue = false;
+        }
+
         if (_pairsRead == _propertyCount)
         {
-            if (!_nextPair.End)
+            if (!_cursor.End)
             {
-                var end = _nextPair.Consumed;
+                var end = _cursor.Consumed;
                 throw new MessagePackFormatException(end, $"{_row.Length - end} bytes follow the row's {_propertyCount} properties");
             }
 
             return false;
         }
 
-        var idOffset = _nextPair.Consumed;
+        var idOffset = _cursor.Consumed;
         uint propertyId;
         try
         {
-            propertyId = _nextPair.ReadUInt32();
+            propertyId = _cursor.ReadUInt32();
         }
         catch (Exception e) when (MessagePackFormatException.IsPackageError(e))
         {
-            throw MessagePackFormatException.FromPackage(e, _nextPair.Sequence, idOffset, "a property id (UInt32)");
+            throw MessagePackFormatException.FromPackage(e, _cursor.Sequence, idOffset, "a property id (UInt32)");
         }
 
         if (_pairsRead > 0 && propertyId <= _propertyId)
@@ -108,19 +127,13 @@ public ref struct RowReader
             throw new MessagePackFormatException(idOffset, $"property ids must ascend, but {propertyId} follows {_propertyId}");
         }
 
-        _value = _nextPair;
-        var valueStart = _nextPair.Consumed;
-        try
+        if (_cursor.End)
         {
-            _nextPair.SkipValue();
-        }
-        catch (Exception e) when (MessagePackFormatException.IsPackageError(e))
-        {
-            throw MessagePackFormatException.FromPackage(e, _nextPair.Sequence, valueStart, "a value");
+            throw new MessagePackFormatException(_cursor.Consumed, $"the row ends before the value of property {propertyId}");
         }
 
-        _valueStart = (int)valueStart;
-        _valueEnd = (int)_nextPair.Consumed;
+        _valueStart = (int)_cursor.Consumed;
+        _onValue = true;
         _propertyId = propertyId;
         _pairsRead++;
         return true;
@@ -129,7 +142,8 @@ public ref struct RowReader
     /// <summary>Goes back to before the first property.</summary>
     public void Reset()
     {
-        _nextPair = _firstPair;
+        _cursor = _firstPair;
+        _onValue = false;
         _pairsRead = 0;
         _propertyId = 0;
     }
@@ -142,12 +156,12 @@ public ref struct RowReader
     {
         if (_pairsRead > 0)
         {
-            if (propertyId == _propertyId)
+            if (propertyId == _propertyId && _onValue)
             {
                 return true;
             }
 
-            if (propertyId < _propertyId)
+            if (propertyId <= _propertyId)
             {
                 Reset();
             }
@@ -167,7 +181,7 @@ public ref struct RowReader
     /// <summary>Reads the current property's value as <typeparamref name="T"/>; nil reads as null for reference and nullable types.</summary>
     public readonly T ReadValue<T>()
     {
-        var reader = _value;
+        var reader = _cursor;
         return RowValueCodec.Read<T>(ref reader);
     }
 
@@ -182,6 +196,20 @@ public ref struct RowReader
 
         value = ReadValue<T>();
         return true;
+    }
+
+    /// <summary>Skips the value at <paramref name="reader"/>, refusing a malformed one with the value's offset.</summary>
+    private static void Skip(ref MessagePackReader reader)
+    {
+        var start = reader.Consumed;
+        try
+        {
+            reader.SkipValue();
+        }
+        catch (Exception e) when (MessagePackFormatException.IsPackageError(e))
+        {
+            throw MessagePackFormatException.FromPackage(e, reader.Sequence, start, "a value");
+        }
     }
 
     /// <summary>Gives the row's copy back to the pool; the reader and its <see cref="ValueReader"/>s must not be used after.</summary>

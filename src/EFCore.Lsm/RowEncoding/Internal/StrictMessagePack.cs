@@ -72,6 +72,13 @@ public static class StrictMessagePack
     /// </summary>
     public static void SkipValue(ref this MessagePackReader reader)
     {
+        if (!IsCollection(reader.NextCode))
+        {
+            // Most values are scalars: the package skips those exactly.
+            reader.Skip();
+            return;
+        }
+
         long pending = 1;
         do
         {
@@ -91,6 +98,10 @@ public static class StrictMessagePack
         }
         while (pending > 0);
     }
+
+    private static bool IsCollection(byte code) =>
+        code is >= MessagePackCode.MinFixMap and <= MessagePackCode.MaxFixArray
+            or MessagePackCode.Array16 or MessagePackCode.Array32 or MessagePackCode.Map16 or MessagePackCode.Map32;
 
     private static string Decode(ReadOnlySpan<byte> utf8, long offset)
     {
