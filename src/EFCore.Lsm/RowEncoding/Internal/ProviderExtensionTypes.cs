@@ -115,15 +115,14 @@ public static class ProviderExtensionTypes
     public static DateTime ReadDateTime(ref MessagePackReader reader)
     {
         var offset = reader.Consumed;
-        var peek = reader.CreatePeekReader();
-        if (peek.NextMessagePackType == MessagePackType.Extension
-            && peek.ReadExtensionFormatHeader().TypeCode == ReservedMessagePackExtensionTypeCode.DateTime)
+        var header = ReadHeader(ref reader, MessagePackExtensionTypeCodes.DateTime, "DateTime");
+        if (header.TypeCode == ReservedMessagePackExtensionTypeCode.DateTime)
         {
-            return ReadTimestamp(ref reader, offset);
+            return ReadTimestamp(ref reader, header, offset);
         }
 
         Span<byte> scratch = stackalloc byte[16];
-        ReadOwnExtension(ref reader, MessagePackExtensionTypeCodes.DateTime, 8, "DateTime", scratch);
+        ReadPayload(ref reader, header, offset, MessagePackExtensionTypeCodes.DateTime, 8, "DateTime", scratch);
         var data = BinaryPrimitives.ReadUInt64BigEndian(scratch);
         var ticks = (long)(data & ((1UL << DateTimeKindShift) - 1));
         var kind = (int)(data >> DateTimeKindShift);
@@ -219,13 +218,32 @@ public static class ProviderExtensionTypes
         ref MessagePackReader reader, sbyte expectedType, int expectedLength, string clrType, scoped Span<byte> payload)
     {
         var offset = reader.Consumed;
+        var header = ReadHeader(ref reader, expectedType, clrType);
+        return ReadPayload(ref reader, header, offset, expectedType, expectedLength, clrType, payload);
+    }
+
+    /// <summary>Reads the header of an extension value (of any type: the caller checks it).</summary>
+    private static ExtensionHeader ReadHeader(ref MessagePackReader reader, sbyte expectedType, string clrType)
+    {
         if (reader.NextMessagePackType != MessagePackType.Extension)
         {
             throw new MessagePackFormatException(
-                offset, $"expected {clrType} (extension type {expectedType}) but found {MessagePackFormatException.Describe(reader.NextCode)}");
+                reader.Consumed,
+                $"expected {clrType} (extension type {expectedType}) but found {MessagePackFormatException.Describe(reader.NextCode)}");
         }
 
-        var header = reader.ReadExtensionFormatHeader();
+        return reader.ReadExtensionFormatHeader();
+    }
+
+    private static int ReadPayload(
+        ref MessagePackReader reader,
+        ExtensionHeader header,
+        long offset,
+        sbyte expectedType,
+        int expectedLength,
+        string clrType,
+        scoped Span<byte> payload)
+    {
         if (header.TypeCode != expectedType)
         {
             throw new MessagePackFormatException(
@@ -245,18 +263,20 @@ public static class ProviderExtensionTypes
         return (int)header.Length;
     }
 
-    /// <summary>The spec's timestamp in its 32-, 64- or 96-bit form, checked before the package converts it.</summary>
-    private static DateTime ReadTimestamp(ref MessagePackReader reader, long offset)
+    /// <summary>
+    /// The spec's timestamp in its 32-, 64- or 96-bit form (its header already read), checked before the package converts
+    /// it: the package takes any 30-bit nanoseconds field, and throws <see cref="ArgumentOutOfRangeException"/> outside
+    /// DateTime's range.
+    /// </summary>
+    private static DateTime ReadTimestamp(ref MessagePackReader reader, ExtensionHeader header, long offset)
     {
-        var peek = reader.CreatePeekReader();
-        var header = peek.ReadExtensionFormatHeader();
-        Span<byte> payload = stackalloc byte[12];
         if (header.Length is not (4 or 8 or 12))
         {
             throw new MessagePackFormatException(offset, $"a timestamp payload is 4, 8 or 12 bytes, not {header.Length}");
         }
 
-        peek.ReadRaw(header.Length).CopyTo(payload);
+        Span<byte> payload = stackalloc byte[12];
+        reader.CreatePeekReader().ReadRaw(header.Length).CopyTo(payload);
         var nanoseconds = header.Length switch
         {
             8 => (uint)(BinaryPrimitives.ReadUInt64BigEndian(payload) >> 34),
@@ -270,7 +290,7 @@ public static class ProviderExtensionTypes
 
         try
         {
-            return reader.ReadDateTime();
+            return reader.ReadDateTime(header);
         }
         catch (ArgumentOutOfRangeException e)
         {
