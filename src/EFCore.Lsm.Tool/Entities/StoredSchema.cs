@@ -2,6 +2,7 @@ using EFCore.Lsm.KeyEncoding.Internal;
 using EFCore.Lsm.Metadata.Internal;
 using EFCore.Lsm.RowEncoding.Internal;
 using EFCore.Lsm.Storage;
+using MessagePack;
 
 namespace EFCore.Lsm.Tool.Entities;
 
@@ -249,18 +250,14 @@ internal sealed class StoredProperty
             return null;
         }
 
-        // An enum's underlying integer: signed unless it only fits unsigned.
-        var signed = reader;
-        try
+        // An enum's underlying integer: signed unless it only fits unsigned (uint64 is the only format above long).
+        if (reader.NextMessagePackType != MessagePackType.Integer)
         {
-            var value = signed.ReadInt64();
-            reader = signed;
-            return value;
+            throw new MessagePackFormatException(
+                reader.Consumed, $"expected an integer for '{Name}' but found {MessagePackFormatException.Describe(reader.NextCode)}");
         }
-        catch (MessagePackFormatException)
-        {
-            return reader.ReadUInt64();
-        }
+
+        return reader.NextCode == MessagePackCode.UInt64 ? reader.ReadUInt64() : reader.ReadInt64();
     }
 
     /// <summary>Parses a key value typed on the command line into this property's provider type.</summary>
