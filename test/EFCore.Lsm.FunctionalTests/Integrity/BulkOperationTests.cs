@@ -271,6 +271,45 @@ public sealed class BulkOperationTests : IDisposable
     }
 
     [Fact]
+    public void Inside_a_TransactionScope_the_statements_are_staged_and_commit_only_with_the_scope()
+    {
+        var path = Seeded(30);
+        using (var scope = new System.Transactions.TransactionScope())
+        using (var context = ItemContext.Create(path))
+        {
+            Assert.Equal(10, context.Items.Where(i => i.Id < 10).ExecuteDelete());
+            Assert.Equal(20, context.Items.ExecuteUpdate(s => s.SetProperty(i => i.Note, "t")));
+            Assert.Equal(20, context.Items.Count(i => i.Note == "t"));
+            using var outside = ItemContext.Create(path);
+            using (new System.Transactions.TransactionScope(System.Transactions.TransactionScopeOption.Suppress))
+            {
+                Assert.Equal(30, outside.Items.Count());
+            }
+
+            // Disposed without Complete(): nothing of either statement is written.
+        }
+
+        using (var check = ItemContext.Create(path))
+        {
+            Assert.Equal(30, check.Items.Count());
+            Assert.Equal(0, check.Items.Count(i => i.Note == "t"));
+        }
+
+        using (var scope = new System.Transactions.TransactionScope())
+        using (var context = ItemContext.Create(path))
+        {
+            Assert.Equal(10, context.Items.Where(i => i.Id < 10).ExecuteDelete());
+            scope.Complete();
+        }
+
+        using (var check = ItemContext.Create(path))
+        {
+            Assert.Equal(20, check.Items.Count());
+            Assert.Empty(check.Problems());
+        }
+    }
+
+    [Fact]
     public void A_store_with_batch_limits_gets_bounded_chunks()
     {
         var factory = new LimitedStoreFactory(_temp.Db("limited"), maxOperations: 64);

@@ -1,6 +1,9 @@
 using System.Linq.Expressions;
+using EFCore.Lsm.Diagnostics.Internal;
 using EFCore.Lsm.Metadata.Internal;
 using EFCore.Lsm.Update.Internal;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.EntityFrameworkCore.Metadata;
 using Microsoft.EntityFrameworkCore.Query;
 using Microsoft.EntityFrameworkCore.Storage;
@@ -11,14 +14,21 @@ namespace EFCore.Lsm.Storage.Internal;
 /// <summary>
 /// EF's <see cref="IDatabase"/> over the shared store (scoped: one per context). <c>SaveChanges</c> validates every
 /// entry, then commits them as one conditional batch (<see cref="LsmSaveCommitter"/>); inside a transaction it stages
-/// them in the transaction instead. Also what the query pipeline reads through: <see cref="GetMapping"/> and
+/// them in the transaction instead, and inside an ambient <c>System.Transactions</c> transaction in the context's
+/// enlistment in it (<see cref="LsmEnlistments"/>). Also what the query pipeline reads through: <see cref="GetMapping"/> and
 /// <see cref="OpenView"/>, which sees a transaction's view and its own writes.
 /// </summary>
-internal sealed class LsmDatabaseWrapper(LsmStoreConnection connection, IQueryCompilationContextFactory queryCompilationContextFactory)
+internal sealed class LsmDatabaseWrapper(
+    LsmStoreConnection connection,
+    IQueryCompilationContextFactory queryCompilationContextFactory,
+    IDiagnosticsLogger<DbLoggerCategory.Database.Transaction> transactionLogger)
     : IDatabase
 {
     /// <summary>The transaction saves go to, set by the transaction manager.</summary>
     public LsmTransaction? CurrentTransaction { get; set; }
+
+    /// <summary>The ambient transactions the context takes part in.</summary>
+    public LsmEnlistments Enlistments { get; } = new();
 
     public LsmStoreConnection Connection => connection;
 
@@ -27,17 +37,52 @@ internal sealed class LsmDatabaseWrapper(LsmStoreConnection connection, IQueryCo
     public int SaveChanges(IList<IUpdateEntry> entries)
     {
         var writes = RowWriteBuilder.Build(entries, Store, connection.SyncWrites);
-        if (CurrentTransaction is { } transaction)
-        {
-            transaction.Stage(writes);
-        }
-        else
+        if (!TryStage(writes))
         {
             LsmSaveCommitter.Commit(Store, writes, connection.SyncWrites, connection.EnforceForeignKeys);
         }
 
         return entries.Count;
     }
+
+    /// <summary>
+    /// Stages <paramref name="writes"/> in the transaction the context's writes belong to now — one begun with
+    /// <c>BeginTransaction</c>, or its enlistment in the ambient transaction (created at the first write) — and returns
+    /// true; false when there is none and the caller commits them itself. Used by saves and by ExecuteUpdate/ExecuteDelete.
+    /// </summary>
+    public bool TryStage(IReadOnlyList<RowWrite> writes)
+    {
+        if (CurrentTransaction is { } transaction)
+        {
+            if (LsmEnlistments.Ambient(Enlistments.Explicit) is not null)
+            {
+                // Which of the two the save belongs to is the caller's intent, which the provider cannot guess.
+                throw new InvalidOperationException(
+                    "The context has a transaction begun with BeginTransaction and an ambient transaction (a TransactionScope or "
+                    + "Database.EnlistTransaction) at the same time; EFCore.Lsm cannot tell which one this save belongs to. End "
+                    + "one of them first.");
+            }
+
+            transaction.Stage(writes);
+            return true;
+        }
+
+        if (Enlist() is { } enlistment)
+        {
+            enlistment.Stage(writes);
+            return true;
+        }
+
+        return false;
+    }
+
+    /// <summary>
+    /// The context's enlistment in the ambient transaction, created (and enlisted) now if there is an ambient transaction
+    /// and none yet; null when there is no ambient transaction. An ExecuteUpdate/ExecuteDelete calls it before it reads, so
+    /// it reads at the enlistment's view, the one its writes are staged against.
+    /// </summary>
+    public LsmEnlistment? Enlist() =>
+        Enlistments.Find(() => Store, connection.SyncWrites, connection.EnforceForeignKeys, create: true, OnEnlisted);
 
     public Task<int> SaveChangesAsync(IList<IUpdateEntry> entries, CancellationToken cancellationToken = default)
     {
@@ -66,5 +111,11 @@ internal sealed class LsmDatabaseWrapper(LsmStoreConnection connection, IQueryCo
     /// A consistent view for one query: the current transaction's (with its own writes merged in), or a new view of the
     /// store. The caller disposes it.
     /// </summary>
-    public ILsmReadView OpenView() => CurrentTransaction?.OpenQueryView() ?? Store.KeyValueStore.OpenView();
+    public ILsmReadView OpenView() =>
+        CurrentTransaction?.OpenQueryView()
+        ?? Enlistments.Find(() => Store, connection.SyncWrites, connection.EnforceForeignKeys, create: false)?.LsmTransaction.OpenQueryView()
+        ?? Store.KeyValueStore.OpenView();
+
+    private void OnEnlisted(System.Transactions.Transaction transaction) =>
+        transactionLogger.TransactionEnlisted(transaction, Store.KeyValueStore.Description);
 }

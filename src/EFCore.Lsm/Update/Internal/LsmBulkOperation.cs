@@ -53,6 +53,13 @@ internal sealed class LsmBulkOperation(
         // Rows an earlier chunk already wrote: a query run again after a conflict must not select them a second time
         // (an ExecuteUpdate such as Balance = Balance + 1 would otherwise apply twice).
         var done = new HashSet<byte[]>(ByteArrayEqualityComparer.Instance);
+
+        // Inside a TransactionScope the statement belongs to the context's enlistment: joined before the rows are read, so
+        // they are read at its view and staged in it, as a save there is (a scope that does not complete writes nothing).
+        if (database.CurrentTransaction is null)
+        {
+            database.Enlist();
+        }
         var count = 0;
         for (var attempt = 1; ; attempt++)
         {
@@ -60,9 +67,8 @@ internal sealed class LsmBulkOperation(
             try
             {
                 var writes = Select(context, mapping, view, done, scratch, limits);
-                if (database.CurrentTransaction is { } transaction)
+                if (database.TryStage(writes))
                 {
-                    transaction.Stage(writes);
                     return writes.Count;
                 }
 
