@@ -15,11 +15,26 @@ namespace EFCore.Lsm.Etcd.Storage.Internal;
 internal sealed class EtcdBatchCommitter(
     EtcdConnection connection, EtcdKeys keys, EtcdConditionCompiler compiler, EtcdCommitSlots slots, string description)
 {
+    private long _commits;
+    private long _resends;
+    private long _appliedBeforeResend;
+    private long _unknownOutcomes;
     /// <summary>
     /// Room kept in a request for what a member wraps around it before checking the request limit (etcd's raft request
     /// header: a request id and an auth header, a few dozen bytes).
     /// </summary>
     public const int RequestOverhead = 512;
+
+    /// <summary>What the commits of this store went through, for tests and diagnostics.</summary>
+    public EtcdCommitStatistics Statistics => new(
+        Interlocked.Read(ref _commits), Interlocked.Read(ref _resends), Interlocked.Read(ref _appliedBeforeResend),
+        Interlocked.Read(ref _unknownOutcomes));
+
+    /// <summary>
+    /// Test hook: called after each send of a commit transaction that got an answer; returning true drops the answer as a
+    /// broken connection would (the transaction applied, the caller never heard), to exercise the resend path.
+    /// </summary>
+    internal Func<TxnResponse, bool>? LoseAnswer { get; set; }
 
     public long Commit(LsmConditionalBatch batch)
     {
@@ -61,7 +76,16 @@ internal sealed class EtcdBatchCommitter(
                 TxnResponse response;
                 try
                 {
+                    if (attempt > 0)
+                    {
+                        Interlocked.Increment(ref _resends);
+                    }
+
                     response = connection.WriteTransaction(txn, deadline);
+                    if (LoseAnswer?.Invoke(response) == true)
+                    {
+                        throw new RpcException(new Status(StatusCode.Unavailable, "answer dropped by the test hook"));
+                    }
                 }
                 catch (RpcException e) when (EtcdErrors.IsTransient(e) || e.StatusCode == StatusCode.DeadlineExceeded)
                 {
@@ -74,6 +98,7 @@ internal sealed class EtcdBatchCommitter(
                     }
 
                     slots.Retire(slot, leaseLost: false);
+                    Interlocked.Increment(ref _unknownOutcomes);
                     throw connection.Unavailable(e, "the batch may or may not have been applied");
                 }
                 catch (RpcException e) when (EtcdErrors.IsLeaseNotFound(e))
@@ -83,6 +108,7 @@ internal sealed class EtcdBatchCommitter(
                     slots.Retire(slot, leaseLost: true);
                     if (maybeApplied || epochs > 2)
                     {
+                        Interlocked.Increment(ref _unknownOutcomes);
                         throw new LsmStoreUnavailableException(
                             $"The {description} lost the commit slot's lease while the batch was being retried ({EtcdErrors.Describe(e)}); "
                             + "the batch may or may not have been applied.",
@@ -120,6 +146,7 @@ internal sealed class EtcdBatchCommitter(
                 if (response.Succeeded)
                 {
                     slots.Release(slot, response.Header.Revision);
+                    Interlocked.Increment(ref _commits);
                     return response.Header.Revision;
                 }
 
@@ -131,12 +158,15 @@ internal sealed class EtcdBatchCommitter(
                     {
                         // Only this commit writes the slot: an earlier send of it applied, at the slot's mod_revision.
                         slots.Release(slot, slotState[0].ModRevision);
+                        Interlocked.Increment(ref _commits);
+                        Interlocked.Increment(ref _appliedBeforeResend);
                         return slotState[0].ModRevision;
                     }
 
                     slots.Retire(slot, leaseLost: true);
                     if (maybeApplied || epochs > 2)
                     {
+                        Interlocked.Increment(ref _unknownOutcomes);
                         throw new LsmStoreUnavailableException(
                             $"The {description} expired the commit slot's lease while the batch was being retried; the batch may or "
                             + "may not have been applied.");
@@ -193,3 +223,10 @@ internal sealed class EtcdBatchCommitter(
             $"The batch needs {what}; one transaction of the {description} allows {limit:N0} {unit} ({setting}). Nothing was written. "
             + "Save fewer entities per SaveChanges, or raise the limit on every member and in UseLsmCluster to match.");
 }
+
+/// <summary>Counts of one store's commits.</summary>
+/// <param name="Commits">Batches that committed.</param>
+/// <param name="Resends">Sends after the first of a commit transaction, after its answer was lost.</param>
+/// <param name="AppliedBeforeResend">Commits whose answer was lost but which had applied: a resend found the slot moved.</param>
+/// <param name="UnknownOutcomes">Commits given up with LsmStoreUnavailableException, applied or not.</param>
+internal readonly record struct EtcdCommitStatistics(long Commits, long Resends, long AppliedBeforeResend, long UnknownOutcomes);

@@ -36,6 +36,8 @@ internal sealed class EtcdKeyValueStore : ILsmKeyValueStore
 
     internal EtcdKeys Keys { get; }
 
+    internal EtcdBatchCommitter Committer => _committer;
+
     public ILsmReadView OpenView() => new EtcdReadView(this);
 
     /// <summary>
