@@ -81,18 +81,18 @@ internal sealed class EtcdBatchCommitter(
                         Interlocked.Increment(ref _resends);
                     }
 
-                    response = connection.WriteTransaction(txn, deadline);
+                    response = connection.WriteTransaction(txn, connection.AttemptDeadline(deadline));
                     if (LoseAnswer?.Invoke(response) == true)
                     {
                         throw new RpcException(new Status(StatusCode.Unavailable, "answer dropped by the test hook"));
                     }
                 }
-                catch (RpcException e) when (EtcdErrors.IsTransient(e) || e.StatusCode == StatusCode.DeadlineExceeded)
+                catch (RpcException e) when (EtcdErrors.IsTransient(e))
                 {
                     // The answer was lost (a member died, a leader election): the transaction may have applied. Sending the
                     // same transaction again is safe, the slot compare lets it apply only if it did not.
                     maybeApplied = true;
-                    if (e.StatusCode != StatusCode.DeadlineExceeded && EtcdConnection.Backoff(attempt, deadline))
+                    if (EtcdConnection.Backoff(attempt, deadline))
                     {
                         continue;
                     }

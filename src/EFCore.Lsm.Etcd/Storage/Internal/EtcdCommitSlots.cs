@@ -34,7 +34,16 @@ internal sealed class EtcdCommitSlots(EtcdConnection connection, EtcdKeys keys) 
         {
             if (_current is null || DateTime.UtcNow - _current.Started > EpochLength)
             {
-                var lease = connection.LeaseGrant(LeaseTtlSeconds, deadline).ID;
+                long lease;
+                try
+                {
+                    lease = connection.LeaseGrant(LeaseTtlSeconds, deadline).ID;
+                }
+                catch (Grpc.Core.RpcException e)
+                {
+                    throw EtcdErrors.Refused(connection.Description, e, "nothing was written");
+                }
+
                 var now = DateTime.UtcNow;
                 _leases.RemoveAll(l => now - l.Granted > TimeSpan.FromSeconds(LeaseTtlSeconds)); // expired: nothing to revoke
                 _leases.Add((lease, now));

@@ -120,7 +120,14 @@ internal sealed class EtcdConditionCompiler(EtcdConnection connection, EtcdKeys 
                 op.RequestRange.Serializable = false;
             }
 
-            state = connection.ReadTransaction(txn, deadline);
+            try
+            {
+                state = connection.ReadTransaction(txn, deadline);
+            }
+            catch (RpcException again)
+            {
+                throw EtcdErrors.Refused(description, again, "nothing was written");
+            }
         }
 
         for (var i = 0; i < compares.Count; i++)
@@ -272,16 +279,23 @@ internal sealed class EtcdConditionCompiler(EtcdConnection connection, EtcdKeys 
     {
         try
         {
-            return connection.ReadTransaction(txn, deadline);
-        }
-        catch (RpcException e) when (EtcdErrors.IsFutureRevision(e))
-        {
-            foreach (var op in txn.Success)
+            try
             {
-                op.RequestRange.Serializable = false;
+                return connection.ReadTransaction(txn, deadline);
             }
+            catch (RpcException e) when (EtcdErrors.IsFutureRevision(e))
+            {
+                foreach (var op in txn.Success)
+                {
+                    op.RequestRange.Serializable = false;
+                }
 
-            return connection.ReadTransaction(txn, deadline);
+                return connection.ReadTransaction(txn, deadline);
+            }
+        }
+        catch (RpcException e) when (!EtcdErrors.IsCompacted(e))
+        {
+            throw EtcdErrors.Refused(description, e, "nothing was written");
         }
     }
 

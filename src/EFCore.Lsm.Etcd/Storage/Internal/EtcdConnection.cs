@@ -59,6 +59,19 @@ internal sealed class EtcdConnection : IDisposable
     /// <summary>The deadline of an operation that starts now.</summary>
     public DateTime NewDeadline() => DateTime.UtcNow + Options.OperationTimeout;
 
+    /// <summary>
+    /// The deadline of one attempt of an operation that must end by <paramref name="deadline"/>: a third of the operation
+    /// timeout (1 to 5 s). A request that a member holds while it waits for a leader that died (a linearizable read's
+    /// read index, a forwarded proposal) is abandoned then and sent again, by when the election is usually over, rather
+    /// than held until the operation's deadline.
+    /// </summary>
+    public DateTime AttemptDeadline(DateTime deadline)
+    {
+        var attempt = TimeSpan.FromTicks(Math.Clamp(Options.OperationTimeout.Ticks / 3, TimeSpan.TicksPerSecond, 5 * TimeSpan.TicksPerSecond));
+        var end = DateTime.UtcNow + attempt;
+        return end < deadline ? end : deadline;
+    }
+
     /// <summary>A linearizable or serializable range read, retried until <paramref name="deadline"/>.</summary>
     public RangeResponse Range(RangeRequest request, DateTime deadline) =>
         Retry(deadline, d => Client.Get(request, RequireLeader, d));
@@ -86,7 +99,7 @@ internal sealed class EtcdConnection : IDisposable
         {
             try
             {
-                return call(deadline);
+                return call(AttemptDeadline(deadline));
             }
             catch (RpcException e) when (EtcdErrors.IsTransient(e))
             {
@@ -94,10 +107,6 @@ internal sealed class EtcdConnection : IDisposable
                 {
                     throw Unavailable(e, "the read was not answered");
                 }
-            }
-            catch (RpcException e) when (e.StatusCode == StatusCode.DeadlineExceeded)
-            {
-                throw Unavailable(e, "the read was not answered");
             }
         }
     }

@@ -1,3 +1,4 @@
+using EFCore.Lsm.Storage;
 using Grpc.Core;
 
 namespace EFCore.Lsm.Etcd.Storage.Internal;
@@ -15,6 +16,10 @@ internal static class EtcdErrors
     public static bool IsTransient(RpcException e) => e.StatusCode switch
     {
         StatusCode.Unavailable => true,
+        // The attempt's deadline passed: on the client (DeadlineExceeded) or on the member, which reports its expired request
+        // context as Unknown "context deadline exceeded" (a read index or a proposal waiting for a leader that died).
+        StatusCode.DeadlineExceeded => true,
+        StatusCode.Unknown when e.Status.Detail.Contains("deadline exceeded", StringComparison.Ordinal) => true,
         StatusCode.ResourceExhausted => e.Status.Detail.Contains("too many requests", StringComparison.Ordinal),
         // A connection that breaks in the middle of a call surfaces as Internal or Unknown with the I/O error inside.
         StatusCode.Internal or StatusCode.Unknown => e.Status.DebugException is IOException or HttpRequestException
@@ -44,4 +49,8 @@ internal static class EtcdErrors
         e.StatusCode == StatusCode.NotFound && e.Status.Detail.Contains("lease not found", StringComparison.Ordinal);
 
     public static string Describe(RpcException e) => $"{e.StatusCode}: {e.Status.Detail}";
+
+    /// <summary>An error the backend has no meaning for (a permission, an unexpected status): the request was refused.</summary>
+    public static LsmStoreUnavailableException Refused(string description, RpcException e, string outcome) =>
+        new($"The {description} refused the request ({Describe(e)}); {outcome}.", e);
 }

@@ -193,5 +193,9 @@ internal sealed class EtcdReadView(EtcdKeyValueStore store) : ILsmReadView
                 + "at (a query or transaction that ran longer than the cluster keeps revisions). Run it again.",
                 e);
         }
+        catch (RpcException e)
+        {
+            throw EtcdErrors.Refused(store.Description, e, "nothing was read");
+        }
     }
 }
