@@ -24,6 +24,9 @@ internal sealed class LsmModelValidator(ModelValidatorDependencies dependencies)
         base.Validate(model, logger);
     }
 
+    private static Type ProviderType(IProperty property) =>
+        property.GetValueConverter()?.ProviderClrType ?? property.FindTypeMapping()?.Converter?.ProviderClrType ?? property.ClrType;
+
     private static void ValidateEntityType(IEntityType entityType)
     {
         if (entityType.IsOwned())
@@ -44,11 +47,24 @@ internal sealed class LsmModelValidator(ModelValidatorDependencies dependencies)
             $"The entity type '{entityType.DisplayName()}' has no primary key; EFCore.Lsm stores every row under its primary key, "
             + "so keyless entity types are not supported.");
 
+        foreach (var index in entityType.GetDeclaredIndexes())
+        {
+            foreach (var property in index.Properties)
+            {
+                if (!ProviderValueCodec.IsKeyEncodable(ProviderType(property)))
+                {
+                    throw new InvalidOperationException(
+                        $"The index {index.DisplayName()} of '{entityType.DisplayName()}' includes '{property.Name}' of type "
+                        + $"'{ProviderType(property).Name}', which has no order-preserving key encoding in EFCore.Lsm, so it cannot be "
+                        + "indexed. Index parts can be integers, enums, bool, char, Guid, string, byte[], DateTime, DateTimeOffset, "
+                        + "DateOnly, TimeOnly, TimeSpan, decimal, double or float; configure a value converter to one of them.");
+                }
+            }
+        }
+
         foreach (var property in key.Properties)
         {
-            var providerType = property.GetValueConverter()?.ProviderClrType
-                ?? property.FindTypeMapping()?.Converter?.ProviderClrType
-                ?? property.ClrType;
+            var providerType = ProviderType(property);
             if (!ProviderValueCodec.IsKeyEncodable(providerType))
             {
                 throw new InvalidOperationException(

@@ -12,6 +12,36 @@ internal sealed record CatalogProperty(uint Id, string Name, string ProviderType
 /// <summary>One part of an entity type's primary key as the catalog records it.</summary>
 internal sealed record CatalogKeyPart(uint PropertyId, string ProviderType, bool Descending);
 
+/// <summary>Whether an index's entries are complete. Written to disk: do not change the numbers.</summary>
+internal enum CatalogIndexState
+{
+    /// <summary>Writes maintain the entries, but rows written before the index existed may lack theirs: queries do not use it.</summary>
+    Building = 0,
+
+    /// <summary>Every row has its entries: queries may read the index.</summary>
+    Ready = 1,
+}
+
+/// <summary>One secondary index of an entity type as the catalog records it (docs/index_encoding.md).</summary>
+/// <param name="Name">The index's name (<see cref="LsmCatalog.IndexName"/>).</param>
+/// <param name="KeyspaceId">The keyspace of its entries; from the same id space as entity keyspaces, never reused.</param>
+/// <param name="PropertyIds">The indexed properties, in index order.</param>
+/// <param name="Descending">Per indexed property, whether its part is stored descending.</param>
+/// <param name="Unique">Whether two rows may not have equal non-null values.</param>
+/// <param name="State">Whether the entries are complete.</param>
+internal sealed record CatalogIndex(
+    string Name,
+    long KeyspaceId,
+    IReadOnlyList<uint> PropertyIds,
+    IReadOnlyList<bool> Descending,
+    bool Unique,
+    CatalogIndexState State)
+{
+    /// <summary>Whether <paramref name="other"/> stores the same entries (same keyspace contents), whatever its state.</summary>
+    public bool SameDefinition(CatalogIndex other) =>
+        PropertyIds.SequenceEqual(other.PropertyIds) && Descending.SequenceEqual(other.Descending) && Unique == other.Unique;
+}
+
 /// <summary>An entity type's catalog record: where its rows live and how its keys and values are laid out.</summary>
 internal sealed record CatalogEntity(
     string Name,
@@ -21,18 +51,22 @@ internal sealed record CatalogEntity(
     IReadOnlyList<CatalogProperty> Properties,
     IReadOnlyList<CatalogKeyPart> KeyParts)
 {
+    /// <summary>The entity type's secondary indexes (field 6; absent in records written before indexes existed).</summary>
+    public IReadOnlyList<CatalogIndex> Indexes { get; init; } = [];
+
     // Field numbers of the record's MessagePack map. Written to disk: do not change.
     private const uint KeyspaceIdField = 1;
     private const uint ValueFormatField = 2;
     private const uint NextPropertyIdField = 3;
     private const uint PropertiesField = 4;
     private const uint KeyPartsField = 5;
+    private const uint IndexesField = 6;
 
     public byte[] Encode()
     {
         using var buffer = new PooledByteBufferWriter();
         var writer = new MessagePackWriter(buffer);
-        writer.WriteMapHeader(5);
+        writer.WriteMapHeader(Indexes.Count > 0 ? 6u : 5u);
         writer.WriteUInt64(KeyspaceIdField);
         writer.WriteInt64(KeyspaceId);
         writer.WriteUInt64(ValueFormatField);
@@ -60,6 +94,32 @@ internal sealed record CatalogEntity(
             writer.WriteBoolean(part.Descending);
         }
 
+        if (Indexes.Count > 0)
+        {
+            writer.WriteUInt64(IndexesField);
+            writer.WriteArrayHeader((uint)Indexes.Count);
+            foreach (var index in Indexes)
+            {
+                writer.WriteArrayHeader(6);
+                writer.WriteString(index.Name);
+                writer.WriteInt64(index.KeyspaceId);
+                writer.WriteArrayHeader((uint)index.PropertyIds.Count);
+                foreach (var id in index.PropertyIds)
+                {
+                    writer.WriteUInt64(id);
+                }
+
+                writer.WriteArrayHeader((uint)index.Descending.Count);
+                foreach (var descending in index.Descending)
+                {
+                    writer.WriteBoolean(descending);
+                }
+
+                writer.WriteBoolean(index.Unique);
+                writer.WriteInt64((long)index.State);
+            }
+        }
+
         return buffer.ToArray();
     }
 
@@ -71,6 +131,7 @@ internal sealed record CatalogEntity(
         uint nextPropertyId = 0;
         var properties = new List<CatalogProperty>();
         var keyParts = new List<CatalogKeyPart>();
+        var indexes = new List<CatalogIndex>();
         var fields = reader.ReadMapHeader();
         for (var i = 0; i < fields; i++)
         {
@@ -104,6 +165,37 @@ internal sealed record CatalogEntity(
                     }
 
                     break;
+                case IndexesField:
+                    var indexCount = reader.ReadArrayHeader();
+                    for (var x = 0; x < indexCount; x++)
+                    {
+                        ExpectArray(ref reader, 6, name);
+                        var indexName = reader.ReadString();
+                        var indexKeyspace = reader.ReadInt64();
+                        var ids = new uint[reader.ReadArrayHeader()];
+                        for (var k = 0; k < ids.Length; k++)
+                        {
+                            ids[k] = reader.ReadUInt32();
+                        }
+
+                        var descending = new bool[reader.ReadArrayHeader()];
+                        for (var k = 0; k < descending.Length; k++)
+                        {
+                            descending[k] = reader.ReadBoolean();
+                        }
+
+                        var unique = reader.ReadBoolean();
+                        var state = (CatalogIndexState)reader.ReadInt32();
+                        if (descending.Length != ids.Length || indexKeyspace <= CatalogKeys.CatalogKeyspaceId
+                            || state is not (CatalogIndexState.Building or CatalogIndexState.Ready))
+                        {
+                            throw new MessagePackFormatException(reader.Position, $"index '{indexName}' of entity type '{name}' is malformed");
+                        }
+
+                        indexes.Add(new CatalogIndex(indexName, indexKeyspace, ids, descending, unique, state));
+                    }
+
+                    break;
                 default:
                     // A field written by a later catalog version: skipping keeps this reader forward compatible.
                     reader.Skip();
@@ -116,7 +208,7 @@ internal sealed record CatalogEntity(
             throw new MessagePackFormatException(reader.Position, $"the catalog record of entity type '{name}' is malformed");
         }
 
-        return new CatalogEntity(name, keyspaceId, valueFormat, nextPropertyId, properties, keyParts);
+        return new CatalogEntity(name, keyspaceId, valueFormat, nextPropertyId, properties, keyParts) { Indexes = indexes };
     }
 
     private static void ExpectArray(ref MessagePackReader reader, int length, string name)

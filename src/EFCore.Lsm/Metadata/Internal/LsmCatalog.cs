@@ -141,10 +141,47 @@ internal sealed class LsmCatalog
                     + "key schema needs a migration, which this version of the provider does not support.");
             }
 
+            var indexes = new List<CatalogIndex>();
+            var storedIndexes = stored?.Indexes.ToDictionary(i => i.Name, StringComparer.Ordinal)
+                ?? new Dictionary<string, CatalogIndex>(StringComparer.Ordinal);
+            foreach (var index in entityType.GetIndexes())
+            {
+                var definition = new CatalogIndex(
+                    IndexName(index),
+                    KeyspaceId: 0,
+                    [.. index.Properties.Select(p => assigned[p.Name].Id)],
+                    [.. index.Properties.Select((_, i) => IsDescending(index, i))],
+                    index.IsUnique,
+                    CatalogIndexState.Ready);
+                if (storedIndexes.Remove(definition.Name, out var existingIndex) && existingIndex.SameDefinition(definition))
+                {
+                    indexes.Add(existingIndex);
+                    continue;
+                }
+
+                // A new (or redefined) index gets a fresh keyspace. Only a new entity type has no rows the index could miss;
+                // on an existing one the index starts as Building and is filled from the rows before queries use it.
+                indexes.Add(definition with
+                {
+                    KeyspaceId = nextKeyspaceId++,
+                    State = stored is null ? CatalogIndexState.Ready : CatalogIndexState.Building,
+                });
+                changed = true;
+            }
+
+            if (storedIndexes.Count > 0)
+            {
+                changes.DroppedIndexes.AddRange(storedIndexes.Values);
+                changed = true;
+            }
+
             if (changed)
             {
                 changes.Entities.Add(new CatalogEntity(
-                    entityType.Name, keyspaceId, RowFormat.CurrentVersion, nextPropertyId, catalogProperties, keyParts));
+                    entityType.Name, keyspaceId, RowFormat.CurrentVersion, nextPropertyId, catalogProperties, keyParts)
+                {
+                    Indexes = indexes,
+                });
             }
         }
 
@@ -188,6 +225,34 @@ internal sealed class LsmCatalog
         {
             _entities[entity.Name] = entity;
         }
+    }
+
+    /// <summary>
+    /// The name an index is recorded under: EF's name for it, or, as EF names unnamed indexes, <c>IX_</c> + the entity
+    /// type's short name + its property names.
+    /// </summary>
+    public static string IndexName(IReadOnlyIndex index) =>
+        index.Name ?? "IX_" + index.DeclaringEntityType.ShortName() + "_" + string.Join("_", index.Properties.Select(p => p.Name));
+
+    /// <summary>Whether part <paramref name="i"/> of <paramref name="index"/> is descending (EF: null = none, empty = all).</summary>
+    public static bool IsDescending(IReadOnlyIndex index, int i)
+    {
+        // A runtime index keeps the flags in the provider's annotation (LsmRuntimeModelConvention); a mutable one in EF's.
+        var flags = index is RuntimeIndex
+            ? (IReadOnlyList<bool>?)index.FindAnnotation(LsmAnnotationNames.IndexDescending)?.Value
+            : index.IsDescending;
+        return flags is not null && (flags.Count == 0 || flags[i]);
+    }
+
+    /// <summary>
+    /// The entity record <paramref name="entityName"/> with <paramref name="index"/> replaced by its completed form: the change
+    /// that makes a built index usable, committed like any other catalog change.
+    /// </summary>
+    public CatalogChanges PlanIndexReady(string entityName, CatalogIndex index)
+    {
+        var entity = _entities[entityName];
+        var indexes = entity.Indexes.Select(i => i.Name == index.Name ? i with { State = CatalogIndexState.Ready } : i).ToList();
+        return new CatalogChanges(null, [entity with { Indexes = indexes }]);
     }
 
     public static string ProviderTypeName(IReadOnlyProperty property)
@@ -252,8 +317,13 @@ internal sealed class LsmCatalog
             $"{properties.FirstOrDefault(p => p.Id == part.PropertyId)?.Name ?? "#" + part.PropertyId} {part.ProviderType}"));
 }
 
-/// <summary>Catalog records to write in one batch: a new header (when the next keyspace id moves) and changed entity records.</summary>
+/// <summary>
+/// Catalog records to write in one batch: a new header (when the next keyspace id moves) and changed entity records; and the
+/// indexes the changed records no longer list, whose entries can be deleted once the batch committed.
+/// </summary>
 internal sealed record CatalogChanges(long? NextKeyspaceId, List<CatalogEntity> Entities)
 {
+    public List<CatalogIndex> DroppedIndexes { get; } = [];
+
     public bool IsEmpty => NextKeyspaceId is null && Entities.Count == 0;
 }

@@ -55,6 +55,35 @@ internal sealed class LsmEntityMapping
         {
             GeneratedIntegerKey = _key[0];
         }
+
+        var byId = _byIndex.ToDictionary(p => p.Id);
+        var modelIndexes = entityType.GetIndexes().ToDictionary(LsmCatalog.IndexName, StringComparer.Ordinal);
+        Indexes =
+        [
+            .. catalog.Indexes.Select(index => new LsmIndexMapping(
+                this,
+                modelIndexes.GetValueOrDefault(index.Name),
+                index,
+                [.. index.PropertyIds.Select(id => byId[id])])),
+        ];
+    }
+
+    /// <summary>The entity type's secondary indexes, maintained by every write of its rows.</summary>
+    public IReadOnlyList<LsmIndexMapping> Indexes { get; }
+
+    /// <summary>The index recorded for <paramref name="index"/>, or null when the catalog has none (a read of an unregistered model).</summary>
+    public LsmIndexMapping? FindIndex(IReadOnlyIndex index)
+    {
+        var name = LsmCatalog.IndexName(index);
+        foreach (var mapping in Indexes)
+        {
+            if (mapping.Name == name)
+            {
+                return mapping;
+            }
+        }
+
+        return null;
     }
 
     public IEntityType EntityType { get; }
@@ -214,6 +243,27 @@ internal sealed class LsmEntityMapping
     }
 
     /// <summary>
+    /// Decodes the values of <paramref name="properties"/> (model form, converters applied back) from a stored row, in
+    /// the order given; a property missing from the row reads as null. Decodes nothing else.
+    /// </summary>
+    public object?[] ReadProperties(ReadOnlySpan<byte> value, IReadOnlyList<PropertyMapping> properties)
+    {
+        var values = new object?[properties.Count];
+        for (var i = 0; i < values.Length; i++)
+        {
+            // TryFind walks from the start each time: fine for the few columns of an index, and ids need no order here.
+            var row = new RowReader(value);
+            if (row.TryFind(properties[i].Id))
+            {
+                var reader = row.ValueReader;
+                values[i] = properties[i].ReadValue(ref reader);
+            }
+        }
+
+        return values;
+    }
+
+    /// <summary>
     /// Decodes a stored row into model values (value converters applied back) in EF property-index order, the layout of
     /// a <c>ValueBuffer</c>. A property missing from the row (added to the model after the row was written) reads as null.
     /// </summary>
@@ -266,6 +316,9 @@ internal sealed class LsmEntityMapping
 
         public uint Id { get; } = id;
 
+        /// <summary>The codec of the provider type (after value conversion).</summary>
+        public ProviderValueCodec Codec { get; } = codec;
+
         public void WriteKeyPart(ref KeyWriter writer, object? modelValue, IEntityType entityType)
         {
             var value = ToProvider(modelValue);
@@ -277,7 +330,7 @@ internal sealed class LsmEntityMapping
 
             try
             {
-                codec.WriteKeyPart(ref writer, value);
+                Codec.WriteKeyPart(ref writer, value);
             }
             catch (LsmKeyTooLargeException e)
             {
@@ -293,7 +346,7 @@ internal sealed class LsmEntityMapping
         {
             try
             {
-                codec.WriteValue(writer, ToProvider(modelValue));
+                Codec.WriteValue(writer, ToProvider(modelValue));
             }
             catch (ArgumentException e)
             {
@@ -303,11 +356,12 @@ internal sealed class LsmEntityMapping
 
         public object? ReadValue(ref MessagePackReader reader)
         {
-            var value = codec.ReadValue(ref reader);
+            var value = Codec.ReadValue(ref reader);
             return value is null || converter is null ? value : converter.ConvertFromProvider(value);
         }
 
-        private object? ToProvider(object? modelValue) =>
+        /// <summary>The provider form of a model value (the value converter applied).</summary>
+        public object? ToProvider(object? modelValue) =>
             modelValue is null || converter is null ? modelValue : converter.ConvertToProvider(modelValue);
     }
 }

@@ -47,8 +47,11 @@ internal abstract class ProviderValueCodec
         }
     }
 
-    /// <summary>Appends <paramref name="value"/> (non-null, of <see cref="ProviderType"/>) as one key part.</summary>
-    public abstract void WriteKeyPart(ref KeyWriter writer, object value);
+    /// <summary>
+    /// Appends <paramref name="value"/> (non-null, of <see cref="ProviderType"/>) as one key part, complemented when
+    /// <paramref name="descending"/> (docs/key_encoding.md, "Descending parts").
+    /// </summary>
+    public abstract void WriteKeyPart(ref KeyWriter writer, object value, bool descending = false);
 
     /// <summary>Writes <paramref name="value"/> (of <see cref="ProviderType"/>, or null) as one MessagePack value.</summary>
     public abstract void WriteValue(MessagePackWriter writer, object? value);
@@ -56,7 +59,7 @@ internal abstract class ProviderValueCodec
     /// <summary>Reads one MessagePack value (nil reads as null).</summary>
     public abstract object? ReadValue(ref MessagePackReader reader);
 
-    internal delegate void KeyPartWriter<in T>(ref KeyWriter writer, T value);
+    internal delegate void KeyPartWriter<in T>(ref KeyWriter writer, T value, bool descending);
 
     /// <summary>The key writer overload for a non-enum type, or null when keys cannot hold the type.</summary>
     internal static Delegate? KeyWriterFor(Type type)
@@ -69,33 +72,33 @@ internal abstract class ProviderValueCodec
 
         return Type.GetTypeCode(type) switch
         {
-            TypeCode.Boolean => (KeyPartWriter<bool>)((ref w, v) => w.Write(v)),
-            TypeCode.SByte => (KeyPartWriter<sbyte>)((ref w, v) => w.Write(v)),
-            TypeCode.Byte => (KeyPartWriter<byte>)((ref w, v) => w.Write(v)),
-            TypeCode.Int16 => (KeyPartWriter<short>)((ref w, v) => w.Write(v)),
-            TypeCode.UInt16 => (KeyPartWriter<ushort>)((ref w, v) => w.Write(v)),
-            TypeCode.Char => (KeyPartWriter<char>)((ref w, v) => w.Write(v)),
-            TypeCode.Int32 => (KeyPartWriter<int>)((ref w, v) => w.Write(v)),
-            TypeCode.UInt32 => (KeyPartWriter<uint>)((ref w, v) => w.Write(v)),
-            TypeCode.Int64 => (KeyPartWriter<long>)((ref w, v) => w.Write(v)),
-            TypeCode.UInt64 => (KeyPartWriter<ulong>)((ref w, v) => w.Write(v)),
-            TypeCode.Single => (KeyPartWriter<float>)((ref w, v) => w.Write(v)),
-            TypeCode.Double => (KeyPartWriter<double>)((ref w, v) => w.Write(v)),
-            TypeCode.Decimal => (KeyPartWriter<decimal>)((ref w, v) => w.Write(v)),
-            TypeCode.DateTime => (KeyPartWriter<DateTime>)((ref w, v) => w.Write(v)),
-            TypeCode.String => (KeyPartWriter<string>)((ref w, v) => w.Write(v.AsSpan())),
-            _ when type == typeof(Guid) => (KeyPartWriter<Guid>)((ref w, v) => w.Write(v)),
-            _ when type == typeof(byte[]) => (KeyPartWriter<byte[]>)((ref w, v) => w.Write(v.AsSpan())),
-            _ when type == typeof(DateTimeOffset) => (KeyPartWriter<DateTimeOffset>)((ref w, v) => w.Write(v)),
-            _ when type == typeof(DateOnly) => (KeyPartWriter<DateOnly>)((ref w, v) => w.Write(v)),
-            _ when type == typeof(TimeOnly) => (KeyPartWriter<TimeOnly>)((ref w, v) => w.Write(v)),
-            _ when type == typeof(TimeSpan) => (KeyPartWriter<TimeSpan>)((ref w, v) => w.Write(v)),
+            TypeCode.Boolean => (KeyPartWriter<bool>)((ref w, v, d) => w.Write(v, d)),
+            TypeCode.SByte => (KeyPartWriter<sbyte>)((ref w, v, d) => w.Write(v, d)),
+            TypeCode.Byte => (KeyPartWriter<byte>)((ref w, v, d) => w.Write(v, d)),
+            TypeCode.Int16 => (KeyPartWriter<short>)((ref w, v, d) => w.Write(v, d)),
+            TypeCode.UInt16 => (KeyPartWriter<ushort>)((ref w, v, d) => w.Write(v, d)),
+            TypeCode.Char => (KeyPartWriter<char>)((ref w, v, d) => w.Write(v, d)),
+            TypeCode.Int32 => (KeyPartWriter<int>)((ref w, v, d) => w.Write(v, d)),
+            TypeCode.UInt32 => (KeyPartWriter<uint>)((ref w, v, d) => w.Write(v, d)),
+            TypeCode.Int64 => (KeyPartWriter<long>)((ref w, v, d) => w.Write(v, d)),
+            TypeCode.UInt64 => (KeyPartWriter<ulong>)((ref w, v, d) => w.Write(v, d)),
+            TypeCode.Single => (KeyPartWriter<float>)((ref w, v, d) => w.Write(v, d)),
+            TypeCode.Double => (KeyPartWriter<double>)((ref w, v, d) => w.Write(v, d)),
+            TypeCode.Decimal => (KeyPartWriter<decimal>)((ref w, v, d) => w.Write(v, d)),
+            TypeCode.DateTime => (KeyPartWriter<DateTime>)((ref w, v, d) => w.Write(v, d)),
+            TypeCode.String => (KeyPartWriter<string>)((ref w, v, d) => w.Write(v.AsSpan(), d)),
+            _ when type == typeof(Guid) => (KeyPartWriter<Guid>)((ref w, v, d) => w.Write(v, d)),
+            _ when type == typeof(byte[]) => (KeyPartWriter<byte[]>)((ref w, v, d) => w.Write(v.AsSpan(), d)),
+            _ when type == typeof(DateTimeOffset) => (KeyPartWriter<DateTimeOffset>)((ref w, v, d) => w.Write(v, d)),
+            _ when type == typeof(DateOnly) => (KeyPartWriter<DateOnly>)((ref w, v, d) => w.Write(v, d)),
+            _ when type == typeof(TimeOnly) => (KeyPartWriter<TimeOnly>)((ref w, v, d) => w.Write(v, d)),
+            _ when type == typeof(TimeSpan) => (KeyPartWriter<TimeSpan>)((ref w, v, d) => w.Write(v, d)),
             _ => null,
         };
     }
 
-    private static void WriteEnum<TEnum>(ref KeyWriter writer, TEnum value)
-        where TEnum : struct, Enum => writer.WriteEnum(value);
+    private static void WriteEnum<TEnum>(ref KeyWriter writer, TEnum value, bool descending)
+        where TEnum : struct, Enum => writer.WriteEnum(value, descending);
 }
 
 /// <summary>The codec for one provider type; see <see cref="ProviderValueCodec"/>.</summary>
@@ -108,14 +111,14 @@ internal sealed class ProviderValueCodec<T> : ProviderValueCodec
     {
     }
 
-    public override void WriteKeyPart(ref KeyWriter writer, object value)
+    public override void WriteKeyPart(ref KeyWriter writer, object value, bool descending = false)
     {
         if (_keyWriter is null)
         {
             throw new NotSupportedException($"Values of type '{typeof(T)}' have no order-preserving key encoding.");
         }
 
-        _keyWriter(ref writer, (T)value);
+        _keyWriter(ref writer, (T)value, descending);
     }
 
     public override void WriteValue(MessagePackWriter writer, object? value)

@@ -1,4 +1,5 @@
 using EFCore.Lsm.Metadata.Internal;
+using EFCore.Lsm.Update.Internal;
 using EFCore.Lsm.ValueGeneration.Internal;
 using Microsoft.EntityFrameworkCore.Metadata;
 
@@ -134,26 +135,22 @@ internal sealed class LsmStore : IDisposable
             return existing;
         }
 
-        for (var attempt = 0; ; attempt++)
+        var changes = CommitCatalogChange(() => _catalog.PlanRegistration(model), sync);
+        foreach (var dropped in changes?.DroppedIndexes ?? [])
         {
-            var changes = _catalog.PlanRegistration(model);
-            if (changes.IsEmpty)
-            {
-                break;
-            }
+            // The catalog no longer names the index, so nothing reads these entries; they only take room.
+            LsmIndexBuilder.DeleteEntries(KeyValueStore, dropped, sync);
+        }
 
-            var batch = new LsmConditionalBatch();
-            _catalog.AddToBatch(changes, batch);
-            try
+        foreach (var entityType in model.GetEntityTypes())
+        {
+            var catalogEntity = _catalog.Entities[entityType.Name];
+            foreach (var index in catalogEntity.Indexes.Where(i => i.State == CatalogIndexState.Building).ToList())
             {
-                _catalog.Apply(changes, KeyValueStore.Commit(batch, sync));
-                break;
-            }
-            catch (LsmWriteConflictException) when (attempt < 10)
-            {
-                // Another writer changed the catalog since it was read: read it again and plan against what is there now.
-                using var view = KeyValueStore.OpenView();
-                _catalog = LsmCatalog.Load(view);
+                // Writes through this model maintain the index from now on; the rows written before get their entries here.
+                var entity = new LsmEntityMapping(entityType, _catalog.Entities[entityType.Name]);
+                LsmIndexBuilder.Build(KeyValueStore, entity, entity.Indexes.Single(i => i.Name == index.Name), sync);
+                CommitCatalogChange(() => _catalog.PlanIndexReady(entityType.Name, index), sync);
             }
         }
 
@@ -164,6 +161,36 @@ internal sealed class LsmStore : IDisposable
         };
         Volatile.Write(ref _mappings, all);
         return mappings;
+    }
+
+    /// <summary>
+    /// Plans a catalog change with <paramref name="plan"/> and commits it on condition that the schema records are unchanged
+    /// since the catalog was read; when another writer changed them, reads the catalog again and plans again. Returns the
+    /// committed change (null when there was nothing to change).
+    /// </summary>
+    private CatalogChanges? CommitCatalogChange(Func<CatalogChanges> plan, bool sync)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            var changes = plan();
+            if (changes.IsEmpty)
+            {
+                return null;
+            }
+
+            var batch = new LsmConditionalBatch();
+            _catalog.AddToBatch(changes, batch);
+            try
+            {
+                _catalog.Apply(changes, KeyValueStore.Commit(batch, sync));
+                return changes;
+            }
+            catch (LsmWriteConflictException) when (attempt < 10)
+            {
+                using var view = KeyValueStore.OpenView();
+                _catalog = LsmCatalog.Load(view);
+            }
+        }
     }
 
     private void DeleteRange(byte[] lower, byte[] upper, bool sync)
