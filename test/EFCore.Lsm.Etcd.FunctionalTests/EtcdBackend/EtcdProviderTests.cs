@@ -194,6 +194,35 @@ public sealed class EtcdProviderTests
     }
 
     [Fact]
+    public void A_cluster_over_its_space_quota_refuses_saves_clearly_and_writes_nothing_of_them()
+    {
+        using var cluster = EtcdCluster.Start(new EtcdClusterSettings { Members = 1, QuotaBackendBytes = 4L << 20 });
+        var prefix = ClusterContexts.NewPrefix("quota");
+        var saved = 0;
+        LsmStoreUnavailableException? full = null;
+        for (var save = 0; save < 200 && full is null; save++)
+        {
+            using var context = ClusterContexts.Create(cluster, prefix);
+            context.AddRange(Enumerable.Range(0, 4).Select(i => new Tag { Id = $"s{save}-{i}", Note = new string('q', 100_000) }));
+            try
+            {
+                context.SaveChanges();
+                saved++;
+            }
+            catch (LsmStoreUnavailableException e)
+            {
+                full = e;
+            }
+        }
+
+        Assert.NotNull(full);
+        Assert.Contains("--quota-backend-bytes", full.Message);
+        Assert.Contains("Nothing of the batch was written", full.Message);
+        using var check = ClusterContexts.Create(cluster, prefix);
+        Assert.Equal(4 * saved, check.Tags.Count());
+    }
+
+    [Fact]
     public void An_unreachable_cluster_fails_with_an_unavailability_error_naming_it()
     {
         var unused = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
