@@ -180,9 +180,10 @@ internal sealed class EtcdConditionCompiler(EtcdConnection connection, EtcdKeys 
     private Facts ReadFacts(LsmConditionalBatch batch, DateTime deadline, int compareBudget)
     {
         var facts = new Facts();
-        var pending = new List<(int Condition, object Fact)>();
-        foreach (var (condition, index) in batch.Conditions.Select((c, i) => (c, i)))
+        var lookups = new List<Lookup>();
+        for (var index = 0; index < batch.Conditions.Count; index++)
         {
+            var condition = batch.Conditions[index];
             if (condition.Version <= 0)
             {
                 continue;
@@ -190,10 +191,10 @@ internal sealed class EtcdConditionCompiler(EtcdConnection connection, EtcdKeys 
 
             if (condition.Kind == LsmConditionKind.UnchangedSince)
             {
-                var fact = (keys.Key(condition.Key), condition.Version);
-                if (facts.Points.TryAdd(fact, 0))
+                var key = keys.Key(condition.Key);
+                if (facts.Points.TryAdd((key, condition.Version), 0))
                 {
-                    pending.Add((index, fact));
+                    lookups.Add(new Lookup(index, key, ByteString.Empty, condition.Version));
                 }
             }
             else if (condition.Kind == LsmConditionKind.RangeUnchangedSince)
@@ -201,34 +202,26 @@ internal sealed class EtcdConditionCompiler(EtcdConnection connection, EtcdKeys 
                 var (start, end) = (keys.RangeStart(condition.Key), keys.Key(condition.Upper!));
                 if (!EtcdKeys.IsEmptyRange(start, end) && facts.Ranges.TryAdd((start, end, condition.Version), []))
                 {
-                    pending.Add((index, (start, end, condition.Version)));
+                    lookups.Add(new Lookup(index, start, end, condition.Version));
                 }
             }
         }
 
-        for (var first = 0; first < pending.Count; first += connection.Options.MaxTxnOps)
+        for (var first = 0; first < lookups.Count; first += connection.Options.MaxTxnOps)
         {
-            var chunk = pending.GetRange(first, Math.Min(connection.Options.MaxTxnOps, pending.Count - first));
+            var chunk = lookups.GetRange(first, Math.Min(connection.Options.MaxTxnOps, lookups.Count - first));
             var txn = new TxnRequest();
-            foreach (var (_, fact) in chunk)
+            foreach (var lookup in chunk)
             {
-                txn.Success.Add(new RequestOp
+                var range = new RangeRequest { Key = lookup.Start, Revision = lookup.Version, KeysOnly = true, Serializable = true };
+                if (lookup.IsRange)
                 {
-                    RequestRange = fact switch
-                    {
-                        ValueTuple<ByteString, long> point => new RangeRequest
-                        {
-                            Key = point.Item1, Revision = point.Item2, KeysOnly = true, Serializable = true,
-                        },
-                        ValueTuple<ByteString, ByteString, long> range => new RangeRequest
-                        {
-                            // One more than the budget tells "too many" without reading a large range whole.
-                            Key = range.Item1, RangeEnd = range.Item2, Revision = range.Item3, KeysOnly = true, Serializable = true,
-                            Limit = compareBudget + 1,
-                        },
-                        _ => throw new InvalidOperationException(),
-                    },
-                });
+                    // One more than the budget tells "too many" without reading a large range whole.
+                    range.RangeEnd = lookup.End;
+                    range.Limit = compareBudget + 1;
+                }
+
+                txn.Success.Add(new RequestOp { RequestRange = range });
             }
 
             TxnResponse response;
@@ -238,36 +231,34 @@ internal sealed class EtcdConditionCompiler(EtcdConnection connection, EtcdKeys 
             }
             catch (RpcException e) when (EtcdErrors.IsCompacted(e))
             {
-                var oldest = chunk.MinBy(p => batch.Conditions[p.Condition].Version);
-                var condition = batch.Conditions[oldest.Condition];
+                var oldest = chunk.MinBy(l => l.Version);
                 throw new LsmWriteConflictException(
                     oldest.Condition,
-                    condition.Kind,
-                    $"The {description} has compacted its history past revision {condition.Version}, so whether the data read then is "
+                    batch.Conditions[oldest.Condition].Kind,
+                    $"The {description} has compacted its history past revision {oldest.Version}, so whether the data read then is "
                     + "unchanged cannot be checked; nothing was written. Read again and retry.",
                     e);
             }
 
             for (var i = 0; i < chunk.Count; i++)
             {
+                var lookup = chunk[i];
                 var kvs = response.Responses[i].ResponseRange.Kvs;
-                switch (chunk[i].Fact)
+                if (!lookup.IsRange)
                 {
-                    case ValueTuple<ByteString, long> point:
-                        facts.Points[point] = kvs.Count == 0 ? 0 : kvs[0].ModRevision;
-                        break;
-                    case ValueTuple<ByteString, ByteString, long> range:
-                        if (kvs.Count > compareBudget)
-                        {
-                            throw new LsmBatchTooLargeException(
-                                $"The batch's condition on a key range needs one compare per key the range held at revision {range.Item3} "
-                                + $"(more than {compareBudget}), over the {description}'s --max-txn-ops of {connection.Options.MaxTxnOps}; "
-                                + "nothing was written. Raise --max-txn-ops on every member and MaxTxnOps in UseLsmCluster.");
-                        }
-
-                        facts.Ranges[range] = [.. kvs];
-                        break;
+                    facts.Points[(lookup.Start, lookup.Version)] = kvs.Count == 0 ? 0 : kvs[0].ModRevision;
+                    continue;
                 }
+
+                if (kvs.Count > compareBudget)
+                {
+                    throw new LsmBatchTooLargeException(
+                        $"The batch's condition on a key range needs one compare per key the range held at revision {lookup.Version} "
+                        + $"(more than {compareBudget}), over the {description}'s --max-txn-ops of {connection.Options.MaxTxnOps}; "
+                        + "nothing was written. Raise --max-txn-ops on every member and MaxTxnOps in UseLsmCluster.");
+                }
+
+                facts.Ranges[(lookup.Start, lookup.End, lookup.Version)] = [.. kvs];
             }
         }
 
@@ -297,6 +288,12 @@ internal sealed class EtcdConditionCompiler(EtcdConnection connection, EtcdKeys 
         {
             throw EtcdErrors.Refused(description, e, "nothing was written");
         }
+    }
+
+    /// <summary>What one condition needs read at its version: a key's mod_revision, or the keys of a range.</summary>
+    private readonly record struct Lookup(int Condition, ByteString Start, ByteString End, long Version)
+    {
+        public bool IsRange => !End.IsEmpty;
     }
 
     private sealed class Facts
