@@ -4,8 +4,8 @@ using System.Reflection;
 namespace EFCore.Lsm.Query.Internal;
 
 /// <summary>
-/// The key of a join on several values (a composite foreign key): equal when every value is equal, so LINQ-to-objects joins
-/// and groups compare it by value. A key with a null part equals no other key, as in a database join.
+/// The key of a join on several values (a composite foreign key): equal when every value is equal (null parts included, as
+/// EF InMemory compares them), so LINQ-to-objects joins and groups compare it by value.
 /// </summary>
 internal readonly struct LsmCompositeKey : IEquatable<LsmCompositeKey>
 {
@@ -27,7 +27,7 @@ internal readonly struct LsmCompositeKey : IEquatable<LsmCompositeKey>
 
         for (var i = 0; i < _values.Length; i++)
         {
-            if (_values[i] is null || other._values[i] is null || !_values[i]!.Equals(other._values[i]))
+            if (!Equals(_values[i], other._values[i]))
             {
                 return false;
             }

@@ -108,10 +108,27 @@ internal sealed class LsmExpressionTranslatingExpressionVisitor(
             }
 
             // new { a.X, a.Y } == new { b.X, b.Y }: member by member (the operator would compare references).
-            if (StripConvert(node.Left) is NewExpression leftNew && StripConvert(node.Right) is NewExpression rightNew
-                && leftNew.Arguments.Count == rightNew.Arguments.Count && leftNew.Type == rightNew.Type)
+            // One side constructed, the other a value of the same type (a parameter: EF evaluates new { ... } of constants):
+            // compare with that value's members.
+            if (node.Left.Type == node.Right.Type && (ConstructedValues(node.Left) is not null ^ ConstructedValues(node.Right) is not null))
             {
-                var memberwise = leftNew.Arguments.Zip(rightNew.Arguments, (a, b) => EFExpressionExtensions.CreateEqualsExpression(a, b))
+                var constructed = ConstructedValues(node.Left) is not null ? node.Left : node.Right;
+                var other = constructed == node.Left ? node.Right : node.Left;
+                var members = ConstructedMembers(StripConvert(constructed));
+                if (members is not null)
+                {
+                    var values = ConstructedValues(constructed)!;
+                    var otherValues = members.Select(m => (Expression)Expression.MakeMemberAccess(other, m)).ToList();
+                    var memberwise = values.Zip(otherValues, (a, b) => EFExpressionExtensions.CreateEqualsExpression(a, b))
+                        .Aggregate((Expression)Expression.Constant(true), (a, b) => Expression.AndAlso(a, b));
+                    return Visit(node.NodeType == ExpressionType.Equal ? memberwise : Expression.Not(memberwise));
+                }
+            }
+
+            if (ConstructedValues(node.Left) is { } leftValues && ConstructedValues(node.Right) is { } rightValues
+                && leftValues.Count == rightValues.Count && node.Left.Type == node.Right.Type)
+            {
+                var memberwise = leftValues.Zip(rightValues, (a, b) => EFExpressionExtensions.CreateEqualsExpression(a, b))
                     .Aggregate((Expression)Expression.Constant(true), (a, b) => Expression.AndAlso(a, b));
                 return Visit(node.NodeType == ExpressionType.Equal ? memberwise : Expression.Not(memberwise));
             }
@@ -1163,6 +1180,25 @@ internal sealed class LsmExpressionTranslatingExpressionVisitor(
         static Expression StripObjectConvert(Expression e) =>
             e is UnaryExpression { NodeType: ExpressionType.Convert } u && e.Type == typeof(object) ? u.Operand : e;
     }
+
+    /// <summary>The values a constructed value is made of: <c>new { ... }</c>, <c>new Tuple&lt;...&gt;(...)</c>, <c>Tuple.Create(...)</c>.</summary>
+    private static IReadOnlyList<Expression>? ConstructedValues(Expression expression) =>
+        StripConvert(expression) switch
+        {
+            NewExpression { Arguments.Count: > 0 } construct => construct.Arguments,
+            MethodCallExpression { Method.Name: nameof(Tuple.Create) } call when call.Method.DeclaringType == typeof(Tuple) => call.Arguments,
+            _ => null,
+        };
+
+    /// <summary>The members holding a constructed value's values, in order (an anonymous type's, or a tuple's Item1...).</summary>
+    private static IReadOnlyList<System.Reflection.MemberInfo>? ConstructedMembers(Expression constructed) =>
+        constructed switch
+        {
+            NewExpression { Members: { } members } => members,
+            NewExpression or MethodCallExpression when constructed.Type.FullName?.StartsWith("System.Tuple`", StringComparison.Ordinal) == true =>
+                [.. Enumerable.Range(1, ConstructedValues(constructed)!.Count).Select(i => constructed.Type.GetProperty("Item" + i)!)],
+            _ => null,
+        };
 
     private static Expression StripConvert(Expression expression) =>
         expression is UnaryExpression { NodeType: ExpressionType.Convert or ExpressionType.ConvertChecked } unary

@@ -21,6 +21,7 @@ internal sealed partial class LsmQueryableMethodTranslatingExpressionVisitor : Q
     private readonly LsmExpressionTranslatingExpressionVisitor _expressionTranslator;
     private readonly LsmProjectionBindingExpressionVisitor _projectionBinder;
     private readonly OwnedNavigationExpandingExpressionVisitor _ownedExpander;
+    private readonly bool _subquery;
 
     public LsmQueryableMethodTranslatingExpressionVisitor(
         QueryableMethodTranslatingExpressionVisitorDependencies dependencies, QueryCompilationContext queryCompilationContext)
@@ -34,6 +35,7 @@ internal sealed partial class LsmQueryableMethodTranslatingExpressionVisitor : Q
     private LsmQueryableMethodTranslatingExpressionVisitor(LsmQueryableMethodTranslatingExpressionVisitor parent)
         : base(parent.Dependencies, parent.QueryCompilationContext, subquery: true)
     {
+        _subquery = true;
         _expressionTranslator = new LsmExpressionTranslatingExpressionVisitor(QueryCompilationContext, parent);
         _projectionBinder = new LsmProjectionBindingExpressionVisitor(this, _expressionTranslator);
         _ownedExpander = new OwnedNavigationExpandingExpressionVisitor(_expressionTranslator);
@@ -50,6 +52,28 @@ internal sealed partial class LsmQueryableMethodTranslatingExpressionVisitor : Q
             ShapedQueryExpression shaped => ((LsmQueryExpression)shaped.QueryExpression).Clone(shaped.ShaperExpression),
             _ => base.VisitExtension(extensionExpression),
         };
+
+    public override Expression Translate(Expression expression)
+    {
+        var translated = base.Translate(expression);
+
+        // A GroupBy that ends the query returns its groups: each group's key and its elements (a collection per group).
+        if (!_subquery && translated is ShapedQueryExpression { ShaperExpression: GroupByShaperExpression groupShaper } grouped)
+        {
+            var keyType = groupShaper.KeySelector.Type;
+            var elementType = groupShaper.GroupingEnumerable.ShaperExpression.Type;
+            var group = Expression.Parameter(typeof(IGrouping<,>).MakeGenericType(keyType, elementType), "group");
+            var elements = Expression.Call(
+                LsmEnumerable.ToList.MakeGenericMethod(elementType),
+                Expression.Call(QueryableMethods.AsQueryable.MakeGenericMethod(elementType), group));
+            var selector = Expression.Lambda(
+                Expression.Call(LsmGrouping.CreateMethod.MakeGenericMethod(keyType, elementType), Expression.Property(group, "Key"), elements),
+                group);
+            return TranslateSelect(grouped, selector);
+        }
+
+        return translated;
+    }
 
     protected override Expression VisitMethodCall(MethodCallExpression methodCallExpression)
     {

@@ -70,3 +70,21 @@ internal sealed class LsmSingleResultShaperExpression(Expression projection, Exp
         expressionPrinter.Append(")");
     }
 }
+
+/// <summary>A group of a query that ends in GroupBy: its key and its elements, materialized with the rest of the row.</summary>
+internal sealed class LsmGrouping<TKey, TElement>(TKey key, List<TElement> elements) : IGrouping<TKey, TElement>
+{
+    public TKey Key { get; } = key;
+
+    public IEnumerator<TElement> GetEnumerator() => elements.GetEnumerator();
+
+    System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
+}
+
+/// <summary>Creates <see cref="LsmGrouping{TKey, TElement}"/>s in shapers.</summary>
+internal static class LsmGrouping
+{
+    public static readonly System.Reflection.MethodInfo CreateMethod = typeof(LsmGrouping).GetMethod(nameof(Create))!;
+
+    public static IGrouping<TKey, TElement> Create<TKey, TElement>(TKey key, List<TElement> elements) => new LsmGrouping<TKey, TElement>(key, elements);
+}
