@@ -24,6 +24,9 @@ internal sealed class LsmModelValidator(ModelValidatorDependencies dependencies)
         base.Validate(model, logger);
     }
 
+    // The annotation EF's relational UseTptMappingStrategy/UseTpcMappingStrategy set (EF.Relational's RelationalAnnotationNames).
+    private const string MappingStrategyAnnotation = "Relational:MappingStrategy";
+
     private static Type ProviderType(IProperty property) =>
         property.GetValueConverter()?.ProviderClrType ?? property.FindTypeMapping()?.Converter?.ProviderClrType ?? property.ClrType;
 
@@ -43,9 +46,32 @@ internal sealed class LsmModelValidator(ModelValidatorDependencies dependencies)
                 + "EFCore.Lsm does not store complex types yet.");
         }
 
-        var key = entityType.FindPrimaryKey() ?? throw new InvalidOperationException(
-            $"The entity type '{entityType.DisplayName()}' has no primary key; EFCore.Lsm stores every row under its primary key, "
-            + "so keyless entity types are not supported.");
+        // A hierarchy is stored in its root's keyspace with a discriminator (TPH); the other strategies are relational ideas
+        // of tables that a key-value store does not have.
+        if (entityType.FindAnnotation(MappingStrategyAnnotation)?.Value is string strategy && strategy != "TPH")
+        {
+            throw new InvalidOperationException(
+                $"The entity type '{entityType.DisplayName()}' is mapped with the {strategy} inheritance strategy; EFCore.Lsm stores a "
+                + "hierarchy in one keyspace with a discriminator (table-per-hierarchy). Remove Use"
+                + (strategy == "TPT" ? "Tpt" : "Tpc") + "MappingStrategy() to use TPH, EF's default.");
+        }
+
+        foreach (var property in entityType.GetDeclaredProperties())
+        {
+            if (ProviderValueCodec.Find(ProviderType(property)) is null)
+            {
+                throw new InvalidOperationException(
+                    $"The property '{entityType.DisplayName()}.{property.Name}' has type '{ProviderType(property).Name}', which "
+                    + "EFCore.Lsm cannot store; configure a value converter to a type it stores (docs/row_encoding.md lists them).");
+            }
+        }
+
+        if (entityType.FindPrimaryKey() is not { } key)
+        {
+            // Keyless types have no rows (rows are stored under their key, and keyless types are never saved); a query of
+            // one fails with a message saying so.
+            return;
+        }
 
         foreach (var index in entityType.GetDeclaredIndexes())
         {

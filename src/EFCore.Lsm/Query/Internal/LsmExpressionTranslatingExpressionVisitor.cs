@@ -596,12 +596,9 @@ internal sealed class LsmExpressionTranslatingExpressionVisitor(
                 return Expression.Constant(true);
             }
 
-            if (entityType.GetDerivedTypes().FirstOrDefault(t => t.ClrType == node.TypeOperand) is { } derivedType)
-            {
-                return DiscriminatorTest(reference, entityType, derivedType.GetConcreteDerivedTypesInclusive());
-            }
-
-            return Expression.Constant(false);
+            // The concrete types of the hierarchy that are the tested CLR type (also one not in the model, an interface...).
+            var matching = entityType.GetConcreteDerivedTypesInclusive().Where(t => node.TypeOperand.IsAssignableFrom(t.ClrType)).ToList();
+            return matching.Count == 0 ? Expression.Constant(false) : DiscriminatorTest(reference, entityType, matching);
         }
 
         return QueryCompilationContext.NotTranslatedExpression;
@@ -1065,6 +1062,13 @@ internal sealed class LsmExpressionTranslatingExpressionVisitor(
             result = Visit(keyProperties
                 .Select(p => Expression.MakeBinary(nodeType, PropertyAccess(reference, p), Expression.Constant(null, p.ClrType.MakeNullable())))
                 .Aggregate((a, b) => nodeType == ExpressionType.Equal ? Expression.OrElse(a, b) : Expression.AndAlso(a, b)));
+            if (reference.NarrowedFrom is { } wider)
+            {
+                // (a as Dog) == null: also when the row is of another type than Dog.
+                var isOfType = DiscriminatorTest(reference, wider, type.GetConcreteDerivedTypesInclusive());
+                result = nodeType == ExpressionType.Equal ? Expression.OrElse(result, Expression.Not(isOfType)) : Expression.AndAlso(result, isOfType);
+            }
+
             return true;
         }
 
@@ -1256,12 +1260,16 @@ internal sealed class LsmExpressionTranslatingExpressionVisitor(
             StructuralType = ((StructuralTypeShaperExpression)subquery.ShaperExpression).StructuralType;
         }
 
-        private StructuralTypeReferenceExpression(StructuralTypeReferenceExpression reference, ITypeBase type)
+        private StructuralTypeReferenceExpression(StructuralTypeReferenceExpression reference, IEntityType type)
         {
             Parameter = reference.Parameter;
             Subquery = reference.Subquery;
             StructuralType = type;
+            NarrowedFrom = reference.NarrowedFrom ?? (IEntityType)reference.StructuralType;
         }
+
+        /// <summary>The entity type a cast narrowed this reference from (its rows may be of other types).</summary>
+        public IEntityType? NarrowedFrom { get; }
 
         public new StructuralTypeShaperExpression? Parameter { get; }
 
