@@ -13,10 +13,15 @@ public static class LsmEventId
     // Ids and names of events are public API: append, never renumber.
     private enum Id
     {
+        // Query events
         QueryPlanExecuting = CoreEventId.ProviderBaseId,
+
+        // Transaction events
+        TransactionEnlisted = CoreEventId.ProviderBaseId + 100,
     }
 
     private static readonly string QueryPrefix = DbLoggerCategory.Query.Name + ".";
+    private static readonly string TransactionPrefix = DbLoggerCategory.Database.Transaction.Name + ".";
 
     /// <summary>
     /// A query is about to read rows through one access path (one event per access: a query with a join or a subquery logs
@@ -27,4 +32,11 @@ public static class LsmEventId
     /// culture. Category <see cref="DbLoggerCategory.Query"/>, level Information.
     /// </summary>
     public static readonly EventId QueryPlanExecuting = new((int)Id.QueryPlanExecuting, QueryPrefix + Id.QueryPlanExecuting);
+
+    /// <summary>
+    /// A context joined an ambient <c>System.Transactions</c> transaction (a <c>TransactionScope</c>, or one named by
+    /// <c>Database.EnlistTransaction</c>) at its first save in it; its saves are staged until the scope completes.
+    /// Category <see cref="DbLoggerCategory.Database.Transaction"/>, level Debug; payload <see cref="LsmTransactionEnlistedEventData"/>.
+    /// </summary>
+    public static readonly EventId TransactionEnlisted = new((int)Id.TransactionEnlisted, TransactionPrefix + Id.TransactionEnlisted);
 }

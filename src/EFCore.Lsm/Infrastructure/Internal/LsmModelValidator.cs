@@ -9,8 +9,9 @@ namespace EFCore.Lsm.Infrastructure.Internal;
 
 /// <summary>
 /// Model rules of the provider, checked before EF's own so the message names what the provider needs: every entity type
-/// has a primary key whose parts have an order-preserving key encoding (after value conversion); owned and complex types
-/// are not stored by this version.
+/// has a primary key whose parts have an order-preserving key encoding (after value conversion); a hierarchy is mapped
+/// table-per-hierarchy (TPT/TPC are refused); owned and complex types are refused by this version rather than stored in a
+/// way that gives wrong answers.
 /// </summary>
 internal sealed class LsmModelValidator(ModelValidatorDependencies dependencies) : ModelValidator(dependencies)
 {
@@ -34,8 +35,11 @@ internal sealed class LsmModelValidator(ModelValidatorDependencies dependencies)
     {
         if (entityType.IsOwned())
         {
+            var ownership = entityType.FindOwnership();
+            var owner = ownership is null ? "" : $" (owned through '{ownership.PrincipalEntityType.DisplayName()}."
+                + $"{ownership.PrincipalToDependent?.Name}')";
             throw new InvalidOperationException(
-                $"The entity type '{entityType.DisplayName()}' is owned; EFCore.Lsm does not store owned types yet. "
+                $"The entity type '{entityType.DisplayName()}'{owner} is owned; EFCore.Lsm does not store owned types yet. "
                 + "Map it as an entity type with its own key.");
         }
 
@@ -56,6 +60,20 @@ internal sealed class LsmModelValidator(ModelValidatorDependencies dependencies)
                 + (strategy == "TPT" ? "Tpt" : "Tpc") + "MappingStrategy() to use TPH, EF's default.");
         }
 
+        // Key parts first: their message says what a key part needs, which is more than "cannot be stored".
+        foreach (var property in entityType.FindPrimaryKey()?.Properties ?? [])
+        {
+            var providerType = ProviderType(property);
+            if (!ProviderValueCodec.IsKeyEncodable(providerType))
+            {
+                throw new InvalidOperationException(
+                    $"The key property '{entityType.DisplayName()}.{property.Name}' has type '{providerType.Name}', which has no "
+                    + "order-preserving key encoding in EFCore.Lsm. Key parts can be integers, enums, bool, char, Guid, string, "
+                    + "byte[], DateTime, DateTimeOffset, DateOnly, TimeOnly, TimeSpan, decimal, double or float; configure a value "
+                    + "converter to one of them.");
+            }
+        }
+
         foreach (var property in entityType.GetDeclaredProperties())
         {
             if (ProviderValueCodec.Find(ProviderType(property)) is null)
@@ -66,7 +84,7 @@ internal sealed class LsmModelValidator(ModelValidatorDependencies dependencies)
             }
         }
 
-        if (entityType.FindPrimaryKey() is not { } key)
+        if (entityType.FindPrimaryKey() is null)
         {
             // Keyless types have no rows (rows are stored under their key, and keyless types are never saved); a query of
             // one fails with a message saying so.
@@ -85,19 +103,6 @@ internal sealed class LsmModelValidator(ModelValidatorDependencies dependencies)
                         + "indexed. Index parts can be integers, enums, bool, char, Guid, string, byte[], DateTime, DateTimeOffset, "
                         + "DateOnly, TimeOnly, TimeSpan, decimal, double or float; configure a value converter to one of them.");
                 }
-            }
-        }
-
-        foreach (var property in key.Properties)
-        {
-            var providerType = ProviderType(property);
-            if (!ProviderValueCodec.IsKeyEncodable(providerType))
-            {
-                throw new InvalidOperationException(
-                    $"The key property '{entityType.DisplayName()}.{property.Name}' has type '{providerType.Name}', which has no "
-                    + "order-preserving key encoding in EFCore.Lsm. Key parts can be integers, enums, bool, char, Guid, string, "
-                    + "byte[], DateTime, DateTimeOffset, DateOnly, TimeOnly, TimeSpan, decimal, double or float; configure a value "
-                    + "converter to one of them.");
             }
         }
     }
