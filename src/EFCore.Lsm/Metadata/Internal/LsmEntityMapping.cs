@@ -1,4 +1,3 @@
-using EFCore.Lsm.Metadata.Internal;
 using EFCore.Lsm.KeyEncoding.Internal;
 using EFCore.Lsm.RowEncoding.Internal;
 using MessagePack;
@@ -10,55 +9,69 @@ using Microsoft.EntityFrameworkCore.Update;
 namespace EFCore.Lsm.Metadata.Internal;
 
 /// <summary>
-/// How one entity type is stored: row key = keyspace id part + the primary key parts (after value converters), row value
-/// = a MessagePack map from property id to value for every property, key properties included (docs/catalog.md explains
-/// why). This is the storage seam the query pipeline reads through: <see cref="EncodeKey(ReadOnlySpan{object})"/>,
-/// <see cref="KeyspaceLowerBound"/>/<see cref="KeyspaceUpperBound"/> and <see cref="DecodeRow"/>.
+/// How the rows of one entity type hierarchy are stored (TPH: the root and all its derived types share the root's keyspace,
+/// docs/catalog.md): row key = keyspace id part + the primary key parts (after value converters), row value = a MessagePack
+/// map from property id to value for every property of the row's type, key properties and the discriminator included.
+/// Decoded rows are in the <see cref="Layout"/> of the root (one slot per property of the hierarchy). This is what the query
+/// pipeline and the save path read and write through: <see cref="EncodeKey(ReadOnlySpan{object})"/>,
+/// <see cref="KeyspaceLowerBound"/>/<see cref="KeyspaceUpperBound"/>, <see cref="DecodeRow(ReadOnlySpan{byte}, bool[])"/>,
+/// <see cref="EncodeRow"/>.
 /// </summary>
 internal sealed class LsmEntityMapping
 {
-    private readonly PropertyMapping[] _byIndex;
+    private readonly PropertyMapping[] _bySlot;
     private readonly PropertyMapping[] _byId;
+    private readonly int[] _slotById;
     private readonly PropertyMapping[] _key;
-    private readonly PropertyMapping[] _concurrencyTokens;
+    private readonly Dictionary<IEntityType, TypeMapping> _types = [];
 
     public LsmEntityMapping(IEntityType entityType, CatalogEntity catalog)
     {
-        EntityType = entityType;
+        EntityType = entityType.GetRootType();
+        Layout = LsmRowLayout.For(EntityType);
         KeyspaceId = catalog.KeyspaceId;
         KeyspaceLowerBound = CatalogKeys.KeyspacePrefix(catalog.KeyspaceId);
         KeyspaceUpperBound = KeyRange.AfterParts(KeyspaceLowerBound);
 
         var ids = catalog.Properties.Where(p => !p.Retired).ToDictionary(p => p.Name, p => p.Id, StringComparer.Ordinal);
-        var properties = entityType.GetProperties().ToArray();
-        _byIndex = new PropertyMapping[properties.Length];
-        foreach (var property in properties)
+        _bySlot = new PropertyMapping[Layout.SlotCount];
+        foreach (var slot in Layout.Slots)
         {
+            var property = (IProperty)slot.Property;
             var converter = property.GetTypeMapping().Converter;
             var providerType = converter?.ProviderClrType ?? property.ClrType;
             var codec = ProviderValueCodec.Find(providerType) ?? throw new InvalidOperationException(
-                $"The property '{entityType.DisplayName()}.{property.Name}' has type '{providerType.Name}', "
+                $"The property '{property.DeclaringType.DisplayName()}.{property.Name}' has type '{providerType.Name}', "
                 + "which EFCore.Lsm cannot store.");
-            _byIndex[property.GetIndex()] = new PropertyMapping(property, ids[property.Name], converter, codec);
+            _bySlot[slot.Index] = new PropertyMapping(property, ids[Layout.StoredNameOf(property)], slot.Index, converter, codec);
         }
 
-        _byId = [.. _byIndex.OrderBy(p => p.Id)];
-        _key = [.. entityType.FindPrimaryKey()!.Properties.Select(p => _byIndex[p.GetIndex()])];
-        _concurrencyTokens = [.. _byId.Where(p => p.Property.IsConcurrencyToken)];
-        RowVersionProperties =
-        [
-            .. properties.Where(p =>
-                p.IsConcurrencyToken && p.ValueGenerated == ValueGenerated.OnAddOrUpdate && p.ClrType == typeof(byte[])),
-        ];
-
-        var key = entityType.FindPrimaryKey()!.Properties;
-        if (key.Count == 1 && key[0].ValueGenerated.HasFlag(ValueGenerated.OnAdd) && IsInteger(key[0].ClrType))
+        _byId = [.. _bySlot.OrderBy(p => p.Id)];
+        _slotById = new int[_byId.Length == 0 ? 1 : _byId[^1].Id + 1];
+        Array.Fill(_slotById, -1);
+        foreach (var property in _bySlot)
         {
-            GeneratedIntegerKey = _key[0];
+            _slotById[property.Id] = property.Slot;
         }
 
-        var byId = _byIndex.ToDictionary(p => p.Id);
-        var modelIndexes = entityType.GetIndexes().ToDictionary(LsmCatalog.IndexName, StringComparer.Ordinal);
+        _key = [.. EntityType.FindPrimaryKey()!.Properties.Select(p => _bySlot[Layout.SlotOf(p)])];
+        GeneratedKeys = [.. _key.Where(p => IsGeneratedIntegerKey(p.Property))];
+        foreach (var type in LsmRowLayout.HierarchyOf(EntityType))
+        {
+            var properties = type.GetProperties().ToHashSet();
+            var written = _byId.Where(p => properties.Contains(p.Property)).ToArray();
+            _types[type] = new TypeMapping(
+                written,
+                [.. written.Where(p => p.Property.IsConcurrencyToken)],
+                [
+                    .. written.Select(p => p.Property).Where(p =>
+                        p.IsConcurrencyToken && p.ValueGenerated == ValueGenerated.OnAddOrUpdate && p.ClrType == typeof(byte[])),
+                ]);
+        }
+
+        var byId = _bySlot.ToDictionary(p => p.Id);
+        var modelIndexes = LsmRowLayout.HierarchyOf(EntityType).SelectMany(t => t.GetDeclaredIndexes())
+            .ToDictionary(LsmCatalog.IndexName, StringComparer.Ordinal);
         Indexes =
         [
             .. catalog.Indexes.Select(index => new LsmIndexMapping(
@@ -69,7 +82,13 @@ internal sealed class LsmEntityMapping
         ];
     }
 
-    /// <summary>The entity type's secondary indexes, maintained by every write of its rows.</summary>
+    /// <summary>The root of the hierarchy whose rows this mapping stores.</summary>
+    public IEntityType EntityType { get; }
+
+    /// <summary>Where each property's value is in a decoded row.</summary>
+    public LsmRowLayout Layout { get; }
+
+    /// <summary>The secondary indexes of the hierarchy's rows, maintained by every write of them.</summary>
     public IReadOnlyList<LsmIndexMapping> Indexes { get; }
 
     /// <summary>The index recorded for <paramref name="index"/>, or null when the catalog has none (a read of an unregistered model).</summary>
@@ -87,27 +106,29 @@ internal sealed class LsmEntityMapping
         return null;
     }
 
-    public IEntityType EntityType { get; }
-
-    /// <summary>The stable keyspace id from the catalog; the first part of every row key of this entity type.</summary>
+    /// <summary>The stable keyspace id from the catalog; the first part of every row key of the hierarchy.</summary>
     public long KeyspaceId { get; }
 
-    /// <summary>Inclusive lower bound of every row key of the entity type: the encoded keyspace id.</summary>
+    /// <summary>Inclusive lower bound of every row key of the hierarchy: the encoded keyspace id.</summary>
     public byte[] KeyspaceLowerBound { get; }
 
-    /// <summary>Exclusive upper bound of every row key of the entity type.</summary>
+    /// <summary>Exclusive upper bound of every row key of the hierarchy.</summary>
     public byte[] KeyspaceUpperBound { get; }
 
-    /// <summary>The single integer key property the provider generates values for, if any.</summary>
-    public PropertyMapping? GeneratedIntegerKey { get; }
+    /// <summary>
+    /// The integer key parts the provider generates values for (<c>ValueGenerated.OnAdd</c>, not a foreign key): one
+    /// generator per part for the whole hierarchy, so no two of its rows get the same value.
+    /// </summary>
+    public IReadOnlyList<PropertyMapping> GeneratedKeys { get; }
 
-    public bool HasConcurrencyTokens => _concurrencyTokens.Length > 0;
+    /// <summary>Whether rows of <paramref name="entityType"/> have concurrency tokens.</summary>
+    public bool HasConcurrencyTokens(IEntityType entityType) => TypeOf(entityType).ConcurrencyTokens.Length > 0;
 
     /// <summary>
-    /// Row versions (<c>IsRowVersion</c> byte arrays): the store has no row version of its own, so every insert and
-    /// update gives them a fresh value, the 16 bytes of a version 7 Guid (unique, and increasing within a process).
+    /// The row versions (<c>IsRowVersion</c> byte arrays) of <paramref name="entityType"/>'s rows: the store has no row version
+    /// of its own, so every insert and update gives them a fresh value, the 16 bytes of a version 7 Guid.
     /// </summary>
-    public IReadOnlyList<IProperty> RowVersionProperties { get; }
+    public IReadOnlyList<IProperty> RowVersionProperties(IEntityType entityType) => TypeOf(entityType).RowVersions;
 
     public IReadOnlyList<PropertyMapping> KeyProperties => _key;
 
@@ -211,15 +232,16 @@ internal sealed class LsmEntityMapping
         }
     }
 
-    /// <summary>The row value of <paramref name="entry"/>: every property's current value, by ascending property id.</summary>
+    /// <summary>The row value of <paramref name="entry"/>: every property of its type's current value, by ascending property id.</summary>
     public byte[] EncodeRow(IUpdateEntry entry, PooledByteBufferWriter buffer)
     {
+        var properties = TypeOf(entry.EntityType).Written;
         buffer.Reset();
-        var row = new RowWriter(buffer, _byId.Length);
-        foreach (var property in _byId)
+        var row = new RowWriter(buffer, properties.Length);
+        foreach (var property in properties)
         {
             row.WritePropertyId(property.Id);
-            property.WriteValue(ref row.ValueWriter, entry.GetCurrentValue(property.Property), EntityType);
+            property.WriteValue(ref row.ValueWriter, entry.GetCurrentValue(property.Property), entry.EntityType);
         }
 
         row.Complete();
@@ -229,12 +251,13 @@ internal sealed class LsmEntityMapping
     /// <summary>The property of <paramref name="entry"/> whose encoded value is the longest, and that length (for errors).</summary>
     public (IProperty Property, int Bytes) LargestProperty(IUpdateEntry entry, PooledByteBufferWriter buffer)
     {
-        var largest = (_byId[0].Property, Bytes: -1);
-        foreach (var property in _byId)
+        var properties = TypeOf(entry.EntityType).Written;
+        var largest = (properties[0].Property, Bytes: -1);
+        foreach (var property in properties)
         {
             buffer.Reset();
             var writer = new MessagePackWriter(buffer);
-            property.WriteValue(ref writer, entry.GetCurrentValue(property.Property), EntityType);
+            property.WriteValue(ref writer, entry.GetCurrentValue(property.Property), entry.EntityType);
             writer.Flush();
             if (buffer.WrittenSpan.Length > largest.Bytes)
             {
@@ -267,20 +290,36 @@ internal sealed class LsmEntityMapping
     }
 
     /// <summary>
-    /// Decodes a stored row into model values (value converters applied back) in EF property-index order, the layout of
-    /// a <c>ValueBuffer</c>. A property missing from the row (added to the model after the row was written) reads as null.
+    /// Decodes a stored row into model values (value converters applied back) in the slots of <see cref="Layout"/>, the layout
+    /// of the query pipeline's rows. A property missing from the row (of another type of the hierarchy, or added to the
+    /// model after the row was written) reads as null.
     /// </summary>
-    public object?[] DecodeRow(ReadOnlySpan<byte> value)
+    public object?[] DecodeRow(ReadOnlySpan<byte> value) => DecodeRow(value, neededSlots: null);
+
+    /// <summary>
+    /// Decodes the slots <paramref name="neededSlots"/> marks (all when null) of a stored row; the others stay null unread, so
+    /// a query decodes only the properties it reads (a count reads none).
+    /// </summary>
+    public object?[] DecodeRow(ReadOnlySpan<byte> value, bool[]? neededSlots)
     {
-        var values = new object?[_byIndex.Length];
-        using var row = new RowReader(value);
-        foreach (var property in _byId)
+        var values = new object?[_bySlot.Length];
+        if (neededSlots is not null && Array.IndexOf(neededSlots, true) < 0)
         {
-            if (row.TryFind(property.Id))
+            return values;
+        }
+
+        using var row = new RowReader(value);
+        while (row.MoveNext())
+        {
+            var id = row.PropertyId;
+            var slot = id < _slotById.Length ? _slotById[id] : -1;
+            if (slot < 0 || (neededSlots is not null && !neededSlots[slot]))
             {
-                var reader = row.ValueReader;
-                values[property.Property.GetIndex()] = property.ReadValue(ref reader);
+                continue;
             }
+
+            var reader = row.ValueReader;
+            values[slot] = _bySlot[slot].ReadValue(ref reader);
         }
 
         return values;
@@ -293,11 +332,11 @@ internal sealed class LsmEntityMapping
     public bool ConcurrencyTokensMatch(ReadOnlySpan<byte> storedRow, IUpdateEntry entry, PooledByteBufferWriter scratch)
     {
         using var row = new RowReader(storedRow);
-        foreach (var token in _concurrencyTokens)
+        foreach (var token in TypeOf(entry.EntityType).ConcurrencyTokens)
         {
             scratch.Reset();
             var writer = new MessagePackWriter(scratch);
-            token.WriteValue(ref writer, entry.GetOriginalValue(token.Property), EntityType);
+            token.WriteValue(ref writer, entry.GetOriginalValue(token.Property), entry.EntityType);
             writer.Flush();
             var stored = row.TryFind(token.Id) ? row.RawValue : [MessagePackCode.Nil];
             if (!stored.SequenceEqual(scratch.WrittenSpan))
@@ -309,17 +348,34 @@ internal sealed class LsmEntityMapping
         return true;
     }
 
-    private static bool IsInteger(Type type) =>
-        Type.GetTypeCode(Nullable.GetUnderlyingType(type) ?? type) is TypeCode.SByte or TypeCode.Byte or TypeCode.Int16
-            or TypeCode.UInt16 or TypeCode.Int32 or TypeCode.UInt32 or TypeCode.Int64 or TypeCode.UInt64
-        && !(Nullable.GetUnderlyingType(type) ?? type).IsEnum;
+    private TypeMapping TypeOf(IEntityType entityType) =>
+        _types.TryGetValue(entityType, out var type)
+            ? type
+            : throw new InvalidOperationException(
+                $"The entity type '{entityType.DisplayName()}' is not stored in the keyspace of '{EntityType.DisplayName()}'.");
 
-    /// <summary>One property: its stable id, its value converter and the codec of its provider type.</summary>
-    internal sealed class PropertyMapping(IProperty property, uint id, ValueConverter? converter, ProviderValueCodec codec)
+    /// <summary>Whether the provider generates <paramref name="property"/>'s values: an integer key part generated on add, not a foreign key.</summary>
+    public static bool IsGeneratedIntegerKey(IProperty property)
+    {
+        var type = Nullable.GetUnderlyingType(property.ClrType) ?? property.ClrType;
+        return property.IsPrimaryKey() && property.ValueGenerated.HasFlag(ValueGenerated.OnAdd) && !property.IsForeignKey()
+            && !type.IsEnum
+            && Type.GetTypeCode(type) is TypeCode.SByte or TypeCode.Byte or TypeCode.Int16 or TypeCode.UInt16 or TypeCode.Int32
+                or TypeCode.UInt32 or TypeCode.Int64 or TypeCode.UInt64;
+    }
+
+    /// <summary>What is stored for one entity type of the hierarchy: its properties by id, its tokens, its row versions.</summary>
+    private sealed record TypeMapping(PropertyMapping[] Written, PropertyMapping[] ConcurrencyTokens, IProperty[] RowVersions);
+
+    /// <summary>One property: its stable id, its slot in decoded rows, its value converter and the codec of its provider type.</summary>
+    internal sealed class PropertyMapping(IProperty property, uint id, int slot, ValueConverter? converter, ProviderValueCodec codec)
     {
         public IProperty Property { get; } = property;
 
         public uint Id { get; } = id;
+
+        /// <summary>The slot of the property's value in a decoded row (<see cref="LsmRowLayout"/>).</summary>
+        public int Slot { get; } = slot;
 
         /// <summary>The codec of the provider type (after value conversion).</summary>
         public ProviderValueCodec Codec { get; } = codec;
