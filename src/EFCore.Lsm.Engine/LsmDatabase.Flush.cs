@@ -145,8 +145,10 @@ public sealed partial class LsmDatabase
     }
 
     /// <summary>
-    /// Deletes files no longer needed: WALs older than the manifest's log number, SSTs no live version references,
-    /// old manifests and leftover temporary files. Runs under the state lock so it never races a manifest switch.
+    /// Deletes files no longer needed: WALs older than the manifest's log number, SSTs no live version references
+    /// (recovery proved the ones it found redundant, and keeps the others), manifests older than the
+    /// current one and leftover temporary files. Only files named as ours, in a folder recovery proved ours. Runs under
+    /// the state lock so it never races a manifest switch.
     /// </summary>
     private void DeleteObsoleteFiles()
     {
@@ -168,7 +170,10 @@ public sealed partial class LsmDatabase
                 var keep = kind switch
                 {
                     DbFileKind.Log => number >= _versions.LogNumber || number == _logNumber,
-                    DbFileKind.Table => live.Contains(number) || _pendingOutputs.Contains(number),
+                    DbFileKind.Table => live.Contains(number) || _pendingOutputs.Contains(number) || _keptTables.Contains(number),
+
+                    // Older manifests are obsolete; a newer one is a rotation CURRENT never switched to (kept until the
+                    // next rotation makes it older: deleting what CURRENT does not name needs no guess about why).
                     DbFileKind.Manifest => number >= _versions.ManifestNumber,
                     DbFileKind.Temp => false,
                     _ => true,

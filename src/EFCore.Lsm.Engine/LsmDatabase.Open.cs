@@ -1,6 +1,8 @@
+using System.Buffers.Binary;
 using EFCore.Lsm.Engine.Manifest;
 using EFCore.Lsm.Engine.Memtable;
 using EFCore.Lsm.Engine.Storage;
+using EFCore.Lsm.Engine.Table;
 using EFCore.Lsm.Engine.Wal;
 
 namespace EFCore.Lsm.Engine;
@@ -8,20 +10,31 @@ namespace EFCore.Lsm.Engine;
 public sealed partial class LsmDatabase
 {
     /// <summary>
-    /// Loads the manifest, replays every WAL at or after the manifest's log number into L0 tables, then starts a fresh
-    /// WAL and a fresh manifest that records the result. A crash at any point of this leaves either the old state
-    /// (the WALs are only deleted after the new manifest is durable) or the new one.
+    /// Opens the folder as RocksDB's paranoid checks do: refuse anything that is not provably a whole database of ours
+    /// before writing a byte, then recover. In order: the folder is classified (another engine's files, or ours without
+    /// CURRENT, are refused untouched) before the lock file is created and again under the lock; a new database is
+    /// created only in a folder that provably holds no data; the manifest is read; every table it names must exist with
+    /// its recorded size and key range, and the WAL its log number names must exist; the WALs are replayed into memory,
+    /// and their sequence numbers must continue the manifest's without a hole; a table the manifest does not name must
+    /// be proven redundant before it is deleted. Only then does recovery write (tables, a WAL, a manifest) and delete
+    /// files it has proven obsolete. A crash at any point of this leaves either the old state or the new one.
     /// </summary>
     private void Recover()
     {
-        if (!_fs.FileExists(FileNames.CurrentFile(_path)))
+        // Refuse a folder that is not ours before the lock file is created in it; decide again once the lock is held,
+        // since another process may have created or changed the database in between.
+        FolderContents.Read(_fs, _path).Classify(_fs);
+        _fileLock = _fs.LockFile(FileNames.LockFile(_path));
+        var folder = FolderContents.Read(_fs, _path);
+        if (folder.Classify(_fs) == FolderKind.Empty)
         {
             if (!_options.CreateIfMissing)
             {
                 throw new LsmException($"The database '{_path}' does not exist (no CURRENT file) and CreateIfMissing is off.");
             }
 
-            _versions.CreateNew();
+            CreateDatabase();
+            folder = FolderContents.Read(_fs, _path);
         }
         else if (_options.ErrorIfExists)
         {
@@ -29,26 +42,26 @@ public sealed partial class LsmDatabase
         }
 
         _versions.Recover();
-
-        var logs = new List<ulong>();
-        foreach (var name in _fs.ListFiles(_path))
+        foreach (var number in folder.Logs.Keys.Concat(folder.Tables).Concat(folder.Manifests))
         {
-            if (FileNames.TryParse(name, out var kind, out var number))
-            {
-                _versions.MarkFileNumberUsed(number);
-                if (kind == DbFileKind.Log && number >= _versions.LogNumber)
-                {
-                    logs.Add(number);
-                }
-            }
+            _versions.MarkFileNumberUsed(number);
         }
 
-        logs.Sort();
-        var edit = new VersionEdit();
-        var maxSequence = _versions.LastSequence;
-        foreach (var logNumber in logs)
+        CheckFilesTheManifestNames(folder);
+        var replayed = ReplayLogs(folder);
+        KeepUnprovenTables(folder, replayed.LastSequence);
+
+        // From here on recovery writes. A database created before the IDENTITY marker gets one now that its manifest
+        // proved it ours; the folder sync after the new WAL makes it durable.
+        if (folder.Identity == IdentityStatus.Missing)
         {
-            maxSequence = Math.Max(maxSequence, ReplayLog(logNumber, edit));
+            IdentityFile.Write(_fs, _path, _versions.NewFileNumber());
+        }
+
+        var edit = new VersionEdit();
+        foreach (var mem in replayed.MemTables)
+        {
+            FlushRecoveredMemTable(mem, edit);
         }
 
         _logNumber = _versions.NewFileNumber();
@@ -57,45 +70,183 @@ public sealed partial class LsmDatabase
         _fs.SyncDirectory(_path);
 
         edit.LogNumber = _logNumber;
-        edit.LastSequence = maxSequence;
+        edit.LastSequence = replayed.LastSequence;
         _versions.LogAndApply(edit);
-        Volatile.Write(ref _lastSequence, (long)maxSequence);
+        Volatile.Write(ref _lastSequence, (long)replayed.LastSequence);
         PublishReadState();
         DeleteObsoleteFiles();
     }
 
-    /// <summary>Replays one WAL into memtables, flushing each to an L0 table; returns the largest sequence seen.</summary>
-    private ulong ReplayLog(ulong logNumber, VersionEdit edit)
+    /// <summary>
+    /// Creates a database in a folder that holds no data: IDENTITY, the first (empty) WAL, MANIFEST-000001 naming it, and
+    /// CURRENT, in that order, each synced, so a crash leaves either a whole new database or a folder that still
+    /// classifies as empty. Numbers 1 (manifest), 2 (temp files) and 3 (WAL) are fixed; the counter continues at 4.
+    /// </summary>
+    private void CreateDatabase()
     {
-        var path = FileNames.LogFile(_path, logNumber);
-        var name = System.IO.Path.GetFileName(path);
-        var maxSequence = 0UL;
-        var mem = new MemTable(_slabPool);
-        using (var file = _fs.OpenRandomAccess(path))
+        const ulong firstLogNumber = 3;
+        IdentityFile.Write(_fs, _path, tempNumber: 2);
+        _fs.CreateFile(FileNames.LogFile(_path, firstLogNumber)).Dispose();
+        _versions.CreateNew(firstLogNumber);
+    }
+
+    /// <summary>
+    /// Every table the manifest names must be in the folder with the size, key range and sequence range recorded for
+    /// it (a missing table is an open error, never a read error later; a table copied over another is caught here), and
+    /// the WAL the manifest's log number names must exist: it holds the writes not yet in any table.
+    /// </summary>
+    private void CheckFilesTheManifestNames(FolderContents folder)
+    {
+        var manifest = _versions.ManifestName;
+        var files = _versions.Current.Files;
+        for (var level = 0; level < files.Length; level++)
         {
-            var reader = new LogReader(file, name, _options.TolerateCorruptedWalRecords);
-            while (reader.TryReadRecord(out var record, out var offset))
+            foreach (var file in files[level])
             {
-                WriteBatch.Validate(record, name, offset);
-                var sequence = WriteBatch.ReadSequence(record);
-                var entries = WriteBatch.Enumerate(record);
-                while (entries.MoveNext())
+                var name = System.IO.Path.GetFileName(FileNames.TableFile(_path, file.Number));
+                if (!folder.Tables.Contains(file.Number))
                 {
-                    var entry = entries.Current;
-                    mem.Add(sequence++, entry.Kind, entry.Key, entry.Value);
+                    throw new LsmMissingFileException(
+                        name, $"the manifest {manifest} lists it in level {level} ({file.Size} bytes, sequences "
+                        + $"{file.SmallestSequence}..{file.LargestSequence}) and no other file holds its data");
                 }
 
-                maxSequence = Math.Max(maxSequence, sequence - 1);
-                if (mem.ApproximateMemoryUsage >= _options.WriteBufferSize)
+                using var lease = AcquireTable(name, file);
+                var properties = lease.Reader.Properties;
+                if (!properties.SmallestKey.AsSpan().SequenceEqual(file.Smallest)
+                    || !properties.LargestKey.AsSpan().SequenceEqual(file.Largest)
+                    || properties.SmallestSequence != file.SmallestSequence
+                    || properties.LargestSequence != file.LargestSequence)
                 {
-                    FlushRecoveredMemTable(mem, edit);
-                    mem = new MemTable(_slabPool);
+                    throw new LsmCorruptionException(
+                        name, 0, $"it holds sequences {properties.SmallestSequence}..{properties.LargestSequence}, but the manifest "
+                        + $"{manifest} records {file} for it: another table's bytes are in its place");
                 }
             }
         }
 
-        FlushRecoveredMemTable(mem, edit);
-        return maxSequence;
+        var logNumber = _versions.LogNumber;
+        if (logNumber != 0 && !folder.Logs.ContainsKey(logNumber))
+        {
+            throw new LsmMissingFileException(
+                System.IO.Path.GetFileName(FileNames.LogFile(_path, logNumber)),
+                $"the manifest {manifest} names it as the oldest WAL still needed (the writes after sequence "
+                + $"{_versions.LastSequence} that are in no table start there)");
+        }
+    }
+
+    private TableLease AcquireTable(string name, FileMetadata file)
+    {
+        try
+        {
+            return _tableCache.Acquire(file.Number, file.Size);
+        }
+        catch (LsmException e) when (e.InnerException is FileNotFoundException)
+        {
+            throw new LsmMissingFileException(name, $"the manifest {_versions.ManifestName} lists it ({file.Size} bytes)");
+        }
+    }
+
+    /// <summary>
+    /// Replays every WAL at or after the manifest's log number, oldest first, into memtables (a new one each time one
+    /// fills), checking that sequence numbers continue without a hole (<see cref="SequenceContinuity"/>).
+    /// </summary>
+    private ReplayedLogs ReplayLogs(FolderContents folder)
+    {
+        var continuity = new SequenceContinuity(_versions.LastSequence, _versions.ManifestName!, _options.TolerateCorruptedWalRecords);
+        var memTables = new List<MemTable>();
+        var mem = new MemTable(_slabPool);
+        try
+        {
+            foreach (var logNumber in folder.Logs.Keys.Where(n => n >= _versions.LogNumber))
+            {
+                var path = FileNames.LogFile(_path, logNumber);
+                var name = System.IO.Path.GetFileName(path);
+                using var file = _fs.OpenRandomAccess(path);
+                var reader = new LogReader(file, name, _options.TolerateCorruptedWalRecords);
+                while (reader.TryReadRecord(out var record, out var offset))
+                {
+                    var count = WriteBatch.Validate(record, name, offset);
+                    if (count == 0)
+                    {
+                        continue;
+                    }
+
+                    var sequence = WriteBatch.ReadSequence(record);
+                    continuity.Check(sequence, (ulong)count, name, offset);
+                    var entries = WriteBatch.Enumerate(record);
+                    while (entries.MoveNext())
+                    {
+                        var entry = entries.Current;
+                        mem.Add(sequence++, entry.Kind, entry.Key, entry.Value);
+                    }
+
+                    if (mem.ApproximateMemoryUsage >= _options.WriteBufferSize)
+                    {
+                        memTables.Add(mem);
+                        mem = new MemTable(_slabPool);
+                    }
+                }
+            }
+
+            memTables.Add(mem);
+        }
+        catch
+        {
+            mem.Unref();
+            foreach (var full in memTables)
+            {
+                full.Unref();
+            }
+
+            throw;
+        }
+
+        return new ReplayedLogs(memTables, Math.Max(_versions.LastSequence, continuity.LastReplayed));
+    }
+
+    /// <summary>
+    /// A table the manifest does not name is what a crash leaves of a flush or compaction whose edit never became
+    /// durable. The obsolete-file sweep deletes it only when it is proven redundant: everything in it is at or below the
+    /// recovered last sequence (so the manifest's tables or the WALs hold it: lost edits were refused above), or it was
+    /// never finished (no footer magic; a table is referenced only once complete). Every other one is kept and never
+    /// used: one holding newer sequences (after a power loss it may be the last copy of acknowledged but unsynced
+    /// writes, since it was written from a WAL whose tail did not survive), or one complete but unreadable.
+    /// </summary>
+    private void KeepUnprovenTables(FolderContents folder, ulong recoveredLastSequence)
+    {
+        var live = _versions.LiveFileNumbers();
+        foreach (var number in folder.Tables.Where(n => !live.Contains(n)))
+        {
+            var path = FileNames.TableFile(_path, number);
+            using var file = _fs.OpenRandomAccess(path);
+            bool keep;
+            try
+            {
+                using var reader = TableReader.Open(file, System.IO.Path.GetFileName(path), number, cache: null);
+                keep = reader.Properties.EntryCount > 0 && reader.Properties.LargestSequence > recoveredLastSequence;
+            }
+            catch (LsmCorruptionException)
+            {
+                keep = HasTableMagic(file);
+            }
+
+            if (keep)
+            {
+                lock (_stateLock)
+                {
+                    _keptTables.Add(number);
+                }
+            }
+        }
+    }
+
+    private static bool HasTableMagic(IRandomAccessFile file)
+    {
+        Span<byte> magic = stackalloc byte[sizeof(ulong)];
+        return file.Length >= TableFormat.FooterSize
+            && file.Read(file.Length - magic.Length, magic) == magic.Length
+            && BinaryPrimitives.ReadUInt64LittleEndian(magic) == TableFormat.Magic;
     }
 
     /// <summary>Writes a memtable rebuilt from a WAL to an L0 table (nothing for an empty one) and recycles it.</summary>
@@ -121,6 +272,46 @@ public sealed partial class LsmDatabase
         lock (_stateLock)
         {
             MaybeScheduleCompaction();
+        }
+    }
+
+    /// <summary>The memtables rebuilt from the WALs (oldest first; the last may be partly full) and the newest sequence.</summary>
+    private sealed record ReplayedLogs(List<MemTable> MemTables, ulong LastSequence);
+
+    /// <summary>
+    /// Checks that the WAL records replayed continue the history the manifest recorded, so a lost WAL or lost manifest
+    /// edits are refused instead of leaving a hole (a key written before a later one missing while the later one is
+    /// there). Sequences are handed out one per entry, without gaps, and every WAL starts where the one before it ended,
+    /// so the first record replayed must start at or before the manifest's last sequence + 1, and each later one right
+    /// after the previous one. The one gap a healthy database shows is after a power loss: the unsynced tail of a WAL is
+    /// gone while the manifest had already recorded a last sequence past it, and the next run continued from the
+    /// manifest's value, so a record may also start exactly at the manifest's last sequence + 1. With
+    /// <see cref="LsmOptions.TolerateCorruptedWalRecords"/> skipped records leave gaps on purpose: nothing is checked.
+    /// </summary>
+    private sealed class SequenceContinuity(ulong manifestLastSequence, string manifestName, bool tolerateGaps)
+    {
+        private bool _any;
+
+        /// <summary>The last sequence of the records checked so far (0 before the first).</summary>
+        public ulong LastReplayed { get; private set; }
+
+        public void Check(ulong first, ulong count, string walName, long offset)
+        {
+            var expected = _any ? LastReplayed + 1 : manifestLastSequence + 1;
+            var continues = _any
+                ? first == expected || (LastReplayed < manifestLastSequence && first == manifestLastSequence + 1)
+                : first <= expected;
+            if (!continues && !tolerateGaps)
+            {
+                var missing = first > expected ? $"writes {expected}..{first - 1} are in no file" : "it repeats earlier sequences";
+                throw new LsmCorruptionException(
+                    walName, offset, $"this record starts at sequence {first}, but {(_any ? "the one before it ended at "
+                    + LastReplayed : $"the manifest {manifestName} ends at {manifestLastSequence}")}: {missing} (a WAL, or "
+                    + "the manifest's last edits, are missing). Nothing was changed");
+            }
+
+            _any = true;
+            LastReplayed = Math.Max(LastReplayed, first + count - 1);
         }
     }
 }

@@ -23,7 +23,6 @@ public sealed partial class LsmDatabase : IDisposable
     private readonly string _path;
     private readonly LsmOptions _options;
     private readonly IFileSystem _fs;
-    private readonly IDisposable _fileLock;
     private readonly VersionSet _versions;
     private readonly BlockCache? _blockCache;
     private readonly TableReadStatistics _tableStatistics = new();
@@ -41,6 +40,11 @@ public sealed partial class LsmDatabase : IDisposable
 
     // SST numbers being written by flush; the obsolete-file sweep must not delete them.
     private readonly HashSet<ulong> _pendingOutputs = [];
+
+    // Tables no manifest edit names that recovery could not prove redundant (LsmDatabase.Open.cs): never deleted.
+    private readonly HashSet<ulong> _keptTables = [];
+
+    private IDisposable? _fileLock;
 
     private readonly SlabPool _slabPool;
     private MemTable _mem;
@@ -74,7 +78,6 @@ public sealed partial class LsmDatabase : IDisposable
         var slabSize = (int)Math.Min(Arena.DefaultSlabSize, options.WriteBufferSize / 4) & ~(Arena.Alignment - 1);
         _slabPool = new SlabPool(slabSize, (int)(options.WriteBufferSize / slabSize) + 2);
         _mem = new MemTable(_slabPool);
-        _fileLock = _fs.LockFile(FileNames.LockFile(path));
     }
 
     internal EngineStatistics Statistics => _statistics;
@@ -91,8 +94,11 @@ public sealed partial class LsmDatabase : IDisposable
 
     /// <summary>
     /// Opens (and by default creates) the database in <paramref name="path"/>, replaying any write-ahead logs left by
-    /// a previous run. Throws <see cref="LsmException"/> when the folder is locked by another opener and
-    /// <see cref="LsmCorruptionException"/> when its files are damaged.
+    /// a previous run. Open refuses what it cannot prove is a whole database of ours and then changes nothing:
+    /// <see cref="LsmDatabaseInUseException"/> when another opener holds the database, <see cref="LsmNotADatabaseException"/>
+    /// for a folder of someone else's files, <see cref="LsmMissingFileException"/> when a file the database's records
+    /// require is gone (CURRENT, a table, a WAL), <see cref="LsmCorruptionException"/> when its files are damaged, and
+    /// <see cref="LsmException"/> for every other failure (including I/O errors).
     /// </summary>
     public static LsmDatabase Open(string path, LsmOptions? options = null)
     {
@@ -122,7 +128,11 @@ public sealed partial class LsmDatabase : IDisposable
         }
     }
 
-    /// <summary>Deletes the database in <paramref name="path"/> (it must not be open).</summary>
+    /// <summary>
+    /// Deletes the database in <paramref name="path"/> (it must not be open): its files, then the folder if nothing else
+    /// is left in it. A folder that is not an EFCore.Lsm database raises <see cref="LsmNotADatabaseException"/> and keeps
+    /// every file; files of other names in a database folder are kept.
+    /// </summary>
     public static void Destroy(string path, LsmOptions? options = null)
     {
         options ??= new LsmOptions();
@@ -131,6 +141,16 @@ public sealed partial class LsmDatabase : IDisposable
         if (!fs.DirectoryExists(fullPath))
         {
             return;
+        }
+
+        try
+        {
+            FolderContents.Read(fs, fullPath).Classify(fs);
+        }
+        catch (LsmMissingFileException)
+        {
+            // A database of ours whose CURRENT is gone is still ours to delete; someone else's files (the classification's
+            // other refusal) never are.
         }
 
         using (fs.LockFile(FileNames.LockFile(fullPath)))
@@ -221,7 +241,8 @@ public sealed partial class LsmDatabase : IDisposable
         _logFile = null;
         _versions.Dispose();
         _tableCache.Dispose();
-        _fileLock.Dispose();
+        _fileLock?.Dispose();
+        _fileLock = null;
     }
 
     private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);

@@ -21,10 +21,15 @@ public class LsmException : Exception
 /// Raised when bytes on disk fail a checksum or do not parse. Names the file and the byte offset where the damage was
 /// found, so an operator can inspect it (for example with the <c>lsm</c> tool). The engine never returns wrong data instead.
 /// </summary>
-public sealed class LsmCorruptionException : LsmException
+public class LsmCorruptionException : LsmException
 {
     public LsmCorruptionException(string fileName, long offset, string reason)
-        : base($"Corruption in '{fileName}' at offset {offset}: {reason}")
+        : this($"Corruption in '{fileName}' at offset {offset}: {reason}", fileName, offset, reason)
+    {
+    }
+
+    private protected LsmCorruptionException(string message, string fileName, long offset, string reason)
+        : base(message)
     {
         FileName = fileName;
         Offset = offset;
@@ -39,4 +44,53 @@ public sealed class LsmCorruptionException : LsmException
 
     /// <summary>What check failed.</summary>
     public string Reason { get; }
+}
+
+/// <summary>
+/// Raised when opening finds a file missing that the database's own records prove must exist: CURRENT (the folder holds
+/// tables, WALs or manifests), a table the manifest lists, the WAL the manifest's log number names, or writes that no
+/// remaining file holds. The database is refused rather than opened with a hole, and nothing in the folder is changed.
+/// </summary>
+public sealed class LsmMissingFileException : LsmCorruptionException
+{
+    public LsmMissingFileException(string fileName, string reason)
+        : base($"'{fileName}' is missing: {reason}", fileName, 0, reason)
+    {
+    }
+}
+
+/// <summary>
+/// Raised when a folder holds files that are not an EFCore.Lsm database (another engine's database, or files of the
+/// user's that happen to be named like ours). Nothing in the folder is read further, written or deleted.
+/// </summary>
+public sealed class LsmNotADatabaseException : LsmException
+{
+    public LsmNotADatabaseException(string path, string reason)
+        : base($"'{path}' is not an EFCore.Lsm database: {reason}. Nothing in it was changed.")
+    {
+        DatabasePath = path;
+        Reason = reason;
+    }
+
+    /// <summary>The folder that was refused.</summary>
+    public string DatabasePath { get; }
+
+    /// <summary>What showed that the folder is not ours.</summary>
+    public string Reason { get; }
+}
+
+/// <summary>
+/// Raised when the database is open elsewhere (another process, or another <see cref="LsmDatabase"/> in this one) and so
+/// cannot be opened for writing. A read-only open (<c>LsmOptions.ReadOnly</c>) takes no lock and still works.
+/// </summary>
+public sealed class LsmDatabaseInUseException : LsmException
+{
+    public LsmDatabaseInUseException(string path, string holder, Exception? innerException = null)
+        : base($"The database '{path}' is in use: it is open elsewhere ({holder}). Close it there, or open it read-only.", innerException)
+    {
+        DatabasePath = path;
+    }
+
+    /// <summary>The database folder whose lock is held.</summary>
+    public string DatabasePath { get; }
 }
