@@ -95,10 +95,11 @@ public sealed partial class LsmDatabase : IDisposable
     /// <summary>
     /// Opens (and by default creates) the database in <paramref name="path"/>, replaying any write-ahead logs left by
     /// a previous run. Open refuses what it cannot prove is a whole database of ours and then changes nothing:
-    /// <see cref="LsmDatabaseInUseException"/> when another opener holds the database, <see cref="LsmNotADatabaseException"/>
-    /// for a folder of someone else's files, <see cref="LsmMissingFileException"/> when a file the database's records
-    /// require is gone (CURRENT, a table, a WAL), <see cref="LsmCorruptionException"/> when its files are damaged, and
-    /// <see cref="LsmException"/> for every other failure (including I/O errors).
+    /// <see cref="LsmNotADatabaseException"/> for a folder of someone else's files, <see cref="LsmMissingFileException"/>
+    /// when a file the database's records require is gone (CURRENT, a table, a WAL), <see cref="LsmCorruptionException"/>
+    /// when its files are damaged, an <see cref="LsmException"/> with <see cref="LsmException.IsDatabaseInUse"/> when
+    /// another opener holds the database, and an <see cref="LsmException"/> naming the cause for every other failure
+    /// (including I/O errors, a read-only file system).
     /// </summary>
     public static LsmDatabase Open(string path, LsmOptions? options = null)
     {

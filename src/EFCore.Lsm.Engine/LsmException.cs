@@ -15,6 +15,20 @@ public class LsmException : Exception
         : base(message, innerException)
     {
     }
+
+    /// <summary>
+    /// True when the database is open elsewhere (another process, or another <see cref="LsmDatabase"/> in this one holds
+    /// its lock), so it cannot be opened for writing now; a read-only open (<c>LsmOptions.ReadOnly</c>) takes no
+    /// lock and still works. Every other failure to take the lock (a read-only file system, access denied) is false.
+    /// </summary>
+    public bool IsDatabaseInUse { get; private init; }
+
+    /// <summary>"The database is in use: it is open elsewhere (<paramref name="holder"/>)."</summary>
+    internal static LsmException DatabaseInUse(string path, string holder, Exception? innerException = null)
+        => new($"The database '{path}' is in use: it is open elsewhere ({holder}). Close it there, or open it read-only.", innerException)
+        {
+            IsDatabaseInUse = true,
+        };
 }
 
 /// <summary>
@@ -77,20 +91,4 @@ public sealed class LsmNotADatabaseException : LsmException
 
     /// <summary>What showed that the folder is not ours.</summary>
     public string Reason { get; }
-}
-
-/// <summary>
-/// Raised when the database is open elsewhere (another process, or another <see cref="LsmDatabase"/> in this one) and so
-/// cannot be opened for writing. A read-only open (<c>LsmOptions.ReadOnly</c>) takes no lock and still works.
-/// </summary>
-public sealed class LsmDatabaseInUseException : LsmException
-{
-    public LsmDatabaseInUseException(string path, string holder, Exception? innerException = null)
-        : base($"The database '{path}' is in use: it is open elsewhere ({holder}). Close it there, or open it read-only.", innerException)
-    {
-        DatabasePath = path;
-    }
-
-    /// <summary>The database folder whose lock is held.</summary>
-    public string DatabasePath { get; }
 }

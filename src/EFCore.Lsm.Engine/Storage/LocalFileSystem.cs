@@ -13,6 +13,8 @@ public sealed class LocalFileSystem : IFileSystem
     // a second opener in the same process get a precise message without touching the file.
     private static readonly ConcurrentDictionary<string, byte> HeldLocks = new(StringComparer.Ordinal);
 
+    private static readonly TimeSpan ForkedChildLockWindow = TimeSpan.FromSeconds(1);
+
     public IWritableFile CreateFile(string path)
         => new LocalWritableFile(new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.Read, bufferSize: 0));
 
@@ -77,33 +79,126 @@ public sealed class LocalFileSystem : IFileSystem
         }
     }
 
+    /// <summary>
+    /// Locks the database whose lock file is <paramref name="path"/>. On Unix the folder itself is locked (flock on a
+    /// descriptor of the directory), since a lock on the LOCK file alone is released for every other process the moment
+    /// someone deletes the file; LOCK is still created and locked too, for tools that look for it and on Windows, where
+    /// an open file cannot be deleted. Errors name their cause: <see cref="LsmException.IsDatabaseInUse"/> only when another
+    /// opener really holds the lock; a read-only file system (EROFS) and access denied are reported as what they are.
+    /// </summary>
     public IDisposable LockFile(string path)
     {
         var full = Path.GetFullPath(path);
+        var folder = Path.GetDirectoryName(full) ?? full;
         if (!HeldLocks.TryAdd(full, 0))
         {
-            throw new LsmException($"The database lock '{full}' is already held by this process: the database is open elsewhere.");
+            throw LsmException.DatabaseInUse(folder, "by another LsmDatabase in this process");
+        }
+
+        var folderLock = -1;
+        try
+        {
+            folderLock = LockFolder(folder);
+
+            // FileShare.None takes flock(LOCK_EX | LOCK_NB) on Unix, which another process cannot get while we live.
+            var stream = RetryWhileForkedChildHoldsLock(
+                () => new FileStream(full, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, bufferSize: 0),
+                e => e is IOException && IsSharingViolation(e));
+            return new LockHandle(full, stream, folderLock);
+        }
+        catch (Exception e)
+        {
+            if (folderLock >= 0)
+            {
+                _ = Posix.close(folderLock);
+            }
+
+            HeldLocks.TryRemove(full, out _);
+            throw e switch
+            {
+                LsmException => e,
+                IOException { HResult: Posix.EROFS } => new LsmException(
+                    $"The database '{folder}' is on a read-only file system: it cannot be opened for writing (its lock file "
+                    + $"'{full}' cannot be created or written). Open it with LsmOptions.ReadOnly to read it.", e),
+                IOException when IsSharingViolation(e) => LsmException.DatabaseInUse(folder, "its lock file is held by another process", e),
+                UnauthorizedAccessException => new LsmException(
+                    $"The database lock file '{full}' cannot be opened for writing: access denied ({e.Message}). Fix its "
+                    + "permissions or attributes, or open the database with LsmOptions.ReadOnly.", e),
+                IOException => new LsmException($"The database lock file '{full}' cannot be opened: {e.Message}", e),
+                _ => e,
+            };
+        }
+    }
+
+    /// <summary>flock(LOCK_EX | LOCK_NB) on the folder; returns the descriptor (-1 where folders cannot be locked).</summary>
+    private static int LockFolder(string folder)
+    {
+        if (!OperatingSystem.IsLinux() && !OperatingSystem.IsMacOS() && !OperatingSystem.IsFreeBSD())
+        {
+            return -1;
+        }
+
+        var fd = Posix.open(folder, Posix.O_RDONLY | Posix.CloseOnExec);
+        if (fd < 0)
+        {
+            var errno = Marshal.GetLastPInvokeError();
+            throw errno == Posix.EACCES
+                ? new UnauthorizedAccessException($"Cannot open the database folder '{folder}' to lock it (errno {errno}).")
+                : new IOException($"Cannot open the database folder '{folder}' to lock it (errno {errno}).", errno);
         }
 
         try
         {
-            // FileShare.None takes flock(LOCK_EX | LOCK_NB) on Unix, which another process cannot get while we live.
-            var stream = new FileStream(full, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, bufferSize: 0);
-            return new LockHandle(full, stream);
-        }
-        catch (IOException e)
-        {
-            HeldLocks.TryRemove(full, out _);
-            throw new LsmException($"The database lock '{full}' is held by another process: the database is open elsewhere.", e);
+            RetryWhileForkedChildHoldsLock(
+                () =>
+                {
+                    if (Posix.flock(fd, Posix.LOCK_EX | Posix.LOCK_NB) == 0)
+                    {
+                        return true;
+                    }
+
+                    var errno = Marshal.GetLastPInvokeError();
+                    throw errno == Posix.EWOULDBLOCK
+                        ? LsmException.DatabaseInUse(folder, "the folder is locked by another process")
+                        : new IOException($"Cannot lock the database folder '{folder}' (errno {errno}).", errno);
+                },
+                e => e is LsmException { IsDatabaseInUse: true });
+            return fd;
         }
         catch
         {
-            HeldLocks.TryRemove(full, out _);
+            _ = Posix.close(fd);
             throw;
         }
     }
 
-    private sealed class LockHandle(string path, FileStream stream) : IDisposable
+    /// <summary>
+    /// Runs <paramref name="takeLock"/>, retrying for up to a second while it fails because the lock is held. A lock
+    /// this process released a moment ago can still be held by a child it is starting (the child has a copy of every
+    /// descriptor between fork and exec; close-on-exec drops it at exec), so "held" is only believed once it lasts.
+    /// Another process that really holds the database is reported after that second.
+    /// </summary>
+    private static T RetryWhileForkedChildHoldsLock<T>(Func<T> takeLock, Func<Exception, bool> isHeld)
+    {
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        while (true)
+        {
+            try
+            {
+                return takeLock();
+            }
+            catch (Exception e) when (isHeld(e) && System.Diagnostics.Stopwatch.GetElapsedTime(started) < ForkedChildLockWindow)
+            {
+                Thread.Sleep(5);
+            }
+        }
+    }
+
+    // .NET reports a lock held elsewhere as EWOULDBLOCK on Unix and ERROR_SHARING_VIOLATION / ERROR_LOCK_VIOLATION on Windows.
+    private static bool IsSharingViolation(Exception e)
+        => e.HResult == Posix.EWOULDBLOCK || e.HResult == unchecked((int)0x80070020) || e.HResult == unchecked((int)0x80070021);
+
+    private sealed class LockHandle(string path, FileStream stream, int folderLock) : IDisposable
     {
         private int _disposed;
 
@@ -112,6 +207,11 @@ public sealed class LocalFileSystem : IFileSystem
             if (Interlocked.Exchange(ref _disposed, 1) == 0)
             {
                 stream.Dispose();
+                if (folderLock >= 0)
+                {
+                    _ = Posix.close(folderLock); // closing the last descriptor releases the flock
+                }
+
                 HeldLocks.TryRemove(path, out _);
             }
         }
@@ -206,6 +306,18 @@ public sealed class LocalFileSystem : IFileSystem
     private static class Posix
     {
         public const int O_RDONLY = 0;
+        public const int LOCK_EX = 2;
+        public const int LOCK_NB = 4;
+        public const int EACCES = 13;
+        public const int EROFS = 30;
+
+        // Descriptors of locked folders must not leak into child processes: a child would keep the lock alive.
+        public static readonly int CloseOnExec = OperatingSystem.IsMacOS() ? 0x1000000 : OperatingSystem.IsFreeBSD() ? 0x100000 : 0x80000;
+
+        public static readonly int EWOULDBLOCK = OperatingSystem.IsLinux() ? 11 : 35;
+
+        [DllImport("libc", SetLastError = true)]
+        public static extern int flock(int fd, int operation);
 
         [DllImport("libc", SetLastError = true)]
         public static extern int open([MarshalAs(UnmanagedType.LPUTF8Str)] string path, int flags);

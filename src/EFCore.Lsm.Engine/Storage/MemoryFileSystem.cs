@@ -164,7 +164,7 @@ public sealed class MemoryFileSystem : IFileSystem
         {
             if (!_locks.Add(path))
             {
-                throw new LsmException($"The database lock '{path}' is already held: the database is open elsewhere.");
+                throw LsmException.DatabaseInUse(Path.GetDirectoryName(path) ?? path, "its lock is held by another opener");
             }
 
             if (!_files.ContainsKey(path))

@@ -1,6 +1,5 @@
 using EFCore.Lsm.Engine;
 using EFCore.Lsm.Tool.Output;
-using EFCore.Lsm.Tool.Storage;
 
 namespace EFCore.Lsm.Tool.Commands;
 
@@ -20,7 +19,7 @@ internal static class CommandRunner
         {
             return Fail(output, e.ExitCode, e.Message);
         }
-        catch (DatabaseInUseException e)
+        catch (LsmException e) when (e.IsDatabaseInUse)
         {
             return Fail(output, ExitCodes.DatabaseInUse, e.Message);
         }

@@ -52,7 +52,6 @@ internal static class DatabaseFolder
         var fullPath = Require(path);
         return LsmDatabase.Open(fullPath, new LsmOptions
         {
-            FileSystem = LockReportingFileSystem.Instance,
             CreateIfMissing = false,
             DisableAutoCompactions = true,
         });
