@@ -83,6 +83,7 @@ public sealed partial class LsmDatabase
     public void WaitForCompactions()
     {
         ThrowIfDisposed();
+        RunInlineBackgroundWork();
         lock (_stateLock)
         {
             while (_immutables.Count > 0 || _compactionRequested || _compactionRunning)

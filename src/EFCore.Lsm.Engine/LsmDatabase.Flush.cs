@@ -17,6 +17,7 @@ public sealed partial class LsmDatabase
         ThrowIfDisposed();
         var write = new PendingWrite(null, sync: false, PendingWriteKind.SwitchMemtable);
         Submit(write);
+        RunInlineBackgroundWork();
         lock (_stateLock)
         {
             // Everything up to the newest frozen WAL is flushed once the manifest's log number has passed it.
@@ -25,6 +26,63 @@ public sealed partial class LsmDatabase
             {
                 ThrowIfBackgroundError();
                 Monitor.Wait(_stateLock);
+            }
+        }
+    }
+
+    /// <summary>
+    /// With <see cref="LsmOptions.InlineBackgroundWork"/>, does on the calling thread what the flush and compaction threads
+    /// would: every waiting memtable is flushed, oldest first, then compactions run until every level is within its
+    /// target. A failure puts the database in the error state, as on the threads. Does nothing otherwise.
+    /// </summary>
+    private void RunInlineBackgroundWork()
+    {
+        if (!_options.InlineBackgroundWork)
+        {
+            return;
+        }
+
+        while (true)
+        {
+            ImmutableMemTable? imm = null;
+            lock (_stateLock)
+            {
+                if (_closing || _backgroundError is not null)
+                {
+                    return;
+                }
+
+                if (_immutables.Count > 0)
+                {
+                    imm = _immutables[0];
+                }
+                else if (_compactionRequested)
+                {
+                    _compactionRequested = false;
+                }
+                else
+                {
+                    return;
+                }
+            }
+
+            try
+            {
+                if (imm is not null)
+                {
+                    FlushImmutable(imm);
+                }
+                else
+                {
+                    while (BackgroundCompactOnce())
+                    {
+                    }
+                }
+            }
+            catch (Exception e)
+            {
+                SetBackgroundError(e);
+                return;
             }
         }
     }

@@ -262,6 +262,17 @@ public sealed partial class LsmDatabase
 
     private void StartBackgroundWork()
     {
+        if (_options.InlineBackgroundWork)
+        {
+            lock (_stateLock)
+            {
+                MaybeScheduleCompaction();
+            }
+
+            RunInlineBackgroundWork();
+            return;
+        }
+
         _flushThread = new Thread(FlushLoop)
         {
             IsBackground = true,

@@ -64,6 +64,14 @@ public sealed class LsmOptions
     /// <summary>Turns off background compaction; <see cref="LsmDatabase.CompactRange"/> still works (default false).</summary>
     public bool DisableAutoCompactions { get; set; }
 
+    /// <summary>
+    /// Test seam: no background threads; pending flushes and compactions run on the calling thread at defined points
+    /// (at the end of Open, after each write, in <see cref="LsmDatabase.Flush"/> and <see cref="LsmDatabase.WaitForCompactions"/>),
+    /// so the order of file-system calls depends only on the operations issued. The fault sweep uses it so that a failing
+    /// case replays exactly from its seed.
+    /// </summary>
+    internal bool InlineBackgroundWork { get; set; }
+
     internal LsmOptions Validate()
     {
         static void Require(bool ok, string message)

@@ -27,6 +27,7 @@ internal sealed class VersionSet : IDisposable
     private long _nextFileNumber = 2;
     private IWritableFile? _manifestFile;
     private LogWriter? _manifestLog;
+    private Exception? _failure;
 
     public VersionSet(IFileSystem fs, string dbPath)
     {
@@ -205,11 +206,21 @@ internal sealed class VersionSet : IDisposable
     /// <summary>
     /// Records <paramref name="edit"/> durably (manifest append + fsync, starting a new manifest and switching CURRENT
     /// when needed) and installs the resulting version. Missing log number / last sequence are filled in from the set.
+    /// After a failure that leaves the live manifest's tail (or which manifest CURRENT names) unknown, every later call
+    /// throws: an edit appended after a half-written one would put a checksum failure in the middle of the manifest,
+    /// and the database would never reopen. The database is read-only from then on; reopening recovers.
     /// </summary>
     public void LogAndApply(VersionEdit edit)
     {
         lock (_gate)
         {
+            if (_failure is { } failure)
+            {
+                throw new LsmException(
+                    $"The manifest of '{_dbPath}' could not be written earlier ({failure.Message}); nothing more is appended "
+                    + "to it. Reopen the database to recover.", failure);
+            }
+
             edit.LogNumber ??= LogNumber;
             if (edit.LogNumber < LogNumber)
             {
@@ -250,7 +261,7 @@ internal sealed class VersionSet : IDisposable
                     CurrentFile.Write(_fs, _dbPath, newManifestNumber, tempNumber);
                 }
             }
-            catch
+            catch (Exception e)
             {
                 if (newManifest)
                 {
@@ -260,6 +271,16 @@ internal sealed class VersionSet : IDisposable
                     {
                         _fs.TryDeleteFile(FileNames.ManifestFile(_dbPath, newManifestNumber));
                     }
+                }
+
+                // A failed rotation that never reached CURRENT left the live manifest untouched; anything else did not.
+                if (!deleteNewManifest)
+                {
+                    _failure = e;
+                    _manifestLog?.Dispose();
+                    _manifestFile?.Dispose();
+                    _manifestLog = null;
+                    _manifestFile = null;
                 }
 
                 throw;

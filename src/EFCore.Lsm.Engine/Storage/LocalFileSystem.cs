@@ -217,6 +217,12 @@ public sealed class LocalFileSystem : IFileSystem
         }
     }
 
+    /// <summary>
+    /// A buffered appender that stops at its first failure: after a write or fsync fails, the bytes at the file's tail are
+    /// unknown (a short write, or pages the kernel dropped after a failed fsync), so nothing more is written to it, not
+    /// even the buffer on Dispose. Appending after a half-written record would put damage in the middle of a WAL or
+    /// manifest, where recovery must refuse it, instead of at the tail, where it is a clean end.
+    /// </summary>
     private sealed class LocalWritableFile(FileStream stream) : IWritableFile
     {
         // Appends are small (WAL records, block-sized SST writes); buffering here keeps syscalls per block, not per record.
@@ -224,11 +230,13 @@ public sealed class LocalFileSystem : IFileSystem
         private readonly byte[] _buffer = new byte[BufferSize];
         private int _buffered;
         private long _length;
+        private Exception? _failure;
 
         public long Length => _length;
 
         public void Append(ReadOnlySpan<byte> data)
         {
+            ThrowIfFailed();
             _length += data.Length;
             if (_buffered + data.Length <= BufferSize)
             {
@@ -240,7 +248,7 @@ public sealed class LocalFileSystem : IFileSystem
             FlushBuffer();
             if (data.Length >= BufferSize)
             {
-                stream.Write(data);
+                Guard(data, static (s, d) => s.Write(d));
             }
             else
             {
@@ -254,14 +262,17 @@ public sealed class LocalFileSystem : IFileSystem
         public void Sync()
         {
             FlushBuffer();
-            stream.Flush(flushToDisk: true);
+            Guard(default, static (s, _) => s.Flush(flushToDisk: true));
         }
 
         public void Dispose()
         {
             try
             {
-                FlushBuffer();
+                if (_failure is null)
+                {
+                    FlushBuffer();
+                }
             }
             finally
             {
@@ -271,12 +282,37 @@ public sealed class LocalFileSystem : IFileSystem
 
         private void FlushBuffer()
         {
+            ThrowIfFailed();
             if (_buffered > 0)
             {
-                stream.Write(_buffer, 0, _buffered);
+                Guard(_buffer.AsSpan(0, _buffered), static (s, d) => s.Write(d));
                 _buffered = 0;
             }
         }
+
+        private void Guard(ReadOnlySpan<byte> data, WriteAction action)
+        {
+            try
+            {
+                action(stream, data);
+            }
+            catch (Exception e)
+            {
+                _failure = e;
+                _buffered = 0;
+                throw;
+            }
+        }
+
+        private void ThrowIfFailed()
+        {
+            if (_failure is { } failure)
+            {
+                throw new IOException($"An earlier write to this file failed ({failure.Message}); nothing more is written to it.", failure);
+            }
+        }
+
+        private delegate void WriteAction(FileStream stream, ReadOnlySpan<byte> data);
     }
 
     private sealed class LocalRandomAccessFile(SafeFileHandle handle) : IRandomAccessFile
