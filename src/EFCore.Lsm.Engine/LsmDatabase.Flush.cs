@@ -139,7 +139,7 @@ public sealed partial class LsmDatabase
                 }
 
                 // WALs older than the next memtable's are no longer needed once this edit is durable.
-                edit.LogNumber = _immutables.Count > 1 ? _immutables[1].LogNumber : _logNumber;
+                edit.LogNumber = _immutables.Count > 1 ? _immutables[1].LogNumber : _memLogNumber;
                 edit.LastSequence = LastSequence;
                 _versions.LogAndApply(edit);
                 _immutables.RemoveAt(0);

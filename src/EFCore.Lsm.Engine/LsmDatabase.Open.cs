@@ -9,6 +9,10 @@ namespace EFCore.Lsm.Engine;
 
 public sealed partial class LsmDatabase
 {
+    // WAL files an open may keep instead of flushing them (each open that finds its newest WAL non-empty adds one): past
+    // this, recovery flushes them, so they never pile up and replay stays short.
+    private const int MaxLogsKeptAtOpen = 8;
+
     /// <summary>
     /// Opens the folder as RocksDB's paranoid checks do: refuse anything that is not provably a whole database of ours
     /// before writing a byte, then recover. In order: the folder is classified (another engine's files, or ours without
@@ -16,8 +20,9 @@ public sealed partial class LsmDatabase
     /// created only in a folder that provably holds no data; the manifest is read; every table it names must exist with
     /// its recorded size and key range, and the WAL its log number names must exist; the WALs are replayed into memory,
     /// and their sequence numbers must continue the manifest's without a hole; a table the manifest does not name must
-    /// be proven redundant before it is deleted. Only then does recovery write (tables, a WAL, a manifest) and delete
-    /// files it has proven obsolete. A crash at any point of this leaves either the old state or the new one.
+    /// be proven redundant before it is deleted. Only then does recovery write, and as little as it can: usually one WAL
+    /// and a folder fsync (<see cref="KeepReplayedLogs"/>), else tables, a WAL and a manifest (<see cref="FlushReplayedLogs"/>);
+    /// then it deletes files it has proven obsolete. A crash at any point of this leaves either the old state or the new one.
     /// </summary>
     private void Recover()
     {
@@ -52,12 +57,69 @@ public sealed partial class LsmDatabase
         KeepUnprovenTables(folder, replayed.LastSequence);
 
         // From here on recovery writes. A database created before the IDENTITY marker gets one now that its manifest
-        // proved it ours; the folder sync after the new WAL makes it durable.
+        // proved it ours; the folder sync below makes it durable.
         if (folder.Identity == IdentityStatus.Missing)
         {
             IdentityFile.Write(_fs, _path, _versions.NewFileNumber());
         }
 
+        var logs = folder.Logs.Where(l => l.Key >= _versions.LogNumber).ToList();
+        if (replayed.MemTables.Count == 1 && logs.Count < MaxLogsKeptAtOpen)
+        {
+            KeepReplayedLogs(replayed, logs);
+        }
+        else
+        {
+            FlushReplayedLogs(replayed);
+        }
+
+        Volatile.Write(ref _lastSequence, (long)replayed.LastSequence);
+        PublishReadState();
+        DeleteObsoleteFiles();
+    }
+
+    /// <summary>
+    /// RocksDB's avoid_flush_during_recovery: what the WALs held fits in one memtable, so it becomes the active memtable
+    /// and the WALs stay until that memtable is flushed (they are at or after the manifest's log number, so they are
+    /// replayed again by a crash before that). Writes go to the newest WAL when it is empty, else to a new one; the
+    /// newest non-empty WAL is fsynced first, since it may end in writes the last run acknowledged without a sync, and
+    /// a synced write in the next WAL must never survive a power loss that takes them (a hole; every older WAL was synced
+    /// when the next one was started). Nothing else is written: no table and no manifest edit, so opening a database
+    /// costs a WAL fsync and a folder fsync, not a tiny L0 table and a manifest rotation per open.
+    /// </summary>
+    private void KeepReplayedLogs(ReplayedLogs replayed, List<KeyValuePair<ulong, long>> logs)
+    {
+        _mem.Unref();
+        _mem = replayed.MemTables[0];
+        var written = logs.Where(l => l.Value > 0).ToList();
+        if (written.Count > 0)
+        {
+            _fs.SyncFile(FileNames.LogFile(_path, written[^1].Key));
+        }
+
+        if (logs.Count > 0 && logs[^1].Value == 0)
+        {
+            _logNumber = logs[^1].Key; // empty: nothing was ever written after whatever failed in it, if anything did
+        }
+        else
+        {
+            _logNumber = _versions.NewFileNumber();
+        }
+
+        _memLogNumber = logs.Count > 0 ? logs[0].Key : _logNumber;
+        _logFile = _fs.CreateFile(FileNames.LogFile(_path, _logNumber));
+        _log = new LogWriter(_logFile);
+        _fs.SyncDirectory(_path);
+    }
+
+    /// <summary>
+    /// Writes what the WALs held to L0 tables (more than one memtable's worth, or too many WALs kept by earlier opens),
+    /// starts a new WAL and records both in one manifest edit; the old WALs are then obsolete. A crash before the edit is
+    /// durable leaves the old state: the WALs are deleted only after it. The tables are synced, so what the WALs held is
+    /// durable afterwards even where their tails were not.
+    /// </summary>
+    private void FlushReplayedLogs(ReplayedLogs replayed)
+    {
         var edit = new VersionEdit();
         foreach (var mem in replayed.MemTables)
         {
@@ -65,6 +127,7 @@ public sealed partial class LsmDatabase
         }
 
         _logNumber = _versions.NewFileNumber();
+        _memLogNumber = _logNumber;
         _logFile = _fs.CreateFile(FileNames.LogFile(_path, _logNumber));
         _log = new LogWriter(_logFile);
         _fs.SyncDirectory(_path);
@@ -72,9 +135,6 @@ public sealed partial class LsmDatabase
         edit.LogNumber = _logNumber;
         edit.LastSequence = replayed.LastSequence;
         _versions.LogAndApply(edit);
-        Volatile.Write(ref _lastSequence, (long)replayed.LastSequence);
-        PublishReadState();
-        DeleteObsoleteFiles();
     }
 
     /// <summary>

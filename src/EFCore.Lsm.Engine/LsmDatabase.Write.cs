@@ -340,10 +340,11 @@ public sealed partial class LsmDatabase
 
         _log.Dispose();
         _logFile!.Dispose();
-        var frozenLogNumber = _logNumber;
+        var frozenLogNumber = _memLogNumber;
         _immutables.Add(new ImmutableMemTable(_mem, frozenLogNumber));
         _mem = new MemTable(_slabPool);
         _logNumber = newLogNumber;
+        _memLogNumber = newLogNumber;
         _logFile = newFile;
         _log = new LogWriter(newFile);
         PublishReadState();

@@ -49,6 +49,10 @@ public sealed partial class LsmDatabase : IDisposable
     private readonly SlabPool _slabPool;
     private MemTable _mem;
     private ulong _logNumber;
+
+    // The oldest WAL holding entries of the active memtable: _logNumber, except after a recovery that kept the replayed
+    // WALs (their entries are in the active memtable, so they are needed until it is flushed).
+    private ulong _memLogNumber;
     private IWritableFile? _logFile;
     private LogWriter? _log;
     private ReadState _readState = null!;

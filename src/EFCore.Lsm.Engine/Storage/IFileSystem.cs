@@ -33,6 +33,12 @@ public interface IFileSystem
     /// <summary>Makes creations, deletions and renames of entries in <paramref name="directory"/> durable.</summary>
     void SyncDirectory(string directory);
 
+    /// <summary>
+    /// Forces the data of the existing file <paramref name="path"/> to stable storage (fsync): a WAL that an earlier run
+    /// wrote without syncing, before later writes that are synced may go to another file.
+    /// </summary>
+    void SyncFile(string path);
+
     long GetFileSize(string path);
 
     /// <summary>

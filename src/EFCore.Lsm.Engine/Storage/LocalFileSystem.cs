@@ -53,6 +53,13 @@ public sealed class LocalFileSystem : IFileSystem
 
     public long GetFileSize(string path) => new FileInfo(path).Length;
 
+    public void SyncFile(string path)
+    {
+        // Any descriptor of the file will do for fsync; Flush(flushToDisk: true) issues it even though nothing was written.
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete, bufferSize: 1);
+        stream.Flush(flushToDisk: true);
+    }
+
     public void SyncDirectory(string directory)
     {
         if (!OperatingSystem.IsLinux() && !OperatingSystem.IsMacOS() && !OperatingSystem.IsFreeBSD())

@@ -150,6 +150,14 @@ public sealed class MemoryFileSystem : IFileSystem
         }
     }
 
+    public void SyncFile(string path)
+    {
+        lock (_gate)
+        {
+            (_files.TryGetValue(path, out var file) ? file : throw new FileNotFoundException(path)).Sync();
+        }
+    }
+
     public long GetFileSize(string path)
     {
         lock (_gate)

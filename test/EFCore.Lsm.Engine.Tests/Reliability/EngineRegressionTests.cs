@@ -96,23 +96,31 @@ public class EngineRegressionTests
     public void A_failed_directory_sync_after_switching_CURRENT_keeps_the_manifest_it_names()
     {
         var fs = FaultRun.NewFileSystem();
+        using (var db = LsmDatabase.Open(FaultRun.DbPath, FaultRun.Options(fs)))
+        {
+            db.Put("k"u8, "v"u8, new WriteOptions { Sync = true });
 
-        // Opening a new database syncs the folder after creating CURRENT (1) and the first WAL (2), then writes the
-        // manifest of the opened state and switches CURRENT to it: temp file, rename, folder sync (3).
-        fs.FailAt(FaultOp.SyncDirectory, null, 3, FaultMode.IOError);
-        Assert.Throws<LsmException>(() => LsmDatabase.Open(FaultRun.DbPath, FaultRun.Options(fs)));
-        Assert.Equal(1, fs.FaultsInjected);
-        Assert.Equal(2, fs.Count(FaultOp.Rename, DbFileKind.Current));
+            // The first flush after an open switches to a new manifest: it syncs the folder after the new WAL (1) and the
+            // table (2), then writes the manifest and switches CURRENT to it: temp file, rename, folder sync (3).
+            var renames = fs.Count(FaultOp.Rename, DbFileKind.Current);
+            fs.FailAt(FaultOp.SyncDirectory, null, 3, FaultMode.IOError);
+            Assert.Throws<LsmException>(() => db.Flush());
+            Assert.Equal(1, fs.FaultsInjected);
+            Assert.Equal(renames + 1, fs.Count(FaultOp.Rename, DbFileKind.Current));
+        }
 
         fs.Heal();
         using (var db = LsmDatabase.Open(FaultRun.DbPath, FaultRun.Options(fs)))
         {
-            db.Put("k"u8, "v"u8, new WriteOptions { Sync = true });
+            Assert.Equal("v"u8.ToArray(), db.Get("k"u8));
+            db.Put("k2"u8, "v2"u8, new WriteOptions { Sync = true });
+            db.Flush();
         }
 
         using (var db = LsmDatabase.Open(FaultRun.DbPath, FaultRun.Options(fs)))
         {
             Assert.Equal("v"u8.ToArray(), db.Get("k"u8));
+            Assert.Equal("v2"u8.ToArray(), db.Get("k2"u8));
         }
     }
 

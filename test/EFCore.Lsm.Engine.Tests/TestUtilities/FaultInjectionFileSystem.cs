@@ -166,6 +166,12 @@ internal sealed class FaultInjectionFileSystem(MemoryFileSystem inner) : IFileSy
         inner.SyncDirectory(directory);
     }
 
+    public void SyncFile(string path)
+    {
+        ThrowIfInjected(FaultOp.Sync, path);
+        inner.SyncFile(path);
+    }
+
     public long GetFileSize(string path) => inner.GetFileSize(path);
 
     public IDisposable LockFile(string path) => inner.LockFile(path);
