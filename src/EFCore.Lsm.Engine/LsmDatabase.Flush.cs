@@ -15,6 +15,7 @@ public sealed partial class LsmDatabase
     public void Flush()
     {
         ThrowIfDisposed();
+        ThrowIfReadOnly("flushing");
         var write = new PendingWrite(null, sync: false, PendingWriteKind.SwitchMemtable);
         Submit(write);
         RunInlineBackgroundWork();

@@ -138,6 +138,45 @@ public sealed partial class LsmDatabase
     }
 
     /// <summary>
+    /// <see cref="LsmOptions.ReadOnly"/>: the checks of <see cref="Recover"/> without the lock and without a write. Every
+    /// table the manifest names is opened (and stays open in the table cache) and every WAL replayed into memory, so the
+    /// files of the state read stay readable even if a writer in another process deletes them later; an attempt that a
+    /// concurrent writer disturbed starts over from CURRENT (<see cref="ConsistentRead"/>). Tables the manifest does not
+    /// name are left alone: beside a live writer they are its outputs in progress.
+    /// </summary>
+    private void RecoverReadOnly()
+    {
+        var replayed = ConsistentRead.Run(
+            _fs,
+            _path,
+            () =>
+            {
+                var folder = FolderContents.Read(_fs, _path);
+                if (folder.Classify(_fs) == FolderKind.Empty)
+                {
+                    throw new LsmException($"The database '{_path}' does not exist (no CURRENT file; a read-only open never creates one).");
+                }
+
+                _versions.Recover();
+                CheckFilesTheManifestNames(folder);
+                return ReplayLogs(folder);
+            });
+
+        lock (_stateLock)
+        {
+            foreach (var full in replayed.MemTables.SkipLast(1))
+            {
+                _immutables.Add(new ImmutableMemTable(full, LogNumber: 0));
+            }
+
+            _mem.Unref();
+            _mem = replayed.MemTables[^1];
+            Volatile.Write(ref _lastSequence, (long)replayed.LastSequence);
+            PublishReadState();
+        }
+    }
+
+    /// <summary>
     /// Creates a database in a folder that holds no data: IDENTITY, the first (empty) WAL, MANIFEST-000001 naming it, and
     /// CURRENT, in that order, each synced, so a crash leaves either a whole new database or a folder that still
     /// classifies as empty. Numbers 1 (manifest), 2 (temp files) and 3 (WAL) are fixed; the counter continues at 4.

@@ -69,6 +69,7 @@ public sealed partial class LsmDatabase
     {
         ArgumentNullException.ThrowIfNull(batch);
         ThrowIfDisposed();
+        ThrowIfReadOnly("writing");
         if (batch.Count == 0)
         {
             return;

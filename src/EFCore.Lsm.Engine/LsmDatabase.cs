@@ -74,7 +74,8 @@ public sealed partial class LsmDatabase : IDisposable
             BloomBitsPerKey = options.BloomBitsPerKey,
         };
         _blockCache = options.BlockCacheSize > 0 ? new BlockCache(options.BlockCacheSize) : null;
-        _tableCache = new TableCache(_fs, path, options.MaxOpenFiles, _blockCache, _tableStatistics);
+        // A read-only database keeps every table it opened open: a writer in another process may delete the file later.
+        _tableCache = new TableCache(_fs, path, options.ReadOnly ? int.MaxValue : options.MaxOpenFiles, _blockCache, _tableStatistics);
         _versions = new VersionSet(_fs, path);
 
         // Slabs small enough that a memtable spans a few of them; the pool holds one memtable's worth, which is what a
@@ -115,8 +116,16 @@ public sealed partial class LsmDatabase : IDisposable
         var db = new LsmDatabase(fullPath, options);
         try
         {
-            db.Recover();
-            db.StartBackgroundWork();
+            if (options.ReadOnly)
+            {
+                db.RecoverReadOnly();
+            }
+            else
+            {
+                db.Recover();
+                db.StartBackgroundWork();
+            }
+
             LsmMetrics.Register(db);
             return db;
         }
@@ -215,6 +224,11 @@ public sealed partial class LsmDatabase : IDisposable
             return;
         }
 
+        if (options.ReadOnly)
+        {
+            throw new LsmException($"The database '{path}' does not exist (a read-only open never creates one).");
+        }
+
         if (!options.CreateIfMissing)
         {
             throw new LsmException($"The database '{path}' does not exist and CreateIfMissing is off.");
@@ -251,6 +265,14 @@ public sealed partial class LsmDatabase : IDisposable
     }
 
     private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+
+    private void ThrowIfReadOnly(string operation)
+    {
+        if (_options.ReadOnly)
+        {
+            throw new LsmException($"The database '{_path}' was opened read-only (LsmOptions.ReadOnly): {operation} is not allowed.");
+        }
+    }
 
     /// <summary>A frozen memtable and the WAL that holds the same entries (deletable once the memtable is flushed).</summary>
     private sealed record ImmutableMemTable(MemTable Table, ulong LogNumber);

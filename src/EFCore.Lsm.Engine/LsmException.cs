@@ -18,14 +18,15 @@ public class LsmException : Exception
 
     /// <summary>
     /// True when the database is open elsewhere (another process, or another <see cref="LsmDatabase"/> in this one holds
-    /// its lock), so it cannot be opened for writing now; a read-only open (<c>LsmOptions.ReadOnly</c>) takes no
+    /// its lock), so it cannot be opened for writing now; a read-only open (<see cref="LsmOptions.ReadOnly"/>) takes no
     /// lock and still works. Every other failure to take the lock (a read-only file system, access denied) is false.
     /// </summary>
     public bool IsDatabaseInUse { get; private init; }
 
-    /// <summary>"The database is in use: it is open elsewhere (<paramref name="holder"/>)."</summary>
-    internal static LsmException DatabaseInUse(string path, string holder, Exception? innerException = null)
-        => new($"The database '{path}' is in use: it is open elsewhere ({holder}). Close it there, or open it read-only.", innerException)
+    /// <summary>"The database is in use: it is open elsewhere (<paramref name="holder"/>). <paramref name="advice"/>"</summary>
+    internal static LsmException DatabaseInUse(
+        string path, string holder, Exception? innerException = null, string advice = "Close it there, or open it read-only.")
+        => new($"The database '{path}' is in use: it is open elsewhere ({holder}). {advice}", innerException)
         {
             IsDatabaseInUse = true,
         };
