@@ -19,6 +19,10 @@ internal static class CommandRunner
         {
             return Fail(output, e.ExitCode, e.Message);
         }
+        catch (LsmNotADatabaseException e)
+        {
+            return Fail(output, ExitCodes.BadInput, e.Message);
+        }
         catch (LsmException e) when (e.IsDatabaseInUse)
         {
             return Fail(output, ExitCodes.DatabaseInUse, e.Message);
