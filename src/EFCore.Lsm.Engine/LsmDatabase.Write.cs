@@ -70,7 +70,7 @@ public sealed partial class LsmDatabase
         ArgumentNullException.ThrowIfNull(batch);
         ThrowIfDisposed();
         ThrowIfReadOnly("writing");
-        if (batch.Count == 0)
+        if (batch.Count == 0 && batch.ConditionCount == 0)
         {
             return;
         }
@@ -159,7 +159,7 @@ public sealed partial class LsmDatabase
             {
                 var dequeued = _writers.Dequeue();
                 System.Diagnostics.Debug.Assert(ReferenceEquals(dequeued, member), "The group is the head of the queue.");
-                member.Error = error;
+                member.Error ??= error; // a batch whose condition failed keeps that error
                 member.Done = true;
             }
 
@@ -169,8 +169,8 @@ public sealed partial class LsmDatabase
 
     private void CommitGroup(PendingWrite leader, List<PendingWrite> group)
     {
-        var sync = leader.Sync;
-        var bytes = leader.Batch!.ApproximateSize;
+        var conditional = leader.Batch!.ConditionCount > 0;
+        var bytes = leader.Batch.ApproximateSize;
         lock (_writeGate)
         {
             var first = true;
@@ -188,15 +188,48 @@ public sealed partial class LsmDatabase
                 }
 
                 bytes += follower.Batch.ApproximateSize;
-                sync |= follower.Sync;
+                conditional |= follower.Batch.ConditionCount > 0;
                 group.Add(follower);
             }
         }
 
-        WriteBatch record;
-        if (group.Count == 1)
+        if (conditional)
         {
-            record = leader.Batch!;
+            // Checked here, by the one thread that writes, against everything committed before this group and the
+            // members of the group accepted before each batch: no other write can land between a check and its record.
+            CheckConditions(group);
+        }
+
+        // Accepted batches with entries go into the record; a batch of conditions only was checked and is done.
+        var sync = false;
+        var accepted = 0;
+        PendingWrite? only = null;
+        bytes = 0;
+        foreach (var member in group)
+        {
+            if (member.Error is null && member.Batch!.Count > 0)
+            {
+                sync |= member.Sync;
+                bytes += member.Batch.ApproximateSize;
+                accepted++;
+                only = member;
+            }
+        }
+
+        if (accepted == 0)
+        {
+            foreach (var member in group)
+            {
+                member.Batch!.CommittedSequence = LastSequence; // conditions only: checked at this sequence
+            }
+
+            return;
+        }
+
+        WriteBatch record;
+        if (accepted == 1)
+        {
+            record = only!.Batch!;
         }
         else
         {
@@ -204,7 +237,10 @@ public sealed partial class LsmDatabase
             record.Clear();
             foreach (var member in group)
             {
-                record.Append(member.Batch!);
+                if (member.Error is null && member.Batch!.Count > 0)
+                {
+                    record.Append(member.Batch);
+                }
             }
         }
 
@@ -216,7 +252,8 @@ public sealed partial class LsmDatabase
             _log!.AddRecord(record.Contents);
             if (sync)
             {
-                _log.Sync();
+                // fdatasync: the records and the file length, as the peers sync their WALs; the WAL only appends.
+                _log.SyncData();
             }
             else
             {
@@ -240,15 +277,25 @@ public sealed partial class LsmDatabase
 
         Interlocked.Add(ref _statistics.UserBytesWritten, bytes);
         Interlocked.Add(ref _statistics.WalBytesWritten, _log.Length - walBytesBefore);
-        Interlocked.Add(ref _statistics.Writes, group.Count);
-        if (group.Count > 1)
+        Interlocked.Add(ref _statistics.Writes, accepted);
+        if (accepted > 1)
         {
             Interlocked.Increment(ref _statistics.GroupedCommits);
         }
 
+        var next = firstSequence;
+        foreach (var member in group)
+        {
+            if (member.Error is null)
+            {
+                next += (ulong)member.Batch!.Count;
+                member.Batch.CommittedSequence = member.Batch.Count > 0 ? next - 1 : firstSequence - 1;
+            }
+        }
+
         // Publishing the sequence is what makes the group visible to readers, all of it at once.
         Volatile.Write(ref _lastSequence, (long)(sequence - 1));
-        if (group.Count > 1)
+        if (accepted > 1)
         {
             _groupBatch.Clear();
         }
@@ -329,7 +376,7 @@ public sealed partial class LsmDatabase
 
             // The old WAL is synced so that writes acknowledged without sync still form a prefix after a power loss
             // (never a hole before later synced writes in the new WAL), and the new WAL's entry is made durable.
-            _log!.Sync();
+            _log!.SyncData();
             _fs.SyncDirectory(_path);
         }
         catch (Exception e)

@@ -67,12 +67,7 @@ public sealed partial class LsmDatabase : IDisposable
         _path = path;
         _options = options;
         _fs = options.FileSystem;
-        _tableOptions = new TableOptions
-        {
-            BlockSize = options.BlockSize,
-            RestartInterval = options.BlockRestartInterval,
-            BloomBitsPerKey = options.BloomBitsPerKey,
-        };
+        _tableOptions = TableOptions.From(options);
         _blockCache = options.BlockCacheSize > 0 ? new BlockCache(options.BlockCacheSize) : null;
         // A read-only database keeps every table it opened open: a writer in another process may delete the file later.
         _tableCache = new TableCache(_fs, path, options.ReadOnly ? int.MaxValue : options.MaxOpenFiles, _blockCache, _tableStatistics);

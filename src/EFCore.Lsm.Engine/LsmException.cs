@@ -6,11 +6,13 @@ namespace EFCore.Lsm.Engine;
 /// </summary>
 public class LsmException : Exception
 {
+    /// <summary>Creates the exception with a message that names what failed.</summary>
     public LsmException(string message)
         : base(message)
     {
     }
 
+    /// <summary>Creates the exception with a message that names what failed, and its cause.</summary>
     public LsmException(string message, Exception? innerException)
         : base(message, innerException)
     {
@@ -38,6 +40,10 @@ public class LsmException : Exception
 /// </summary>
 public class LsmCorruptionException : LsmException
 {
+    /// <summary>Creates the exception for damage in <paramref name="fileName"/> at <paramref name="offset"/>.</summary>
+    /// <param name="fileName">The damaged file.</param>
+    /// <param name="offset">The byte offset of the damage in the file.</param>
+    /// <param name="reason">What is wrong there.</param>
     public LsmCorruptionException(string fileName, long offset, string reason)
         : this($"Corruption in '{fileName}' at offset {offset}: {reason}", fileName, offset, reason)
     {
@@ -68,6 +74,9 @@ public class LsmCorruptionException : LsmException
 /// </summary>
 public sealed class LsmMissingFileException : LsmCorruptionException
 {
+    /// <summary>Creates the exception for the missing <paramref name="fileName"/>.</summary>
+    /// <param name="fileName">The file that is missing.</param>
+    /// <param name="reason">What proves that it must exist.</param>
     public LsmMissingFileException(string fileName, string reason)
         : base($"'{fileName}' is missing: {reason}", fileName, 0, reason)
     {
@@ -80,6 +89,9 @@ public sealed class LsmMissingFileException : LsmCorruptionException
 /// </summary>
 public sealed class LsmNotADatabaseException : LsmException
 {
+    /// <summary>Creates the exception for the refused folder <paramref name="path"/>.</summary>
+    /// <param name="path">The folder that was refused.</param>
+    /// <param name="reason">What showed that the folder is not ours.</param>
     public LsmNotADatabaseException(string path, string reason)
         : base($"'{path}' is not an EFCore.Lsm database: {reason}. Nothing in it was changed.")
     {
@@ -92,4 +104,48 @@ public sealed class LsmNotADatabaseException : LsmException
 
     /// <summary>What showed that the folder is not ours.</summary>
     public string Reason { get; }
+}
+
+/// <summary>What a <see cref="WriteBatch"/> condition requires of the committed state when the batch commits.</summary>
+public enum WriteConditionKind
+{
+    /// <summary>The key has no live value (<see cref="WriteBatch.RequireAbsent"/>).</summary>
+    Absent = 1,
+
+    /// <summary>The key has a live value (<see cref="WriteBatch.RequirePresent"/>).</summary>
+    Present = 2,
+
+    /// <summary>The key was not written after a snapshot (<see cref="WriteBatch.RequireUnchangedSince"/>).</summary>
+    UnchangedSince = 3,
+
+    /// <summary>No key of a range was written after a snapshot (<see cref="WriteBatch.RequireRangeUnchangedSince"/>).</summary>
+    RangeUnchangedSince = 4,
+}
+
+/// <summary>
+/// A condition of a <see cref="WriteBatch"/> did not hold at commit time, so nothing of the batch was written. Names the
+/// condition (its position among the batch's conditions, its kind and key), so a caller can tell which check failed.
+/// </summary>
+public sealed class LsmConditionFailedException : LsmException
+{
+    /// <summary>Creates the exception for the condition at <paramref name="conditionIndex"/>.</summary>
+    /// <param name="conditionIndex">The 0-based position of the failed condition in the batch.</param>
+    /// <param name="kind">What the condition required.</param>
+    /// <param name="key">The key (or the range's lower bound) it was about.</param>
+    public LsmConditionFailedException(int conditionIndex, WriteConditionKind kind, byte[] key)
+        : base($"The write was not applied: condition {conditionIndex} ({kind} on key 0x{Convert.ToHexString(key)}) did not hold.")
+    {
+        ConditionIndex = conditionIndex;
+        Kind = kind;
+        Key = key;
+    }
+
+    /// <summary>The 0-based position of the failed condition in the order the batch's conditions were added.</summary>
+    public int ConditionIndex { get; }
+
+    /// <summary>What the failed condition required.</summary>
+    public WriteConditionKind Kind { get; }
+
+    /// <summary>The condition's key (for a range, its lower bound).</summary>
+    public byte[] Key { get; }
 }

@@ -13,6 +13,13 @@ namespace EFCore.Lsm.Engine;
 /// length and the key, and for a put a varint32 value length and the value. Entry <c>i</c> gets sequence
 /// <c>start + i</c>.
 /// </para>
+/// <para>
+/// A batch may also carry conditions (<see cref="RequireAbsent"/>, <see cref="RequirePresent"/>,
+/// <see cref="RequireUnchangedSince"/>, <see cref="RequireRangeUnchangedSince"/>): the commit path checks them against the
+/// latest committed state, in commit order, immediately before the batch is logged, so "check, then write" is atomic
+/// without any lock held by the caller. When one fails, nothing of the batch is written and <see cref="LsmDatabase.Write"/>
+/// throws <see cref="LsmConditionFailedException"/>. Conditions are not part of the WAL record.
+/// </para>
 /// <para>Not thread-safe. The database copies nothing: do not change a batch while a write that uses it is running.</para>
 /// </summary>
 public sealed class WriteBatch
@@ -32,6 +39,13 @@ public sealed class WriteBatch
     private int _length;
     private int _count;
 
+    // Conditions, encoded back to back: kind byte, sequence (8 bytes LE), varint32 key length + key, and for a range an
+    // upper-bound length + bytes. Kept apart from _rep, which is exactly the WAL payload.
+    private byte[]? _conditions;
+    private int _conditionsLength;
+    private int _conditionCount;
+
+    /// <summary>Creates an empty batch; reuse it with <see cref="Clear"/>.</summary>
     public WriteBatch()
     {
         _rep = new byte[InitialCapacity];
@@ -47,6 +61,16 @@ public sealed class WriteBatch
 
     /// <summary>Number of puts and deletes in the batch.</summary>
     public int Count => _count;
+
+    /// <summary>
+    /// After a <see cref="LsmDatabase.Write"/> of the batch returned: the sequence number of its last entry (a snapshot at
+    /// or after it sees the whole batch); for a batch of conditions only, the last sequence committed when they were
+    /// checked. 0 before the batch was written and after <see cref="Clear"/>.
+    /// </summary>
+    public ulong CommittedSequence { get; internal set; }
+
+    /// <summary>Number of conditions the commit path checks before writing the batch.</summary>
+    public int ConditionCount => _conditionCount;
 
     /// <summary>Bytes of the encoded batch (the size of its WAL record payload).</summary>
     public long ApproximateSize => _length;
@@ -97,12 +121,49 @@ public sealed class WriteBatch
         SetCount(_count + 1);
     }
 
-    /// <summary>Removes every entry (and resets the sequence), keeping the buffer for reuse.</summary>
+    /// <summary>
+    /// Commits the batch only if no live value of <paramref name="key"/> exists at commit time (it was never written, or
+    /// its newest version is a delete). For inserts that must not overwrite.
+    /// </summary>
+    public void RequireAbsent(ReadOnlySpan<byte> key) => AddCondition(WriteConditionKind.Absent, key, default, 0);
+
+    /// <summary>Commits the batch only if <paramref name="key"/> has a live value at commit time.</summary>
+    public void RequirePresent(ReadOnlySpan<byte> key) => AddCondition(WriteConditionKind.Present, key, default, 0);
+
+    /// <summary>
+    /// Commits the batch only if no write (put or delete) of <paramref name="key"/> has committed after sequence
+    /// <paramref name="sequence"/> (a <see cref="Snapshot.Sequence"/>): optimistic concurrency on one key. Hold the
+    /// snapshot until the write returns: it is what keeps compaction from dropping the newer versions this check looks for.
+    /// </summary>
+    public void RequireUnchangedSince(ReadOnlySpan<byte> key, ulong sequence)
+        => AddCondition(WriteConditionKind.UnchangedSince, key, default, sequence);
+
+    /// <summary>
+    /// Commits the batch only if no write of any key in [<paramref name="lower"/>, <paramref name="upper"/>) has committed
+    /// after <paramref name="sequence"/>: no key in the range was added, changed or deleted (phantom protection for a
+    /// range read at that snapshot). The check visits the range's entries newer than the snapshot in the memtables and in
+    /// the tables written since, so keep such ranges small. Hold the snapshot as for <see cref="RequireUnchangedSince"/>.
+    /// </summary>
+    public void RequireRangeUnchangedSince(ReadOnlySpan<byte> lower, ReadOnlySpan<byte> upper, ulong sequence)
+    {
+        CheckKey(upper);
+        if (lower.SequenceCompareTo(upper) >= 0)
+        {
+            throw new ArgumentException("The range's lower bound must sort before its upper bound.", nameof(upper));
+        }
+
+        AddCondition(WriteConditionKind.RangeUnchangedSince, lower, upper, sequence);
+    }
+
+    /// <summary>Removes every entry and condition (and resets the sequence), keeping the buffers for reuse.</summary>
     public void Clear()
     {
         _rep.AsSpan(0, HeaderSize).Clear();
         _length = HeaderSize;
         _count = 0;
+        _conditionsLength = 0;
+        _conditionCount = 0;
+        CommittedSequence = 0;
     }
 
     /// <summary>Appends the entries of <paramref name="other"/> after this batch's (group commit merges followers this way).</summary>
@@ -120,6 +181,9 @@ public sealed class WriteBatch
 
     /// <summary>Walks the entries in order without allocating.</summary>
     internal Enumerator GetEnumerator() => new(Contents[HeaderSize..]);
+
+    /// <summary>Walks the conditions in the order they were added, without allocating.</summary>
+    internal ConditionEnumerator GetConditions() => new(_conditions.AsSpan(0, _conditionsLength));
 
     /// <summary>
     /// Copies a batch read from a WAL record after checking that it is well formed: a header, exactly <c>count</c>
@@ -214,6 +278,35 @@ public sealed class WriteBatch
         }
     }
 
+    private void AddCondition(WriteConditionKind kind, ReadOnlySpan<byte> key, ReadOnlySpan<byte> upper, ulong sequence)
+    {
+        CheckKey(key);
+        var size = 1 + 8 + Varint.Length((uint)key.Length) + key.Length
+            + (kind == WriteConditionKind.RangeUnchangedSince ? Varint.Length((uint)upper.Length) + upper.Length : 0);
+        var needed = _conditionsLength + size;
+        if (_conditions is null || needed > _conditions.Length)
+        {
+            var grown = new byte[Math.Max(needed, Math.Max(InitialCapacity, (_conditions?.Length ?? 0) * 2))];
+            _conditions?.AsSpan(0, _conditionsLength).CopyTo(grown);
+            _conditions = grown;
+        }
+
+        var span = _conditions.AsSpan(_conditionsLength, size);
+        span[0] = (byte)kind;
+        BinaryPrimitives.WriteUInt64LittleEndian(span[1..], sequence);
+        var p = 9 + Varint.Write(span[9..], (uint)key.Length);
+        key.CopyTo(span[p..]);
+        p += key.Length;
+        if (kind == WriteConditionKind.RangeUnchangedSince)
+        {
+            p += Varint.Write(span[p..], (uint)upper.Length);
+            upper.CopyTo(span[p..]);
+        }
+
+        _conditionsLength = needed;
+        _conditionCount++;
+    }
+
     private void SetCount(int count)
     {
         _count = count;
@@ -290,6 +383,62 @@ public sealed class WriteBatch
             return slice;
         }
     }
+}
+
+/// <summary>Allocation-free cursor over a batch's conditions.</summary>
+internal ref struct ConditionEnumerator
+{
+    private ReadOnlySpan<byte> _remaining;
+
+    internal ConditionEnumerator(ReadOnlySpan<byte> conditions)
+    {
+        _remaining = conditions;
+        Current = default;
+    }
+
+    public WriteCondition Current { get; private set; }
+
+    public readonly ConditionEnumerator GetEnumerator() => this;
+
+    public bool MoveNext()
+    {
+        if (_remaining.IsEmpty)
+        {
+            return false;
+        }
+
+        var kind = (WriteConditionKind)_remaining[0];
+        var sequence = BinaryPrimitives.ReadUInt64LittleEndian(_remaining[1..]);
+        var p = 9 + Varint.TryRead32(_remaining[9..], out var keyLength);
+        var key = _remaining.Slice(p, (int)keyLength);
+        p += (int)keyLength;
+        ReadOnlySpan<byte> upper = default;
+        if (kind == WriteConditionKind.RangeUnchangedSince)
+        {
+            p += Varint.TryRead32(_remaining[p..], out var upperLength);
+            upper = _remaining.Slice(p, (int)upperLength);
+            p += (int)upperLength;
+        }
+
+        _remaining = _remaining[p..];
+        Current = new WriteCondition(kind, key, upper, sequence);
+        return true;
+    }
+}
+
+/// <summary>One condition of a <see cref="WriteBatch"/>; the spans point into the batch.</summary>
+internal readonly ref struct WriteCondition(WriteConditionKind kind, ReadOnlySpan<byte> key, ReadOnlySpan<byte> upper, ulong sequence)
+{
+    public WriteConditionKind Kind { get; } = kind;
+
+    /// <summary>The key, or the range's inclusive lower bound.</summary>
+    public ReadOnlySpan<byte> Key { get; } = key;
+
+    /// <summary>The range's exclusive upper bound (<see cref="WriteConditionKind.RangeUnchangedSince"/> only).</summary>
+    public ReadOnlySpan<byte> Upper { get; } = upper;
+
+    /// <summary>The snapshot sequence of the "unchanged since" kinds.</summary>
+    public ulong Sequence { get; } = sequence;
 }
 
 /// <summary>One entry of a <see cref="WriteBatch"/>; the spans point into the batch (or WAL record) being walked.</summary>

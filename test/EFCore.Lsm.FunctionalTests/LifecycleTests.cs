@@ -1,5 +1,6 @@
 using EFCore.Lsm.Engine;
 using EFCore.Lsm.FunctionalTests.TestUtilities;
+using EFCore.Lsm.Storage;
 using EFCore.Lsm.Storage.Internal;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Infrastructure;
@@ -16,33 +17,103 @@ public sealed class LifecycleTests : IDisposable
 
     private static LsmStore StoreOf(DbContext context) => ((LsmDatabaseWrapper)context.GetService<IDatabase>()).Store;
 
+    private static int Leases(string path) => LsmStorePoolEntries.Shared.ReferenceCount(Path.GetFullPath(path));
+
     [Fact]
-    public void Contexts_on_one_path_share_one_engine_which_closes_with_the_last_context()
+    public void Contexts_on_one_path_share_one_store_which_stays_open_until_closed()
     {
         var path = _temp.Db();
         var first = TestContext.Create(path);
         var second = TestContext.Create(path);
         Assert.Same(StoreOf(first), StoreOf(second));
-        Assert.Equal(2, LsmEngineRegistry.Shared.ReferenceCount(path));
+        Assert.Equal(2, Leases(path));
 
         first.Dispose();
-        Assert.Equal(1, LsmEngineRegistry.Shared.ReferenceCount(path));
+        Assert.Equal(1, Leases(path));
         second.Add(new Tag { Id = "still open" });
         second.SaveChanges();
+        var store = StoreOf(second);
         var key = ((LsmDatabaseWrapper)second.GetService<IDatabase>()).GetMapping(second.Model.FindEntityType(typeof(Tag))!)
             .EncodeKey(["still open"]);
 
         second.Dispose();
-        Assert.Equal(0, LsmEngineRegistry.Shared.ReferenceCount(path));
+        Assert.Equal(0, Leases(path));
+
+        // Idle, not closed: the next context reuses the open store instead of recovering it again.
+        Assert.True(LsmStorePool.IsOpen(path));
+        using (var third = TestContext.Create(path))
+        {
+            Assert.Same(store, StoreOf(third));
+        }
 
         // Closed for real: the engine's lock is free, so the engine itself can open the path.
+        Assert.True(LsmStorePool.Close(path));
+        Assert.False(LsmStorePool.IsOpen(path));
         using (var engine = LsmDatabase.Open(path))
         {
             Assert.NotNull(engine.Get(key));
         }
 
-        using var third = TestContext.Create(path);
-        Assert.Equal("still open", StorageReader.Row<Tag>(third, "still open")!["Id"]);
+        using var fourth = TestContext.Create(path);
+        Assert.NotSame(store, StoreOf(fourth));
+        Assert.Equal("still open", StorageReader.Row<Tag>(fourth, "still open")!["Id"]);
+    }
+
+    [Fact]
+    public void Closing_a_store_in_use_closes_it_when_its_last_context_goes()
+    {
+        var path = _temp.Db();
+        var context = TestContext.Create(path);
+        context.Add(new Tag { Id = "a" });
+        context.SaveChanges();
+
+        Assert.False(LsmStorePool.Close(path));
+        Assert.True(LsmStorePool.IsOpen(path));
+        context.Add(new Tag { Id = "b" });
+        context.SaveChanges(); // still usable while its context lives
+
+        context.Dispose();
+        Assert.False(LsmStorePool.IsOpen(path));
+        using var engine = LsmDatabase.Open(path);
+    }
+
+    [Fact]
+    public void A_folder_deleted_under_an_idle_store_is_opened_afresh()
+    {
+        var path = _temp.Db();
+        using (var context = TestContext.Create(path))
+        {
+            context.Add(new Tag { Id = "old" });
+            context.SaveChanges();
+        }
+
+        Directory.Delete(path, recursive: true);
+        using (var context = TestContext.Create(path))
+        {
+            context.Add(new Tag { Id = "new" });
+            context.SaveChanges();
+        }
+
+        Assert.True(LsmStorePool.Close(path));
+        using var check = TestContext.Create(path);
+        Assert.Equal(["new"], StorageReader.Scan<Tag>(check).Select(r => (string)r["Id"]!));
+    }
+
+    [Fact]
+    public void Disposing_an_internal_service_provider_closes_the_idle_stores_it_opened()
+    {
+        var path = _temp.Db();
+        var internalServices = new ServiceCollection().AddEntityFrameworkLsm().BuildServiceProvider();
+        var options = new DbContextOptionsBuilder<TestContext>().UseLsm(path).UseInternalServiceProvider(internalServices).Options;
+        using (var context = new TestContext(options))
+        {
+            context.Add(new Tag { Id = "x" });
+            context.SaveChanges();
+        }
+
+        Assert.True(LsmStorePool.IsOpen(path));
+        internalServices.Dispose();
+        Assert.False(LsmStorePool.IsOpen(path));
     }
 
     [Fact]
@@ -54,7 +125,7 @@ public sealed class LifecycleTests : IDisposable
             _ = context.Model;
         }
 
-        Assert.Equal(0, LsmEngineRegistry.Shared.ReferenceCount(path));
+        Assert.Equal(0, Leases(path));
         Assert.False(Directory.Exists(path));
     }
 
@@ -67,7 +138,7 @@ public sealed class LifecycleTests : IDisposable
         context.Add(new Tag { Id = "x" });
         var e = Assert.Throws<LsmException>(() => context.SaveChanges());
         Assert.Contains(Path.GetFullPath(path), e.Message);
-        Assert.Equal(0, LsmEngineRegistry.Shared.ReferenceCount(path));
+        Assert.Equal(0, Leases(path));
     }
 
     [Fact]
@@ -91,10 +162,10 @@ public sealed class LifecycleTests : IDisposable
             var context = scope.ServiceProvider.GetRequiredService<TestContext>();
             context.Add(new Tag { Id = "di" });
             context.SaveChanges();
-            Assert.Equal(1, LsmEngineRegistry.Shared.ReferenceCount(path));
+            Assert.Equal(1, Leases(path));
         }
 
-        Assert.Equal(0, LsmEngineRegistry.Shared.ReferenceCount(path));
+        Assert.Equal(0, Leases(path));
         services.Dispose();
     }
 
@@ -110,13 +181,13 @@ public sealed class LifecycleTests : IDisposable
             var context = scope.ServiceProvider.GetRequiredService<TestContext>();
             context.Add(new Tag { Id = "pooled" + i });
             context.SaveChanges();
-            Assert.Equal(1, LsmEngineRegistry.Shared.ReferenceCount(path));
+            Assert.Equal(1, Leases(path));
             instance ??= context;
             Assert.Same(instance, context);
         }
 
-        // Returned to the pool, the context holds no lease; the engine closed with the last rented context.
-        Assert.Equal(0, LsmEngineRegistry.Shared.ReferenceCount(path));
+        // Returned to the pool, the context holds no lease; the store stays open for the next one.
+        Assert.Equal(0, Leases(path));
         services.Dispose();
 
         using var check = TestContext.Create(path);
@@ -137,7 +208,7 @@ public sealed class LifecycleTests : IDisposable
             context.SaveChanges();
         }
 
-        Assert.Equal(0, LsmEngineRegistry.Shared.ReferenceCount(path));
+        Assert.Equal(0, Leases(path));
         using var again = factory.CreateDbContext();
         Assert.NotNull(StorageReader.Row<Tag>(again, "factory"));
     }
@@ -172,6 +243,7 @@ public sealed class LifecycleTests : IDisposable
             Assert.False(await context.Database.EnsureDeletedAsync());
         }
 
+        Assert.True(LsmStorePool.Close(path));
         using (var engine = LsmDatabase.Open(path))
         using (var iterator = engine.NewIterator())
         {

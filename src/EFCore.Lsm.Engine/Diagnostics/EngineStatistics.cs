@@ -9,6 +9,12 @@ internal sealed class EngineStatistics
 {
     public long Writes;
     public long GroupedCommits;
+
+    /// <summary>Batches refused because a condition did not hold (<see cref="LsmConditionFailedException"/>).</summary>
+    public long ConditionFailures;
+
+    /// <summary>Of <see cref="ConditionFailures"/>, those decided by an earlier batch of the same commit group.</summary>
+    public long ConditionFailuresWithinGroup;
     public long UserBytesWritten;
     public long WalBytesWritten;
     public long FlushCount;

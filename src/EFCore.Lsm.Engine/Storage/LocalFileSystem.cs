@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.IO.MemoryMappedFiles;
 using System.Runtime.InteropServices;
 using Microsoft.Win32.SafeHandles;
 
@@ -7,6 +8,7 @@ namespace EFCore.Lsm.Engine.Storage;
 /// <summary>The real file system. Directory fsync uses the POSIX <c>open</c>/<c>fsync</c> calls, which .NET does not expose.</summary>
 public sealed class LocalFileSystem : IFileSystem
 {
+    /// <summary>The one instance; it holds no state.</summary>
     public static readonly LocalFileSystem Instance = new();
 
     // Locks held by this process: flock() already excludes other processes and other descriptors, but this lets
@@ -15,9 +17,11 @@ public sealed class LocalFileSystem : IFileSystem
 
     private static readonly TimeSpan ForkedChildLockWindow = TimeSpan.FromSeconds(1);
 
+    /// <inheritdoc />
     public IWritableFile CreateFile(string path)
         => new LocalWritableFile(new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.Read, bufferSize: 0));
 
+    /// <inheritdoc />
     public IRandomAccessFile OpenRandomAccess(string path)
     {
         try
@@ -30,17 +34,59 @@ public sealed class LocalFileSystem : IFileSystem
         }
     }
 
+    /// <summary>
+    /// Maps the whole file read-only; reads copy from the mapping. Table reads were about a third kernel time (pread,
+    /// page-cache lookups, the copy out) on readrandom; from a mapping they are a memcpy, and only a page's first touch
+    /// faults. Touched pages of the mapping count in the process's RSS (as file-backed, shared pages), as LevelDB's do.
+    /// An empty file (nothing to map) is opened for plain reads.
+    /// </summary>
+    public IRandomAccessFile OpenMappedRandomAccess(string path)
+    {
+        SafeFileHandle handle;
+        try
+        {
+            handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+        }
+        catch (FileNotFoundException e)
+        {
+            throw new LsmException($"File '{path}' does not exist.", e);
+        }
+
+        var length = RandomAccess.GetLength(handle);
+        if (length == 0)
+        {
+            return new LocalRandomAccessFile(handle);
+        }
+
+        try
+        {
+            var map = MemoryMappedFile.CreateFromFile(handle, null, 0, MemoryMappedFileAccess.Read, HandleInheritability.None, leaveOpen: false);
+            return new MappedRandomAccessFile(map, length);
+        }
+        catch
+        {
+            handle.Dispose();
+            throw;
+        }
+    }
+
+    /// <inheritdoc />
     public bool FileExists(string path) => File.Exists(path);
 
+    /// <inheritdoc />
     public bool DirectoryExists(string path) => Directory.Exists(path);
 
+    /// <inheritdoc />
     public void CreateDirectory(string path) => Directory.CreateDirectory(path);
 
+    /// <inheritdoc />
     public IReadOnlyList<string> ListFiles(string directory)
         => Directory.GetFiles(directory).Select(p => Path.GetFileName(p)!).ToArray();
 
+    /// <inheritdoc />
     public void DeleteFile(string path) => File.Delete(path);
 
+    /// <inheritdoc />
     public void DeleteDirectory(string path)
     {
         if (Directory.Exists(path))
@@ -49,10 +95,13 @@ public sealed class LocalFileSystem : IFileSystem
         }
     }
 
+    /// <inheritdoc />
     public void RenameFile(string source, string destination) => File.Move(source, destination, overwrite: true);
 
+    /// <inheritdoc />
     public long GetFileSize(string path) => new FileInfo(path).Length;
 
+    /// <inheritdoc />
     public void SyncFile(string path)
     {
         // Any descriptor of the file will do for fsync; Flush(flushToDisk: true) issues it even though nothing was written.
@@ -60,6 +109,7 @@ public sealed class LocalFileSystem : IFileSystem
         stream.Flush(flushToDisk: true);
     }
 
+    /// <inheritdoc />
     public void SyncDirectory(string directory)
     {
         if (!OperatingSystem.IsLinux() && !OperatingSystem.IsMacOS() && !OperatingSystem.IsFreeBSD())
@@ -272,6 +322,34 @@ public sealed class LocalFileSystem : IFileSystem
             Guard(default, static (s, _) => s.Flush(flushToDisk: true));
         }
 
+        public void SyncData()
+        {
+            if (!OperatingSystem.IsLinux())
+            {
+                Sync();
+                return;
+            }
+
+            FlushBuffer();
+            var handle = stream.SafeFileHandle;
+            var added = false;
+            try
+            {
+                handle.DangerousAddRef(ref added);
+                if (Posix.fdatasync((int)handle.DangerousGetHandle()) != 0)
+                {
+                    throw new IOException($"fdatasync failed (errno {Marshal.GetLastPInvokeError()}).");
+                }
+            }
+            finally
+            {
+                if (added)
+                {
+                    handle.DangerousRelease();
+                }
+            }
+        }
+
         public void Dispose()
         {
             try
@@ -346,6 +424,63 @@ public sealed class LocalFileSystem : IFileSystem
         public void Dispose() => handle.Dispose();
     }
 
+    /// <summary>
+    /// A read-only mapping of a whole file. The file must not shrink while mapped (tables never change once written);
+    /// callers make sure no read is in flight when it is disposed (table readers close on their last lease).
+    /// </summary>
+    private sealed unsafe class MappedRandomAccessFile : IRandomAccessFile
+    {
+        private readonly MemoryMappedFile _map;
+        private readonly MemoryMappedViewAccessor _view;
+        private readonly byte* _start;
+        private int _disposed;
+
+        public MappedRandomAccessFile(MemoryMappedFile map, long length)
+        {
+            _map = map;
+            try
+            {
+                _view = map.CreateViewAccessor(0, length, MemoryMappedFileAccess.Read);
+                byte* pointer = null;
+                _view.SafeMemoryMappedViewHandle.AcquirePointer(ref pointer);
+                _start = pointer + _view.PointerOffset;
+            }
+            catch
+            {
+                _view?.Dispose();
+                map.Dispose();
+                throw;
+            }
+
+            Length = length;
+        }
+
+        public long Length { get; }
+
+        public int Read(long offset, Span<byte> destination)
+        {
+            ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+            if (offset < 0 || offset >= Length)
+            {
+                return 0;
+            }
+
+            var count = (int)Math.Min(destination.Length, Length - offset);
+            new ReadOnlySpan<byte>(_start + offset, count).CopyTo(destination);
+            return count;
+        }
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _disposed, 1) == 0)
+            {
+                _view.SafeMemoryMappedViewHandle.ReleasePointer();
+                _view.Dispose();
+                _map.Dispose();
+            }
+        }
+    }
+
     private static class Posix
     {
         public const int O_RDONLY = 0;
@@ -370,5 +505,8 @@ public sealed class LocalFileSystem : IFileSystem
 
         [DllImport("libc", SetLastError = true)]
         public static extern int close(int fd);
+
+        [DllImport("libc", SetLastError = true)]
+        public static extern int fdatasync(int fd);
     }
 }

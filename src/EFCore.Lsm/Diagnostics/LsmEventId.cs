@@ -13,10 +13,15 @@ public static class LsmEventId
     // Ids and names of events are public API: append, never renumber.
     private enum Id
     {
+        // Query events
         QueryPlanExecuting = CoreEventId.ProviderBaseId,
+
+        // Transaction events
+        TransactionEnlisted = CoreEventId.ProviderBaseId + 100,
     }
 
     private static readonly string QueryPrefix = DbLoggerCategory.Query.Name + ".";
+    private static readonly string TransactionPrefix = DbLoggerCategory.Database.Transaction.Name + ".";
 
     /// <summary>
     /// A query is about to read rows; the message is its plan with values bound, e.g. <c>point get Order (42)</c>,
@@ -24,4 +29,11 @@ public static class LsmEventId
     /// Category <see cref="DbLoggerCategory.Query"/>, level Information.
     /// </summary>
     public static readonly EventId QueryPlanExecuting = new((int)Id.QueryPlanExecuting, QueryPrefix + Id.QueryPlanExecuting);
+
+    /// <summary>
+    /// A context joined an ambient <c>System.Transactions</c> transaction (a <c>TransactionScope</c>, or one named by
+    /// <c>Database.EnlistTransaction</c>) at its first save in it; its saves are staged until the scope completes.
+    /// Category <see cref="DbLoggerCategory.Database.Transaction"/>, level Debug; payload <see cref="LsmTransactionEnlistedEventData"/>.
+    /// </summary>
+    public static readonly EventId TransactionEnlisted = new((int)Id.TransactionEnlisted, TransactionPrefix + Id.TransactionEnlisted);
 }

@@ -1,10 +1,12 @@
 using EFCore.Lsm.Diagnostics.Internal;
 using EFCore.Lsm.Infrastructure.Internal;
+using EFCore.Lsm.Metadata.Conventions.Internal;
 using EFCore.Lsm.Query.Internal;
 using EFCore.Lsm.Storage.Internal;
 using EFCore.Lsm.ValueGeneration.Internal;
 using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.EntityFrameworkCore.Infrastructure;
+using Microsoft.EntityFrameworkCore.Metadata.Conventions.Infrastructure;
 using Microsoft.EntityFrameworkCore.Query;
 using Microsoft.EntityFrameworkCore.Storage;
 using Microsoft.EntityFrameworkCore.ValueGeneration;
@@ -33,9 +35,12 @@ public static class LsmServiceCollectionExtensions
             .TryAdd<IQueryableMethodTranslatingExpressionVisitorFactory, LsmQueryableMethodTranslatingExpressionVisitorFactory>()
             .TryAdd<IShapedQueryCompilingExpressionVisitorFactory, LsmShapedQueryCompilingExpressionVisitorFactory>()
             .TryAdd<IModelValidator, LsmModelValidator>()
+            .TryAdd<IProviderConventionSetBuilder, LsmConventionSetBuilder>()
             .TryAdd<ITypeMappingSource, LsmTypeMappingSource>()
             .TryAdd<IResettableService, LsmStoreConnection>(p => p.GetRequiredService<LsmStoreConnection>())
-            .TryAddProviderSpecificServices(b => b.TryAddScoped<LsmStoreConnection, LsmStoreConnection>());
+            .TryAddProviderSpecificServices(b => b
+                .TryAddScoped<LsmStoreConnection, LsmStoreConnection>()
+                .TryAddSingleton<LsmStoreTracker, LsmStoreTracker>());
 
         builder.TryAddCoreServices();
         return serviceCollection;

@@ -41,6 +41,19 @@ public sealed class SaveChangesCrashTests(Xunit.Abstractions.ITestOutputHelper o
 
     private static int Verify(string path, SortedSet<int> acknowledged, int round)
     {
+        try
+        {
+            return VerifyOpen(path, acknowledged, round);
+        }
+        finally
+        {
+            // The next worker process needs the folder: close the store this process keeps open after its contexts.
+            Assert.True(EFCore.Lsm.Storage.LsmStorePool.Close(path));
+        }
+    }
+
+    private static int VerifyOpen(string path, SortedSet<int> acknowledged, int round)
+    {
         using var context = new LedgerContext(path);
         var counts = context.Entries.AsNoTracking()
             .Select(e => new { e.Save, e.Index, e.Payload })

@@ -1,4 +1,4 @@
-using EFCore.Lsm.Engine;
+using EFCore.Lsm.Metadata.Internal;
 using EFCore.Lsm.Storage.Internal;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Infrastructure;
@@ -17,39 +17,25 @@ public static class StorageReader
         var database = (LsmDatabaseWrapper)context.GetService<IDatabase>();
         var entityType = context.Model.FindEntityType(typeof(TEntity))!;
         var mapping = database.GetMapping(entityType);
-        var value = database.TryGetRow(mapping.EncodeKey(key));
+        using var view = database.OpenView();
+        var value = view.Get(mapping.EncodeKey(key));
         return value is null ? null : ToDictionary(mapping, value);
     }
 
-    /// <summary>Every stored row of <typeparamref name="TEntity"/>, in key order, read at one snapshot.</summary>
+    /// <summary>Every stored row of <typeparamref name="TEntity"/>, in key order, read at one view.</summary>
     public static List<Dictionary<string, object?>> Scan<TEntity>(DbContext context)
     {
         var database = (LsmDatabaseWrapper)context.GetService<IDatabase>();
         var mapping = database.GetMapping(context.Model.FindEntityType(typeof(TEntity))!);
-        var snapshot = database.BeginRead(out var owned);
-        try
+        using var view = database.OpenView();
+        using var cursor = view.Scan(mapping.KeyspaceLowerBound, mapping.KeyspaceUpperBound);
+        var rows = new List<Dictionary<string, object?>>();
+        while (cursor.MoveNext())
         {
-            using var iterator = database.Store.Engine.NewIterator(new ReadOptions
-            {
-                Snapshot = snapshot,
-                LowerBound = mapping.KeyspaceLowerBound,
-                UpperBound = mapping.KeyspaceUpperBound,
-            });
-            var rows = new List<Dictionary<string, object?>>();
-            for (iterator.SeekToFirst(); iterator.Valid; iterator.Next())
-            {
-                rows.Add(ToDictionary(mapping, iterator.Value.ToArray()));
-            }
+            rows.Add(ToDictionary(mapping, cursor.Value.ToArray()));
+        }
 
-            return rows;
-        }
-        finally
-        {
-            if (owned)
-            {
-                snapshot.Dispose();
-            }
-        }
+        return rows;
     }
 
     private static Dictionary<string, object?> ToDictionary(LsmEntityMapping mapping, byte[] value)

@@ -16,6 +16,8 @@ public sealed class TempDirectory : IDisposable
 
     public void Dispose()
     {
+        // Stores stay open in the pool after their contexts go; close the ones in this folder before deleting it.
+        EFCore.Lsm.Storage.Internal.LsmStorePoolEntries.Shared.CloseUnder(Path);
         try
         {
             Directory.Delete(Path, recursive: true);

@@ -6,4 +6,6 @@ namespace EFCore.Lsm.Diagnostics.Internal;
 internal sealed class LsmLoggingDefinitions : LoggingDefinitions
 {
     public EventDefinitionBase? LogQueryPlanExecuting;
+
+    public EventDefinitionBase? LogTransactionEnlisted;
 }

@@ -1,3 +1,4 @@
+using EFCore.Lsm.RowEncoding.Internal;
 using EFCore.Lsm.Storage.Internal;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
@@ -9,7 +10,8 @@ namespace EFCore.Lsm.Infrastructure.Internal;
 /// <summary>
 /// Model rules of the provider, checked before EF's own so the message names what the provider needs: every entity type
 /// has a primary key whose parts have an order-preserving key encoding (after value conversion); owned and complex types
-/// are not stored by this version.
+/// and inheritance are refused by this version rather than stored in a way that gives wrong answers (a base-type query
+/// that misses the derived rows).
 /// </summary>
 internal sealed class LsmModelValidator(ModelValidatorDependencies dependencies) : ModelValidator(dependencies)
 {
@@ -23,6 +25,9 @@ internal sealed class LsmModelValidator(ModelValidatorDependencies dependencies)
         base.Validate(model, logger);
     }
 
+    private static Type ProviderType(IProperty property) =>
+        property.GetValueConverter()?.ProviderClrType ?? property.FindTypeMapping()?.Converter?.ProviderClrType ?? property.ClrType;
+
     private static void ValidateEntityType(IEntityType entityType)
     {
         if (entityType.IsOwned())
@@ -30,6 +35,13 @@ internal sealed class LsmModelValidator(ModelValidatorDependencies dependencies)
             throw new InvalidOperationException(
                 $"The entity type '{entityType.DisplayName()}' is owned; EFCore.Lsm does not store owned types yet. "
                 + "Map it as an entity type with its own key.");
+        }
+
+        if (entityType.BaseType is { } baseType)
+        {
+            throw new InvalidOperationException(
+                $"The entity type '{entityType.DisplayName()}' derives from '{baseType.DisplayName()}'; EFCore.Lsm does not map "
+                + "inheritance yet (a query of the base type would not see the derived rows). Map each type on its own.");
         }
 
         if (entityType.GetComplexProperties().FirstOrDefault() is { } complex)
@@ -43,11 +55,24 @@ internal sealed class LsmModelValidator(ModelValidatorDependencies dependencies)
             $"The entity type '{entityType.DisplayName()}' has no primary key; EFCore.Lsm stores every row under its primary key, "
             + "so keyless entity types are not supported.");
 
+        foreach (var index in entityType.GetDeclaredIndexes())
+        {
+            foreach (var property in index.Properties)
+            {
+                if (!ProviderValueCodec.IsKeyEncodable(ProviderType(property)))
+                {
+                    throw new InvalidOperationException(
+                        $"The index {index.DisplayName()} of '{entityType.DisplayName()}' includes '{property.Name}' of type "
+                        + $"'{ProviderType(property).Name}', which has no order-preserving key encoding in EFCore.Lsm, so it cannot be "
+                        + "indexed. Index parts can be integers, enums, bool, char, Guid, string, byte[], DateTime, DateTimeOffset, "
+                        + "DateOnly, TimeOnly, TimeSpan, decimal, double or float; configure a value converter to one of them.");
+                }
+            }
+        }
+
         foreach (var property in key.Properties)
         {
-            var providerType = property.GetValueConverter()?.ProviderClrType
-                ?? property.FindTypeMapping()?.Converter?.ProviderClrType
-                ?? property.ClrType;
+            var providerType = ProviderType(property);
             if (!ProviderValueCodec.IsKeyEncodable(providerType))
             {
                 throw new InvalidOperationException(

@@ -1,5 +1,7 @@
 using System.Globalization;
 using System.Text;
+using EFCore.Lsm.Storage;
+using EFCore.Lsm.Storage.Internal;
 using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -21,6 +23,7 @@ public sealed class LsmOptionsExtension : IDbContextOptionsExtension
     private bool _syncWrites = true;
     private long _writeBufferSize = DefaultWriteBufferSize;
     private long _blockCacheSize = DefaultBlockCacheSize;
+    private ILsmKeyValueStoreFactory? _storeFactory;
     private ExtensionInfo? _info;
 
     public LsmOptionsExtension()
@@ -33,12 +36,20 @@ public sealed class LsmOptionsExtension : IDbContextOptionsExtension
         _syncWrites = copyFrom._syncWrites;
         _writeBufferSize = copyFrom._writeBufferSize;
         _blockCacheSize = copyFrom._blockCacheSize;
+        _storeFactory = copyFrom._storeFactory;
     }
 
     public DbContextOptionsExtensionInfo Info => _info ??= new ExtensionInfo(this);
 
     /// <summary>The database directory as given to <c>UseLsm</c>.</summary>
     public string Path => _path ?? throw new InvalidOperationException("UseLsm was not given a database path.");
+
+    /// <summary>
+    /// What opens the store: the embedded engine in <see cref="Path"/>, unless another backend set its own factory
+    /// (<see cref="WithStoreFactory"/>).
+    /// </summary>
+    public ILsmKeyValueStoreFactory StoreFactory =>
+        _storeFactory ??= new EngineKeyValueStoreFactory(Path, _writeBufferSize, _blockCacheSize);
 
     /// <summary>Whether <c>SaveChanges</c> waits for the write-ahead log to reach stable storage (the default).</summary>
     public bool SyncWrites => _syncWrites;
@@ -54,6 +65,17 @@ public sealed class LsmOptionsExtension : IDbContextOptionsExtension
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         var clone = new LsmOptionsExtension(this);
         clone._path = path;
+        clone.DropEngineFactory();
+        return clone;
+    }
+
+    /// <summary>A copy that opens its store through <paramref name="factory"/> (a backend other than the embedded engine).</summary>
+    public LsmOptionsExtension WithStoreFactory(ILsmKeyValueStoreFactory factory)
+    {
+        ArgumentNullException.ThrowIfNull(factory);
+        var clone = new LsmOptionsExtension(this);
+        clone._storeFactory = factory;
+        clone._path ??= factory.StoreKey;
         return clone;
     }
 
@@ -70,6 +92,7 @@ public sealed class LsmOptionsExtension : IDbContextOptionsExtension
         ArgumentOutOfRangeException.ThrowIfLessThan(bytes, 64L * 1024, nameof(bytes));
         var clone = new LsmOptionsExtension(this);
         clone._writeBufferSize = bytes;
+        clone.DropEngineFactory();
         return clone;
     }
 
@@ -78,14 +101,24 @@ public sealed class LsmOptionsExtension : IDbContextOptionsExtension
         ArgumentOutOfRangeException.ThrowIfNegative(bytes, nameof(bytes));
         var clone = new LsmOptionsExtension(this);
         clone._blockCacheSize = bytes;
+        clone.DropEngineFactory();
         return clone;
     }
 
     public void ApplyServices(IServiceCollection services) => services.AddEntityFrameworkLsm();
 
+    // An engine factory derived from the path and engine settings is rebuilt after either changes; another backend's stays.
+    private void DropEngineFactory()
+    {
+        if (_storeFactory is EngineKeyValueStoreFactory)
+        {
+            _storeFactory = null;
+        }
+    }
+
     public void Validate(IDbContextOptions options)
     {
-        if (string.IsNullOrWhiteSpace(_path))
+        if (string.IsNullOrWhiteSpace(_path) && _storeFactory is null)
         {
             throw new InvalidOperationException("UseLsm was not given a database path.");
         }

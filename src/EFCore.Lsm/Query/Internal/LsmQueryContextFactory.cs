@@ -1,3 +1,4 @@
+using EFCore.Lsm.Storage;
 using EFCore.Lsm.Storage.Internal;
 using Microsoft.EntityFrameworkCore.Query;
 using Microsoft.EntityFrameworkCore.Storage;
@@ -10,8 +11,47 @@ internal sealed class LsmQueryContextFactory(QueryContextDependencies dependenci
     public QueryContext Create() => new LsmQueryContext(dependencies, (LsmDatabaseWrapper)database);
 }
 
-/// <summary>The provider's query context: the read seam (snapshot, transaction, mappings) queries run against.</summary>
+/// <summary>
+/// The provider's query context, one per query execution: the database it reads (store, transaction, mappings) and the
+/// one view every access of the execution reads at, so a query never sees half of a concurrent save, however many
+/// scans and lookups it makes.
+/// </summary>
 internal sealed class LsmQueryContext(QueryContextDependencies dependencies, LsmDatabaseWrapper database) : QueryContext(dependencies)
 {
+    private ILsmReadView? _view;
+    private int _viewUsers;
+
     public LsmDatabaseWrapper Database { get; } = database;
+
+    /// <summary>
+    /// The execution's view, opened by its first user; every <see cref="AcquireView"/> is paired with a
+    /// <see cref="ReleaseView"/>, and the last release closes it.
+    /// </summary>
+    public ILsmReadView AcquireView()
+    {
+        if (_viewUsers++ == 0)
+        {
+            try
+            {
+                _view = Database.OpenView();
+            }
+            catch
+            {
+                _viewUsers = 0;
+                throw;
+            }
+        }
+
+        return _view!;
+    }
+
+    public void ReleaseView()
+    {
+        if (_viewUsers > 0 && --_viewUsers == 0)
+        {
+            var view = _view;
+            _view = null;
+            view?.Dispose();
+        }
+    }
 }

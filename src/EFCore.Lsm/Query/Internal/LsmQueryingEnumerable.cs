@@ -35,6 +35,7 @@ internal sealed class LsmQueryingEnumerable<TElement, TResult>(
         : IEnumerator<TResult>, IAsyncEnumerator<TResult>
     {
         private IEnumerator<TElement>? _elements;
+        private bool _holdsView;
 
         public TResult Current { get; private set; } = default!;
 
@@ -47,6 +48,10 @@ internal sealed class LsmQueryingEnumerable<TElement, TResult>(
                 if (_elements is null)
                 {
                     owner._queryContext.InitializeStateManager(owner._standAloneStateManager);
+
+                    // One view for the whole execution: every scan and lookup of the query (and of its subqueries) reads it.
+                    ((LsmQueryContext)owner._queryContext).AcquireView();
+                    _holdsView = true;
                     _elements = owner._serverQuery(owner._queryContext).GetEnumerator();
                 }
 
@@ -80,6 +85,11 @@ internal sealed class LsmQueryingEnumerable<TElement, TResult>(
         {
             _elements?.Dispose();
             _elements = null;
+            if (_holdsView)
+            {
+                _holdsView = false;
+                ((LsmQueryContext)owner._queryContext).ReleaseView();
+            }
         }
 
         public ValueTask DisposeAsync()

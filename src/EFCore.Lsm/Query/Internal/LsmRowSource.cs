@@ -1,17 +1,17 @@
 using System.Collections;
 using System.Reflection;
 using EFCore.Lsm.Diagnostics.Internal;
-using EFCore.Lsm.Engine;
+using EFCore.Lsm.Metadata.Internal;
 using EFCore.Lsm.Storage.Internal;
-using EFCore.Lsm.Storage.Internal.KeyEncoding;
+using EFCore.Lsm.KeyEncoding.Internal;
 using Microsoft.EntityFrameworkCore.Query;
 using Microsoft.EntityFrameworkCore.Storage;
 
 namespace EFCore.Lsm.Query.Internal;
 
 /// <summary>
-/// Runs a <see cref="LsmScanPlan"/>: binds its values, logs it, and yields the decoded rows from one snapshot (the
-/// transaction's, with the transaction's own writes merged in key order, inside a transaction).
+/// Runs a <see cref="LsmScanPlan"/>: binds its values, logs it, and yields the decoded rows from the query execution's view
+/// (<see cref="LsmQueryContext.AcquireView"/>: inside a transaction, the transaction's view with its own writes merged in).
 /// </summary>
 internal static class LsmRowSource
 {
@@ -43,10 +43,10 @@ internal static class LsmRowSource
 
         return plan.Kind switch
         {
-            LsmScanKind.PointGet => PointGet(database, mapping, equal),
-            LsmScanKind.MultiGet => MultiGet(database, mapping, keys!, plan.Reverse, limit),
+            LsmScanKind.PointGet => PointGet(context, mapping, equal),
+            LsmScanKind.MultiGet => MultiGet(context, mapping, keys!, plan.Reverse, limit),
             _ => Bounds(mapping, plan, equal, lower, upper, startsWith) is var (from, to)
-                ? Scan(database, mapping, from, to, plan.Reverse, limit)
+                ? Scan(context, mapping, from, to, plan.Reverse, limit)
                 : [],
         };
     }
@@ -94,7 +94,7 @@ internal static class LsmRowSource
         }
     }
 
-    private static IEnumerable<ValueBuffer> PointGet(LsmDatabaseWrapper database, LsmEntityMapping mapping, object?[] key)
+    private static IEnumerable<ValueBuffer> PointGet(LsmQueryContext context, LsmEntityMapping mapping, object?[] key)
     {
         byte[] encoded;
         try
@@ -106,14 +106,22 @@ internal static class LsmRowSource
             yield break;
         }
 
-        if (database.TryGetRow(encoded) is { } row)
+        var view = context.AcquireView();
+        try
         {
-            yield return new ValueBuffer(mapping.DecodeRow(row));
+            if (view.Get(encoded) is { } row)
+            {
+                yield return new ValueBuffer(mapping.DecodeRow(row));
+            }
+        }
+        finally
+        {
+            context.ReleaseView();
         }
     }
 
     private static IEnumerable<ValueBuffer> MultiGet(
-        LsmDatabaseWrapper database, LsmEntityMapping mapping, List<object?> keys, bool reverse, int? limit)
+        LsmQueryContext context, LsmEntityMapping mapping, List<object?> keys, bool reverse, int? limit)
     {
         var encoded = new List<byte[]>(keys.Count);
         foreach (var key in keys)
@@ -128,29 +136,29 @@ internal static class LsmRowSource
             }
         }
 
-        // Rows come in key order, as from a scan, so an ordering by the key needs no sort.
+        // Rows come in key order, as from a scan, so an ordering by the key needs no sort; duplicates are read once.
         encoded.Sort(static (a, b) => a.AsSpan().SequenceCompareTo(b));
         if (reverse)
         {
             encoded.Reverse();
         }
 
-        var snapshot = database.BeginRead(out var ownsSnapshot);
+        var distinct = new List<byte[]>(encoded.Count);
+        foreach (var key in encoded)
+        {
+            if (distinct.Count == 0 || !distinct[^1].AsSpan().SequenceEqual(key))
+            {
+                distinct.Add(key);
+            }
+        }
+
+        var view = context.AcquireView();
         try
         {
-            var options = new ReadOptions { Snapshot = snapshot };
-            var transaction = database.CurrentTransaction;
+            var rows = view.GetMany(distinct);
             var yielded = 0;
-            byte[]? previous = null;
-            foreach (var key in encoded)
+            foreach (var row in rows)
             {
-                if (previous is not null && previous.AsSpan().SequenceEqual(key))
-                {
-                    continue;
-                }
-
-                previous = key;
-                var row = transaction is not null ? transaction.Read(key) : database.Store.Engine.Get(key, options);
                 if (row is not null)
                 {
                     yield return new ValueBuffer(mapping.DecodeRow(row));
@@ -163,108 +171,30 @@ internal static class LsmRowSource
         }
         finally
         {
-            if (ownsSnapshot)
-            {
-                snapshot.Dispose();
-            }
+            context.ReleaseView();
         }
     }
 
     private static IEnumerable<ValueBuffer> Scan(
-        LsmDatabaseWrapper database, LsmEntityMapping mapping, byte[] lower, byte[] upper, bool reverse, int? limit)
+        LsmQueryContext context, LsmEntityMapping mapping, byte[] lower, byte[] upper, bool reverse, int? limit)
     {
         if (lower.AsSpan().SequenceCompareTo(upper) >= 0)
         {
             yield break;
         }
 
-        var snapshot = database.BeginRead(out var ownsSnapshot);
+        var view = context.AcquireView();
         try
         {
-            var staged = database.CurrentTransaction?.StagedWrites(lower, upper) ?? [];
-            using var iterator = database.Store.Engine.NewIterator(
-                new ReadOptions { Snapshot = snapshot, LowerBound = lower, UpperBound = upper, FillCache = false });
-            if (reverse)
+            using var cursor = view.Scan(lower, upper, reverse, limit);
+            while (cursor.MoveNext())
             {
-                iterator.SeekToLast();
-            }
-            else
-            {
-                iterator.SeekToFirst();
-            }
-
-            // Merge the snapshot's rows with the transaction's own writes (which win on equal keys; null = deleted).
-            var next = reverse ? staged.Count - 1 : 0;
-            var yielded = 0;
-            while (true)
-            {
-                var hasStaged = reverse ? next >= 0 : next < staged.Count;
-                if (!iterator.Valid && !hasStaged)
-                {
-                    yield break;
-                }
-
-                byte[]? value;
-                if (hasStaged)
-                {
-                    var stagedKey = staged[next].Key;
-                    var order = iterator.Valid ? stagedKey.AsSpan().SequenceCompareTo(iterator.Key) : 0;
-                    if (reverse)
-                    {
-                        order = -order;
-                    }
-
-                    if (!iterator.Valid || order <= 0)
-                    {
-                        if (iterator.Valid && order == 0)
-                        {
-                            Advance(iterator, reverse);
-                        }
-
-                        value = staged[next].Value;
-                        next += reverse ? -1 : 1;
-                        if (value is null)
-                        {
-                            continue;
-                        }
-
-                        yield return new ValueBuffer(mapping.DecodeRow(value));
-                        if (++yielded == limit)
-                        {
-                            yield break;
-                        }
-
-                        continue;
-                    }
-                }
-
-                var row = new ValueBuffer(mapping.DecodeRow(iterator.Value));
-                Advance(iterator, reverse);
-                yield return row;
-                if (++yielded == limit)
-                {
-                    yield break;
-                }
+                yield return new ValueBuffer(mapping.DecodeRow(cursor.Value));
             }
         }
         finally
         {
-            if (ownsSnapshot)
-            {
-                snapshot.Dispose();
-            }
-        }
-    }
-
-    private static void Advance(LsmIterator iterator, bool reverse)
-    {
-        if (reverse)
-        {
-            iterator.Prev();
-        }
-        else
-        {
-            iterator.Next();
+            context.ReleaseView();
         }
     }
 

@@ -1,6 +1,9 @@
 using System.Linq.Expressions;
-using EFCore.Lsm.Engine;
+using EFCore.Lsm.Diagnostics.Internal;
+using EFCore.Lsm.Metadata.Internal;
 using EFCore.Lsm.Update.Internal;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.EntityFrameworkCore.Metadata;
 using Microsoft.EntityFrameworkCore.Query;
 using Microsoft.EntityFrameworkCore.Storage;
@@ -10,15 +13,22 @@ namespace EFCore.Lsm.Storage.Internal;
 
 /// <summary>
 /// EF's <see cref="IDatabase"/> over the shared store (scoped: one per context). <c>SaveChanges</c> validates every
-/// entry, then checks and writes them as one batch under the store's commit lock; inside a transaction it accumulates
-/// in the transaction instead. Also the read seam the query pipeline builds on: <see cref="GetMapping"/>,
-/// <see cref="BeginRead"/> and <see cref="TryGetRow"/>, which see a transaction's snapshot and its own writes.
+/// entry, then commits them as one conditional batch (<see cref="LsmSaveCommitter"/>); inside a transaction it stages
+/// them in the transaction instead, and inside an ambient <c>System.Transactions</c> transaction in the context's
+/// enlistment in it (<see cref="LsmEnlistments"/>). Also what the query pipeline reads through: <see cref="GetMapping"/> and
+/// <see cref="OpenView"/>, which sees a transaction's view and its own writes.
 /// </summary>
-internal sealed class LsmDatabaseWrapper(LsmStoreConnection connection, IQueryCompilationContextFactory queryCompilationContextFactory)
+internal sealed class LsmDatabaseWrapper(
+    LsmStoreConnection connection,
+    IQueryCompilationContextFactory queryCompilationContextFactory,
+    IDiagnosticsLogger<DbLoggerCategory.Database.Transaction> transactionLogger)
     : IDatabase
 {
     /// <summary>The transaction saves go to, set by the transaction manager.</summary>
     public LsmTransaction? CurrentTransaction { get; set; }
+
+    /// <summary>The ambient transactions the context takes part in.</summary>
+    public LsmEnlistments Enlistments { get; } = new();
 
     public LsmStoreConnection Connection => connection;
 
@@ -29,11 +39,24 @@ internal sealed class LsmDatabaseWrapper(LsmStoreConnection connection, IQueryCo
         var writes = RowWriteBuilder.Build(entries, Store, connection.SyncWrites);
         if (CurrentTransaction is { } transaction)
         {
+            if (LsmEnlistments.Ambient(Enlistments.Explicit) is not null)
+            {
+                // Which of the two the save belongs to is the caller's intent, which the provider cannot guess.
+                throw new InvalidOperationException(
+                    "The context has a transaction begun with BeginTransaction and an ambient transaction (a TransactionScope or "
+                    + "Database.EnlistTransaction) at the same time; EFCore.Lsm cannot tell which one this save belongs to. End "
+                    + "one of them first.");
+            }
+
             transaction.Stage(writes);
+        }
+        else if (Enlistments.Find(() => Store, connection.SyncWrites, create: true, OnEnlisted) is { } enlistment)
+        {
+            enlistment.Stage(writes);
         }
         else
         {
-            Store.Commit(writes, connection.SyncWrites);
+            LsmSaveCommitter.Commit(Store, writes, connection.SyncWrites);
         }
 
         return entries.Count;
@@ -43,8 +66,8 @@ internal sealed class LsmDatabaseWrapper(LsmStoreConnection connection, IQueryCo
     {
         cancellationToken.ThrowIfCancellationRequested();
 
-        // The engine's write path is synchronous (the group-commit leader does the fsync on the caller's thread), so the
-        // async form does the same work; there is no I/O to await.
+        // The embedded store's write path is synchronous (the group-commit leader does the fsync on the caller's thread),
+        // so the async form does the same work.
         return Task.FromResult(SaveChanges(entries));
     }
 
@@ -63,21 +86,14 @@ internal sealed class LsmDatabaseWrapper(LsmStoreConnection connection, IQueryCo
     public LsmEntityMapping GetMapping(IEntityType entityType) => Store.GetMappingForRead(entityType);
 
     /// <summary>
-    /// A snapshot to read at: the current transaction's (owned by it: do not dispose), or a new one the caller disposes.
+    /// A consistent view for one query: the current transaction's (with its own writes merged in), or a new view of the
+    /// store. The caller disposes it.
     /// </summary>
-    public Snapshot BeginRead(out bool callerOwnsSnapshot)
-    {
-        if (CurrentTransaction is { } transaction)
-        {
-            callerOwnsSnapshot = false;
-            return transaction.Snapshot;
-        }
+    public ILsmReadView OpenView() =>
+        CurrentTransaction?.OpenQueryView()
+        ?? Enlistments.Find(() => Store, connection.SyncWrites, create: false)?.LsmTransaction.OpenQueryView()
+        ?? Store.KeyValueStore.OpenView();
 
-        callerOwnsSnapshot = true;
-        return Store.Engine.GetSnapshot();
-    }
-
-    /// <summary>The stored row value under <paramref name="key"/> as this context sees it (null: no row).</summary>
-    public byte[]? TryGetRow(byte[] key) =>
-        CurrentTransaction is { } transaction ? transaction.Read(key) : Store.Engine.Get(key);
+    private void OnEnlisted(System.Transactions.Transaction transaction) =>
+        transactionLogger.TransactionEnlisted(transaction, Store.KeyValueStore.Description);
 }

@@ -1,21 +1,15 @@
-using EFCore.Lsm.Engine;
-using EFCore.Lsm.Storage.Internal.MessagePack;
+using EFCore.Lsm.RowEncoding.Internal;
+using EFCore.Lsm.Update.Internal;
 using Microsoft.EntityFrameworkCore.Storage;
 
 namespace EFCore.Lsm.Storage.Internal;
 
 /// <summary>
-/// An optimistic transaction: reads see one engine snapshot plus the transaction's own writes; <c>SaveChanges</c> checks
-/// against that view and stages its writes here; <see cref="Commit"/> appends them all as one batch, first committer wins.
+/// An optimistic transaction: reads see one view of the store plus the transaction's own writes; <c>SaveChanges</c>
+/// checks against that view and stages its writes here; <see cref="Commit"/> commits them all as one batch in which every
+/// written key must be unchanged since the transaction's view (first committer wins; snapshot isolation, as RocksDB's
+/// optimistic transactions: keys only read are not checked).
 /// </summary>
-/// <remarks>
-/// The conflict check: for every key it writes, the transaction remembers the row value its snapshot held when the key
-/// was first written. At commit, under the store's commit lock, each key's latest committed value must still equal
-/// that value, or the commit fails with <c>DbUpdateConcurrencyException</c> and writes nothing. The engine keeps no
-/// per-key sequence numbers, so this compares values: a row changed by another commit and changed back to the same
-/// bytes is not a conflict (the write would be correct against it anyway). Reads that are not written are not
-/// checked (snapshot isolation, as RocksDB's optimistic transactions).
-/// </remarks>
 internal sealed class LsmTransaction : IDbContextTransaction
 {
     private readonly LsmStore _store;
@@ -23,31 +17,34 @@ internal sealed class LsmTransaction : IDbContextTransaction
     private readonly Action<LsmTransaction> _onEnd;
     private readonly Dictionary<byte[], Staged> _staged = new(ByteArrayEqualityComparer.Instance);
     private readonly List<byte[]> _order = [];
-    private Snapshot? _snapshot;
+    private ILsmReadView? _view;
 
     public LsmTransaction(LsmStore store, bool sync, Action<LsmTransaction> onEnd)
     {
         _store = store;
         _sync = sync;
         _onEnd = onEnd;
-        _snapshot = store.Engine.GetSnapshot();
+        _view = store.KeyValueStore.OpenView();
     }
 
     public Guid TransactionId { get; } = Guid.NewGuid();
 
-    /// <summary>The snapshot the transaction reads at.</summary>
-    public Snapshot Snapshot => _snapshot ?? throw new InvalidOperationException("The transaction has already ended.");
+    /// <summary>The view of the store the transaction reads at (owned by the transaction).</summary>
+    public ILsmReadView StoreView => _view ?? throw new InvalidOperationException("The transaction has already ended.");
 
     /// <summary>The number of keys the transaction will write.</summary>
     public int StagedCount => _order.Count;
 
-    /// <summary>A row as the transaction sees it: its own write, else the snapshot's value.</summary>
-    public byte[]? Read(byte[] key) =>
-        _staged.TryGetValue(key, out var staged) ? staged.Value : _store.Engine.Get(key, new ReadOptions { Snapshot = Snapshot });
+    /// <summary>A view for one query: the transaction's view with its own writes merged in. Disposing it ends nothing.</summary>
+    public ILsmReadView OpenQueryView() => new TransactionalReadView(this);
+
+    /// <summary>A row as the transaction sees it: its own write, else the view's value.</summary>
+    public byte[]? Read(ReadOnlySpan<byte> key) =>
+        _staged.GetAlternateLookup<ReadOnlySpan<byte>>().TryGetValue(key, out var staged) ? staged.Value : StoreView.Get(key);
 
     /// <summary>
     /// The transaction's own writes with keys in [<paramref name="lower"/>, <paramref name="upper"/>), in key order (a null
-    /// value is a delete), for a scan to merge over its snapshot iterator.
+    /// value is a delete), for a scan to merge over its view's cursor.
     /// </summary>
     public List<KeyValuePair<byte[], byte[]?>> StagedWrites(ReadOnlySpan<byte> lower, ReadOnlySpan<byte> upper)
     {
@@ -67,36 +64,16 @@ internal sealed class LsmTransaction : IDbContextTransaction
     /// <summary>Checks one save's writes against the transaction's view and stages them (all or none).</summary>
     public void Stage(IReadOnlyList<RowWrite> writes)
     {
-        var snapshotOptions = new ReadOptions { Snapshot = Snapshot };
         using var scratch = new PooledByteBufferWriter();
         var view = new Dictionary<byte[], byte[]?>(ByteArrayEqualityComparer.Instance);
-        var staged = new List<(RowWrite Write, byte[]? Expected)>(writes.Count);
         foreach (var write in writes)
         {
-            byte[]? current;
-            byte[]? expected;
-            if (view.TryGetValue(write.Key, out var shadow))
-            {
-                current = shadow;
-                expected = staged.First(s => ByteArrayEqualityComparer.Instance.Equals(s.Write.Key, write.Key)).Expected;
-            }
-            else if (_staged.TryGetValue(write.Key, out var earlier))
-            {
-                current = earlier.Value;
-                expected = earlier.Expected;
-            }
-            else
-            {
-                current = _store.Engine.Get(write.Key, snapshotOptions);
-                expected = current;
-            }
-
-            LsmStore.Check(write, current, scratch);
+            var current = view.TryGetValue(write.Key, out var shadow) ? shadow : Read(write.Key);
+            LsmSaveCommitter.Check(write, current, scratch);
             view[write.Key] = write.Value;
-            staged.Add((write, expected));
         }
 
-        foreach (var (write, expected) in staged)
+        foreach (var write in writes)
         {
             if (!_staged.ContainsKey(write.Key))
             {
@@ -104,19 +81,20 @@ internal sealed class LsmTransaction : IDbContextTransaction
             }
 
             var generated = write.GeneratedKeyValue ?? _staged.GetValueOrDefault(write.Key)?.GeneratedKeyValue;
-            _staged[write.Key] = new Staged(write, write.Value, expected, generated);
+            _staged[write.Key] = new Staged(write, write.Value, generated);
         }
     }
 
     public void Commit()
     {
+        var version = StoreView.Version;
         var writes = new List<RowWrite>(_order.Count);
         foreach (var key in _order)
         {
             var staged = _staged[key];
             writes.Add(new RowWrite(key, staged.Value, RowCheck.Unchanged, entry: null, staged.Write.Mapping)
             {
-                Expected = staged.Expected,
+                SinceVersion = version,
                 GeneratedKeyValue = staged.GeneratedKeyValue,
             });
         }
@@ -125,7 +103,8 @@ internal sealed class LsmTransaction : IDbContextTransaction
         {
             if (writes.Count > 0)
             {
-                _store.Commit(writes, _sync);
+                // The view stays open until the commit returns: "unchanged since" conditions refer to it.
+                LsmSaveCommitter.Commit(_store, writes, _sync);
             }
         }
         finally
@@ -159,32 +138,17 @@ internal sealed class LsmTransaction : IDbContextTransaction
 
     private void End()
     {
-        if (_snapshot is null)
+        if (_view is null)
         {
             return;
         }
 
-        _snapshot.Dispose();
-        _snapshot = null;
+        _view.Dispose();
+        _view = null;
         _staged.Clear();
         _order.Clear();
         _onEnd(this);
     }
 
-    private sealed record Staged(RowWrite Write, byte[]? Value, byte[]? Expected, long? GeneratedKeyValue);
-}
-
-/// <summary>Content equality for byte-array keys.</summary>
-internal sealed class ByteArrayEqualityComparer : IEqualityComparer<byte[]>
-{
-    public static readonly ByteArrayEqualityComparer Instance = new();
-
-    public bool Equals(byte[]? x, byte[]? y) => x is null ? y is null : y is not null && x.AsSpan().SequenceEqual(y);
-
-    public int GetHashCode(byte[] obj)
-    {
-        var hash = new HashCode();
-        hash.AddBytes(obj);
-        return hash.ToHashCode();
-    }
+    private sealed record Staged(RowWrite Write, byte[]? Value, long? GeneratedKeyValue);
 }

@@ -1,4 +1,4 @@
-using EFCore.Lsm.Storage.Internal.MessagePack;
+using EFCore.Lsm.RowEncoding.Internal;
 using Microsoft.EntityFrameworkCore.Storage;
 
 namespace EFCore.Lsm.Storage.Internal;

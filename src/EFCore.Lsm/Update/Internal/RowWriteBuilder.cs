@@ -1,5 +1,7 @@
+using EFCore.Lsm.Metadata.Internal;
+using EFCore.Lsm.RowEncoding.Internal;
+using EFCore.Lsm.Storage;
 using EFCore.Lsm.Storage.Internal;
-using EFCore.Lsm.Storage.Internal.MessagePack;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Update;
 
@@ -14,6 +16,7 @@ internal static class RowWriteBuilder
     public static List<RowWrite> Build(IList<IUpdateEntry> entries, LsmStore store, bool sync)
     {
         var writes = new List<RowWrite>(entries.Count);
+        var limits = store.KeyValueStore.Limits;
         using var buffer = new PooledByteBufferWriter();
 
         // Deletes first, then updates, then inserts: a save that deletes a row and inserts a new entity with the same key
@@ -33,7 +36,9 @@ internal static class RowWriteBuilder
                     continue;
                 }
 
-                writes.Add(BuildOne(entry, store, sync, buffer));
+                var write = BuildOne(entry, store, sync, buffer);
+                CheckSize(write, limits, buffer);
+                writes.Add(write);
             }
         }
 
@@ -86,6 +91,32 @@ internal static class RowWriteBuilder
         catch (LsmInvalidEntityException e)
         {
             throw new DbUpdateException(e.Message, e, [entry]);
+        }
+    }
+
+    /// <summary>
+    /// Refuses a row the store cannot hold before anything is written, naming the entity and the property that takes the
+    /// most room (the one to shorten or to move elsewhere).
+    /// </summary>
+    private static void CheckSize(RowWrite write, LsmStoreLimits limits, PooledByteBufferWriter buffer)
+    {
+        if (write.Key.Length > limits.MaxKeyBytes)
+        {
+            throw new DbUpdateException(
+                $"Cannot save the '{write.Mapping.EntityType.DisplayName()}' entity: its encoded key is {write.Key.Length} bytes, over the "
+                + $"{limits.MaxKeyBytes}-byte limit of the store.",
+                (Exception?)null,
+                write.Entry is null ? [] : [write.Entry]);
+        }
+
+        if (write.Value is { } value && value.Length > limits.MaxValueBytes)
+        {
+            var (property, size) = write.Mapping.LargestProperty(write.Entry!, buffer);
+            throw new DbUpdateException(
+                $"Cannot save the '{write.Mapping.EntityType.DisplayName()}' entity: its row is {value.Length} bytes, over the "
+                + $"{limits.MaxValueBytes}-byte limit of the store; its largest property is '{property.Name}' ({size} bytes).",
+                (Exception?)null,
+                write.Entry is null ? [] : [write.Entry]);
         }
     }
 

@@ -7,7 +7,7 @@ using Microsoft.EntityFrameworkCore.ValueGeneration;
 namespace EFCore.Lsm.ValueGeneration.Internal;
 
 /// <summary>
-/// Permanent integer key values from the store's generator for the entity's keyspace (<see cref="LsmStore.NextGeneratedValue"/>):
+/// Permanent integer key values from the store's generator for the entity's keyspace (<see cref="LsmKeyGenerators"/>):
 /// blocks are reserved in the catalog before use, so no value is handed out twice, even across a crash; gaps are allowed.
 /// EF caches generators per property for the life of its service provider, so the state lives in the store, which is
 /// looked up per call through the entry's context.
@@ -37,7 +37,7 @@ internal abstract class LsmIntegerValueGenerator : ValueGenerator
     {
         var database = (LsmDatabaseWrapper)entry.Context.GetService<IDatabase>();
         var mapping = database.Store.GetMappingForWrite(entry.Metadata, database.Connection.SyncWrites);
-        return database.Store.NextGeneratedValue(mapping, database.Connection.SyncWrites);
+        return database.Store.Generators.Next(mapping, database.Connection.SyncWrites);
     }
 
     private sealed class Typed<T>(Func<long, T> convert) : LsmIntegerValueGenerator

@@ -1,0 +1,236 @@
+using EFCore.Lsm.RowEncoding.Internal;
+using MessagePack;
+
+namespace EFCore.Lsm.Metadata.Internal;
+
+/// <summary>One property of an entity type as the catalog records it (docs/catalog.md).</summary>
+/// <param name="Id">The stable property id, the key of the property's value in every row; never reused.</param>
+/// <param name="Name">The EF property name.</param>
+/// <param name="ProviderType">The provider CLR type's full name (after value conversion), nullable unwrapped.</param>
+/// <param name="Retired">Whether the model no longer has the property; its id stays taken.</param>
+internal sealed record CatalogProperty(uint Id, string Name, string ProviderType, bool Retired);
+
+/// <summary>One part of an entity type's primary key as the catalog records it.</summary>
+internal sealed record CatalogKeyPart(uint PropertyId, string ProviderType, bool Descending);
+
+/// <summary>Whether an index's entries are complete. Written to disk: do not change the numbers.</summary>
+internal enum CatalogIndexState
+{
+    /// <summary>Writes maintain the entries, but rows written before the index existed may lack theirs: queries do not use it.</summary>
+    Building = 0,
+
+    /// <summary>Every row has its entries: queries may read the index.</summary>
+    Ready = 1,
+}
+
+/// <summary>One secondary index of an entity type as the catalog records it (docs/index_encoding.md).</summary>
+/// <param name="Name">The index's name (<see cref="LsmCatalog.IndexName"/>).</param>
+/// <param name="KeyspaceId">The keyspace of its entries; from the same id space as entity keyspaces, never reused.</param>
+/// <param name="PropertyIds">The indexed properties, in index order.</param>
+/// <param name="Descending">Per indexed property, whether its part is stored descending.</param>
+/// <param name="Unique">Whether two rows may not have equal non-null values.</param>
+/// <param name="State">Whether the entries are complete.</param>
+internal sealed record CatalogIndex(
+    string Name,
+    long KeyspaceId,
+    IReadOnlyList<uint> PropertyIds,
+    IReadOnlyList<bool> Descending,
+    bool Unique,
+    CatalogIndexState State)
+{
+    /// <summary>Whether <paramref name="other"/> stores the same entries (same keyspace contents), whatever its state.</summary>
+    public bool SameDefinition(CatalogIndex other) =>
+        PropertyIds.SequenceEqual(other.PropertyIds) && Descending.SequenceEqual(other.Descending) && Unique == other.Unique;
+}
+
+/// <summary>An entity type's catalog record: where its rows live and how its keys and values are laid out.</summary>
+internal sealed record CatalogEntity(
+    string Name,
+    long KeyspaceId,
+    int ValueFormatVersion,
+    uint NextPropertyId,
+    IReadOnlyList<CatalogProperty> Properties,
+    IReadOnlyList<CatalogKeyPart> KeyParts)
+{
+    /// <summary>The entity type's secondary indexes (field 6; absent in records written before indexes existed).</summary>
+    public IReadOnlyList<CatalogIndex> Indexes { get; init; } = [];
+
+    // Field numbers of the record's MessagePack map. Written to disk: do not change.
+    private const uint KeyspaceIdField = 1;
+    private const uint ValueFormatField = 2;
+    private const uint NextPropertyIdField = 3;
+    private const uint PropertiesField = 4;
+    private const uint KeyPartsField = 5;
+    private const uint IndexesField = 6;
+
+    public byte[] Encode()
+    {
+        using var buffer = new PooledByteBufferWriter();
+        var writer = new MessagePackWriter(buffer);
+        writer.WriteMapHeader(Indexes.Count > 0 ? 6u : 5u);
+        writer.Write(KeyspaceIdField);
+        writer.Write(KeyspaceId);
+        writer.Write(ValueFormatField);
+        writer.Write(ValueFormatVersion);
+        writer.Write(NextPropertyIdField);
+        writer.Write(NextPropertyId);
+        writer.Write(PropertiesField);
+        writer.WriteArrayHeader((uint)Properties.Count);
+        foreach (var property in Properties)
+        {
+            writer.WriteArrayHeader(4);
+            writer.Write(property.Id);
+            writer.WriteStrictString(property.Name);
+            writer.WriteStrictString(property.ProviderType);
+            writer.Write(property.Retired);
+        }
+
+        writer.Write(KeyPartsField);
+        writer.WriteArrayHeader((uint)KeyParts.Count);
+        foreach (var part in KeyParts)
+        {
+            writer.WriteArrayHeader(3);
+            writer.Write(part.PropertyId);
+            writer.WriteStrictString(part.ProviderType);
+            writer.Write(part.Descending);
+        }
+
+        if (Indexes.Count > 0)
+        {
+            writer.Write(IndexesField);
+            writer.WriteArrayHeader((uint)Indexes.Count);
+            foreach (var index in Indexes)
+            {
+                writer.WriteArrayHeader(6);
+                writer.WriteStrictString(index.Name);
+                writer.Write(index.KeyspaceId);
+                writer.WriteArrayHeader((uint)index.PropertyIds.Count);
+                foreach (var id in index.PropertyIds)
+                {
+                    writer.Write(id);
+                }
+
+                writer.WriteArrayHeader((uint)index.Descending.Count);
+                foreach (var descending in index.Descending)
+                {
+                    writer.Write(descending);
+                }
+
+                writer.Write(index.Unique);
+                writer.Write((long)index.State);
+            }
+        }
+
+        writer.Flush();
+        return buffer.ToArray();
+    }
+
+    public static CatalogEntity Decode(string name, ReadOnlySpan<byte> value)
+    {
+        var reader = new MessagePackReader(value.ToArray());
+        try
+        {
+            return Decode(name, ref reader);
+        }
+        catch (Exception e) when (MessagePackFormatException.IsPackageError(e))
+        {
+            throw MessagePackFormatException.FromPackage(e, reader.Sequence, reader.Consumed, $"the catalog record of entity type '{name}'");
+        }
+    }
+
+    private static CatalogEntity Decode(string name, ref MessagePackReader reader)
+    {
+        long keyspaceId = -1;
+        var valueFormat = 0;
+        uint nextPropertyId = 0;
+        var properties = new List<CatalogProperty>();
+        var keyParts = new List<CatalogKeyPart>();
+        var indexes = new List<CatalogIndex>();
+        var fields = reader.ReadMapHeader();
+        for (var i = 0; i < fields; i++)
+        {
+            switch (reader.ReadUInt32())
+            {
+                case KeyspaceIdField:
+                    keyspaceId = reader.ReadInt64();
+                    break;
+                case ValueFormatField:
+                    valueFormat = reader.ReadInt32();
+                    break;
+                case NextPropertyIdField:
+                    nextPropertyId = reader.ReadUInt32();
+                    break;
+                case PropertiesField:
+                    var propertyCount = reader.ReadArrayHeader();
+                    for (var p = 0; p < propertyCount; p++)
+                    {
+                        ExpectArray(ref reader, 4, name);
+                        properties.Add(new CatalogProperty(
+                            reader.ReadUInt32(), reader.ReadStrictString(), reader.ReadStrictString(), reader.ReadBoolean()));
+                    }
+
+                    break;
+                case KeyPartsField:
+                    var partCount = reader.ReadArrayHeader();
+                    for (var p = 0; p < partCount; p++)
+                    {
+                        ExpectArray(ref reader, 3, name);
+                        keyParts.Add(new CatalogKeyPart(reader.ReadUInt32(), reader.ReadStrictString(), reader.ReadBoolean()));
+                    }
+
+                    break;
+                case IndexesField:
+                    var indexCount = reader.ReadArrayHeader();
+                    for (var x = 0; x < indexCount; x++)
+                    {
+                        ExpectArray(ref reader, 6, name);
+                        var indexName = reader.ReadStrictString();
+                        var indexKeyspace = reader.ReadInt64();
+                        var ids = new uint[reader.ReadArrayHeader()];
+                        for (var k = 0; k < ids.Length; k++)
+                        {
+                            ids[k] = reader.ReadUInt32();
+                        }
+
+                        var descending = new bool[reader.ReadArrayHeader()];
+                        for (var k = 0; k < descending.Length; k++)
+                        {
+                            descending[k] = reader.ReadBoolean();
+                        }
+
+                        var unique = reader.ReadBoolean();
+                        var state = (CatalogIndexState)reader.ReadInt32();
+                        if (descending.Length != ids.Length || indexKeyspace <= CatalogKeys.CatalogKeyspaceId
+                            || state is not (CatalogIndexState.Building or CatalogIndexState.Ready))
+                        {
+                            throw new MessagePackFormatException(reader.Consumed, $"index '{indexName}' of entity type '{name}' is malformed");
+                        }
+
+                        indexes.Add(new CatalogIndex(indexName, indexKeyspace, ids, descending, unique, state));
+                    }
+
+                    break;
+                default:
+                    // A field written by a later catalog version: skipping keeps this reader forward compatible.
+                    reader.SkipValue();
+                    break;
+            }
+        }
+
+        if (keyspaceId <= CatalogKeys.CatalogKeyspaceId || !reader.End)
+        {
+            throw new MessagePackFormatException(reader.Consumed, $"the catalog record of entity type '{name}' is malformed");
+        }
+
+        return new CatalogEntity(name, keyspaceId, valueFormat, nextPropertyId, properties, keyParts) { Indexes = indexes };
+    }
+
+    private static void ExpectArray(ref MessagePackReader reader, int length, string name)
+    {
+        var position = reader.Consumed;
+        if (reader.ReadArrayHeader() != length)
+        {
+            throw new MessagePackFormatException(position, $"a catalog entry of entity type '{name}' does not have {length} fields");
+        }
+    }
+}

@@ -1,0 +1,343 @@
+using EFCore.Lsm.Storage;
+using EFCore.Lsm.KeyEncoding.Internal;
+using EFCore.Lsm.RowEncoding.Internal;
+using MessagePack;
+using Microsoft.EntityFrameworkCore.Metadata;
+
+namespace EFCore.Lsm.Metadata.Internal;
+
+/// <summary>
+/// The catalog of one database (docs/catalog.md): per entity type a stable keyspace id, stable property ids and the key
+/// schema. Loaded from a view of the store; changed only by <see cref="PlanRegistration"/>, a conditional batch that
+/// requires the records it replaces to be unchanged since the view it was loaded from, and <see cref="Apply"/> once that
+/// batch committed, so the in-memory copy always equals what is committed.
+/// </summary>
+internal sealed class LsmCatalog
+{
+    /// <summary>The catalog format this code writes. Written to disk: a reader refuses a newer version.</summary>
+    public const int FormatVersion = 1;
+
+    // Field numbers of the header map. Written to disk: do not change.
+    private const uint FormatVersionField = 1;
+    private const uint NextKeyspaceIdField = 2;
+
+    private readonly Dictionary<string, CatalogEntity> _entities;
+
+    private LsmCatalog(bool exists, long nextKeyspaceId, Dictionary<string, CatalogEntity> entities, long version)
+    {
+        Exists = exists;
+        NextKeyspaceId = nextKeyspaceId;
+        _entities = entities;
+        Version = version;
+    }
+
+    /// <summary>The store version the catalog was read at; changes are committed on condition that it is still current.</summary>
+    public long Version { get; private set; }
+
+    /// <summary>Whether the database has a catalog header, that is, whether it has been created.</summary>
+    public bool Exists { get; private set; }
+
+    /// <summary>The keyspace id the next new entity type gets; ids are never reused.</summary>
+    public long NextKeyspaceId { get; private set; }
+
+    public IReadOnlyDictionary<string, CatalogEntity> Entities => _entities;
+
+    public static LsmCatalog Empty(long version) => new(exists: false, CatalogKeys.CatalogKeyspaceId + 1, [], version);
+
+    /// <summary>Reads the catalog as <paramref name="view"/> sees it.</summary>
+    public static LsmCatalog Load(ILsmReadView view)
+    {
+        var header = view.Get(CatalogKeys.Header());
+        if (header is null)
+        {
+            return Empty(view.Version);
+        }
+
+        var nextKeyspaceId = DecodeHeader(header);
+        var entities = new Dictionary<string, CatalogEntity>(StringComparer.Ordinal);
+        var prefix = CatalogKeys.KindPrefix(CatalogKeys.EntityKind);
+        using var cursor = view.Scan(prefix, KeyRange.PrefixSuccessor(prefix)!);
+        while (cursor.MoveNext())
+        {
+            var reader = new KeyReader(cursor.Key[prefix.Length..]);
+            var name = reader.ReadString();
+            var entity = CatalogEntity.Decode(name, cursor.Value);
+            if (entity.KeyspaceId >= nextKeyspaceId)
+            {
+                throw new LsmStoredDataException(
+                    $"The catalog is damaged: entity type '{name}' has keyspace id {entity.KeyspaceId}, not below the next id {nextKeyspaceId}.");
+            }
+
+            entities.Add(name, entity);
+        }
+
+        return new LsmCatalog(exists: true, nextKeyspaceId, entities, view.Version);
+    }
+
+    /// <summary>
+    /// The catalog records that must be written so every entity type of <paramref name="model"/> has a keyspace and every
+    /// property an id: new entity types and properties get new ids, removed properties are retired. Empty when the
+    /// catalog already matches. Throws when an entity type's key schema differs from the stored one (re-keying a
+    /// keyspace is a migration, which this version cannot do).
+    /// </summary>
+    public CatalogChanges PlanRegistration(IModel model)
+    {
+        var changes = new CatalogChanges(Exists ? null : NextKeyspaceId, []);
+        var nextKeyspaceId = NextKeyspaceId;
+        foreach (var entityType in model.GetEntityTypes())
+        {
+            var properties = entityType.GetProperties().ToList();
+            var keyProperties = entityType.FindPrimaryKey()!.Properties;
+            _entities.TryGetValue(entityType.Name, out var stored);
+            var keyspaceId = stored?.KeyspaceId ?? nextKeyspaceId++;
+            var nextPropertyId = stored?.NextPropertyId ?? 1;
+            var catalogProperties = new List<CatalogProperty>();
+            var changed = stored is null;
+
+            var byName = stored?.Properties.Where(p => !p.Retired).ToDictionary(p => p.Name, StringComparer.Ordinal)
+                ?? new Dictionary<string, CatalogProperty>(StringComparer.Ordinal);
+            var assigned = new Dictionary<string, CatalogProperty>(StringComparer.Ordinal);
+            foreach (var property in properties)
+            {
+                var providerType = ProviderTypeName(property);
+                if (byName.Remove(property.Name, out var existing) && existing.ProviderType == providerType)
+                {
+                    assigned[property.Name] = existing;
+                    continue;
+                }
+
+                if (existing is not null)
+                {
+                    // Same name, different stored type: old values cannot be read as the new type, so the old id is
+                    // retired with its values and the property starts afresh under a new id.
+                    catalogProperties.Add(existing with { Retired = true });
+                }
+
+                assigned[property.Name] = new CatalogProperty(nextPropertyId++, property.Name, providerType, Retired: false);
+                changed = true;
+            }
+
+            foreach (var removed in byName.Values)
+            {
+                catalogProperties.Add(removed with { Retired = true });
+                changed = true;
+            }
+
+            if (stored is not null)
+            {
+                catalogProperties.AddRange(stored.Properties.Where(p => p.Retired));
+            }
+
+            catalogProperties.AddRange(assigned.Values);
+            catalogProperties.Sort((a, b) => a.Id.CompareTo(b.Id));
+
+            var keyParts = keyProperties
+                .Select(p => new CatalogKeyPart(assigned[p.Name].Id, ProviderTypeName(p), Descending: false))
+                .ToList();
+            if (stored is not null && !stored.KeyParts.SequenceEqual(keyParts))
+            {
+                throw new InvalidOperationException(
+                    $"The primary key of entity type '{entityType.DisplayName()}' is ({Describe(keyParts, catalogProperties)}) "
+                    + $"in the model but ({Describe(stored.KeyParts, stored.Properties)}) in the EFCore.Lsm database; changing a "
+                    + "key schema needs a migration, which this version of the provider does not support.");
+            }
+
+            var indexes = new List<CatalogIndex>();
+            var storedIndexes = stored?.Indexes.ToDictionary(i => i.Name, StringComparer.Ordinal)
+                ?? new Dictionary<string, CatalogIndex>(StringComparer.Ordinal);
+            foreach (var index in entityType.GetIndexes())
+            {
+                var definition = new CatalogIndex(
+                    IndexName(index),
+                    KeyspaceId: 0,
+                    [.. index.Properties.Select(p => assigned[p.Name].Id)],
+                    [.. index.Properties.Select((_, i) => IsDescending(index, i))],
+                    index.IsUnique,
+                    CatalogIndexState.Ready);
+                if (storedIndexes.Remove(definition.Name, out var existingIndex) && existingIndex.SameDefinition(definition))
+                {
+                    indexes.Add(existingIndex);
+                    continue;
+                }
+
+                // A new (or redefined) index gets a fresh keyspace. Only a new entity type has no rows the index could miss;
+                // on an existing one the index starts as Building and is filled from the rows before queries use it.
+                indexes.Add(definition with
+                {
+                    KeyspaceId = nextKeyspaceId++,
+                    State = stored is null ? CatalogIndexState.Ready : CatalogIndexState.Building,
+                });
+                changed = true;
+            }
+
+            if (storedIndexes.Count > 0)
+            {
+                changes.DroppedIndexes.AddRange(storedIndexes.Values);
+                changed = true;
+            }
+
+            if (changed)
+            {
+                changes.Entities.Add(new CatalogEntity(
+                    entityType.Name, keyspaceId, RowFormat.CurrentVersion, nextPropertyId, catalogProperties, keyParts)
+                {
+                    Indexes = indexes,
+                });
+            }
+        }
+
+        return changes with { NextKeyspaceId = nextKeyspaceId != NextKeyspaceId || !Exists ? nextKeyspaceId : null };
+    }
+
+    /// <summary>
+    /// Adds the records of <paramref name="changes"/> to <paramref name="batch"/>, on condition that no schema record (the
+    /// header and every entity record) changed since this catalog was read: another writer's registration makes the batch
+    /// fail instead of being overwritten, and a commit that succeeds leaves the in-memory catalog equal to the stored one.
+    /// </summary>
+    public void AddToBatch(CatalogChanges changes, LsmConditionalBatch batch)
+    {
+        if (changes.NextKeyspaceId is { } next)
+        {
+            batch.Put(CatalogKeys.Header(), EncodeHeader(next));
+        }
+
+        foreach (var entity in changes.Entities)
+        {
+            batch.Put(CatalogKeys.Entity(entity.Name), entity.Encode());
+        }
+
+        batch.RequireRangeUnchangedSince(CatalogKeys.SchemaLowerBound, CatalogKeys.SchemaUpperBound, Version);
+    }
+
+    /// <summary>
+    /// Takes <paramref name="changes"/>, committed at <paramref name="committedVersion"/>, into the in-memory catalog, which
+    /// then equals the stored one as of that version.
+    /// </summary>
+    public void Apply(CatalogChanges changes, long committedVersion)
+    {
+        Version = Math.Max(Version, committedVersion);
+        if (changes.NextKeyspaceId is { } next)
+        {
+            Exists = true;
+            NextKeyspaceId = next;
+        }
+
+        foreach (var entity in changes.Entities)
+        {
+            _entities[entity.Name] = entity;
+        }
+    }
+
+    /// <summary>
+    /// The name an index is recorded under: EF's name for it, or, as EF names unnamed indexes, <c>IX_</c> + the entity
+    /// type's short name + its property names.
+    /// </summary>
+    public static string IndexName(IReadOnlyIndex index) =>
+        index.Name ?? "IX_" + index.DeclaringEntityType.ShortName() + "_" + string.Join("_", index.Properties.Select(p => p.Name));
+
+    /// <summary>Whether part <paramref name="i"/> of <paramref name="index"/> is descending (EF: null = none, empty = all).</summary>
+    public static bool IsDescending(IReadOnlyIndex index, int i)
+    {
+        // A runtime index keeps the flags in the provider's annotation (LsmRuntimeModelConvention); a mutable one in EF's.
+        var flags = index is RuntimeIndex
+            ? (IReadOnlyList<bool>?)index.FindAnnotation(LsmAnnotationNames.IndexDescending)?.Value
+            : index.IsDescending;
+        return flags is not null && (flags.Count == 0 || flags[i]);
+    }
+
+    /// <summary>
+    /// The entity record <paramref name="entityName"/> with <paramref name="index"/> replaced by its completed form: the change
+    /// that makes a built index usable, committed like any other catalog change.
+    /// </summary>
+    public CatalogChanges PlanIndexReady(string entityName, CatalogIndex index)
+    {
+        var entity = _entities[entityName];
+        var indexes = entity.Indexes.Select(i => i.Name == index.Name ? i with { State = CatalogIndexState.Ready } : i).ToList();
+        return new CatalogChanges(null, [entity with { Indexes = indexes }]);
+    }
+
+    public static string ProviderTypeName(IReadOnlyProperty property)
+    {
+        var type = property.GetValueConverter()?.ProviderClrType
+            ?? property.GetTypeMapping().Converter?.ProviderClrType
+            ?? property.ClrType;
+        return (Nullable.GetUnderlyingType(type) ?? type).FullName!;
+    }
+
+    internal static byte[] EncodeHeader(long nextKeyspaceId)
+    {
+        using var buffer = new PooledByteBufferWriter();
+        var writer = new MessagePackWriter(buffer);
+        writer.WriteMapHeader(2);
+        writer.Write(FormatVersionField);
+        writer.Write(FormatVersion);
+        writer.Write(NextKeyspaceIdField);
+        writer.Write(nextKeyspaceId);
+        writer.Flush();
+        return buffer.ToArray();
+    }
+
+    private static long DecodeHeader(ReadOnlySpan<byte> value)
+    {
+        var reader = new MessagePackReader(value.ToArray());
+        try
+        {
+            return DecodeHeader(ref reader);
+        }
+        catch (Exception e) when (MessagePackFormatException.IsPackageError(e))
+        {
+            throw MessagePackFormatException.FromPackage(e, reader.Sequence, reader.Consumed, "the catalog header");
+        }
+    }
+
+    private static long DecodeHeader(ref MessagePackReader reader)
+    {
+        var version = -1;
+        long next = -1;
+        var fields = reader.ReadMapHeader();
+        for (var i = 0; i < fields; i++)
+        {
+            switch (reader.ReadUInt32())
+            {
+                case FormatVersionField:
+                    version = reader.ReadInt32();
+                    break;
+                case NextKeyspaceIdField:
+                    next = reader.ReadInt64();
+                    break;
+                default:
+                    reader.SkipValue();
+                    break;
+            }
+        }
+
+        if (version > FormatVersion)
+        {
+            throw new LsmStoredDataException(
+                $"The database's catalog has format version {version}; this provider reads version {FormatVersion} and older. "
+                + "Use a newer EFCore.Lsm.");
+        }
+
+        if (version < 1 || next <= CatalogKeys.CatalogKeyspaceId)
+        {
+            throw new LsmStoredDataException("The catalog is damaged: its header is malformed.");
+        }
+
+        return next;
+    }
+
+    private static string Describe(IEnumerable<CatalogKeyPart> parts, IEnumerable<CatalogProperty> properties) =>
+        string.Join(", ", parts.Select(part =>
+            $"{properties.FirstOrDefault(p => p.Id == part.PropertyId)?.Name ?? "#" + part.PropertyId} {part.ProviderType}"));
+}
+
+/// <summary>
+/// Catalog records to write in one batch: a new header (when the next keyspace id moves) and changed entity records; and the
+/// indexes the changed records no longer list, whose entries can be deleted once the batch committed.
+/// </summary>
+internal sealed record CatalogChanges(long? NextKeyspaceId, List<CatalogEntity> Entities)
+{
+    public List<CatalogIndex> DroppedIndexes { get; } = [];
+
+    public bool IsEmpty => NextKeyspaceId is null && Entities.Count == 0;
+}

@@ -1,0 +1,163 @@
+using System.Buffers;
+using EFCore.Lsm.Engine;
+
+namespace EFCore.Lsm.Storage.Internal;
+
+/// <summary>
+/// The storage seam (<see cref="ILsmKeyValueStore"/>) over the embedded engine. The only part of the provider that names
+/// the engine: views are engine snapshots, scans engine iterators, and conditional batches engine write batches whose
+/// conditions the engine's group-commit leader checks (so concurrent saves still share one fsync).
+/// </summary>
+internal sealed class EngineKeyValueStore(LsmDatabase engine) : ILsmKeyValueStore
+{
+    // A thread waits for each commit it makes, so one engine batch per thread serves all of them.
+    [ThreadStatic]
+    private static WriteBatch? t_batch;
+
+    private static readonly LsmStoreLimits EngineLimits = new(WriteBatch.MaxKeySize, WriteBatch.MaxValueSize, null, null);
+    private static readonly WriteOptions Synced = new() { Sync = true };
+    private static readonly WriteOptions Unsynced = new() { Sync = false };
+
+    public string Description => $"EFCore.Lsm database '{engine.Path}'";
+
+    public LsmStoreLimits Limits => EngineLimits;
+
+    /// <summary>The engine, for diagnostics (statistics, properties) only; reads and writes go through the seam.</summary>
+    internal LsmDatabase Engine => engine;
+
+    public ILsmReadView OpenView() => new EngineReadView(engine, engine.GetSnapshot());
+
+    public long Commit(LsmConditionalBatch batch, bool sync)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        var write = t_batch ?? new WriteBatch();
+        t_batch = null;
+        try
+        {
+            foreach (var operation in batch.Operations)
+            {
+                if (operation.Value is { } value)
+                {
+                    write.Put(operation.Key, value);
+                }
+                else
+                {
+                    write.Delete(operation.Key);
+                }
+            }
+
+            foreach (var condition in batch.Conditions)
+            {
+                switch (condition.Kind)
+                {
+                    case LsmConditionKind.Absent:
+                        write.RequireAbsent(condition.Key);
+                        break;
+                    case LsmConditionKind.Present:
+                        write.RequirePresent(condition.Key);
+                        break;
+                    case LsmConditionKind.UnchangedSince:
+                        write.RequireUnchangedSince(condition.Key, checked((ulong)condition.Version));
+                        break;
+                    case LsmConditionKind.RangeUnchangedSince:
+                        write.RequireRangeUnchangedSince(condition.Key, condition.Upper!, checked((ulong)condition.Version));
+                        break;
+                }
+            }
+
+            engine.Write(write, sync ? Synced : Unsynced);
+            return (long)write.CommittedSequence;
+        }
+        catch (LsmConditionFailedException e)
+        {
+            throw new LsmWriteConflictException(e.ConditionIndex, batch.Conditions[e.ConditionIndex].Kind, e.Message, e);
+        }
+        finally
+        {
+            write.Clear();
+            t_batch = write;
+        }
+    }
+
+    public void Dispose() => engine.Dispose();
+
+    private sealed class EngineReadView(LsmDatabase engine, Snapshot snapshot) : ILsmReadView
+    {
+        private readonly ReadOptions _read = new() { Snapshot = snapshot };
+
+        public long Version => (long)snapshot.Sequence;
+
+        public byte[]? Get(ReadOnlySpan<byte> key) => engine.Get(key, _read);
+
+        public bool TryGet(ReadOnlySpan<byte> key, IBufferWriter<byte> value) => engine.TryGet(key, value, _read);
+
+        public byte[]?[] GetMany(IReadOnlyList<byte[]> keys)
+        {
+            var values = new byte[]?[keys.Count];
+            for (var i = 0; i < values.Length; i++)
+            {
+                values[i] = engine.Get(keys[i], _read);
+            }
+
+            return values;
+        }
+
+        public ILsmCursor Scan(byte[] lower, byte[] upper, bool reverse = false, int? limit = null)
+        {
+            // Scans stay out of the block cache: a scan of a large range would evict the blocks point reads reuse.
+            var iterator = engine.NewIterator(new ReadOptions { Snapshot = snapshot, LowerBound = lower, UpperBound = upper, FillCache = false });
+            return new EngineCursor(iterator, reverse, limit);
+        }
+
+        public void Dispose() => snapshot.Dispose();
+    }
+
+    private sealed class EngineCursor(LsmIterator iterator, bool reverse, int? limit) : ILsmCursor
+    {
+        private bool _started;
+        private int _returned;
+
+        public ReadOnlySpan<byte> Key => iterator.Key;
+
+        public ReadOnlySpan<byte> Value => iterator.Value;
+
+        public bool MoveNext()
+        {
+            if (_returned == limit)
+            {
+                return false;
+            }
+
+            if (!_started)
+            {
+                _started = true;
+                if (reverse)
+                {
+                    iterator.SeekToLast();
+                }
+                else
+                {
+                    iterator.SeekToFirst();
+                }
+            }
+            else if (reverse)
+            {
+                iterator.Prev();
+            }
+            else
+            {
+                iterator.Next();
+            }
+
+            if (!iterator.Valid)
+            {
+                return false;
+            }
+
+            _returned++;
+            return true;
+        }
+
+        public void Dispose() => iterator.Dispose();
+    }
+}
