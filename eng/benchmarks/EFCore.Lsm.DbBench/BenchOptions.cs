@@ -37,6 +37,9 @@ internal sealed record BenchOptions
     /// <summary>Npgsql connection string of the PostgreSQL server for the postgres provider (its database is not touched).</summary>
     public string PostgresConnection { get; init; } = EfProviderCatalog.DefaultPostgresConnection;
 
+    /// <summary>Client URLs of the etcd cluster for the etcd provider (its key prefix efbench/ is emptied per workload).</summary>
+    public string EtcdEndpoints { get; init; } = EfProviderCatalog.DefaultEtcdEndpoints;
+
     /// <summary>Keys in the key space, and operations of the fill/read workloads (db_bench's --num).</summary>
     public int Num { get; init; } = 1_000_000;
 
@@ -135,8 +138,8 @@ internal sealed record BenchOptions
           --engines a,b,c          ours, rocksdb (release build from the RocksDB NuGet package), rocksdb-debian (Debian's
                                    7.8.3, assertions on), leveldb, zonetree, or none (default: all; one that cannot load
                                    here is reported and skipped)
-          --providers a,b,c        EF providers: lsm, sqlite, inmemory, postgres, or none (default: all; one that cannot
-                                   run here, such as postgres with no server, is reported and skipped)
+          --providers a,b,c        EF providers: lsm, sqlite, inmemory, postgres, etcd, or none (default: all; one that
+                                   cannot run here, such as postgres with no server, is reported and skipped)
           --ef-num N               customers the EF workloads insert and query (default 100000)
           --ef-ops N               ops of ef-find*, ef-range, ef-indexed, ef-update, ef-delete (default 10000)
           --ef-scans N             queries of ef-scan, ef-count, ef-sum (default 20)
@@ -147,6 +150,8 @@ internal sealed record BenchOptions
           --no-warmup              skip the unmeasured warm-up pass each process runs before measuring
           --postgres CONNSTRING    server for the postgres provider (default Host=127.0.0.1;Port=54329;Username=postgres,
                                    as eng/benchmarks/start-postgres.sh starts it); the harness uses database "efbench"
+          --etcd URLS              etcd cluster for the etcd provider (default 127.0.0.1:23791-23793, as
+                                   eng/benchmarks/start-etcd.sh starts it); the harness uses key prefix "efbench/"
           --num N                  keys in the key space and ops of fill/read workloads (default 1000000)
           --reads N                ops of readrandom/readmissing/seekrandom (default --num)
           --sync-ops N             synced writes per writer in fillsync* (default 10000)
@@ -221,6 +226,7 @@ internal sealed record BenchOptions
                 "ef-scans" => options with { EfScans = ParseInt(name, Value(), min: 1) },
                 "ef-sync-ops" => options with { EfSyncOps = ParseInt(name, Value(), min: 1) },
                 "postgres" => options with { PostgresConnection = ParsePath(name, Value()) },
+                "etcd" => options with { EtcdEndpoints = ParsePath(name, Value()) },
                 "num" => options with { Num = ParseInt(name, Value(), min: 1) },
                 "reads" => options with { Reads = ParseInt(name, Value(), min: 1) },
                 "sync-ops" => options with { SyncOps = ParseInt(name, Value(), min: 1) },
@@ -287,6 +293,7 @@ internal sealed record BenchOptions
             "--ef-sync-ops", EfSyncOps.ToString(CultureInfo.InvariantCulture),
             "--ef-min-seconds", EfMinSeconds.ToString(CultureInfo.InvariantCulture),
             "--postgres", PostgresConnection,
+            "--etcd", EtcdEndpoints,
             "--num", Num.ToString(CultureInfo.InvariantCulture),
             "--sync-ops", SyncOps.ToString(CultureInfo.InvariantCulture),
             "--value-size", ValueSize.ToString(CultureInfo.InvariantCulture),

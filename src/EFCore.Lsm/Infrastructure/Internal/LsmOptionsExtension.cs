@@ -24,6 +24,7 @@ public sealed class LsmOptionsExtension : IDbContextOptionsExtension
     private bool _enforceForeignKeys = true;
     private long _writeBufferSize = DefaultWriteBufferSize;
     private long _blockCacheSize = DefaultBlockCacheSize;
+    private bool _readOnly;
     private ILsmKeyValueStoreFactory? _storeFactory;
     private ExtensionInfo? _info;
 
@@ -38,6 +39,7 @@ public sealed class LsmOptionsExtension : IDbContextOptionsExtension
         _enforceForeignKeys = copyFrom._enforceForeignKeys;
         _writeBufferSize = copyFrom._writeBufferSize;
         _blockCacheSize = copyFrom._blockCacheSize;
+        _readOnly = copyFrom._readOnly;
         _storeFactory = copyFrom._storeFactory;
     }
 
@@ -51,7 +53,7 @@ public sealed class LsmOptionsExtension : IDbContextOptionsExtension
     /// (<see cref="WithStoreFactory"/>).
     /// </summary>
     public ILsmKeyValueStoreFactory StoreFactory =>
-        _storeFactory ??= new EngineKeyValueStoreFactory(Path, _writeBufferSize, _blockCacheSize);
+        _storeFactory ??= new EngineKeyValueStoreFactory(Path, _writeBufferSize, _blockCacheSize, _readOnly);
 
     /// <summary>Whether <c>SaveChanges</c> waits for the write-ahead log to reach stable storage (the default).</summary>
     public bool SyncWrites => _syncWrites;
@@ -67,6 +69,9 @@ public sealed class LsmOptionsExtension : IDbContextOptionsExtension
 
     /// <summary>The engine's block cache size in bytes (<c>LsmOptions.BlockCacheSize</c>).</summary>
     public long BlockCacheSize => _blockCacheSize;
+
+    /// <summary>Whether the engine is opened read-only (<c>LsmOptions.ReadOnly</c>): no lock, and every write is refused.</summary>
+    public bool ReadOnly => _readOnly;
 
     public LsmOptionsExtension WithPath(string path)
     {
@@ -120,6 +125,14 @@ public sealed class LsmOptionsExtension : IDbContextOptionsExtension
         return clone;
     }
 
+    public LsmOptionsExtension WithReadOnly(bool readOnly)
+    {
+        var clone = new LsmOptionsExtension(this);
+        clone._readOnly = readOnly;
+        clone.DropEngineFactory();
+        return clone;
+    }
+
     public void ApplyServices(IServiceCollection services) => services.AddEntityFrameworkLsm();
 
     // An engine factory derived from the path and engine settings is rebuilt after either changes; another backend's stays.
@@ -168,6 +181,7 @@ public sealed class LsmOptionsExtension : IDbContextOptionsExtension
             debugInfo["Lsm:EnforceForeignKeys"] = Extension._enforceForeignKeys ? "1" : "0";
             debugInfo["Lsm:WriteBufferSize"] = Extension._writeBufferSize.ToString(CultureInfo.InvariantCulture);
             debugInfo["Lsm:BlockCacheSize"] = Extension._blockCacheSize.ToString(CultureInfo.InvariantCulture);
+            debugInfo["Lsm:ReadOnly"] = Extension._readOnly ? "1" : "0";
         }
 
         private string BuildLogFragment()
@@ -192,6 +206,11 @@ public sealed class LsmOptionsExtension : IDbContextOptionsExtension
             if (Extension._blockCacheSize != DefaultBlockCacheSize)
             {
                 builder.Append("BlockCacheSize=").Append(Extension._blockCacheSize.ToString(CultureInfo.InvariantCulture)).Append(' ');
+            }
+
+            if (Extension._readOnly)
+            {
+                builder.Append("ReadOnly ");
             }
 
             return builder.ToString();

@@ -84,10 +84,22 @@ internal sealed class LsmCatalog
     {
         var changes = new CatalogChanges(Exists ? null : NextKeyspaceId, []);
         var nextKeyspaceId = NextKeyspaceId;
-        foreach (var entityType in model.GetEntityTypes())
+        foreach (var entityType in model.GetEntityTypes().Where(HasKeyspace))
         {
-            var properties = entityType.GetProperties().ToList();
+            // A hierarchy is one record, its root's: every type's properties, by their stored names (LsmRowLayout).
+            var layout = LsmRowLayout.For(entityType);
             var keyProperties = entityType.FindPrimaryKey()!.Properties;
+            foreach (var derived in entityType.GetDerivedTypes())
+            {
+                if (_entities.ContainsKey(derived.Name))
+                {
+                    throw new InvalidOperationException(
+                        $"The EFCore.Lsm database stores '{derived.DisplayName()}' in a keyspace of its own, as a version of the "
+                        + $"provider without table-per-hierarchy mapping wrote it; its rows are not in the keyspace of "
+                        + $"'{entityType.DisplayName()}'. Copy them into a new database with this version.");
+                }
+            }
+
             _entities.TryGetValue(entityType.Name, out var stored);
             var keyspaceId = stored?.KeyspaceId ?? nextKeyspaceId++;
             var nextPropertyId = stored?.NextPropertyId ?? 1;
@@ -97,12 +109,12 @@ internal sealed class LsmCatalog
             var byName = stored?.Properties.Where(p => !p.Retired).ToDictionary(p => p.Name, StringComparer.Ordinal)
                 ?? new Dictionary<string, CatalogProperty>(StringComparer.Ordinal);
             var assigned = new Dictionary<string, CatalogProperty>(StringComparer.Ordinal);
-            foreach (var property in properties)
+            foreach (var (property, name) in layout.StoredProperties)
             {
                 var providerType = ProviderTypeName(property);
-                if (byName.Remove(property.Name, out var existing) && existing.ProviderType == providerType)
+                if (byName.Remove(name, out var existing) && existing.ProviderType == providerType)
                 {
-                    assigned[property.Name] = existing;
+                    assigned[name] = existing;
                     continue;
                 }
 
@@ -113,7 +125,7 @@ internal sealed class LsmCatalog
                     catalogProperties.Add(existing with { Retired = true });
                 }
 
-                assigned[property.Name] = new CatalogProperty(nextPropertyId++, property.Name, providerType, Retired: false);
+                assigned[name] = new CatalogProperty(nextPropertyId++, name, providerType, Retired: false);
                 changed = true;
             }
 
@@ -132,7 +144,7 @@ internal sealed class LsmCatalog
             catalogProperties.Sort((a, b) => a.Id.CompareTo(b.Id));
 
             var keyParts = keyProperties
-                .Select(p => new CatalogKeyPart(assigned[p.Name].Id, ProviderTypeName(p), Descending: false))
+                .Select(p => new CatalogKeyPart(assigned[layout.StoredNameOf(p)].Id, ProviderTypeName(p), Descending: false))
                 .ToList();
             if (stored is not null && !stored.KeyParts.SequenceEqual(keyParts))
             {
@@ -150,7 +162,7 @@ internal sealed class LsmCatalog
                 var definition = new CatalogIndex(
                     name,
                     KeyspaceId: 0,
-                    [.. indexProperties.Select(p => assigned[p.Name].Id)],
+                    [.. indexProperties.Select(p => assigned[layout.StoredNameOf((IPropertyBase)p)].Id)],
                     descending,
                     unique,
                     CatalogIndexState.Ready);
@@ -229,19 +241,27 @@ internal sealed class LsmCatalog
     }
 
     /// <summary>
-    /// The indexes the provider keeps for <paramref name="entityType"/>: every EF index, and one unique index per alternate
-    /// key that no unique ascending index over the same properties already enforces (named by <see cref="KeyIndexName"/>).
+    /// Whether <paramref name="entityType"/> has a keyspace of its own: a hierarchy's root with a primary key. Derived types
+    /// share their root's (TPH); keyless types store nothing.
+    /// </summary>
+    public static bool HasKeyspace(IReadOnlyEntityType entityType) =>
+        entityType.BaseType is null && !entityType.IsOwned() && entityType.FindPrimaryKey() is not null;
+
+    /// <summary>
+    /// The indexes the provider keeps for the rows of <paramref name="entityType"/>'s hierarchy (its root's keyspace): every EF
+    /// index of its types, and one unique index per alternate key that no unique ascending index over the same properties
+    /// already enforces (named by <see cref="KeyIndexName"/>).
     /// An alternate key is a unique constraint, and a foreign key to it finds its principal through that index's entry.
     /// </summary>
     public static IEnumerable<(string Name, IReadOnlyList<IReadOnlyProperty> Properties, bool[] Descending, bool Unique)> IndexDefinitions(
         IReadOnlyEntityType entityType)
     {
-        foreach (var index in entityType.GetIndexes())
+        foreach (var index in entityType.GetDerivedTypesInclusive().SelectMany(t => t.GetDeclaredIndexes()))
         {
             yield return (IndexName(index), index.Properties, [.. index.Properties.Select((_, i) => IsDescending(index, i))], index.IsUnique);
         }
 
-        foreach (var key in entityType.GetKeys())
+        foreach (var key in entityType.GetDerivedTypesInclusive().SelectMany(t => t.GetDeclaredKeys()))
         {
             if (!key.IsPrimaryKey() && FindEnforcingIndex(entityType, key) is null)
             {
@@ -252,7 +272,7 @@ internal sealed class LsmCatalog
 
     /// <summary>A unique EF index with ascending parts over exactly the properties of <paramref name="key"/>, if there is one.</summary>
     public static IReadOnlyIndex? FindEnforcingIndex(IReadOnlyEntityType entityType, IReadOnlyKey key) =>
-        entityType.GetIndexes().FirstOrDefault(index =>
+        entityType.GetRootType().GetDerivedTypesInclusive().SelectMany(t => t.GetDeclaredIndexes()).FirstOrDefault(index =>
             index.IsUnique
             && index.Properties.SequenceEqual(key.Properties)
             && Enumerable.Range(0, index.Properties.Count).All(i => !IsDescending(index, i)));

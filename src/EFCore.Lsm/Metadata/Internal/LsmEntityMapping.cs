@@ -1,4 +1,3 @@
-using EFCore.Lsm.Metadata.Internal;
 using EFCore.Lsm.KeyEncoding.Internal;
 using EFCore.Lsm.RowEncoding.Internal;
 using MessagePack;
@@ -10,56 +9,71 @@ using Microsoft.EntityFrameworkCore.Update;
 namespace EFCore.Lsm.Metadata.Internal;
 
 /// <summary>
-/// How one entity type is stored: row key = keyspace id part + the primary key parts (after value converters), row value
-/// = a MessagePack map from property id to value for every property, key properties included (docs/catalog.md explains
-/// why). This is the storage seam the query pipeline reads through: <see cref="EncodeKey(ReadOnlySpan{object})"/>,
-/// <see cref="KeyspaceLowerBound"/>/<see cref="KeyspaceUpperBound"/> and <see cref="DecodeRow"/>.
+/// How the rows of one entity type hierarchy are stored (TPH: the root and all its derived types share the root's keyspace,
+/// docs/catalog.md): row key = keyspace id part + the primary key parts (after value converters), row value = a MessagePack
+/// map from property id to value for every property of the row's type, key properties and the discriminator included.
+/// Decoded rows are in the <see cref="Layout"/> of the root (one slot per property of the hierarchy). This is what the query
+/// pipeline and the save path read and write through: <see cref="EncodeKey(ReadOnlySpan{object})"/>,
+/// <see cref="KeyspaceLowerBound"/>/<see cref="KeyspaceUpperBound"/>, <see cref="DecodeRow(ReadOnlySpan{byte}, bool[])"/>,
+/// <see cref="EncodeRow"/>.
 /// </summary>
 internal sealed class LsmEntityMapping
 {
-    private readonly PropertyMapping[] _byIndex;
+    private readonly PropertyMapping[] _bySlot;
     private readonly PropertyMapping[] _byId;
+    private readonly int[] _slotById;
     private readonly PropertyMapping[] _key;
-    private readonly PropertyMapping[] _concurrencyTokens;
+    private readonly Dictionary<IEntityType, TypeMapping> _types = [];
 
     public LsmEntityMapping(IEntityType entityType, CatalogEntity catalog)
     {
-        EntityType = entityType;
+        EntityType = entityType.GetRootType();
+        Layout = LsmRowLayout.For(EntityType);
         KeyspaceId = catalog.KeyspaceId;
         KeyspaceLowerBound = CatalogKeys.KeyspacePrefix(catalog.KeyspaceId);
         KeyspaceUpperBound = KeyRange.AfterParts(KeyspaceLowerBound);
 
         var ids = catalog.Properties.Where(p => !p.Retired).ToDictionary(p => p.Name, p => p.Id, StringComparer.Ordinal);
-        var properties = entityType.GetProperties().ToArray();
-        _byIndex = new PropertyMapping[properties.Length];
-        foreach (var property in properties)
+        _bySlot = new PropertyMapping[Layout.SlotCount];
+        foreach (var slot in Layout.Slots)
         {
+            var property = (IProperty)slot.Property;
             var converter = property.GetTypeMapping().Converter;
             var providerType = converter?.ProviderClrType ?? property.ClrType;
             var codec = ProviderValueCodec.Find(providerType) ?? throw new InvalidOperationException(
-                $"The property '{entityType.DisplayName()}.{property.Name}' has type '{providerType.Name}', "
+                $"The property '{property.DeclaringType.DisplayName()}.{property.Name}' has type '{providerType.Name}', "
                 + "which EFCore.Lsm cannot store.");
-            _byIndex[property.GetIndex()] = new PropertyMapping(property, ids[property.Name], converter, codec);
+            _bySlot[slot.Index] = new PropertyMapping(property, ids[Layout.StoredNameOf(property)], slot.Index, converter, codec);
         }
 
-        _byId = [.. _byIndex.OrderBy(p => p.Id)];
-        _key = [.. entityType.FindPrimaryKey()!.Properties.Select(p => _byIndex[p.GetIndex()])];
-        _concurrencyTokens = [.. _byId.Where(p => p.Property.IsConcurrencyToken)];
-        RowVersionProperties =
-        [
-            .. properties.Where(p =>
-                p.IsConcurrencyToken && p.ValueGenerated == ValueGenerated.OnAddOrUpdate && p.ClrType == typeof(byte[])),
-        ];
-
-        var key = entityType.FindPrimaryKey()!.Properties;
-        if (key.Count == 1 && key[0].ValueGenerated.HasFlag(ValueGenerated.OnAdd) && IsInteger(key[0].ClrType))
+        _byId = [.. _bySlot.OrderBy(p => p.Id)];
+        _slotById = new int[_byId.Length == 0 ? 1 : _byId[^1].Id + 1];
+        Array.Fill(_slotById, -1);
+        foreach (var property in _bySlot)
         {
-            GeneratedIntegerKey = _key[0];
+            _slotById[property.Id] = property.Slot;
         }
 
-        var byId = _byIndex.ToDictionary(p => p.Id);
-        var modelIndexes = entityType.GetIndexes().ToDictionary(LsmCatalog.IndexName, StringComparer.Ordinal);
-        var modelKeys = entityType.GetKeys().Where(k => !k.IsPrimaryKey()).ToDictionary(LsmCatalog.KeyIndexName, StringComparer.Ordinal);
+        _key = [.. EntityType.FindPrimaryKey()!.Properties.Select(p => _bySlot[Layout.SlotOf(p)])];
+        GeneratedKeys = [.. _key.Where(p => IsGeneratedIntegerKey(p.Property))];
+        foreach (var type in LsmRowLayout.HierarchyOf(EntityType))
+        {
+            var properties = type.GetProperties().ToHashSet();
+            var written = _byId.Where(p => properties.Contains(p.Property)).ToArray();
+            _types[type] = new TypeMapping(
+                written,
+                [.. written.Where(p => p.Property.IsConcurrencyToken)],
+                [
+                    .. written.Select(p => p.Property).Where(p =>
+                        p.IsConcurrencyToken && p.ValueGenerated == ValueGenerated.OnAddOrUpdate && p.ClrType == typeof(byte[])),
+                ]);
+        }
+
+        var byId = _bySlot.ToDictionary(p => p.Id);
+        var modelIndexes = LsmRowLayout.HierarchyOf(EntityType).SelectMany(t => t.GetDeclaredIndexes())
+            .ToDictionary(LsmCatalog.IndexName, StringComparer.Ordinal);
+        var modelKeys = LsmRowLayout.HierarchyOf(EntityType).SelectMany(t => t.GetDeclaredKeys()).Where(k => !k.IsPrimaryKey())
+            .ToDictionary(LsmCatalog.KeyIndexName, StringComparer.Ordinal);
         Indexes =
         [
             .. catalog.Indexes.Select(index => new LsmIndexMapping(
@@ -72,15 +86,24 @@ internal sealed class LsmEntityMapping
     }
 
     /// <summary>
-    /// The mappings of every entity type of <paramref name="model"/> from their catalog records, with the foreign keys
-    /// between them linked (<see cref="ForeignKeys"/>, <see cref="ReferencingForeignKeys"/>).
+    /// The mappings of <paramref name="model"/> from their catalog records: one per keyspace (a hierarchy's root), under every
+    /// entity type whose rows it stores (keyless types have none), with the foreign keys between them linked (<see cref="ForeignKeys"/>, <see cref="ReferencingForeignKeys"/>).
     /// </summary>
     public static Dictionary<IEntityType, LsmEntityMapping> CreateAll(IModel model, Func<IEntityType, CatalogEntity> catalog)
     {
-        var mappings = model.GetEntityTypes().ToDictionary(e => e, e => new LsmEntityMapping(e, catalog(e)));
-        foreach (var dependent in mappings.Values)
+        var mappings = new Dictionary<IEntityType, LsmEntityMapping>();
+        foreach (var root in model.GetEntityTypes().Where(LsmCatalog.HasKeyspace))
         {
-            foreach (var foreignKey in dependent.EntityType.GetForeignKeys())
+            var mapping = new LsmEntityMapping(root, catalog(root));
+            foreach (var entityType in LsmRowLayout.HierarchyOf(root))
+            {
+                mappings[entityType] = mapping;
+            }
+        }
+
+        foreach (var dependent in mappings.Values.Distinct())
+        {
+            foreach (var foreignKey in LsmRowLayout.HierarchyOf(dependent.EntityType).SelectMany(t => t.GetDeclaredForeignKeys()))
             {
                 if (mappings.TryGetValue(foreignKey.PrincipalEntityType, out var principal))
                 {
@@ -97,10 +120,10 @@ internal sealed class LsmEntityMapping
     private readonly List<LsmForeignKeyMapping> _foreignKeys = [];
     private readonly List<LsmForeignKeyMapping> _referencingForeignKeys = [];
 
-    /// <summary>The foreign keys of this entity type (it is their dependent): each non-null one must name an existing principal.</summary>
+    /// <summary>The foreign keys of the hierarchy's types (they are their dependent): each non-null one must name an existing principal.</summary>
     public IReadOnlyList<LsmForeignKeyMapping> ForeignKeys => _foreignKeys;
 
-    /// <summary>The foreign keys that reference this entity type (it is their principal): deleting a row applies their delete behaviour.</summary>
+    /// <summary>The foreign keys that reference a type of the hierarchy (it is their principal): deleting a row applies their delete behaviour.</summary>
     public IReadOnlyList<LsmForeignKeyMapping> ReferencingForeignKeys => _referencingForeignKeys;
 
     /// <summary>The index that holds one unique entry per value of <paramref name="key"/> (an alternate key), if the catalog has it.</summary>
@@ -119,9 +142,15 @@ internal sealed class LsmEntityMapping
     }
 
     /// <summary>The mapping of <paramref name="property"/>.</summary>
-    public PropertyMapping Property(IProperty property) => _byIndex[property.GetIndex()];
+    public PropertyMapping Property(IProperty property) => _bySlot[Layout.SlotOf(property)];
 
-    /// <summary>The entity type's secondary indexes, maintained by every write of its rows.</summary>
+    /// <summary>The root of the hierarchy whose rows this mapping stores.</summary>
+    public IEntityType EntityType { get; }
+
+    /// <summary>Where each property's value is in a decoded row.</summary>
+    public LsmRowLayout Layout { get; }
+
+    /// <summary>The secondary indexes of the hierarchy's rows, maintained by every write of them.</summary>
     public IReadOnlyList<LsmIndexMapping> Indexes { get; }
 
     /// <summary>The index recorded for <paramref name="index"/>, or null when the catalog has none (a read of an unregistered model).</summary>
@@ -139,27 +168,29 @@ internal sealed class LsmEntityMapping
         return null;
     }
 
-    public IEntityType EntityType { get; }
-
-    /// <summary>The stable keyspace id from the catalog; the first part of every row key of this entity type.</summary>
+    /// <summary>The stable keyspace id from the catalog; the first part of every row key of the hierarchy.</summary>
     public long KeyspaceId { get; }
 
-    /// <summary>Inclusive lower bound of every row key of the entity type: the encoded keyspace id.</summary>
+    /// <summary>Inclusive lower bound of every row key of the hierarchy: the encoded keyspace id.</summary>
     public byte[] KeyspaceLowerBound { get; }
 
-    /// <summary>Exclusive upper bound of every row key of the entity type.</summary>
+    /// <summary>Exclusive upper bound of every row key of the hierarchy.</summary>
     public byte[] KeyspaceUpperBound { get; }
 
-    /// <summary>The single integer key property the provider generates values for, if any.</summary>
-    public PropertyMapping? GeneratedIntegerKey { get; }
+    /// <summary>
+    /// The integer key parts the provider generates values for (<c>ValueGenerated.OnAdd</c>, not a foreign key): one
+    /// generator per part for the whole hierarchy, so no two of its rows get the same value.
+    /// </summary>
+    public IReadOnlyList<PropertyMapping> GeneratedKeys { get; }
 
-    public bool HasConcurrencyTokens => _concurrencyTokens.Length > 0;
+    /// <summary>Whether rows of <paramref name="entityType"/> have concurrency tokens.</summary>
+    public bool HasConcurrencyTokens(IEntityType entityType) => TypeOf(entityType).ConcurrencyTokens.Length > 0;
 
     /// <summary>
-    /// Row versions (<c>IsRowVersion</c> byte arrays): the store has no row version of its own, so every insert and
-    /// update gives them a fresh value, the 16 bytes of a version 7 Guid (unique, and increasing within a process).
+    /// The row versions (<c>IsRowVersion</c> byte arrays) of <paramref name="entityType"/>'s rows: the store has no row version
+    /// of its own, so every insert and update gives them a fresh value, the 16 bytes of a version 7 Guid.
     /// </summary>
-    public IReadOnlyList<IProperty> RowVersionProperties { get; }
+    public IReadOnlyList<IProperty> RowVersionProperties(IEntityType entityType) => TypeOf(entityType).RowVersions;
 
     public IReadOnlyList<PropertyMapping> KeyProperties => _key;
 
@@ -263,15 +294,16 @@ internal sealed class LsmEntityMapping
         }
     }
 
-    /// <summary>The row value of <paramref name="entry"/>: every property's current value, by ascending property id.</summary>
+    /// <summary>The row value of <paramref name="entry"/>: every property of its type's current value, by ascending property id.</summary>
     public byte[] EncodeRow(IUpdateEntry entry, PooledByteBufferWriter buffer)
     {
+        var properties = TypeOf(entry.EntityType).Written;
         buffer.Reset();
-        var row = new RowWriter(buffer, _byId.Length);
-        foreach (var property in _byId)
+        var row = new RowWriter(buffer, properties.Length);
+        foreach (var property in properties)
         {
             row.WritePropertyId(property.Id);
-            property.WriteValue(ref row.ValueWriter, entry.GetCurrentValue(property.Property), EntityType);
+            property.WriteValue(ref row.ValueWriter, entry.GetCurrentValue(property.Property), entry.EntityType);
         }
 
         row.Complete();
@@ -279,45 +311,91 @@ internal sealed class LsmEntityMapping
     }
 
     /// <summary>
-    /// The row value for model values <paramref name="values"/> in EF property-index order (the layout <see cref="DecodeRow"/>
-    /// returns): what a write that changes a decoded row stores. Properties the model no longer has are not kept, as with
-    /// every update.
+    /// The stored row <paramref name="storedRow"/> with the properties of <paramref name="changes"/> set to their model values
+    /// (added when the row lacks them) and every other property it holds copied as stored: what a write that changes some
+    /// properties of a row it did not materialize stores (an <c>ExecuteUpdate</c>, a database-side SetNull). The row keeps
+    /// its type's properties whatever type of the hierarchy it is; properties the model no longer has are not kept, as with
+    /// every update. Throws <see cref="LsmInvalidEntityException"/> for a value that cannot be stored.
     /// </summary>
-    public byte[] EncodeRow(object?[] values, PooledByteBufferWriter buffer)
+    public byte[] RewriteRow(ReadOnlySpan<byte> storedRow, IReadOnlyList<(PropertyMapping Property, object? Value)> changes, PooledByteBufferWriter buffer)
     {
-        buffer.Reset();
-        var row = new RowWriter(buffer, _byId.Length);
-        foreach (var property in _byId)
+        var kept = new List<(uint Id, byte[]? Raw, int Change)>();
+        using (var row = new RowReader(storedRow))
         {
-            row.WritePropertyId(property.Id);
-            property.WriteValue(ref row.ValueWriter, values[property.Property.GetIndex()], EntityType);
+            while (row.MoveNext())
+            {
+                var id = row.PropertyId;
+                if (id < _slotById.Length && _slotById[id] >= 0 && !Changes(changes, id))
+                {
+                    kept.Add((id, row.RawValue.ToArray(), -1));
+                }
+            }
         }
 
-        row.Complete();
+        for (var i = 0; i < changes.Count; i++)
+        {
+            kept.Add((changes[i].Property.Id, null, i));
+        }
+
+        kept.Sort((a, b) => a.Id.CompareTo(b.Id));
+        buffer.Reset();
+        var writer = new RowWriter(buffer, kept.Count);
+        foreach (var (id, raw, change) in kept)
+        {
+            if (raw is not null)
+            {
+                writer.WriteRawValue(id, raw);
+            }
+            else
+            {
+                writer.WritePropertyId(id);
+                changes[change].Property.WriteValue(ref writer.ValueWriter, changes[change].Value, EntityType);
+            }
+        }
+
+        writer.Complete();
         return buffer.ToArray();
+
+        static bool Changes(IReadOnlyList<(PropertyMapping Property, object? Value)> changes, uint id)
+        {
+            foreach (var (property, _) in changes)
+            {
+                if (property.Id == id)
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
     }
 
-    /// <summary>The row key of a decoded row (<see cref="DecodeRow"/>'s layout), from its key properties.</summary>
-    public byte[] RowKeyOf(object?[] rowValues)
+    /// <summary>
+    /// The row versions (<c>IsRowVersion</c> byte arrays) <paramref name="storedRow"/> holds: those of its type, which a write
+    /// that changes the row renews (<see cref="RowVersionProperties(IEntityType)"/>).
+    /// </summary>
+    public IEnumerable<PropertyMapping> RowVersionsIn(byte[] storedRow)
     {
-        var key = new object?[_key.Length];
-        for (var i = 0; i < key.Length; i++)
+        foreach (var rowVersion in _types.Values.SelectMany(t => t.RowVersions).Distinct())
         {
-            key[i] = rowValues[_key[i].Property.GetIndex()];
+            var mapping = Property(rowVersion);
+            if (ReadProperties(storedRow, [mapping]) is [byte[]])
+            {
+                yield return mapping;
+            }
         }
-
-        return EncodeKey(key);
     }
 
     /// <summary>The property of <paramref name="entry"/> whose encoded value is the longest, and that length (for errors).</summary>
     public (IProperty Property, int Bytes) LargestProperty(IUpdateEntry entry, PooledByteBufferWriter buffer)
     {
-        var largest = (_byId[0].Property, Bytes: -1);
-        foreach (var property in _byId)
+        var properties = TypeOf(entry.EntityType).Written;
+        var largest = (properties[0].Property, Bytes: -1);
+        foreach (var property in properties)
         {
             buffer.Reset();
             var writer = new MessagePackWriter(buffer);
-            property.WriteValue(ref writer, entry.GetCurrentValue(property.Property), EntityType);
+            property.WriteValue(ref writer, entry.GetCurrentValue(property.Property), entry.EntityType);
             writer.Flush();
             if (buffer.WrittenSpan.Length > largest.Bytes)
             {
@@ -350,20 +428,36 @@ internal sealed class LsmEntityMapping
     }
 
     /// <summary>
-    /// Decodes a stored row into model values (value converters applied back) in EF property-index order, the layout of
-    /// a <c>ValueBuffer</c>. A property missing from the row (added to the model after the row was written) reads as null.
+    /// Decodes a stored row into model values (value converters applied back) in the slots of <see cref="Layout"/>, the layout
+    /// of the query pipeline's rows. A property missing from the row (of another type of the hierarchy, or added to the
+    /// model after the row was written) reads as null.
     /// </summary>
-    public object?[] DecodeRow(ReadOnlySpan<byte> value)
+    public object?[] DecodeRow(ReadOnlySpan<byte> value) => DecodeRow(value, neededSlots: null);
+
+    /// <summary>
+    /// Decodes the slots <paramref name="neededSlots"/> marks (all when null) of a stored row; the others stay null unread, so
+    /// a query decodes only the properties it reads (a count reads none).
+    /// </summary>
+    public object?[] DecodeRow(ReadOnlySpan<byte> value, bool[]? neededSlots)
     {
-        var values = new object?[_byIndex.Length];
-        using var row = new RowReader(value);
-        foreach (var property in _byId)
+        var values = new object?[_bySlot.Length];
+        if (neededSlots is not null && Array.IndexOf(neededSlots, true) < 0)
         {
-            if (row.TryFind(property.Id))
+            return values;
+        }
+
+        using var row = new RowReader(value);
+        while (row.MoveNext())
+        {
+            var id = row.PropertyId;
+            var slot = id < _slotById.Length ? _slotById[id] : -1;
+            if (slot < 0 || (neededSlots is not null && !neededSlots[slot]))
             {
-                var reader = row.ValueReader;
-                values[property.Property.GetIndex()] = property.ReadValue(ref reader);
+                continue;
             }
+
+            var reader = row.ValueReader;
+            values[slot] = _bySlot[slot].ReadValue(ref reader);
         }
 
         return values;
@@ -376,11 +470,11 @@ internal sealed class LsmEntityMapping
     public bool ConcurrencyTokensMatch(ReadOnlySpan<byte> storedRow, IUpdateEntry entry, PooledByteBufferWriter scratch)
     {
         using var row = new RowReader(storedRow);
-        foreach (var token in _concurrencyTokens)
+        foreach (var token in TypeOf(entry.EntityType).ConcurrencyTokens)
         {
             scratch.Reset();
             var writer = new MessagePackWriter(scratch);
-            token.WriteValue(ref writer, entry.GetOriginalValue(token.Property), EntityType);
+            token.WriteValue(ref writer, entry.GetOriginalValue(token.Property), entry.EntityType);
             writer.Flush();
             var stored = row.TryFind(token.Id) ? row.RawValue : [MessagePackCode.Nil];
             if (!stored.SequenceEqual(scratch.WrittenSpan))
@@ -392,17 +486,34 @@ internal sealed class LsmEntityMapping
         return true;
     }
 
-    private static bool IsInteger(Type type) =>
-        Type.GetTypeCode(Nullable.GetUnderlyingType(type) ?? type) is TypeCode.SByte or TypeCode.Byte or TypeCode.Int16
-            or TypeCode.UInt16 or TypeCode.Int32 or TypeCode.UInt32 or TypeCode.Int64 or TypeCode.UInt64
-        && !(Nullable.GetUnderlyingType(type) ?? type).IsEnum;
+    private TypeMapping TypeOf(IEntityType entityType) =>
+        _types.TryGetValue(entityType, out var type)
+            ? type
+            : throw new InvalidOperationException(
+                $"The entity type '{entityType.DisplayName()}' is not stored in the keyspace of '{EntityType.DisplayName()}'.");
 
-    /// <summary>One property: its stable id, its value converter and the codec of its provider type.</summary>
-    internal sealed class PropertyMapping(IProperty property, uint id, ValueConverter? converter, ProviderValueCodec codec)
+    /// <summary>Whether the provider generates <paramref name="property"/>'s values: an integer key part generated on add, not a foreign key.</summary>
+    public static bool IsGeneratedIntegerKey(IProperty property)
+    {
+        var type = Nullable.GetUnderlyingType(property.ClrType) ?? property.ClrType;
+        return property.IsPrimaryKey() && property.ValueGenerated.HasFlag(ValueGenerated.OnAdd) && !property.IsForeignKey()
+            && !type.IsEnum
+            && Type.GetTypeCode(type) is TypeCode.SByte or TypeCode.Byte or TypeCode.Int16 or TypeCode.UInt16 or TypeCode.Int32
+                or TypeCode.UInt32 or TypeCode.Int64 or TypeCode.UInt64;
+    }
+
+    /// <summary>What is stored for one entity type of the hierarchy: its properties by id, its tokens, its row versions.</summary>
+    private sealed record TypeMapping(PropertyMapping[] Written, PropertyMapping[] ConcurrencyTokens, IProperty[] RowVersions);
+
+    /// <summary>One property: its stable id, its slot in decoded rows, its value converter and the codec of its provider type.</summary>
+    internal sealed class PropertyMapping(IProperty property, uint id, int slot, ValueConverter? converter, ProviderValueCodec codec)
     {
         public IProperty Property { get; } = property;
 
         public uint Id { get; } = id;
+
+        /// <summary>The slot of the property's value in a decoded row (<see cref="LsmRowLayout"/>).</summary>
+        public int Slot { get; } = slot;
 
         /// <summary>The codec of the provider type (after value conversion).</summary>
         public ProviderValueCodec Codec { get; } = codec;

@@ -36,8 +36,8 @@ internal sealed class LsmForeignKeyMapping
         Principal = principal;
         _dependentColumns = [.. foreignKey.Properties.Select(dependent.Property)];
         _principalColumns = [.. foreignKey.PrincipalKey.Properties.Select(principal.Property)];
-        Name = $"{dependent.EntityType.DisplayName()}({string.Join(", ", foreignKey.Properties.Select(p => p.Name))}) → "
-            + $"{principal.EntityType.DisplayName()}({string.Join(", ", foreignKey.PrincipalKey.Properties.Select(p => p.Name))})";
+        Name = $"{foreignKey.DeclaringEntityType.DisplayName()}({string.Join(", ", foreignKey.Properties.Select(p => p.Name))}) → "
+            + $"{foreignKey.PrincipalEntityType.DisplayName()}({string.Join(", ", foreignKey.PrincipalKey.Properties.Select(p => p.Name))})";
 
         if (!foreignKey.PrincipalKey.IsPrimaryKey())
         {

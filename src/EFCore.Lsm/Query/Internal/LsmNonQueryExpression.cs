@@ -1,21 +1,31 @@
 using System.Linq.Expressions;
-using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata;
 using Microsoft.EntityFrameworkCore.Query;
 
 namespace EFCore.Lsm.Query.Internal;
 
 /// <summary>
-/// A translated <c>ExecuteDelete</c> (no <see cref="Setters"/>) or <c>ExecuteUpdate</c>: the query over the rows to change
-/// and, for an update, the new value of each set property. The shaped query compiler turns it into a call of the bulk
-/// writer (<see cref="Update.Internal.LsmBulkOperation"/>), which returns the number of rows changed.
+/// A translated <c>ExecuteDelete</c> (no <see cref="SetProperties"/>) or <c>ExecuteUpdate</c>: <see cref="Rows"/> is the
+/// query over the entities to change, projected to one <c>object[]</c> per entity holding its primary key values (the first
+/// <see cref="KeyCount"/>) and then the new value of each of <see cref="SetProperties"/>, computed from the entity as read.
+/// The shaped query compiler turns it into a call of the bulk writer (<see cref="Update.Internal.LsmBulkOperation"/>),
+/// which returns the number of rows changed.
 /// </summary>
-internal sealed class LsmNonQueryExpression(LsmQueryExpression query, IReadOnlyList<LsmSetter>? setters) : Expression, IPrintableExpression
+internal sealed class LsmNonQueryExpression(
+    ShapedQueryExpression rows, IEntityType entityType, int keyCount, IReadOnlyList<IProperty> setProperties)
+    : Expression, IPrintableExpression
 {
-    public LsmQueryExpression Query { get; } = query;
+    public ShapedQueryExpression Rows { get; } = rows;
 
-    /// <summary>The properties an update sets; null for a delete.</summary>
-    public IReadOnlyList<LsmSetter>? Setters { get; } = setters;
+    /// <summary>The entity type the query yields (a hierarchy's rows are changed in its root's keyspace).</summary>
+    public IEntityType EntityType { get; } = entityType;
+
+    public int KeyCount { get; } = keyCount;
+
+    /// <summary>The properties an update sets, in the order of their values after the key; empty for a delete.</summary>
+    public IReadOnlyList<IProperty> SetProperties { get; } = setProperties;
+
+    public bool IsDelete => SetProperties.Count == 0;
 
     public override ExpressionType NodeType => ExpressionType.Extension;
 
@@ -25,22 +35,13 @@ internal sealed class LsmNonQueryExpression(LsmQueryExpression query, IReadOnlyL
 
     public void Print(ExpressionPrinter expressionPrinter)
     {
-        expressionPrinter.Append(Setters is null ? "ExecuteDelete(" : "ExecuteUpdate(");
-        expressionPrinter.Visit(Query);
-        foreach (var setter in Setters ?? [])
+        expressionPrinter.Append(IsDelete ? "ExecuteDelete(" : "ExecuteUpdate(");
+        expressionPrinter.Visit(Rows);
+        foreach (var property in SetProperties)
         {
-            expressionPrinter.Append($", {setter.Property.Name} = ");
-            expressionPrinter.Visit(setter.Value);
+            expressionPrinter.Append($", {property.Name}");
         }
 
         expressionPrinter.Append(")");
     }
 }
-
-/// <summary>One property an <c>ExecuteUpdate</c> sets, and its new value: a server lambda over the old row.</summary>
-/// <param name="Property">The property set (not part of a key).</param>
-/// <param name="Value">
-/// <c>(ValueBuffer row) =&gt; value</c> of the property's CLR type, reading query parameters from
-/// <see cref="QueryCompilationContext.QueryContextParameter"/>.
-/// </param>
-internal sealed record LsmSetter(IProperty Property, LambdaExpression Value);

@@ -1,11 +1,14 @@
 using System.Linq.Expressions;
 using EFCore.Lsm.Update.Internal;
 using Microsoft.EntityFrameworkCore.Query;
-using Microsoft.EntityFrameworkCore.Storage;
 
 namespace EFCore.Lsm.Query.Internal;
 
-/// <summary>Compiles a translated <c>ExecuteDelete</c>/<c>ExecuteUpdate</c> into a call of the bulk writer.</summary>
+/// <summary>
+/// Compiles a translated <c>ExecuteDelete</c>/<c>ExecuteUpdate</c> into a call of the bulk writer: its rows query is
+/// compiled exactly as a query is (<see cref="VisitShapedQuery"/>: projection, shaper, access paths), into a delegate the
+/// writer runs at each attempt's view.
+/// </summary>
 internal sealed partial class LsmShapedQueryCompilingExpressionVisitor
 {
     protected override Expression VisitExtension(Expression extensionExpression)
@@ -15,15 +18,9 @@ internal sealed partial class LsmShapedQueryCompilingExpressionVisitor
             return base.VisitExtension(extensionExpression);
         }
 
-        var rows = (Func<QueryContext, IEnumerable<ValueBuffer>>)CompileServerQuery(nonQuery.Query);
         var queryContext = QueryCompilationContext.QueryContextParameter;
-        var setters = nonQuery.Setters?.Select(setter => new LsmBulkSetter(
-                setter.Property,
-                Expression.Lambda<Func<QueryContext, ValueBuffer, object?>>(
-                        Expression.Convert(setter.Value.Body, typeof(object)), queryContext, setter.Value.Parameters[0])
-                    .Compile()))
-            .ToList();
-        var operation = new LsmBulkOperation(nonQuery.Query.EntityType, rows, setters);
+        var rows = Expression.Lambda<Func<QueryContext, IEnumerable<object[]>>>(VisitShapedQuery(nonQuery.Rows), queryContext).Compile();
+        var operation = new LsmBulkOperation(nonQuery.EntityType, rows, nonQuery.KeyCount, nonQuery.SetProperties);
         return Expression.Call(
             QueryCompilationContext.IsAsync ? LsmBulkOperation.ExecuteAsyncMethod : LsmBulkOperation.ExecuteMethod,
             queryContext,

@@ -15,7 +15,8 @@ internal static class LsmIntegrityVerifier
     public static List<string> Verify(ILsmReadView view, IReadOnlyDictionary<IEntityType, LsmEntityMapping> mappings)
     {
         var problems = new List<string>();
-        foreach (var mapping in mappings.Values)
+        // A hierarchy's one mapping is listed under each of its types.
+        foreach (var mapping in mappings.Values.Distinct())
         {
             problems.AddRange(LsmIndexVerifier.Verify(view, mapping));
             foreach (var foreignKey in mapping.ForeignKeys)

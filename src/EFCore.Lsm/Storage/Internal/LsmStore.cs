@@ -142,7 +142,7 @@ internal sealed class LsmStore : IDisposable
             LsmIndexBuilder.DeleteEntries(KeyValueStore, dropped, sync);
         }
 
-        foreach (var entityType in model.GetEntityTypes())
+        foreach (var entityType in model.GetEntityTypes().Where(LsmCatalog.HasKeyspace))
         {
             var catalogEntity = _catalog.Entities[entityType.Name];
             foreach (var index in catalogEntity.Indexes.Where(i => i.State == CatalogIndexState.Building).ToList())

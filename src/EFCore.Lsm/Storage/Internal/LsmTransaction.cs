@@ -82,13 +82,15 @@ internal sealed class LsmTransaction : IDbContextTransaction
         plan.Complete();
         foreach (var write in plan.Writes)
         {
-            var generated = write.GeneratedKeyValue ?? _staged.GetValueOrDefault(write.Key)?.GeneratedKeyValue;
+            var generated = write.GeneratedKeyValues.Count > 0
+                ? write.GeneratedKeyValues
+                : _staged.GetValueOrDefault(write.Key)?.GeneratedKeyValues ?? [];
             Put(write.Key, new Staged(write, write.Value, generated, Derived: false));
         }
 
         foreach (var (key, value) in plan.IndexOperations())
         {
-            Put(key, new Staged(null, value, null, Derived: true));
+            Put(key, new Staged(null, value, [], Derived: true));
         }
     }
 
@@ -107,7 +109,7 @@ internal sealed class LsmTransaction : IDbContextTransaction
             writes.Add(new RowWrite(key, staged.Value, RowCheck.Unchanged, entry: null, staged.Write!.Mapping)
             {
                 SinceVersion = version,
-                GeneratedKeyValue = staged.GeneratedKeyValue,
+                GeneratedKeyValues = staged.GeneratedKeyValues,
             });
         }
 
@@ -174,5 +176,9 @@ internal sealed class LsmTransaction : IDbContextTransaction
     }
 
     /// <summary>A staged key: a row write (<paramref name="Write"/>), or, when <paramref name="Derived"/>, an index entry shown to reads only.</summary>
-    private sealed record Staged(RowWrite? Write, byte[]? Value, long? GeneratedKeyValue, bool Derived);
+    private sealed record Staged(
+        RowWrite? Write,
+        byte[]? Value,
+        IReadOnlyList<(Metadata.Internal.LsmEntityMapping.PropertyMapping Key, long Value)> GeneratedKeyValues,
+        bool Derived);
 }

@@ -11,9 +11,6 @@ using Microsoft.EntityFrameworkCore.Storage;
 
 namespace EFCore.Lsm.Update.Internal;
 
-/// <summary>One property an <c>ExecuteUpdate</c> sets: its new value computed from the old row.</summary>
-internal sealed record LsmBulkSetter(IProperty Property, Func<QueryContext, ValueBuffer, object?> Value);
-
 /// <summary>
 /// Runs a compiled <c>ExecuteDelete</c> (no setters) or <c>ExecuteUpdate</c> (docs/bulk_operations.md): the query's rows are
 /// read at one view, turned into row writes that each require their row unchanged since that view, and committed as one
@@ -23,8 +20,15 @@ internal sealed record LsmBulkSetter(IProperty Property, Func<QueryContext, Valu
 /// A store with batch limits (<see cref="LsmStoreLimits"/>) gets bounded chunks instead of one batch; inside a transaction
 /// the writes are staged in it. Returns the number of rows the query selected (rows reached by cascades are not counted).
 /// </summary>
+/// <param name="entityType">The entity type the query yields.</param>
+/// <param name="rows">
+/// The compiled query: per selected entity its primary key values (the first <paramref name="keyCount"/>), then the new
+/// value of each of <paramref name="setProperties"/>.
+/// </param>
+/// <param name="keyCount">How many primary key parts each row starts with.</param>
+/// <param name="setProperties">The properties an update sets; empty for a delete.</param>
 internal sealed class LsmBulkOperation(
-    IEntityType entityType, Func<QueryContext, IEnumerable<ValueBuffer>> rows, IReadOnlyList<LsmBulkSetter>? setters)
+    IEntityType entityType, Func<QueryContext, IEnumerable<object[]>> rows, int keyCount, IReadOnlyList<IProperty> setProperties)
 {
     public static readonly MethodInfo ExecuteMethod = typeof(LsmBulkOperation).GetMethod(nameof(Execute))!;
 
@@ -39,7 +43,9 @@ internal sealed class LsmBulkOperation(
         return Task.FromResult(Execute(queryContext, operation));
     }
 
-    private string Name => setters is null ? "ExecuteDelete" : "ExecuteUpdate";
+    private bool IsDelete => setProperties.Count == 0;
+
+    private string Name => IsDelete ? "ExecuteDelete" : "ExecuteUpdate";
 
     private int Run(LsmQueryContext context)
     {
@@ -91,7 +97,11 @@ internal sealed class LsmBulkOperation(
         }
     }
 
-    /// <summary>The row writes for the rows the query yields at <paramref name="view"/>, except those in <paramref name="done"/>.</summary>
+    /// <summary>
+    /// The row writes for the rows the query yields at <paramref name="view"/>, except those in <paramref name="done"/>: each
+    /// row as the view has it, deleted or with the set properties (and its row versions) replaced, every other property
+    /// kept as stored.
+    /// </summary>
     private List<RowWrite> Select(
         LsmQueryContext context,
         LsmEntityMapping mapping,
@@ -101,43 +111,39 @@ internal sealed class LsmBulkOperation(
         LsmStoreLimits limits)
     {
         var writes = new List<RowWrite>();
-        var cause = setters is null ? null : "that ExecuteUpdate changes";
+        var selected = new HashSet<byte[]>(ByteArrayEqualityComparer.Instance);
+        var cause = IsDelete ? null : "that ExecuteUpdate changes";
+        var set = setProperties.Select(mapping.Property).ToArray();
         foreach (var row in rows(context))
         {
-            var values = new object?[row.Count];
-            for (var i = 0; i < values.Length; i++)
-            {
-                values[i] = row[i];
-            }
+            var key = mapping.EncodeKey(row.AsSpan(0, keyCount));
 
-            var key = mapping.RowKeyOf(values);
-            if (done.Contains(key))
+            // A query that joins can yield an entity more than once; it is changed once.
+            if (done.Contains(key) || !selected.Add(key) || view.Get(key) is not { } old)
             {
                 continue;
             }
 
-            // The row as the view has it, encoded again from its values: the index entries and foreign keys it gives are
-            // the stored row's (properties the model no longer has are in no index).
-            var old = mapping.EncodeRow(values, scratch);
             byte[]? value = null;
-            if (setters is not null)
+            if (!IsDelete)
             {
-                foreach (var setter in setters)
+                var changes = new List<(LsmEntityMapping.PropertyMapping, object?)>(set.Length + 1);
+                for (var i = 0; i < set.Length; i++)
                 {
-                    values[setter.Property.GetIndex()] = setter.Value(context, row);
+                    changes.Add((set[i], row[keyCount + i]));
                 }
 
-                foreach (var rowVersion in mapping.RowVersionProperties)
+                foreach (var rowVersion in mapping.RowVersionsIn(old))
                 {
-                    if (setters.All(s => s.Property != rowVersion))
+                    if (Array.IndexOf(set, rowVersion) < 0)
                     {
-                        values[rowVersion.GetIndex()] = RowWriteBuilder.NewRowVersion();
+                        changes.Add((rowVersion, RowWriteBuilder.NewRowVersion()));
                     }
                 }
 
                 try
                 {
-                    value = mapping.EncodeRow(values, scratch);
+                    value = mapping.RewriteRow(old, changes, scratch);
                 }
                 catch (LsmInvalidEntityException e)
                 {

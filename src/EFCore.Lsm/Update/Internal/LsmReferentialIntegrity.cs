@@ -162,18 +162,18 @@ internal static class LsmReferentialIntegrity
     private static byte[] WithNullForeignKey(LsmForeignKeyMapping foreignKey, byte[] row, LsmSavePlan plan)
     {
         var mapping = foreignKey.Dependent;
-        var values = mapping.DecodeRow(row);
+        var changes = new List<(LsmEntityMapping.PropertyMapping, object?)>();
         foreach (var column in foreignKey.DependentColumns)
         {
-            values[column.Property.GetIndex()] = null;
+            changes.Add((column, null));
         }
 
-        foreach (var rowVersion in mapping.RowVersionProperties)
+        foreach (var rowVersion in mapping.RowVersionsIn(row))
         {
-            values[rowVersion.GetIndex()] = RowWriteBuilder.NewRowVersion();
+            changes.Add((rowVersion, RowWriteBuilder.NewRowVersion()));
         }
 
-        return mapping.EncodeRow(values, plan.Scratch);
+        return mapping.RewriteRow(row, changes, plan.Scratch);
     }
 
     /// <summary>

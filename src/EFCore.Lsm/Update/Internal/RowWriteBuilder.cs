@@ -52,7 +52,7 @@ internal static class RowWriteBuilder
             var mapping = store.GetMappingForWrite(entry.EntityType, sync);
             if (entry.EntityState is EntityState.Added or EntityState.Modified)
             {
-                foreach (var rowVersion in mapping.RowVersionProperties)
+                foreach (var rowVersion in mapping.RowVersionProperties(entry.EntityType))
                 {
                     entry.SetStoreGeneratedValue(rowVersion, NewRowVersion());
                 }
@@ -68,9 +68,7 @@ internal static class RowWriteBuilder
                     return new RowWrite(key, mapping.EncodeRow(entry, buffer), check, entry, mapping)
                     {
                         TokenEntry = entry.SharedIdentityEntry,
-                        GeneratedKeyValue = mapping.GeneratedIntegerKey is { } generated
-                            ? ToInt64(entry.GetCurrentValue(generated.Property))
-                            : null,
+                        GeneratedKeyValues = GeneratedKeyValues(mapping, entry),
                     };
                 }
 
@@ -127,6 +125,20 @@ internal static class RowWriteBuilder
                 (Exception?)null,
                 write.Entry is null ? [] : [write.Entry]);
         }
+    }
+
+    private static List<(LsmEntityMapping.PropertyMapping, long)> GeneratedKeyValues(LsmEntityMapping mapping, IUpdateEntry entry)
+    {
+        var values = new List<(LsmEntityMapping.PropertyMapping, long)>();
+        foreach (var key in mapping.GeneratedKeys)
+        {
+            if (ToInt64(entry.GetCurrentValue(key.Property)) is { } value)
+            {
+                values.Add((key, value));
+            }
+        }
+
+        return values;
     }
 
     private static long? ToInt64(object? value) => value switch
