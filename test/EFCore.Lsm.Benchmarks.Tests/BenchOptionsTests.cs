@@ -97,7 +97,7 @@ public sealed class BenchOptionsTests
         Assert.Equal(["fillseq", "fillrandom", "overwrite", "readrandom", "readmissing", "readseq", "seekrandom", "deleterandom",
             "fillsync", "fillsync8"], options.EngineBenchmarks);
         Assert.Equal(["ef-bulkinsert", "ef-find", "ef-find-notrack", "ef-range", "ef-scan", "ef-count", "ef-sum", "ef-indexed", "ef-update",
-            "ef-insertsync", "ef-insertsync8", "ef-delete", "ef-executedelete"], options.EfBenchmarks);
+            "ef-insertsync", "ef-insertsync8", "ef-shortlived", "ef-delete", "ef-executedelete"], options.EfBenchmarks);
     }
 
     [Fact]

@@ -28,6 +28,7 @@ internal static class EfWorkloads
     public const string Indexed = "ef-indexed";
     public const string ExecuteDelete = "ef-executedelete";
     public const string InsertSyncPrefix = "ef-insertsync";
+    public const string ShortLived = "ef-shortlived";
 
     /// <summary>Entities per SaveChanges in the bulk insert (and in the unmeasured load).</summary>
     public const int BulkBatchSize = 1000;
@@ -36,7 +37,7 @@ internal static class EfWorkloads
     public const int RangeTake = 100;
 
     public static IReadOnlyList<string> Names { get; } =
-        [BulkInsert, Find, FindNoTracking, Range, Scan, Count, Sum, Indexed, Update, InsertSyncPrefix, InsertSyncPrefix + "8", Delete, ExecuteDelete];
+        [BulkInsert, Find, FindNoTracking, Range, Scan, Count, Sum, Indexed, Update, InsertSyncPrefix, InsertSyncPrefix + "8", ShortLived, Delete, ExecuteDelete];
 
     public static bool IsEfWorkload(string name) => name.StartsWith("ef-", StringComparison.Ordinal);
 
@@ -53,6 +54,7 @@ internal static class EfWorkloads
         Delete => new DeleteWorkload(),
         Indexed => new IndexedWorkload(),
         ExecuteDelete => new ExecuteDeleteWorkload(),
+        ShortLived => new ShortLivedContextWorkload(),
         _ when name.StartsWith(InsertSyncPrefix, StringComparison.Ordinal) && TryParseContexts(name, out var contexts)
             => new InsertSyncWorkload(name, contexts),
         _ => null,
