@@ -7,7 +7,6 @@ using EFCore.Lsm.Storage.Internal;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata;
 using Microsoft.EntityFrameworkCore.Query;
-using Microsoft.EntityFrameworkCore.Storage;
 
 namespace EFCore.Lsm.Update.Internal;
 
