@@ -23,8 +23,8 @@ public sealed class EfHarnessSmokeTests
     // ef-delete early: the next workload needs every seeded row back, so the runner recreates the database mid-run.
     private static readonly string[] Workloads =
     [
-        "ef-bulkinsert", "ef-find", "ef-delete", "ef-find-notrack", "ef-range", "ef-scan", "ef-count", "ef-sum", "ef-update",
-        "ef-insertsync", "ef-insertsync4", "ef-shortlived",
+        "ef-bulkinsert", "ef-find", "ef-delete", "ef-find-notrack", "ef-range", "ef-scan", "ef-count", "ef-sum", "ef-indexed", "ef-update",
+        "ef-insertsync", "ef-insertsync4", "ef-shortlived", "ef-executedelete",
     ];
 
     [Fact]
@@ -157,8 +157,19 @@ public sealed class EfHarnessSmokeTests
             sum += customers.Where(c => c.City == city).Sum(c => c.Balance);
         }
 
+        var regions = new EFCore.Lsm.DbBench.Workloads.SplitMix64(
+            EFCore.Lsm.DbBench.Workloads.DbBenchWorkloads.SeedFor(new BenchOptions { Seed = Seed }, "ef-indexed"));
+        long indexed = 0;
+        for (var i = 0; i < EfOps; i++)
+        {
+            var region = BenchData.RegionName((int)regions.NextIndex(BenchData.RegionCount));
+            indexed += customers.Count(c => c.Region == region);
+        }
+
         return new Dictionary<string, string>
         {
+            ["ef-indexed"] = $"{indexed} rows matched",
+            ["ef-executedelete"] = $"{EfNum / 10} rows deleted, 0 left in the range",
             ["ef-bulkinsert"] = $"{EfNum} entities in {(EfNum + 999) / 1000} SaveChanges; latencies are per SaveChanges",
             ["ef-find"] = $"{EfOps} of {EfOps} found",
             ["ef-find-notrack"] = $"{EfOps} of {EfOps} found",

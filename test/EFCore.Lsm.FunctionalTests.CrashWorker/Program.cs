@@ -5,6 +5,28 @@ using EFCore.Lsm.FunctionalTests.CrashWorker;
 // Each SaveChanges inserts <rows-per-save> rows of one save number and updates the shared counter row (a concurrency
 // token is checked on it); "ACK n" is printed after SaveChanges returns. The parent SIGKILLs this process and checks
 // that every acknowledged save is there whole and no save is partially visible.
+//
+// Or: EFCore.Lsm.FunctionalTests.CrashWorker cascade <db-path> <first-save-number>
+// Runs CascadeContext.Save(n) for n = first, first + 1, ... (inserts, updates of indexed and unique columns, a delete
+// that cascades and sets null, in one SaveChanges each), printing "ACK n" after each.
+if (args[0] == "cascade")
+{
+    using (var setup = new CascadeContext(args[1]))
+    {
+        setup.Database.EnsureCreated();
+    }
+
+    Console.Out.WriteLine("READY");
+    Console.Out.Flush();
+    using var cascade = new CascadeContext(args[1]);
+    for (var n = int.Parse(args[2], CultureInfo.InvariantCulture); ; n++)
+    {
+        cascade.Save(n);
+        Console.Out.WriteLine("ACK " + n.ToString(CultureInfo.InvariantCulture));
+        Console.Out.Flush();
+    }
+}
+
 var path = args[0];
 var next = int.Parse(args[1], CultureInfo.InvariantCulture);
 var rows = int.Parse(args[2], CultureInfo.InvariantCulture);

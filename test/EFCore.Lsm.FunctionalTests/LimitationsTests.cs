@@ -24,24 +24,6 @@ public sealed class LimitationsTests : IDisposable
 
     public void Dispose() => _temp.Dispose();
 
-    [Theory]
-    [InlineData("ExecuteDelete")]
-    [InlineData("ExecuteUpdate")]
-    public void Bulk_operation_is_refused(string operation)
-    {
-        using var db = new LimitsContext(_temp.Db());
-        Action query = operation switch
-        {
-            "ExecuteDelete" => () => db.Authors.Where(a => a.Id == 2).ExecuteDelete(),
-            "ExecuteUpdate" => () => db.Authors.Where(a => a.Id == 2).ExecuteUpdate(s => s.SetProperty(a => a.Name, "x")),
-            _ => throw new ArgumentOutOfRangeException(nameof(operation)),
-        };
-
-        var error = Assert.ThrowsAny<InvalidOperationException>(query);
-        Assert.Contains("are not supported by the current database provider", error.Message);
-        Assert.Equal(["ada", "grace"], db.Authors.OrderBy(a => a.Id).Select(a => a.Name).ToList());
-    }
-
     [Fact]
     public void Query_shapes_once_listed_here_are_answered()
     {
@@ -66,27 +48,6 @@ public sealed class LimitationsTests : IDisposable
         using var db = new LimitsContext(_temp.Db(), log: plans.Add);
         Assert.Equal(["ada"], db.Authors.Where(a => a.Name == "ada").Select(a => a.Name).ToList());
         Assert.StartsWith("full scan", Assert.Single(plans).Trim());
-    }
-
-    [Fact]
-    public void Foreign_keys_are_not_enforced_and_deletes_do_not_cascade_in_the_database()
-    {
-        using (var db = new LimitsContext(_temp.Db()))
-        {
-            db.Add(new Book { Id = 2, Title = "orphan", AuthorId = 99 });
-            db.SaveChanges();
-        }
-
-        using (var db = new LimitsContext(_temp.Db()))
-        {
-            db.Remove(db.Authors.Find(1)!);
-            db.SaveChanges();
-        }
-
-        using (var db = new LimitsContext(_temp.Db()))
-        {
-            Assert.Equal([1, 2], db.Books.OrderBy(b => b.Id).Select(b => b.Id).ToList());
-        }
     }
 
     [Fact]

@@ -26,6 +26,14 @@ public sealed class LsmDbContextOptionsBuilder
     /// </summary>
     public LsmDbContextOptionsBuilder SyncWrites(bool sync = true) => With(e => e.WithSyncWrites(sync));
 
+    /// <summary>
+    /// Whether <c>SaveChanges</c> checks foreign keys (a dependent must name an existing principal) and applies the model's
+    /// delete behaviours to dependents the context does not track (default true). Turn it off for a bulk load that saves
+    /// dependents before their principals, as SQLite's <c>PRAGMA foreign_keys = OFF</c> does; nothing is checked or
+    /// cascaded while it is off, and rows saved meanwhile are not checked later.
+    /// </summary>
+    public LsmDbContextOptionsBuilder EnforceForeignKeys(bool enforce = true) => With(e => e.WithEnforceForeignKeys(enforce));
+
     /// <summary>The engine's memtable size in bytes (default 16 MiB, at least 64 KiB).</summary>
     public LsmDbContextOptionsBuilder WriteBufferSize(long bytes) => With(e => e.WithWriteBufferSize(bytes));
 

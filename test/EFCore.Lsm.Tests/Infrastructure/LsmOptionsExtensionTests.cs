@@ -32,6 +32,18 @@ public sealed class LsmOptionsExtensionTests
     }
 
     [Fact]
+    public void Foreign_keys_are_enforced_unless_turned_off()
+    {
+        Assert.True(new DbContextOptionsBuilder().UseLsm("p").Options.FindExtension<LsmOptionsExtension>()!.EnforceForeignKeys);
+        var off = new DbContextOptionsBuilder().UseLsm("p", lsm => lsm.EnforceForeignKeys(false)).Options.FindExtension<LsmOptionsExtension>()!;
+        Assert.False(off.EnforceForeignKeys);
+        Assert.Contains("EnforceForeignKeys=false", off.Info.LogFragment);
+        var debug = new Dictionary<string, string>();
+        off.Info.PopulateDebugInfo(debug);
+        Assert.Equal("0", debug["Lsm:EnforceForeignKeys"]);
+    }
+
+    [Fact]
     public void Every_configuration_shares_one_service_provider()
     {
         var a = new LsmOptionsExtension().WithPath("x").Info;

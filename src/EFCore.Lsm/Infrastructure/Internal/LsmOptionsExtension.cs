@@ -21,6 +21,7 @@ public sealed class LsmOptionsExtension : IDbContextOptionsExtension
 
     private string? _path;
     private bool _syncWrites = true;
+    private bool _enforceForeignKeys = true;
     private long _writeBufferSize = DefaultWriteBufferSize;
     private long _blockCacheSize = DefaultBlockCacheSize;
     private bool _readOnly;
@@ -35,6 +36,7 @@ public sealed class LsmOptionsExtension : IDbContextOptionsExtension
     {
         _path = copyFrom._path;
         _syncWrites = copyFrom._syncWrites;
+        _enforceForeignKeys = copyFrom._enforceForeignKeys;
         _writeBufferSize = copyFrom._writeBufferSize;
         _blockCacheSize = copyFrom._blockCacheSize;
         _readOnly = copyFrom._readOnly;
@@ -55,6 +57,12 @@ public sealed class LsmOptionsExtension : IDbContextOptionsExtension
 
     /// <summary>Whether <c>SaveChanges</c> waits for the write-ahead log to reach stable storage (the default).</summary>
     public bool SyncWrites => _syncWrites;
+
+    /// <summary>
+    /// Whether saves check foreign keys and apply delete behaviours to dependents that are not tracked (the default), as
+    /// SQLite's <c>foreign_keys</c> pragma does; off for bulk loads that bring principals and dependents in any order.
+    /// </summary>
+    public bool EnforceForeignKeys => _enforceForeignKeys;
 
     /// <summary>The engine's memtable size in bytes (<c>LsmOptions.WriteBufferSize</c>).</summary>
     public long WriteBufferSize => _writeBufferSize;
@@ -88,6 +96,13 @@ public sealed class LsmOptionsExtension : IDbContextOptionsExtension
     {
         var clone = new LsmOptionsExtension(this);
         clone._syncWrites = syncWrites;
+        return clone;
+    }
+
+    public LsmOptionsExtension WithEnforceForeignKeys(bool enforce)
+    {
+        var clone = new LsmOptionsExtension(this);
+        clone._enforceForeignKeys = enforce;
         return clone;
     }
 
@@ -163,6 +178,7 @@ public sealed class LsmOptionsExtension : IDbContextOptionsExtension
         {
             debugInfo["Lsm:Path"] = Extension._path ?? string.Empty;
             debugInfo["Lsm:SyncWrites"] = Extension._syncWrites ? "1" : "0";
+            debugInfo["Lsm:EnforceForeignKeys"] = Extension._enforceForeignKeys ? "1" : "0";
             debugInfo["Lsm:WriteBufferSize"] = Extension._writeBufferSize.ToString(CultureInfo.InvariantCulture);
             debugInfo["Lsm:BlockCacheSize"] = Extension._blockCacheSize.ToString(CultureInfo.InvariantCulture);
             debugInfo["Lsm:ReadOnly"] = Extension._readOnly ? "1" : "0";
@@ -175,6 +191,11 @@ public sealed class LsmOptionsExtension : IDbContextOptionsExtension
             if (!Extension._syncWrites)
             {
                 builder.Append("SyncWrites=false ");
+            }
+
+            if (!Extension._enforceForeignKeys)
+            {
+                builder.Append("EnforceForeignKeys=false ");
             }
 
             if (Extension._writeBufferSize != DefaultWriteBufferSize)

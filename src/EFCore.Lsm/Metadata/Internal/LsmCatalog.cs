@@ -157,14 +157,14 @@ internal sealed class LsmCatalog
             var indexes = new List<CatalogIndex>();
             var storedIndexes = stored?.Indexes.ToDictionary(i => i.Name, StringComparer.Ordinal)
                 ?? new Dictionary<string, CatalogIndex>(StringComparer.Ordinal);
-            foreach (var index in LsmRowLayout.HierarchyOf(entityType).SelectMany(t => t.GetDeclaredIndexes()))
+            foreach (var (name, indexProperties, descending, unique) in IndexDefinitions(entityType))
             {
                 var definition = new CatalogIndex(
-                    IndexName(index),
+                    name,
                     KeyspaceId: 0,
-                    [.. index.Properties.Select(p => assigned[layout.StoredNameOf(p)].Id)],
-                    [.. index.Properties.Select((_, i) => IsDescending(index, i))],
-                    index.IsUnique,
+                    [.. indexProperties.Select(p => assigned[layout.StoredNameOf((IPropertyBase)p)].Id)],
+                    descending,
+                    unique,
                     CatalogIndexState.Ready);
                 if (storedIndexes.Remove(definition.Name, out var existingIndex) && existingIndex.SameDefinition(definition))
                 {
@@ -246,6 +246,40 @@ internal sealed class LsmCatalog
     /// </summary>
     public static bool HasKeyspace(IReadOnlyEntityType entityType) =>
         entityType.BaseType is null && !entityType.IsOwned() && entityType.FindPrimaryKey() is not null;
+
+    /// <summary>
+    /// The indexes the provider keeps for the rows of <paramref name="entityType"/>'s hierarchy (its root's keyspace): every EF
+    /// index of its types, and one unique index per alternate key that no unique ascending index over the same properties
+    /// already enforces (named by <see cref="KeyIndexName"/>).
+    /// An alternate key is a unique constraint, and a foreign key to it finds its principal through that index's entry.
+    /// </summary>
+    public static IEnumerable<(string Name, IReadOnlyList<IReadOnlyProperty> Properties, bool[] Descending, bool Unique)> IndexDefinitions(
+        IReadOnlyEntityType entityType)
+    {
+        foreach (var index in entityType.GetDerivedTypesInclusive().SelectMany(t => t.GetDeclaredIndexes()))
+        {
+            yield return (IndexName(index), index.Properties, [.. index.Properties.Select((_, i) => IsDescending(index, i))], index.IsUnique);
+        }
+
+        foreach (var key in entityType.GetDerivedTypesInclusive().SelectMany(t => t.GetDeclaredKeys()))
+        {
+            if (!key.IsPrimaryKey() && FindEnforcingIndex(entityType, key) is null)
+            {
+                yield return (KeyIndexName(key), key.Properties, new bool[key.Properties.Count], true);
+            }
+        }
+    }
+
+    /// <summary>A unique EF index with ascending parts over exactly the properties of <paramref name="key"/>, if there is one.</summary>
+    public static IReadOnlyIndex? FindEnforcingIndex(IReadOnlyEntityType entityType, IReadOnlyKey key) =>
+        entityType.GetRootType().GetDerivedTypesInclusive().SelectMany(t => t.GetDeclaredIndexes()).FirstOrDefault(index =>
+            index.IsUnique
+            && index.Properties.SequenceEqual(key.Properties)
+            && Enumerable.Range(0, index.Properties.Count).All(i => !IsDescending(index, i)));
+
+    /// <summary>The name of the index that enforces alternate key <paramref name="key"/>: <c>AK_</c> + the entity type's short name + its property names.</summary>
+    public static string KeyIndexName(IReadOnlyKey key) =>
+        "AK_" + key.DeclaringEntityType.ShortName() + "_" + string.Join("_", key.Properties.Select(p => p.Name));
 
     /// <summary>
     /// The name an index is recorded under: EF's name for it, or, as EF names unnamed indexes, <c>IX_</c> + the entity

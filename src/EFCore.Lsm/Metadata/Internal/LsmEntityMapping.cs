@@ -72,15 +72,77 @@ internal sealed class LsmEntityMapping
         var byId = _bySlot.ToDictionary(p => p.Id);
         var modelIndexes = LsmRowLayout.HierarchyOf(EntityType).SelectMany(t => t.GetDeclaredIndexes())
             .ToDictionary(LsmCatalog.IndexName, StringComparer.Ordinal);
+        var modelKeys = LsmRowLayout.HierarchyOf(EntityType).SelectMany(t => t.GetDeclaredKeys()).Where(k => !k.IsPrimaryKey())
+            .ToDictionary(LsmCatalog.KeyIndexName, StringComparer.Ordinal);
         Indexes =
         [
             .. catalog.Indexes.Select(index => new LsmIndexMapping(
                 this,
                 modelIndexes.GetValueOrDefault(index.Name),
+                modelKeys.GetValueOrDefault(index.Name),
                 index,
                 [.. index.PropertyIds.Select(id => byId[id])])),
         ];
     }
+
+    /// <summary>
+    /// The mappings of <paramref name="model"/> from their catalog records: one per keyspace (a hierarchy's root), under every
+    /// entity type whose rows it stores (keyless types have none), with the foreign keys between them linked (<see cref="ForeignKeys"/>, <see cref="ReferencingForeignKeys"/>).
+    /// </summary>
+    public static Dictionary<IEntityType, LsmEntityMapping> CreateAll(IModel model, Func<IEntityType, CatalogEntity> catalog)
+    {
+        var mappings = new Dictionary<IEntityType, LsmEntityMapping>();
+        foreach (var root in model.GetEntityTypes().Where(LsmCatalog.HasKeyspace))
+        {
+            var mapping = new LsmEntityMapping(root, catalog(root));
+            foreach (var entityType in LsmRowLayout.HierarchyOf(root))
+            {
+                mappings[entityType] = mapping;
+            }
+        }
+
+        foreach (var dependent in mappings.Values.Distinct())
+        {
+            foreach (var foreignKey in LsmRowLayout.HierarchyOf(dependent.EntityType).SelectMany(t => t.GetDeclaredForeignKeys()))
+            {
+                if (mappings.TryGetValue(foreignKey.PrincipalEntityType, out var principal))
+                {
+                    var mapping = new LsmForeignKeyMapping(foreignKey, dependent, principal);
+                    dependent._foreignKeys.Add(mapping);
+                    principal._referencingForeignKeys.Add(mapping);
+                }
+            }
+        }
+
+        return mappings;
+    }
+
+    private readonly List<LsmForeignKeyMapping> _foreignKeys = [];
+    private readonly List<LsmForeignKeyMapping> _referencingForeignKeys = [];
+
+    /// <summary>The foreign keys of the hierarchy's types (they are their dependent): each non-null one must name an existing principal.</summary>
+    public IReadOnlyList<LsmForeignKeyMapping> ForeignKeys => _foreignKeys;
+
+    /// <summary>The foreign keys that reference a type of the hierarchy (it is their principal): deleting a row applies their delete behaviour.</summary>
+    public IReadOnlyList<LsmForeignKeyMapping> ReferencingForeignKeys => _referencingForeignKeys;
+
+    /// <summary>The index that holds one unique entry per value of <paramref name="key"/> (an alternate key), if the catalog has it.</summary>
+    public LsmIndexMapping? FindKeyIndex(IReadOnlyKey key)
+    {
+        var name = LsmCatalog.FindEnforcingIndex(EntityType, key) is { } index ? LsmCatalog.IndexName(index) : LsmCatalog.KeyIndexName(key);
+        foreach (var mapping in Indexes)
+        {
+            if (mapping.Name == name && mapping.IsUnique)
+            {
+                return mapping;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>The mapping of <paramref name="property"/>.</summary>
+    public PropertyMapping Property(IProperty property) => _bySlot[Layout.SlotOf(property)];
 
     /// <summary>The root of the hierarchy whose rows this mapping stores.</summary>
     public IEntityType EntityType { get; }
@@ -246,6 +308,82 @@ internal sealed class LsmEntityMapping
 
         row.Complete();
         return buffer.ToArray();
+    }
+
+    /// <summary>
+    /// The stored row <paramref name="storedRow"/> with the properties of <paramref name="changes"/> set to their model values
+    /// (added when the row lacks them) and every other property it holds copied as stored: what a write that changes some
+    /// properties of a row it did not materialize stores (an <c>ExecuteUpdate</c>, a database-side SetNull). The row keeps
+    /// its type's properties whatever type of the hierarchy it is; properties the model no longer has are not kept, as with
+    /// every update. Throws <see cref="LsmInvalidEntityException"/> for a value that cannot be stored.
+    /// </summary>
+    public byte[] RewriteRow(ReadOnlySpan<byte> storedRow, IReadOnlyList<(PropertyMapping Property, object? Value)> changes, PooledByteBufferWriter buffer)
+    {
+        var kept = new List<(uint Id, byte[]? Raw, int Change)>();
+        using (var row = new RowReader(storedRow))
+        {
+            while (row.MoveNext())
+            {
+                var id = row.PropertyId;
+                if (id < _slotById.Length && _slotById[id] >= 0 && !Changes(changes, id))
+                {
+                    kept.Add((id, row.RawValue.ToArray(), -1));
+                }
+            }
+        }
+
+        for (var i = 0; i < changes.Count; i++)
+        {
+            kept.Add((changes[i].Property.Id, null, i));
+        }
+
+        kept.Sort((a, b) => a.Id.CompareTo(b.Id));
+        buffer.Reset();
+        var writer = new RowWriter(buffer, kept.Count);
+        foreach (var (id, raw, change) in kept)
+        {
+            if (raw is not null)
+            {
+                writer.WriteRawValue(id, raw);
+            }
+            else
+            {
+                writer.WritePropertyId(id);
+                changes[change].Property.WriteValue(ref writer.ValueWriter, changes[change].Value, EntityType);
+            }
+        }
+
+        writer.Complete();
+        return buffer.ToArray();
+
+        static bool Changes(IReadOnlyList<(PropertyMapping Property, object? Value)> changes, uint id)
+        {
+            foreach (var (property, _) in changes)
+            {
+                if (property.Id == id)
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+    }
+
+    /// <summary>
+    /// The row versions (<c>IsRowVersion</c> byte arrays) <paramref name="storedRow"/> holds: those of its type, which a write
+    /// that changes the row renews (<see cref="RowVersionProperties(IEntityType)"/>).
+    /// </summary>
+    public IEnumerable<PropertyMapping> RowVersionsIn(byte[] storedRow)
+    {
+        foreach (var rowVersion in _types.Values.SelectMany(t => t.RowVersions).Distinct())
+        {
+            var mapping = Property(rowVersion);
+            if (ReadProperties(storedRow, [mapping]) is [byte[]])
+            {
+                yield return mapping;
+            }
+        }
     }
 
     /// <summary>The property of <paramref name="entry"/> whose encoded value is the longest, and that length (for errors).</summary>

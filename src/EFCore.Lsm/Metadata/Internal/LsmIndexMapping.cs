@@ -17,10 +17,12 @@ internal sealed class LsmIndexMapping
     private readonly LsmEntityMapping.PropertyMapping[] _columns;
     private readonly bool[] _descending;
 
-    public LsmIndexMapping(LsmEntityMapping entity, IIndex? index, CatalogIndex catalog, LsmEntityMapping.PropertyMapping[] columns)
+    public LsmIndexMapping(
+        LsmEntityMapping entity, IIndex? index, IKey? key, CatalogIndex catalog, LsmEntityMapping.PropertyMapping[] columns)
     {
         Entity = entity;
         Index = index;
+        Key = key;
         Name = catalog.Name;
         KeyspaceId = catalog.KeyspaceId;
         IsUnique = catalog.Unique;
@@ -34,8 +36,14 @@ internal sealed class LsmIndexMapping
 
     public LsmEntityMapping Entity { get; }
 
-    /// <summary>The EF index (null for an index the catalog lists but the model does not, while it is being dropped).</summary>
+    /// <summary>
+    /// The EF index (null for the index of an alternate key, see <see cref="Key"/>, and for an index the catalog lists but
+    /// the model does not, while it is being dropped).
+    /// </summary>
     public IIndex? Index { get; }
+
+    /// <summary>The alternate key this unique index enforces when it is one the provider keeps for the key (<c>AK_…</c>).</summary>
+    public IKey? Key { get; }
 
     public string Name { get; }
 
@@ -87,15 +95,64 @@ internal sealed class LsmIndexMapping
                 hasNull |= WritePart(ref writer, i, modelValues[i]);
             }
 
-            if (!IsUnique || hasNull)
+            return Complete(ref writer, primaryKey, IsUnique, hasNull);
+        }
+        catch (LsmKeyTooLargeException e)
+        {
+            throw new LsmInvalidEntityException(
+                Entity.EntityType, _columns[0].Property, $"the entry of index '{Name}' is too long: " + e.Message, e);
+        }
+        finally
+        {
+            writer.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// Ends an entry whose keyspace and indexed parts <paramref name="writer"/> holds, as docs/index_encoding.md lays it
+    /// out: a non-unique entry, or a unique one with a null part, ends its key with the row's primary key parts and has an
+    /// empty value; any other unique entry keeps them in its value. Throws <see cref="LsmKeyTooLargeException"/> for a key
+    /// over the size limit.
+    /// </summary>
+    internal static IndexEntry Complete(ref KeyWriter writer, ReadOnlySpan<byte> primaryKey, bool unique, bool hasNull)
+    {
+        if (!unique || hasNull)
+        {
+            writer.WriteRaw(primaryKey);
+            KeyEncodingLimits.CheckKeySize(writer.Length);
+            return new IndexEntry(writer.ToArray(), [], Unique: false);
+        }
+
+        KeyEncodingLimits.CheckKeySize(writer.Length);
+        return new IndexEntry(writer.ToArray(), primaryKey.ToArray(), Unique: true);
+    }
+
+    /// <summary>
+    /// The key of the unique entry for indexed values <paramref name="modelValues"/> (model form, index order, none null):
+    /// the one key a row with those values has in a unique index. Throws <see cref="LsmInvalidEntityException"/> for a value
+    /// no entry can hold.
+    /// </summary>
+    public byte[] UniqueKeyOf(ReadOnlySpan<object?> modelValues)
+    {
+        if (!IsUnique)
+        {
+            throw new InvalidOperationException($"The index '{Name}' is not unique; its entries end with the primary key.");
+        }
+
+        var writer = new KeyWriter(stackalloc byte[256]);
+        try
+        {
+            writer.WriteRaw(KeyspaceLowerBound);
+            for (var i = 0; i < _columns.Length; i++)
             {
-                writer.WriteRaw(primaryKey);
-                KeyEncodingLimits.CheckKeySize(writer.Length);
-                return new IndexEntry(writer.ToArray(), [], Unique: false);
+                if (WritePart(ref writer, i, modelValues[i]))
+                {
+                    throw new ArgumentException($"A null value has no unique entry in index '{Name}'.", nameof(modelValues));
+                }
             }
 
             KeyEncodingLimits.CheckKeySize(writer.Length);
-            return new IndexEntry(writer.ToArray(), primaryKey.ToArray(), Unique: true);
+            return writer.ToArray();
         }
         catch (LsmKeyTooLargeException e)
         {

@@ -37,6 +37,21 @@ internal sealed class LsmDatabaseWrapper(
     public int SaveChanges(IList<IUpdateEntry> entries)
     {
         var writes = RowWriteBuilder.Build(entries, Store, connection.SyncWrites);
+        if (!TryStage(writes))
+        {
+            LsmSaveCommitter.Commit(Store, writes, connection.SyncWrites, connection.EnforceForeignKeys);
+        }
+
+        return entries.Count;
+    }
+
+    /// <summary>
+    /// Stages <paramref name="writes"/> in the transaction the context's writes belong to now — one begun with
+    /// <c>BeginTransaction</c>, or its enlistment in the ambient transaction (created at the first write) — and returns
+    /// true; false when there is none and the caller commits them itself. Used by saves and by ExecuteUpdate/ExecuteDelete.
+    /// </summary>
+    public bool TryStage(IReadOnlyList<RowWrite> writes)
+    {
         if (CurrentTransaction is { } transaction)
         {
             if (LsmEnlistments.Ambient(Enlistments.Explicit) is not null)
@@ -49,18 +64,25 @@ internal sealed class LsmDatabaseWrapper(
             }
 
             transaction.Stage(writes);
-        }
-        else if (Enlistments.Find(() => Store, connection.SyncWrites, create: true, OnEnlisted) is { } enlistment)
-        {
-            enlistment.Stage(writes);
-        }
-        else
-        {
-            LsmSaveCommitter.Commit(Store, writes, connection.SyncWrites);
+            return true;
         }
 
-        return entries.Count;
+        if (Enlist() is { } enlistment)
+        {
+            enlistment.Stage(writes);
+            return true;
+        }
+
+        return false;
     }
+
+    /// <summary>
+    /// The context's enlistment in the ambient transaction, created (and enlisted) now if there is an ambient transaction
+    /// and none yet; null when there is no ambient transaction. An ExecuteUpdate/ExecuteDelete calls it before it reads, so
+    /// it reads at the enlistment's view, the one its writes are staged against.
+    /// </summary>
+    public LsmEnlistment? Enlist() =>
+        Enlistments.Find(() => Store, connection.SyncWrites, connection.EnforceForeignKeys, create: true, OnEnlisted);
 
     public Task<int> SaveChangesAsync(IList<IUpdateEntry> entries, CancellationToken cancellationToken = default)
     {
@@ -91,7 +113,7 @@ internal sealed class LsmDatabaseWrapper(
     /// </summary>
     public ILsmReadView OpenView() =>
         CurrentTransaction?.OpenQueryView()
-        ?? Enlistments.Find(() => Store, connection.SyncWrites, create: false)?.LsmTransaction.OpenQueryView()
+        ?? Enlistments.Find(() => Store, connection.SyncWrites, connection.EnforceForeignKeys, create: false)?.LsmTransaction.OpenQueryView()
         ?? Store.KeyValueStore.OpenView();
 
     private void OnEnlisted(System.Transactions.Transaction transaction) =>

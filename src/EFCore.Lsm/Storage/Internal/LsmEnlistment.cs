@@ -22,11 +22,11 @@ internal sealed class LsmEnlistment : ISinglePhaseNotification
     private readonly Action<LsmEnlistment> _onEnd;
     private bool _ended;
 
-    public LsmEnlistment(Transaction transaction, LsmStore store, bool sync, Action<LsmEnlistment> onEnd)
+    public LsmEnlistment(Transaction transaction, LsmStore store, bool sync, bool enforceForeignKeys, Action<LsmEnlistment> onEnd)
     {
         Transaction = transaction;
         _onEnd = onEnd;
-        LsmTransaction = new LsmTransaction(store, sync, static _ => { });
+        LsmTransaction = new LsmTransaction(store, sync, enforceForeignKeys, static _ => { });
     }
 
     /// <summary>The System.Transactions transaction this enlistment belongs to.</summary>
@@ -204,7 +204,8 @@ internal sealed class LsmEnlistments
     /// current one's ambient (a save after an <c>await</c> in a scope created without
     /// <see cref="TransactionScopeAsyncFlowOption.Enabled"/>, or inside a <see cref="TransactionScopeOption.Suppress"/> scope).
     /// </summary>
-    public LsmEnlistment? Find(Func<LsmStore> store, bool sync, bool create, Action<Transaction>? enlisted = null)
+    public LsmEnlistment? Find(
+        Func<LsmStore> store, bool sync, bool enforceForeignKeys, bool create, Action<Transaction>? enlisted = null)
     {
         var ambient = Ambient(Explicit);
         lock (_lock)
@@ -242,7 +243,7 @@ internal sealed class LsmEnlistments
                     $"The ambient transaction is {ambient.TransactionInformation.Status.ToString().ToLowerInvariant()}; a save cannot join it.");
             }
 
-            var created = new LsmEnlistment(ambient, store(), sync, Ended);
+            var created = new LsmEnlistment(ambient, store(), sync, enforceForeignKeys, Ended);
             EnlistmentRegistry.Add(created);
             try
             {

@@ -87,7 +87,7 @@ internal sealed class LsmStore : IDisposable
                 entities[entity.Name] = entity;
             }
 
-            return CreateMappings(model, entities);
+            return LsmEntityMapping.CreateAll(model, e => entities[e.Name]);
         }
     }
 
@@ -154,31 +154,12 @@ internal sealed class LsmStore : IDisposable
             }
         }
 
-        var mappings = CreateMappings(model, _catalog.Entities);
+        var mappings = LsmEntityMapping.CreateAll(model, e => _catalog.Entities[e.Name]);
         var all = new Dictionary<IModel, Dictionary<IEntityType, LsmEntityMapping>>(_mappings, ReferenceEqualityComparer.Instance)
         {
             [model] = mappings,
         };
         Volatile.Write(ref _mappings, all);
-        return mappings;
-    }
-
-    /// <summary>
-    /// One mapping per keyspace (a hierarchy's root), under every entity type whose rows it stores: the root and its derived
-    /// types. Keyless types have none.
-    /// </summary>
-    private static Dictionary<IEntityType, LsmEntityMapping> CreateMappings(IModel model, IReadOnlyDictionary<string, CatalogEntity> entities)
-    {
-        var mappings = new Dictionary<IEntityType, LsmEntityMapping>();
-        foreach (var root in model.GetEntityTypes().Where(LsmCatalog.HasKeyspace))
-        {
-            var mapping = new LsmEntityMapping(root, entities[root.Name]);
-            foreach (var entityType in LsmRowLayout.HierarchyOf(root))
-            {
-                mappings[entityType] = mapping;
-            }
-        }
-
         return mappings;
     }
 

@@ -28,6 +28,9 @@ internal sealed class LsmStoreConnection : IDisposable, IResettableService
     /// <summary>Whether saves wait for the store to make them durable.</summary>
     public bool SyncWrites => _options.SyncWrites;
 
+    /// <summary>Whether saves check foreign keys and apply delete behaviours to untracked dependents.</summary>
+    public bool EnforceForeignKeys => _options.EnforceForeignKeys;
+
     /// <summary>The shared store, opened on first use.</summary>
     public LsmStore Store
     {

@@ -14,15 +14,17 @@ internal sealed class LsmTransaction : IDbContextTransaction
 {
     private readonly LsmStore _store;
     private readonly bool _sync;
+    private readonly bool _enforceForeignKeys;
     private readonly Action<LsmTransaction> _onEnd;
     private readonly Dictionary<byte[], Staged> _staged = new(ByteArrayEqualityComparer.Instance);
     private readonly List<byte[]> _order = [];
     private ILsmReadView? _view;
 
-    public LsmTransaction(LsmStore store, bool sync, Action<LsmTransaction> onEnd)
+    public LsmTransaction(LsmStore store, bool sync, bool enforceForeignKeys, Action<LsmTransaction> onEnd)
     {
         _store = store;
         _sync = sync;
+        _enforceForeignKeys = enforceForeignKeys;
         _onEnd = onEnd;
         _view = store.KeyValueStore.OpenView();
     }
@@ -32,7 +34,7 @@ internal sealed class LsmTransaction : IDbContextTransaction
     /// <summary>The view of the store the transaction reads at (owned by the transaction).</summary>
     public ILsmReadView StoreView => _view ?? throw new InvalidOperationException("The transaction has already ended.");
 
-    /// <summary>The number of keys the transaction will write.</summary>
+    /// <summary>The number of keys the transaction shows as written (its rows and their index entries).</summary>
     public int StagedCount => _order.Count;
 
     /// <summary>A view for one query: the transaction's view with its own writes merged in. Disposing it ends nothing.</summary>
@@ -61,27 +63,34 @@ internal sealed class LsmTransaction : IDbContextTransaction
         return writes;
     }
 
-    /// <summary>Checks one save's writes against the transaction's view and stages them (all or none).</summary>
+    /// <summary>
+    /// Checks one save's writes against the transaction's view — keys, concurrency tokens, unique indexes, foreign keys —
+    /// and stages them with the writes referential integrity derives from them (dependents a delete cascades to or sets
+    /// null), all or none. Their index entries are staged too, for the transaction's own reads only: the commit derives the
+    /// entries again from the rows.
+    /// </summary>
     public void Stage(IReadOnlyList<RowWrite> writes)
     {
         using var scratch = new PooledByteBufferWriter();
-        var view = new Dictionary<byte[], byte[]?>(ByteArrayEqualityComparer.Instance);
+        using var view = OpenQueryView();
+        var plan = new LsmSavePlan(view, scratch, _enforceForeignKeys, immediate: true);
         foreach (var write in writes)
         {
-            var current = view.TryGetValue(write.Key, out var shadow) ? shadow : Read(write.Key);
-            LsmSaveCommitter.Check(write, current, scratch);
-            view[write.Key] = write.Value;
+            plan.Add(write);
         }
 
-        foreach (var write in writes)
+        plan.Complete();
+        foreach (var write in plan.Writes)
         {
-            if (!_staged.ContainsKey(write.Key))
-            {
-                _order.Add(write.Key);
-            }
+            var generated = write.GeneratedKeyValues.Count > 0
+                ? write.GeneratedKeyValues
+                : _staged.GetValueOrDefault(write.Key)?.GeneratedKeyValues ?? [];
+            Put(write.Key, new Staged(write, write.Value, generated, Derived: false));
+        }
 
-            var generated = write.GeneratedKeyValues.Count > 0 ? write.GeneratedKeyValues : _staged.GetValueOrDefault(write.Key)?.GeneratedKeyValues ?? [];
-            _staged[write.Key] = new Staged(write, write.Value, generated);
+        foreach (var (key, value) in plan.IndexOperations())
+        {
+            Put(key, new Staged(null, value, [], Derived: true));
         }
     }
 
@@ -92,7 +101,12 @@ internal sealed class LsmTransaction : IDbContextTransaction
         foreach (var key in _order)
         {
             var staged = _staged[key];
-            writes.Add(new RowWrite(key, staged.Value, RowCheck.Unchanged, entry: null, staged.Write.Mapping)
+            if (staged.Derived)
+            {
+                continue;
+            }
+
+            writes.Add(new RowWrite(key, staged.Value, RowCheck.Unchanged, entry: null, staged.Write!.Mapping)
             {
                 SinceVersion = version,
                 GeneratedKeyValues = staged.GeneratedKeyValues,
@@ -103,8 +117,9 @@ internal sealed class LsmTransaction : IDbContextTransaction
         {
             if (writes.Count > 0)
             {
-                // The view stays open until the commit returns: "unchanged since" conditions refer to it.
-                LsmSaveCommitter.Commit(_store, writes, _sync);
+                // The view stays open until the commit returns: "unchanged since" conditions refer to it, and the
+                // dependents of the rows it deletes must be unchanged since it too (a conflict is final: first committer wins).
+                LsmSaveCommitter.Commit(_store, writes, _sync, _enforceForeignKeys, guardVersion: version);
             }
         }
         finally
@@ -150,6 +165,20 @@ internal sealed class LsmTransaction : IDbContextTransaction
         _onEnd(this);
     }
 
+    private void Put(byte[] key, Staged staged)
+    {
+        if (!_staged.ContainsKey(key))
+        {
+            _order.Add(key);
+        }
+
+        _staged[key] = staged;
+    }
+
+    /// <summary>A staged key: a row write (<paramref name="Write"/>), or, when <paramref name="Derived"/>, an index entry shown to reads only.</summary>
     private sealed record Staged(
-        RowWrite Write, byte[]? Value, IReadOnlyList<(Metadata.Internal.LsmEntityMapping.PropertyMapping Key, long Value)> GeneratedKeyValues);
+        RowWrite? Write,
+        byte[]? Value,
+        IReadOnlyList<(Metadata.Internal.LsmEntityMapping.PropertyMapping Key, long Value)> GeneratedKeyValues,
+        bool Derived);
 }

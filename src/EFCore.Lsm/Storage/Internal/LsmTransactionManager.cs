@@ -35,7 +35,8 @@ internal sealed class LsmTransactionManager(IDatabase database) : IDbContextTran
                 + "beginning a transaction on this context, or save inside the ambient transaction instead.");
         }
 
-        var transaction = new LsmTransaction(_database.Store, _database.Connection.SyncWrites, Ended);
+        var transaction = new LsmTransaction(
+            _database.Store, _database.Connection.SyncWrites, _database.Connection.EnforceForeignKeys, Ended);
         _database.CurrentTransaction = transaction;
         return transaction;
     }

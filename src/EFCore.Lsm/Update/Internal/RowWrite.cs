@@ -17,6 +17,13 @@ internal enum RowCheck
     /// (<see cref="RowWrite.SinceVersion"/>).
     /// </summary>
     Unchanged,
+
+    /// <summary>
+    /// A write the provider derived from a row it read at the save's view — a dependent a delete cascades to or sets null,
+    /// a row an <c>ExecuteDelete</c>/<c>ExecuteUpdate</c> selected: <see cref="RowWrite.OldValue"/> is that row, and it must
+    /// not have been written since <see cref="RowWrite.SinceVersion"/> (else the save is planned again at a newer view).
+    /// </summary>
+    ReadAtView,
 }
 
 /// <summary>One row put or delete of a save, with the check that guards it and the entry it came from.</summary>
@@ -29,8 +36,17 @@ internal sealed class RowWrite(byte[] key, byte[]? value, RowCheck check, IUpdat
 
     public RowCheck Check { get; } = check;
 
-    /// <summary>For <see cref="RowCheck.Unchanged"/>: the store version the transaction read at.</summary>
+    /// <summary>For <see cref="RowCheck.Unchanged"/> and <see cref="RowCheck.ReadAtView"/>: the store version the row was read at.</summary>
     public long SinceVersion { get; init; }
+
+    /// <summary>For <see cref="RowCheck.ReadAtView"/>: the row as it was read (never null: the write is derived from it).</summary>
+    public byte[]? OldValue { get; init; }
+
+    /// <summary>
+    /// Why the provider wrote this row when no entry asked for it (a cascade, <c>ExecuteUpdate</c>), for messages; null for
+    /// an entry's own write.
+    /// </summary>
+    public string? Cause { get; init; }
 
     public IUpdateEntry? Entry { get; } = entry;
 

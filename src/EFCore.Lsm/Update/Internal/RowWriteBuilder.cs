@@ -54,9 +54,7 @@ internal static class RowWriteBuilder
             {
                 foreach (var rowVersion in mapping.RowVersionProperties(entry.EntityType))
                 {
-                    var version = new byte[16];
-                    Guid.CreateVersion7().TryWriteBytes(version, bigEndian: true, out _);
-                    entry.SetStoreGeneratedValue(rowVersion, version);
+                    entry.SetStoreGeneratedValue(rowVersion, NewRowVersion());
                 }
             }
 
@@ -90,6 +88,17 @@ internal static class RowWriteBuilder
         {
             throw new DbUpdateException(e.Message, e, [entry]);
         }
+    }
+
+    /// <summary>
+    /// A fresh row version (<see cref="LsmEntityMapping.RowVersionProperties"/>): the 16 bytes of a version 7 Guid, big-endian,
+    /// so versions are unique and increase within a process.
+    /// </summary>
+    public static byte[] NewRowVersion()
+    {
+        var version = new byte[16];
+        Guid.CreateVersion7().TryWriteBytes(version, bigEndian: true, out _);
+        return version;
     }
 
     /// <summary>

@@ -9,6 +9,9 @@ internal sealed class BenchCustomer
 
     public string City { get; set; } = "";
 
+    /// <summary>Indexed (the one secondary index of the model): what ef-indexed queries by.</summary>
+    public string Region { get; set; } = "";
+
     public decimal Balance { get; set; }
 
     public DateTime Created { get; set; }

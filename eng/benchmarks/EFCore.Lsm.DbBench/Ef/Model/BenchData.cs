@@ -12,6 +12,11 @@ internal sealed class BenchData(ulong seed)
         "Istanbul", "Jakarta", "Kyoto", "Lisbon", "Madrid", "Nairobi", "Oslo", "Prague",
     ];
 
+    /// <summary>Distinct regions: a region holds about 1 in 256 customers (ef-indexed queries one).</summary>
+    public const int RegionCount = 256;
+
+    public static string RegionName(int region) => "R" + region.ToString("D3", System.Globalization.CultureInfo.InvariantCulture);
+
     /// <summary>The balance the scan workload filters on: about half the rows have at least this much.</summary>
     public const decimal ScanMinimumBalance = 500m;
 
@@ -25,6 +30,7 @@ internal sealed class BenchData(ulong seed)
             Id = id,
             Name = $"Customer {id:D7}",
             City = Cities[(int)(random % (ulong)Cities.Count)],
+            Region = RegionName((int)((random >> 40) % RegionCount)),
             Balance = (long)((random >> 8) % 100_000) / 100m,
             Created = Epoch.AddSeconds(id),
         };

@@ -18,6 +18,8 @@ internal static class EfComparison
         new(EfWorkloads.Find, EfProviderCatalog.Sqlite, 1.5, "primary-key lookup, tracking"),
         new(EfWorkloads.FindNoTracking, EfProviderCatalog.Sqlite, 1.5, "primary-key lookup, no tracking"),
         new(EfWorkloads.InsertSyncPrefix + "8", EfProviderCatalog.Sqlite, 4.0, "durable single-entity saves from 8 contexts"),
+        new(EfWorkloads.Indexed, EfProviderCatalog.Sqlite, 1.5, "query on a non-key indexed column"),
+        new(EfWorkloads.ExecuteDelete, EfProviderCatalog.Sqlite, 2.0, "ExecuteDelete of 10% of the rows"),
     ];
 
     /// <summary>

@@ -25,6 +25,8 @@ internal static class EfWorkloads
     public const string Sum = "ef-sum";
     public const string Update = "ef-update";
     public const string Delete = "ef-delete";
+    public const string Indexed = "ef-indexed";
+    public const string ExecuteDelete = "ef-executedelete";
     public const string InsertSyncPrefix = "ef-insertsync";
     public const string ShortLived = "ef-shortlived";
 
@@ -35,7 +37,7 @@ internal static class EfWorkloads
     public const int RangeTake = 100;
 
     public static IReadOnlyList<string> Names { get; } =
-        [BulkInsert, Find, FindNoTracking, Range, Scan, Count, Sum, Update, InsertSyncPrefix, InsertSyncPrefix + "8", ShortLived, Delete];
+        [BulkInsert, Find, FindNoTracking, Range, Scan, Count, Sum, Indexed, Update, InsertSyncPrefix, InsertSyncPrefix + "8", ShortLived, Delete, ExecuteDelete];
 
     public static bool IsEfWorkload(string name) => name.StartsWith("ef-", StringComparison.Ordinal);
 
@@ -50,6 +52,8 @@ internal static class EfWorkloads
         Sum => new AggregateWorkload(Sum),
         Update => new UpdateWorkload(),
         Delete => new DeleteWorkload(),
+        Indexed => new IndexedWorkload(),
+        ExecuteDelete => new ExecuteDeleteWorkload(),
         ShortLived => new ShortLivedContextWorkload(),
         _ when name.StartsWith(InsertSyncPrefix, StringComparison.Ordinal) && TryParseContexts(name, out var contexts)
             => new InsertSyncWorkload(name, contexts),
@@ -276,6 +280,72 @@ internal static class EfWorkloads
                     sum += db.Customers.Where(c => c.City == city).Sum(c => c.Balance);
                 }
             }, () => name == Count ? Invariant($"{count} counted") : Invariant($"sum {sum:F2}"));
+        }
+    }
+
+    /// <summary>Equality on the indexed Region column, materialising the matches untracked (about 1 in 256 rows).</summary>
+    private sealed class IndexedWorkload : EfWorkload
+    {
+        public override string Name => Indexed;
+
+        public override string Description => "Where(Region == r).ToList(), AsNoTracking: equality on the indexed column (--ef-ops queries)";
+
+        public override DatabaseNeed Need => DatabaseNeed.AllKeys;
+
+        public override DatabaseContent After(DatabaseContent before) => before;
+
+        public override WorkloadOutcome Run(EfWorkloadContext context, LatencyHistogram latencies)
+        {
+            using var db = context.Provider.CreateContext(durable: false);
+            var generator = new SplitMix64(DbBenchWorkloads.SeedFor(context.Options, Name));
+            long rows = 0;
+            return Repeat(context, context.Options.EfOps, latencies, _ =>
+            {
+                var region = BenchData.RegionName((int)generator.NextIndex(BenchData.RegionCount));
+                rows += db.Customers.AsNoTracking().Where(c => c.Region == region).ToList().Count;
+            }, () => Invariant($"{rows} rows matched"));
+        }
+    }
+
+    /// <summary>
+    /// One ExecuteDelete of a tenth of the customers, a key range (Id in [num/2, num/2 + num/10)); ops are rows deleted.
+    /// EF InMemory has no ExecuteDelete: it loads the rows and deletes them with one SaveChanges (said in the description).
+    /// </summary>
+    private sealed class ExecuteDeleteWorkload : EfWorkload
+    {
+        public override string Name => ExecuteDelete;
+
+        public override string Description =>
+            "Where(Id >= num/2 && Id < num/2 + num/10).ExecuteDelete(): 10% of the rows in one statement (not synced; "
+            + "InMemory, which has no ExecuteDelete, loads them and deletes them in one SaveChanges)";
+
+        public override DatabaseNeed Need => DatabaseNeed.AllKeys;
+
+        public override DatabaseContent After(DatabaseContent before) => DatabaseContent.SomeKeys;
+
+        public override WorkloadOutcome Run(EfWorkloadContext context, LatencyHistogram latencies)
+        {
+            using var db = context.Provider.CreateContext(durable: false);
+            var from = context.Num / 2;
+            var to = from + Math.Max(1, context.Num / 10);
+            var inMemory = db.Database.IsInMemory();
+            var t0 = Stopwatch.GetTimestamp();
+            int deleted;
+            if (inMemory)
+            {
+                db.Customers.RemoveRange(db.Customers.Where(c => c.Id >= from && c.Id < to).ToList());
+                deleted = db.SaveChanges();
+            }
+            else
+            {
+                deleted = db.Customers.Where(c => c.Id >= from && c.Id < to).ExecuteDelete();
+            }
+
+            var elapsed = Stopwatch.GetTimestamp() - t0;
+            latencies.Record(elapsed);
+            var left = db.Customers.Count(c => c.Id >= from && c.Id < to);
+            return new WorkloadOutcome(deleted, elapsed,
+                Invariant($"{deleted} rows deleted, {left} left in the range"));
         }
     }
 

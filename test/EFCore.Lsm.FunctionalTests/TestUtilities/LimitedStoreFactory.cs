@@ -1,0 +1,47 @@
+using EFCore.Lsm.Storage;
+using EFCore.Lsm.Storage.Internal;
+
+namespace EFCore.Lsm.FunctionalTests.TestUtilities;
+
+/// <summary>
+/// The embedded engine behind batch limits such as a distributed store has (etcd's --max-txn-ops): a commit over them is
+/// refused with <see cref="LsmBatchTooLargeException"/>, as the seam specifies, and every commit's size is recorded.
+/// </summary>
+public sealed class LimitedStoreFactory(string path, int maxOperations) : ILsmKeyValueStoreFactory
+{
+    private readonly EngineKeyValueStoreFactory _engine = new(path, 1L << 20, 1L << 20);
+
+    public string StoreKey => _engine.StoreKey;
+
+    public string SharedSettings => _engine.SharedSettings + ", MaxOperations=" + maxOperations;
+
+    /// <summary>Operations plus conditions of each batch committed.</summary>
+    public System.Collections.Concurrent.ConcurrentQueue<int> CommittedSizes { get; } = new();
+
+    public ILsmKeyValueStore Open() => new LimitedStore(_engine.Open(), maxOperations, CommittedSizes);
+
+    private sealed class LimitedStore(ILsmKeyValueStore inner, int maxOperations, System.Collections.Concurrent.ConcurrentQueue<int> sizes)
+        : ILsmKeyValueStore
+    {
+        public string Description => inner.Description + " (limited)";
+
+        public LsmStoreLimits Limits { get; } = inner.Limits with { MaxOperations = maxOperations };
+
+        public ILsmReadView OpenView() => inner.OpenView();
+
+        public long Commit(LsmConditionalBatch batch, bool sync)
+        {
+            var size = batch.Operations.Count + batch.Conditions.Count;
+            if (size > maxOperations)
+            {
+                throw new LsmBatchTooLargeException($"{size} operations and conditions, over the limit of {maxOperations}");
+            }
+
+            var version = inner.Commit(batch, sync);
+            sizes.Enqueue(size);
+            return version;
+        }
+
+        public void Dispose() => inner.Dispose();
+    }
+}
