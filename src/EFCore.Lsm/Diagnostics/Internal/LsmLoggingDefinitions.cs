@@ -6,4 +6,20 @@ namespace EFCore.Lsm.Diagnostics.Internal;
 internal sealed class LsmLoggingDefinitions : LoggingDefinitions
 {
     public EventDefinitionBase? LogQueryPlanExecuting;
+
+    public EventDefinitionBase? LogEntityTypeNotInModel;
+
+    public EventDefinitionBase? LogPropertyNotInModel;
+
+    public EventDefinitionBase? LogPropertyTypeConverted;
+
+    public EventDefinitionBase? LogMigrationApplying;
+
+    public EventDefinitionBase? LogMigrationReverting;
+
+    public EventDefinitionBase? LogMigrationOperationProgress;
+
+    public EventDefinitionBase? LogMigrationCommitted;
+
+    public EventDefinitionBase? LogMigrationInterrupted;
 }

@@ -20,6 +20,7 @@ internal sealed class LsmEntityMapping
     private readonly PropertyMapping[] _byId;
     private readonly PropertyMapping[] _key;
     private readonly PropertyMapping[] _concurrencyTokens;
+    private readonly uint[] _preservedIds;
 
     public LsmEntityMapping(IEntityType entityType, CatalogEntity catalog)
     {
@@ -28,19 +29,29 @@ internal sealed class LsmEntityMapping
         KeyspaceLowerBound = CatalogKeys.KeyspacePrefix(catalog.KeyspaceId);
         KeyspaceUpperBound = KeyRange.AfterParts(KeyspaceLowerBound);
 
-        var ids = catalog.Properties.Where(p => !p.Retired).ToDictionary(p => p.Name, p => p.Id, StringComparer.Ordinal);
+        var live = catalog.Properties.Where(p => !p.Retired).ToDictionary(p => p.Name, StringComparer.Ordinal);
         var properties = entityType.GetProperties().ToArray();
         _byIndex = new PropertyMapping[properties.Length];
         foreach (var property in properties)
         {
             var converter = property.GetTypeMapping().Converter;
             var providerType = converter?.ProviderClrType ?? property.ClrType;
-            var codec = ProviderValueCodec.Find(providerType) ?? throw new InvalidOperationException(
-                $"The property '{entityType.DisplayName()}.{property.Name}' has type '{providerType.Name}', "
+            var stored = live[property.Name];
+            var storedType = LsmCatalog.ProviderTypeName(property) == stored.ProviderType
+                ? providerType
+                : ProviderTypes.Resolve(stored.ProviderType, entityType.Model) ?? providerType;
+            var codec = ProviderValueCodec.Find(storedType) ?? throw new InvalidOperationException(
+                $"The property '{entityType.DisplayName()}.{property.Name}' has type '{storedType.Name}', "
                 + "which EFCore.Lsm cannot store.");
-            _byIndex[property.GetIndex()] = new PropertyMapping(property, ids[property.Name], converter, codec);
+            var conversion = StoredTypeConversion.Find(storedType, providerType);
+            var mapping = new PropertyMapping(property, stored.Id, converter, codec, conversion);
+            mapping.SetMissingValue(catalog.FindDefault(stored.Id));
+            _byIndex[property.GetIndex()] = mapping;
+            live.Remove(property.Name);
         }
 
+        // Properties the catalog has and the model lacks: their values stay in the rows, and saves carry them over.
+        _preservedIds = [.. live.Values.Select(p => p.Id).Order()];
         _byId = [.. _byIndex.OrderBy(p => p.Id)];
         _key = [.. entityType.FindPrimaryKey()!.Properties.Select(p => _byIndex[p.GetIndex()])];
         _concurrencyTokens = [.. _byId.Where(p => p.Property.IsConcurrencyToken)];
@@ -101,6 +112,62 @@ internal sealed class LsmEntityMapping
     public PropertyMapping? GeneratedIntegerKey { get; }
 
     public bool HasConcurrencyTokens => _concurrencyTokens.Length > 0;
+
+    /// <summary>
+    /// Whether the catalog has properties the model lacks, whose stored values an update must carry over from the stored row
+    /// (<see cref="CarryOver"/>) so that no save loses them.
+    /// </summary>
+    public bool PreservesValues => _preservedIds.Length > 0;
+
+    /// <summary>
+    /// <paramref name="newRow"/> with the values of the properties the model lacks copied from <paramref name="storedRow"/>,
+    /// in property id order; <paramref name="newRow"/> itself when the stored row has none of them.
+    /// </summary>
+    public byte[] CarryOver(byte[] newRow, byte[]? storedRow, PooledByteBufferWriter buffer)
+    {
+        if (storedRow is null || _preservedIds.Length == 0)
+        {
+            return newRow;
+        }
+
+        // Only rows of a model that lacks stored properties come here (schema drift), so copying their values is fine.
+        var kept = new List<(uint Id, byte[] Value)>();
+        var stored = new RowReader(storedRow);
+        foreach (var id in _preservedIds)
+        {
+            if (stored.TryFind(id))
+            {
+                kept.Add((id, stored.RawValue.ToArray()));
+            }
+        }
+
+        if (kept.Count == 0)
+        {
+            return newRow;
+        }
+
+        buffer.Reset();
+        var current = new RowReader(newRow);
+        var row = new RowWriter(buffer, current.PropertyCount + kept.Count);
+        var k = 0;
+        while (current.MoveNext())
+        {
+            for (; k < kept.Count && kept[k].Id < current.PropertyId; k++)
+            {
+                row.WriteRawValue(kept[k].Id, kept[k].Value);
+            }
+
+            row.WriteRawValue(current.PropertyId, current.RawValue);
+        }
+
+        for (; k < kept.Count; k++)
+        {
+            row.WriteRawValue(kept[k].Id, kept[k].Value);
+        }
+
+        row.Complete();
+        return buffer.ToArray();
+    }
 
     /// <summary>
     /// Row versions (<c>IsRowVersion</c> byte arrays): the store has no row version of its own, so every insert and
@@ -244,7 +311,7 @@ internal sealed class LsmEntityMapping
 
     /// <summary>
     /// Decodes the values of <paramref name="properties"/> (model form, converters applied back) from a stored row, in
-    /// the order given; a property missing from the row reads as null. Decodes nothing else.
+    /// the order given; a property missing from the row reads as its default. Decodes nothing else.
     /// </summary>
     public object?[] ReadProperties(ReadOnlySpan<byte> value, IReadOnlyList<PropertyMapping> properties)
     {
@@ -258,6 +325,10 @@ internal sealed class LsmEntityMapping
                 var reader = row.ValueReader;
                 values[i] = properties[i].ReadValue(ref reader);
             }
+            else
+            {
+                values[i] = properties[i].MissingValue;
+            }
         }
 
         return values;
@@ -265,7 +336,8 @@ internal sealed class LsmEntityMapping
 
     /// <summary>
     /// Decodes a stored row into model values (value converters applied back) in EF property-index order, the layout of
-    /// a <c>ValueBuffer</c>. A property missing from the row (added to the model after the row was written) reads as null.
+    /// a <c>ValueBuffer</c>. A property missing from the row (added after the row was written) reads as its default
+    /// (<see cref="PropertyMapping.MissingValue"/>).
     /// </summary>
     public object?[] DecodeRow(ReadOnlySpan<byte> value)
     {
@@ -277,6 +349,10 @@ internal sealed class LsmEntityMapping
             {
                 var reader = row.ValueReader;
                 values[property.Property.GetIndex()] = property.ReadValue(ref reader);
+            }
+            else
+            {
+                values[property.Property.GetIndex()] = property.MissingValue;
             }
         }
 
@@ -309,19 +385,49 @@ internal sealed class LsmEntityMapping
             or TypeCode.UInt16 or TypeCode.Int32 or TypeCode.UInt32 or TypeCode.Int64 or TypeCode.UInt64
         && !(Nullable.GetUnderlyingType(type) ?? type).IsEnum;
 
-    /// <summary>One property: its stable id, its value converter and the codec of its provider type.</summary>
-    internal sealed class PropertyMapping(IProperty property, uint id, ValueConverter? converter, ProviderValueCodec codec)
+    /// <summary>
+    /// One property: its stable id, its value converter, the codec of the type its values are stored as, and, when that
+    /// stored type differs from the model's provider type, the lossless conversion between them.
+    /// </summary>
+    internal sealed class PropertyMapping(
+        IProperty property, uint id, ValueConverter? converter, ProviderValueCodec codec, StoredTypeConversion? conversion = null)
     {
         public IProperty Property { get; } = property;
 
         public uint Id { get; } = id;
 
-        /// <summary>The codec of the provider type (after value conversion).</summary>
+        /// <summary>The codec of the stored provider type (after value conversion).</summary>
         public ProviderValueCodec Codec { get; } = codec;
+
+        /// <summary>
+        /// The model value of a row that has no value for the property (it was added after the row was written): the stored
+        /// default a migration gave the column, else the model's <c>HasDefaultValue</c>, else the CLR default of a
+        /// non-nullable type (never null for a property that cannot hold null), else null.
+        /// </summary>
+        public object? MissingValue { get; private set; }
+
+        internal void SetMissingValue(byte[]? storedDefault)
+        {
+            if (storedDefault is not null)
+            {
+                var reader = new MessagePackReader(storedDefault);
+                MissingValue = ReadValue(ref reader);
+                return;
+            }
+
+            if (Property.FindAnnotation(LsmTableNames.DefaultValueAnnotation)?.Value is { } configured && configured is not DBNull)
+            {
+                MissingValue = configured;
+                return;
+            }
+
+            var clrType = Property.ClrType;
+            MissingValue = clrType.IsValueType && Nullable.GetUnderlyingType(clrType) is null ? Activator.CreateInstance(clrType) : null;
+        }
 
         public void WriteKeyPart(ref KeyWriter writer, object? modelValue, IEntityType entityType)
         {
-            var value = ToProvider(modelValue);
+            var value = ToProvider(modelValue, entityType);
             if (value is null)
             {
                 throw new LsmInvalidEntityException(
@@ -344,9 +450,10 @@ internal sealed class LsmEntityMapping
 
         public void WriteValue(MessagePackWriter writer, object? modelValue, IEntityType entityType)
         {
+            var value = ToProvider(modelValue, entityType);
             try
             {
-                Codec.WriteValue(writer, ToProvider(modelValue));
+                Codec.WriteValue(writer, value);
             }
             catch (ArgumentException e)
             {
@@ -357,11 +464,38 @@ internal sealed class LsmEntityMapping
         public object? ReadValue(ref MessagePackReader reader)
         {
             var value = Codec.ReadValue(ref reader);
+            if (value is not null && conversion is not null)
+            {
+                value = conversion.ToModel(value);
+            }
+
             return value is null || converter is null ? value : converter.ConvertFromProvider(value);
         }
 
-        /// <summary>The provider form of a model value (the value converter applied).</summary>
-        public object? ToProvider(object? modelValue) =>
-            modelValue is null || converter is null ? modelValue : converter.ConvertToProvider(modelValue);
+        /// <summary>The stored form of a model value: the value converter applied, then the stored-type conversion.</summary>
+        public object? ToProvider(object? modelValue) => ToProvider(modelValue, Property.DeclaringType as IEntityType);
+
+        private object? ToProvider(object? modelValue, IEntityType? entityType)
+        {
+            var value = modelValue is null || converter is null ? modelValue : converter.ConvertToProvider(modelValue);
+            if (value is null || conversion is null)
+            {
+                return value;
+            }
+
+            try
+            {
+                return conversion.ToStored(value);
+            }
+            catch (OverflowException e)
+            {
+                throw new LsmInvalidEntityException(
+                    entityType!,
+                    Property,
+                    $"the database stores it as {conversion.StoredType.Name} (the model says {conversion.ModelType.Name}) and {e.Message} "
+                    + "Add a migration that alters the column to convert the stored values (migrationBuilder.AlterColumn).",
+                    e);
+            }
+        }
     }
 }

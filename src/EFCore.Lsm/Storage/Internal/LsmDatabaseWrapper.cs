@@ -1,6 +1,9 @@
 using System.Linq.Expressions;
 using EFCore.Lsm.Metadata.Internal;
 using EFCore.Lsm.Update.Internal;
+using EFCore.Lsm.Diagnostics.Internal;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.EntityFrameworkCore.Metadata;
 using Microsoft.EntityFrameworkCore.Query;
 using Microsoft.EntityFrameworkCore.Storage;
@@ -14,9 +17,14 @@ namespace EFCore.Lsm.Storage.Internal;
 /// them in the transaction instead. Also what the query pipeline reads through: <see cref="GetMapping"/> and
 /// <see cref="OpenView"/>, which sees a transaction's view and its own writes.
 /// </summary>
-internal sealed class LsmDatabaseWrapper(LsmStoreConnection connection, IQueryCompilationContextFactory queryCompilationContextFactory)
+internal sealed class LsmDatabaseWrapper(
+    LsmStoreConnection connection,
+    IQueryCompilationContextFactory queryCompilationContextFactory,
+    IDiagnosticsLogger<DbLoggerCategory.Model> modelLogger)
     : IDatabase
 {
+    private bool _driftReported;
+
     /// <summary>The transaction saves go to, set by the transaction manager.</summary>
     public LsmTransaction? CurrentTransaction { get; set; }
 
@@ -26,6 +34,11 @@ internal sealed class LsmDatabaseWrapper(LsmStoreConnection connection, IQueryCo
 
     public int SaveChanges(IList<IUpdateEntry> entries)
     {
+        if (entries.Count > 0)
+        {
+            ReportDrift(entries[0].EntityType.Model);
+        }
+
         var writes = RowWriteBuilder.Build(entries, Store, connection.SyncWrites);
         if (CurrentTransaction is { } transaction)
         {
@@ -60,7 +73,29 @@ internal sealed class LsmDatabaseWrapper(LsmStoreConnection connection, IQueryCo
     /// <summary>
     /// The storage mapping of <paramref name="entityType"/> for reading (writes nothing; see <see cref="LsmStore.GetMappingForRead"/>).
     /// </summary>
-    public LsmEntityMapping GetMapping(IEntityType entityType) => Store.GetMappingForRead(entityType);
+    public LsmEntityMapping GetMapping(IEntityType entityType)
+    {
+        ReportDrift(entityType.Model);
+        return Store.GetMappingForRead(entityType);
+    }
+
+    /// <summary>
+    /// Logs the schema drift between the database and the model (a warning per difference), once per open store and model:
+    /// the first context that reads or writes through the model reports it.
+    /// </summary>
+    public void ReportDrift(IModel model)
+    {
+        if (_driftReported)
+        {
+            return;
+        }
+
+        _driftReported = true;
+        foreach (var difference in Store.TakeUnreportedDrift(model))
+        {
+            modelLogger.SchemaDrift(difference);
+        }
+    }
 
     /// <summary>
     /// A consistent view for one query: the current transaction's (with its own writes merged in), or a new view of the

@@ -1,3 +1,4 @@
+using EFCore.Lsm.Metadata;
 using EFCore.Lsm.Metadata.Internal;
 using EFCore.Lsm.Update.Internal;
 using EFCore.Lsm.ValueGeneration.Internal;
@@ -20,6 +21,9 @@ internal sealed class LsmStore : IDisposable
     private readonly Lock _catalogLock = new();
     private LsmCatalog _catalog;
     private Dictionary<IModel, Dictionary<IEntityType, LsmEntityMapping>> _mappings = new(ReferenceEqualityComparer.Instance);
+
+    // Per model: the schema drift registration tolerated (null once it has been logged).
+    private readonly Dictionary<IModel, List<LsmSchemaDifference>?> _drift = new(ReferenceEqualityComparer.Instance);
 
     public LsmStore(ILsmKeyValueStore keyValueStore)
     {
@@ -75,11 +79,13 @@ internal sealed class LsmStore : IDisposable
                 return RegisterLocked(model, sync);
             }
 
-            var changes = _catalog.PlanRegistration(model);
+            var changes = _catalog.PlanRegistration(model, HasRows);
             if (changes.IsEmpty)
             {
                 return RegisterLocked(model, sync);
             }
+
+            _drift.TryAdd(model, changes.Drift);
 
             var entities = new Dictionary<string, CatalogEntity>(_catalog.Entities, StringComparer.Ordinal);
             foreach (var entity in changes.Entities)
@@ -128,6 +134,44 @@ internal sealed class LsmStore : IDisposable
 
     public void Dispose() => KeyValueStore.Dispose();
 
+    /// <summary>
+    /// The schema drift between the catalog and <paramref name="model"/> (docs/catalog.md, "Schema drift"), the first time it
+    /// is asked for per model, so that it is logged once per open store; empty after that.
+    /// </summary>
+    public IReadOnlyList<LsmSchemaDifference> TakeUnreportedDrift(IModel model)
+    {
+        GetMappings(model, sync: false, register: false);
+        lock (_catalogLock)
+        {
+            if (_drift.TryGetValue(model, out var drift) && drift is not null)
+            {
+                _drift[model] = null;
+                return drift;
+            }
+
+            _drift[model] = null;
+            return [];
+        }
+    }
+
+    /// <summary>The schema drift between the catalog and <paramref name="model"/>, as registration would see it now.</summary>
+    public IReadOnlyList<LsmSchemaDifference> CompareWithModel(IModel model)
+    {
+        lock (_catalogLock)
+        {
+            return _catalog.PlanRegistration(model, HasRows).Drift;
+        }
+    }
+
+    /// <summary>Whether the keyspace of <paramref name="entity"/> holds at least one row (one seek).</summary>
+    private bool HasRows(CatalogEntity entity)
+    {
+        var lower = CatalogKeys.KeyspacePrefix(entity.KeyspaceId);
+        using var view = KeyValueStore.OpenView();
+        using var cursor = view.Scan(lower, KeyEncoding.Internal.KeyRange.AfterParts(lower), limit: 1);
+        return cursor.MoveNext();
+    }
+
     private Dictionary<IEntityType, LsmEntityMapping> RegisterLocked(IModel model, bool sync)
     {
         if (_mappings.TryGetValue(model, out var existing))
@@ -135,7 +179,20 @@ internal sealed class LsmStore : IDisposable
             return existing;
         }
 
-        var changes = CommitCatalogChange(() => _catalog.PlanRegistration(model), sync);
+        List<LsmSchemaDifference> drift = [];
+        var changes = CommitCatalogChange(
+            () =>
+            {
+                var planned = _catalog.PlanRegistration(model, HasRows);
+                drift = planned.Drift;
+                return planned;
+            },
+            sync);
+        if (!_drift.TryGetValue(model, out var unreported) || unreported is not null)
+        {
+            _drift[model] = drift;
+        }
+
         foreach (var dropped in changes?.DroppedIndexes ?? [])
         {
             // The catalog no longer names the index, so nothing reads these entries; they only take room.

@@ -48,8 +48,12 @@ internal static class LsmSaveCommitter
                     old = AddCondition(write, plan, view, scratch);
                 }
 
-                pending[write.Key] = write.Value;
-                if (write.Value is { } value)
+                // A model that lacks some stored properties must not drop their values: an update carries them over.
+                var value = write.Value is { } written && write.Check != RowCheck.MustBeAbsent
+                    ? write.Mapping.CarryOver(written, old, scratch)
+                    : write.Value;
+                pending[write.Key] = value;
+                if (value is not null)
                 {
                     plan.Batch.Put(write.Key, value);
                 }
@@ -118,7 +122,8 @@ internal static class LsmSaveCommitter
     /// </summary>
     private static byte[]? AddCondition(RowWrite write, SavePlan plan, ILsmReadView view, PooledByteBufferWriter scratch)
     {
-        var indexed = write.Mapping.Indexes.Count > 0;
+        // The stored row is needed for the index entries it has, and for the values of properties the model lacks.
+        var indexed = write.Mapping.Indexes.Count > 0 || (write.Value is not null && write.Mapping.PreservesValues);
         switch (write.Check)
         {
             case RowCheck.MustBeAbsent:
