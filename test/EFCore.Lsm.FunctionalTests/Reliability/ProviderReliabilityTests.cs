@@ -105,6 +105,22 @@ public sealed class ProviderReliabilityTests(Xunit.Abstractions.ITestOutputHelpe
     }
 
     [Fact]
+    public void A_row_over_the_stores_value_limit_is_a_DbUpdateException_naming_the_entity_and_its_largest_property()
+    {
+        // Regression: the engine's ArgumentException (WriteBatch.MaxValueSize) used to escape from SaveChanges raw.
+        using var context = TestContext.Create(_temp.Db());
+        context.Add(new Customer { Id = 7, Name = "small" });
+        context.Add(new AllTypes { Id = 1, String = "x", Bytes = new byte[Engine.WriteBatch.MaxValueSize + 1] });
+        var error = Assert.Throws<DbUpdateException>(() => context.SaveChanges());
+        Assert.Contains("'AllTypes'", error.Message, StringComparison.Ordinal);
+        Assert.Contains("'Bytes'", error.Message, StringComparison.Ordinal);
+        Assert.Contains(Engine.WriteBatch.MaxValueSize.ToString(System.Globalization.CultureInfo.InvariantCulture), error.Message, StringComparison.Ordinal);
+        Assert.Single(error.Entries);
+        context.ChangeTracker.Clear();
+        Assert.Empty(context.Customers.AsNoTracking().ToList()); // the good row of the same save was not written either
+    }
+
+    [Fact]
     public void Unusable_paths_get_a_clear_error()
     {
         // A path that is a file, not a folder.
