@@ -30,6 +30,18 @@ public sealed class LsmDbContextOptionsBuilder
     /// <summary>The engine's block cache size in bytes (default 32 MiB; 0 turns the cache off).</summary>
     public LsmDbContextOptionsBuilder BlockCacheSize(long bytes) => With(e => e.WithBlockCacheSize(bytes));
 
+    /// <summary>
+    /// The assembly that holds the context's migrations (its <c>[DbContext]</c> <c>Migration</c> classes and model snapshot),
+    /// as relational providers' <c>MigrationsAssembly</c>; default the context's own assembly.
+    /// </summary>
+    public LsmDbContextOptionsBuilder MigrationsAssembly(string? assemblyName) => With(e => e.WithMigrationsAssembly(assemblyName));
+
+    /// <summary>
+    /// Rows a migration copies, re-keys or indexes per batch (default 1024): what bounds a migration's memory however large
+    /// the table is (docs/migrations.md).
+    /// </summary>
+    public LsmDbContextOptionsBuilder MigrationBatchRows(int rows) => With(e => e.WithMigrationBatchRows(rows));
+
     private LsmDbContextOptionsBuilder With(Func<LsmOptionsExtension, LsmOptionsExtension> change)
     {
         var extension = _optionsBuilder.Options.FindExtension<LsmOptionsExtension>() ?? new LsmOptionsExtension();

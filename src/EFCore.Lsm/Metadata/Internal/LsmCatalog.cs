@@ -115,7 +115,8 @@ internal sealed class LsmCatalog
                 var providerType = ProviderTypeName(property);
                 if (byName.Remove(property.Name, out var existing))
                 {
-                    if (existing.ProviderType != providerType)
+                    if (existing.ProviderType != providerType
+                        && !SameRepresentation(ProviderTypes.Resolve(existing.ProviderType, model), ProviderType(property)))
                     {
                         CheckConvertible(entityType, property, existing, model);
                         changes.Drift.Add(new LsmSchemaDifference(
@@ -192,9 +193,23 @@ internal sealed class LsmCatalog
                     [.. index.Properties.Select((_, i) => IsDescending(index, i))],
                     index.IsUnique,
                     CatalogIndexState.Ready);
-                if (storedIndexes.Remove(definition.Name, out var existingIndex) && existingIndex.SameDefinition(definition))
+                if (storedIndexes.Remove(definition.Name, out var existingIndex))
                 {
-                    indexes.Add(existingIndex);
+                    if (existingIndex.SameDefinition(definition))
+                    {
+                        indexes.Add(existingIndex);
+                        continue;
+                    }
+
+                    changes.DroppedIndexes.Add(existingIndex);
+                }
+                else if (storedIndexes.Values.FirstOrDefault(i => i.SameDefinition(definition)) is { } renamed)
+                {
+                    // The same entries under another name (a migration's index name, or one from before indexes were named
+                    // after tables): keep the keyspace, take the model's name.
+                    storedIndexes.Remove(renamed.Name);
+                    indexes.Add(renamed with { Name = definition.Name });
+                    changed = true;
                     continue;
                 }
 
@@ -285,6 +300,11 @@ internal sealed class LsmCatalog
             + $"migrationBuilder.DropColumn(name: \"{missing.Name}\", table: \"{table}\").");
     }
 
+    /// <summary>An enum and its underlying integer type store the same values: no conversion to report.</summary>
+    private static bool SameRepresentation(Type? stored, Type model) =>
+        stored is not null
+        && (stored.IsEnum ? Enum.GetUnderlyingType(stored) : stored) == (model.IsEnum ? Enum.GetUnderlyingType(model) : model);
+
     private static void CheckConvertible(IEntityType entityType, IProperty property, CatalogProperty stored, IModel model)
     {
         var storedType = ProviderTypes.Resolve(stored.ProviderType, model);
@@ -340,11 +360,11 @@ internal sealed class LsmCatalog
     }
 
     /// <summary>
-    /// The name an index is recorded under: EF's name for it, or, as EF names unnamed indexes, <c>IX_</c> + the entity
-    /// type's short name + its property names.
+    /// The name an index is recorded under: EF's name for it, or, as EF's relational conventions name unnamed indexes (and so
+    /// as migrations name them), <c>IX_</c> + the table name + the column names.
     /// </summary>
     public static string IndexName(IReadOnlyIndex index) =>
-        index.Name ?? "IX_" + index.DeclaringEntityType.ShortName() + "_" + string.Join("_", index.Properties.Select(p => p.Name));
+        index.Name ?? "IX_" + LsmTableNames.Of(index.DeclaringEntityType) + "_" + string.Join("_", index.Properties.Select(LsmTableNames.ColumnOf));
 
     /// <summary>Whether part <paramref name="i"/> of <paramref name="index"/> is descending (EF: null = none, empty = all).</summary>
     public static bool IsDescending(IReadOnlyIndex index, int i)

@@ -53,6 +53,11 @@ internal sealed class LsmEntityMapping
         // Properties the catalog has and the model lacks: their values stay in the rows, and saves carry them over.
         _preservedIds = [.. live.Values.Select(p => p.Id).Order()];
         _byId = [.. _byIndex.OrderBy(p => p.Id)];
+        DefaultedProperties =
+        [
+            .. _byId.Where(p => p.Property.FindAnnotation(LsmTableNames.DefaultValueAnnotation) is not null
+                || catalog.FindDefault(p.Id) is not null),
+        ];
         _key = [.. entityType.FindPrimaryKey()!.Properties.Select(p => _byIndex[p.GetIndex()])];
         _concurrencyTokens = [.. _byId.Where(p => p.Property.IsConcurrencyToken)];
         RowVersionProperties =
@@ -112,6 +117,12 @@ internal sealed class LsmEntityMapping
     public PropertyMapping? GeneratedIntegerKey { get; }
 
     public bool HasConcurrencyTokens => _concurrencyTokens.Length > 0;
+
+    /// <summary>
+    /// Properties with a column default (<c>HasDefaultValue</c>, or a migration's <c>defaultValue</c>): an insert that leaves
+    /// one unset (EF marks it store-generated) stores the default, as a relational database fills a column default.
+    /// </summary>
+    public IReadOnlyList<PropertyMapping> DefaultedProperties { get; }
 
     /// <summary>
     /// Whether the catalog has properties the model lacks, whose stored values an update must carry over from the stored row

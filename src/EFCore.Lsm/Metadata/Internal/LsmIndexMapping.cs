@@ -16,6 +16,7 @@ internal sealed class LsmIndexMapping
 {
     private readonly LsmEntityMapping.PropertyMapping[] _columns;
     private readonly bool[] _descending;
+    private readonly ProviderValueCodec[] _codecs;
 
     public LsmIndexMapping(LsmEntityMapping entity, IIndex? index, CatalogIndex catalog, LsmEntityMapping.PropertyMapping[] columns)
     {
@@ -27,6 +28,7 @@ internal sealed class LsmIndexMapping
         IsReady = catalog.State == CatalogIndexState.Ready;
         Catalog = catalog;
         _columns = columns;
+        _codecs = [.. columns.Select(c => c.Codec)];
         _descending = [.. catalog.Descending];
         KeyspaceLowerBound = CatalogKeys.KeyspacePrefix(catalog.KeyspaceId);
         KeyspaceUpperBound = KeyRange.AfterParts(KeyspaceLowerBound);
@@ -76,35 +78,26 @@ internal sealed class LsmIndexMapping
     /// <summary>The entry for indexed values <paramref name="modelValues"/> (model form, index order) of the row at <paramref name="rowKey"/>.</summary>
     public IndexEntry EntryOf(ReadOnlySpan<byte> rowKey, ReadOnlySpan<object?> modelValues)
     {
-        var primaryKey = rowKey[Entity.KeyspaceLowerBound.Length..];
-        var writer = new KeyWriter(stackalloc byte[256]);
+        var provider = new object?[_columns.Length];
+        for (var i = 0; i < provider.Length; i++)
+        {
+            provider[i] = _columns[i].ToProvider(modelValues[i]);
+        }
+
         try
         {
-            writer.WriteRaw(KeyspaceLowerBound);
-            var hasNull = false;
-            for (var i = 0; i < _columns.Length; i++)
-            {
-                hasNull |= WritePart(ref writer, i, modelValues[i]);
-            }
-
-            if (!IsUnique || hasNull)
-            {
-                writer.WriteRaw(primaryKey);
-                KeyEncodingLimits.CheckKeySize(writer.Length);
-                return new IndexEntry(writer.ToArray(), [], Unique: false);
-            }
-
-            KeyEncodingLimits.CheckKeySize(writer.Length);
-            return new IndexEntry(writer.ToArray(), primaryKey.ToArray(), Unique: true);
+            return IndexEntryFormat.Encode(
+                KeyspaceLowerBound, rowKey[Entity.KeyspaceLowerBound.Length..], _codecs, provider, _descending, IsUnique);
+        }
+        catch (IndexPartException e)
+        {
+            throw new LsmInvalidEntityException(
+                Entity.EntityType, _columns[e.Part].Property, $"its value cannot be indexed by '{Name}': " + e.Message, e.InnerException);
         }
         catch (LsmKeyTooLargeException e)
         {
             throw new LsmInvalidEntityException(
                 Entity.EntityType, _columns[0].Property, $"the entry of index '{Name}' is too long: " + e.Message, e);
-        }
-        finally
-        {
-            writer.Dispose();
         }
     }
 

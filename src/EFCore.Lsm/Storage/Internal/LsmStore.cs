@@ -14,8 +14,6 @@ namespace EFCore.Lsm.Storage.Internal;
 /// </summary>
 internal sealed class LsmStore : IDisposable
 {
-    private const int DeleteChunk = 4096;
-
     // Serialises catalog changes in this process (rare: a new model, EnsureCreated/EnsureDeleted); their commits are
     // conditional anyway, so a writer in another process is detected rather than overwritten.
     private readonly Lock _catalogLock = new();
@@ -108,6 +106,15 @@ internal sealed class LsmStore : IDisposable
         }
     }
 
+    /// <summary>Creates the catalog header when the database has none, registering no entity type (migrations do that).</summary>
+    public void EnsureCreatedEmpty(bool sync)
+    {
+        lock (_catalogLock)
+        {
+            CommitCatalogChange(() => new CatalogChanges(_catalog.Exists ? null : _catalog.NextKeyspaceId, []), sync);
+        }
+    }
+
     /// <summary>
     /// Deletes every row and the catalog; true when the database existed. Rows go first in chunks and the catalog last,
     /// so a crash part-way leaves a database that still exists and that a second call finishes deleting.
@@ -133,6 +140,38 @@ internal sealed class LsmStore : IDisposable
     }
 
     public void Dispose() => KeyValueStore.Dispose();
+
+    /// <summary>
+    /// Reads the catalog again after a migration switched it (docs/migrations.md): mappings and key generators built from the
+    /// old catalog are dropped, so the next use of any model maps it against the new one.
+    /// </summary>
+    public void ReloadCatalog()
+    {
+        lock (_catalogLock)
+        {
+            using (var view = KeyValueStore.OpenView())
+            {
+                _catalog = LsmCatalog.Load(view);
+            }
+
+            Generators.Clear();
+            _drift.Clear();
+            Volatile.Write(
+                ref _mappings, new Dictionary<IModel, Dictionary<IEntityType, LsmEntityMapping>>(ReferenceEqualityComparer.Instance));
+        }
+    }
+
+    /// <summary>The catalog as this store last read or committed it (for migrations, which plan against it).</summary>
+    public LsmCatalog Catalog
+    {
+        get
+        {
+            lock (_catalogLock)
+            {
+                return _catalog;
+            }
+        }
+    }
 
     /// <summary>
     /// The schema drift between the catalog and <paramref name="model"/> (docs/catalog.md, "Schema drift"), the first time it
@@ -250,29 +289,5 @@ internal sealed class LsmStore : IDisposable
         }
     }
 
-    private void DeleteRange(byte[] lower, byte[] upper, bool sync)
-    {
-        var chunk = Math.Min(DeleteChunk, KeyValueStore.Limits.MaxOperations ?? DeleteChunk);
-        while (true)
-        {
-            // One chunk per view: a store may bound how long a view lives, and each chunk's deletes are committed before
-            // the next chunk is read, so a crash leaves a prefix deleted.
-            var batch = new LsmConditionalBatch();
-            using (var view = KeyValueStore.OpenView())
-            using (var cursor = view.Scan(lower, upper, limit: chunk))
-            {
-                while (cursor.MoveNext())
-                {
-                    batch.Delete(cursor.Key.ToArray());
-                }
-            }
-
-            if (batch.Operations.Count == 0)
-            {
-                return;
-            }
-
-            KeyValueStore.Commit(batch, sync);
-        }
-    }
+    private void DeleteRange(byte[] lower, byte[] upper, bool sync) => RangeDeleter.Delete(KeyValueStore, lower, upper, sync);
 }

@@ -19,6 +19,7 @@ internal sealed class LsmConventionSetBuilder(ProviderConventionSetBuilderDepend
         var tableNames = new LsmTableNameConvention(Dependencies);
         conventionSet.EntityTypeAddedConventions.Add(tableNames);
         conventionSet.EntityTypeBaseTypeChangedConventions.Add(tableNames);
+        conventionSet.PropertyAnnotationChangedConventions.Add(new LsmDefaultValueConvention());
         return conventionSet;
     }
 }
