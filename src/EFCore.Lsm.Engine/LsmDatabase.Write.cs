@@ -250,7 +250,8 @@ public sealed partial class LsmDatabase
             _log!.AddRecord(record.Contents);
             if (sync)
             {
-                _log.Sync();
+                // fdatasync: the records and the file length, as the peers sync their WALs; the WAL only appends.
+                _log.SyncData();
             }
             else
             {
@@ -367,7 +368,7 @@ public sealed partial class LsmDatabase
 
             // The old WAL is synced so that writes acknowledged without sync still form a prefix after a power loss
             // (never a hole before later synced writes in the new WAL), and the new WAL's entry is made durable.
-            _log!.Sync();
+            _log!.SyncData();
             _fs.SyncDirectory(_path);
         }
         catch (Exception e)

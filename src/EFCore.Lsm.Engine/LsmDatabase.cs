@@ -59,12 +59,7 @@ public sealed partial class LsmDatabase : IDisposable
         _path = path;
         _options = options;
         _fs = options.FileSystem;
-        _tableOptions = new TableOptions
-        {
-            BlockSize = options.BlockSize,
-            RestartInterval = options.BlockRestartInterval,
-            BloomBitsPerKey = options.BloomBitsPerKey,
-        };
+        _tableOptions = TableOptions.From(options);
         _blockCache = options.BlockCacheSize > 0 ? new BlockCache(options.BlockCacheSize) : null;
         _tableCache = new TableCache(_fs, path, options.MaxOpenFiles, _blockCache, _tableStatistics);
         _versions = new VersionSet(_fs, path);

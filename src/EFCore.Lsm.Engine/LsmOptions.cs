@@ -31,6 +31,23 @@ public sealed class LsmOptions
     /// <summary>Bloom filter bits per key; 0 disables filters (default 10, about 1% false positives).</summary>
     public int BloomBitsPerKey { get; set; } = 10;
 
+    /// <summary>
+    /// How SST data blocks are compressed (default <see cref="TableCompression.Lz4"/>): flushes and compactions into every
+    /// level but the bottommost use it. Blocks that do not shrink by an eighth are stored uncompressed either way; tables
+    /// without compression keep format version 1 (docs/table_format.md).
+    /// </summary>
+    public TableCompression Compression { get; set; } = TableCompression.Lz4;
+
+    /// <summary>
+    /// Compression of tables compaction writes to the bottommost level, where most of the data ends up (RocksDB's
+    /// bottommost_compression); null means the same as <see cref="Compression"/>. <see cref="TableCompression.Zstd"/> trades
+    /// some read and compaction CPU for smaller files.
+    /// </summary>
+    public TableCompression? BottommostCompression { get; set; }
+
+    /// <summary>Zstandard level for <see cref="TableCompression.Zstd"/> tables, 1..22 (default 3).</summary>
+    public int ZstdLevel { get; set; } = 3;
+
     /// <summary>Bytes of decoded blocks kept in the shared LRU block cache (default 32 MiB).</summary>
     public long BlockCacheSize { get; set; } = 32L << 20;
 
@@ -81,6 +98,10 @@ public sealed class LsmOptions
         Require(BlockRestartInterval >= 1, "LsmOptions.BlockRestartInterval must be at least 1.");
         Require(BloomBitsPerKey is >= 0 and <= 64, "LsmOptions.BloomBitsPerKey must be between 0 and 64.");
         Require(BlockCacheSize >= 0, "LsmOptions.BlockCacheSize must not be negative.");
+        Require(Enum.IsDefined(Compression), $"LsmOptions.Compression must be None, Lz4 or Zstd, not {Compression}.");
+        Require(BottommostCompression is null || Enum.IsDefined(BottommostCompression.Value),
+            $"LsmOptions.BottommostCompression must be None, Lz4, Zstd or null, not {BottommostCompression}.");
+        Require(ZstdLevel is >= 1 and <= 22, "LsmOptions.ZstdLevel must be between 1 and 22.");
         Require(MaxOpenFiles >= 16, "LsmOptions.MaxOpenFiles must be at least 16.");
         Require(Level0CompactionTrigger >= 1, "LsmOptions.Level0CompactionTrigger must be at least 1.");
         Require(Level0SlowdownWritesTrigger >= Level0CompactionTrigger,

@@ -11,7 +11,7 @@ public sealed class BenchOptionsTests
         Assert.Equal(1_000_000, options.Num);
         Assert.Equal(100, options.ValueSize);
         Assert.Equal(10_000, options.SyncOps);
-        Assert.Equal(["ours", "rocksdb", "leveldb"], options.Engines);
+        Assert.Equal(["ours", "ours-compressed", "rocksdb", "rocksdb-debian", "leveldb", "zonetree"], options.Engines);
         Assert.Contains("fillsync8", options.Benchmarks);
         Assert.Equal(BenchOptions.ProcessIsolation, options.Isolation);
     }

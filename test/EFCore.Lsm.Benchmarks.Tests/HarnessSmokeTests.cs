@@ -24,9 +24,17 @@ public sealed class HarnessSmokeTests
         var engines = InstalledEngines();
         var (exitCode, output, report) = Run(dir,
             "--num", Num.ToString(), "--sync-ops", "20", "--benchmarks", string.Join(',', Workloads),
-            "--engines", string.Join(',', engines), "--isolation", "none");
+            "--engines", string.Join(',', engines), "--isolation", "none", "--rounds", "2");
 
         Assert.True(exitCode == 0, output);
+
+        // Two interleaved rounds, each with every engine; the top-level results are their medians with the range and CPU per op.
+        var rounds = report.RootElement.GetProperty("RoundRuns").EnumerateArray().ToList();
+        Assert.Equal(2, rounds.Count);
+        foreach (var round in rounds)
+        {
+            Assert.Equal(engines, round.EnumerateArray().Select(r => r.GetProperty("Engine").GetString()));
+        }
         var runs = report.RootElement.GetProperty("Engines").EnumerateArray().ToList();
         Assert.Equal(engines, runs.Select(r => r.GetProperty("Engine").GetString()));
         foreach (var run in runs)
@@ -41,6 +49,14 @@ public sealed class HarnessSmokeTests
                 Assert.True(result.GetProperty("OpsPerSecond").GetDouble() > 0, $"{engine} {workload}");
                 Assert.True(result.GetProperty("P99Micros").GetDouble() >= result.GetProperty("P50Micros").GetDouble(), $"{engine} {workload}");
                 Assert.True(result.GetProperty("PeakRssBytes").GetInt64() > 0, $"{engine} {workload}");
+                Assert.Equal(2, result.GetProperty("Rounds").GetInt32());
+                Assert.True(result.GetProperty("OpsPerSecondMin").GetDouble() <= result.GetProperty("OpsPerSecond").GetDouble(), $"{engine} {workload}");
+                Assert.True(result.GetProperty("OpsPerSecondMax").GetDouble() >= result.GetProperty("OpsPerSecond").GetDouble(), $"{engine} {workload}");
+                Assert.True(result.GetProperty("CpuSecondsPerOp").GetDouble() > 0, $"{engine} {workload}");
+                if (OperatingSystem.IsLinux())
+                {
+                    Assert.True(result.GetProperty("LoadAverageMax").GetDouble() >= 0, $"{engine} {workload}");
+                }
                 Assert.Contains($"{engine,-8} {workload}", output, StringComparison.Ordinal);
             }
 
@@ -141,7 +157,10 @@ public sealed class HarnessSmokeTests
     private static (int ExitCode, string Output, JsonDocument Report) Run(TestDirectory dir, params string[] args)
     {
         using var output = new StringWriter();
-        var exitCode = BenchHarness.Run([.. args, "--db-dir", dir.Sub("db"), "--results-dir", dir.Sub("results")], output);
+        // One round unless the test asks for more: rounds are tested once, in the first test.
+        // No minimum duration for the EF workloads either: these tests check answers, not speed.
+        string[] rounds = args.Contains("--rounds") ? [] : ["--rounds", "1"];
+        var exitCode = BenchHarness.Run([.. args, .. rounds, "--ef-min-seconds", "0", "--db-dir", dir.Sub("db"), "--results-dir", dir.Sub("results")], output);
         var resultFolders = Directory.Exists(dir.Sub("results")) ? Directory.GetDirectories(dir.Sub("results")) : [];
         Assert.True(resultFolders.Length == 1, output.ToString());
         var report = JsonDocument.Parse(File.ReadAllText(Path.Combine(resultFolders[0], ReportWriter.JsonFile)));

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using EFCore.Lsm.DbBench.Ef.Providers;
 using EFCore.Lsm.DbBench.Ef.Running;
+using EFCore.Lsm.DbBench.Measurement;
 using EFCore.Lsm.DbBench.Reporting;
 using EFCore.Lsm.DbBench.Running;
 using EFCore.Lsm.DbBench.Stores;
@@ -9,7 +10,8 @@ namespace EFCore.Lsm.DbBench;
 
 /// <summary>
 /// The harness's entry point: parses the command line, runs each engine on the engine workloads and each EF provider on
-/// the EF workloads (each in a child process by default), prints the table and writes the report files. Returns the
+/// the EF workloads in interleaved rounds (each in a fresh child process by default, after an unmeasured warm-up), prints
+/// the medians and writes the report files. Returns the
 /// process exit code: 0 when every available engine and provider ran every workload, 1 when one failed, 2 for a bad
 /// command line.
 /// </summary>
@@ -49,45 +51,71 @@ internal static class BenchHarness
 
         output.WriteLine($"EFCore.Lsm.DbBench: {string.Join(',', options.Benchmarks)} on {string.Join(',', options.Engines)} " +
             $"and EF providers {string.Join(',', options.Providers)}, num={options.Num}, ef-num={options.EfNum}, " +
-            $"{Environment.ProcessorCount} cores, isolation {options.Isolation}");
-        foreach (var engine in options.EngineBenchmarks.Count > 0 ? options.Engines : [])
+            $"{options.Rounds} round(s), {Environment.ProcessorCount} cores, isolation {options.Isolation}, load {ProcessStats.LoadAverage():F2}");
+        var engines = options.EngineBenchmarks.Count > 0 ? options.Engines : [];
+        var providers = options.EfBenchmarks.Count > 0 ? options.Providers : [];
+        for (var round = 1; round <= options.Rounds; round++)
         {
-            if (!StoreCatalog.TryPrepare(engine, options, out var detail))
+            output.WriteLine($"round {round} of {options.Rounds}");
+            var runs = new List<EngineRun>();
+
+            // A, B, C, A, B, C, ...: each engine and provider once per round, each a fresh process, so a noisy spell on the
+            // machine hits one round of every engine rather than every round of one.
+            foreach (var engine in engines)
             {
-                output.WriteLine($"{engine}: {detail}; skipping it and running the others.");
-                report.Engines.Add(new EngineRun { Engine = engine, Available = false, Detail = detail });
-                continue;
+                runs.Add(InRound(round, options.Isolation == BenchOptions.ProcessIsolation
+                    ? ChildProcessRunner.Run(engine, "", options, output)
+                    : StoreCatalog.TryPrepare(engine, options, out var detail)
+                        ? RunInProcess(engine, detail, options, output)
+                        : new EngineRun { Engine = engine, Available = false, Detail = detail }));
+                Announce(runs[^1], output);
             }
 
-            output.WriteLine($"{engine}: {detail}");
-            output.Flush();
-            report.Engines.Add(options.Isolation == BenchOptions.ProcessIsolation
-                ? ChildProcessRunner.Run(engine, detail, options, output)
-                : RunInProcess(engine, detail, options, output));
-        }
-
-        foreach (var provider in options.EfBenchmarks.Count > 0 ? options.Providers : [])
-        {
-            if (!EfProviderCatalog.TryPrepare(provider, options, out var detail))
+            foreach (var provider in providers)
             {
-                output.WriteLine($"{provider}: {detail}; skipping it and running the others.");
-                report.Engines.Add(new EngineRun { Engine = provider, Available = false, Detail = detail });
-                continue;
+                runs.Add(InRound(round, options.Isolation == BenchOptions.ProcessIsolation
+                    ? ChildProcessRunner.Run(provider, "", resultFile => options.ToProviderChildArgs(provider, resultFile), output)
+                    : EfProviderCatalog.TryPrepare(provider, options, out var detail)
+                        ? RunProviderInProcess(provider, detail, options, output)
+                        : new EngineRun { Engine = provider, Available = false, Detail = detail }));
+                Announce(runs[^1], output);
             }
 
-            output.WriteLine($"{provider}: {detail}");
-            output.Flush();
-            report.Engines.Add(options.Isolation == BenchOptions.ProcessIsolation
-                ? ChildProcessRunner.Run(provider, detail, resultFile => options.ToProviderChildArgs(provider, resultFile), output)
-                : RunProviderInProcess(provider, detail, options, output));
+            report.RoundRuns.Add(runs);
         }
 
+        report.Aggregate();
+        report.FinishedAt = DateTimeOffset.Now;
         ReportWriter.WriteConsole(report, output);
         var folder = ReportWriter.WriteFiles(report, options.ResultsDir ?? DefaultResultsDir());
         output.WriteLine();
         output.WriteLine($"Report: {Path.Combine(folder, ReportWriter.MarkdownFile)}");
         output.WriteLine($"Chart:  {Path.Combine(folder, ReportWriter.SvgFile)}");
         return report.Engines.Any(e => e.Available && e.Error is not null) ? 1 : 0;
+    }
+
+    private static EngineRun InRound(int round, EngineRun run)
+    {
+        for (var i = 0; i < run.Results.Count; i++)
+        {
+            run.Results[i] = run.Results[i] with { Round = round };
+        }
+
+        return run;
+    }
+
+    private static void Announce(EngineRun run, TextWriter output)
+    {
+        if (!run.Available)
+        {
+            output.WriteLine($"{run.Engine}: {run.Detail}; skipping it and running the others.");
+        }
+        else if (run.Error is not null)
+        {
+            output.WriteLine($"{run.Engine}: failed: {run.Error}");
+        }
+
+        output.Flush();
     }
 
     private static int RunChild(BenchOptions options, string childOutput, TextWriter output)
@@ -101,6 +129,13 @@ internal static class BenchHarness
                 continue;
             }
 
+            output.WriteLine($"{engine}: {detail}");
+            if (options.Warmup)
+            {
+                // Unmeasured: the same workloads at a small size, so the measured run meets tiered-up code.
+                RunInProcess(engine, detail, options.ForWarmup(), TextWriter.Null);
+            }
+
             runs.Add(RunInProcess(engine, detail, options, output));
         }
 
@@ -110,6 +145,12 @@ internal static class BenchHarness
             {
                 runs.Add(new EngineRun { Engine = provider, Available = false, Detail = detail });
                 continue;
+            }
+
+            output.WriteLine($"{provider}: {detail}");
+            if (options.Warmup)
+            {
+                RunProviderInProcess(provider, detail, options.ForWarmup(), TextWriter.Null);
             }
 
             runs.Add(RunProviderInProcess(provider, detail, options, output));

@@ -72,6 +72,18 @@ internal sealed record BenchOptions
 
     public string? LevelDbLibrary { get; init; }
 
+    /// <summary>
+    /// Rounds of every engine and provider, interleaved (A, B, C, A, B, C, ...), each a fresh process; the report gives
+    /// medians over them and the range of the per-round ratios (default 3).
+    /// </summary>
+    public int Rounds { get; init; } = 3;
+
+    /// <summary>Before measuring, run the same workloads unmeasured on a small database so the JIT has tiered up (default on).</summary>
+    public bool Warmup { get; init; } = true;
+
+    /// <summary>Repeatable EF workloads (queries, updates) run whole passes until at least this many seconds have passed.</summary>
+    public double EfMinSeconds { get; init; } = 2.0;
+
     /// <summary>Leave each engine's database on disk after the run (default: removed).</summary>
     public bool KeepDb { get; init; }
 
@@ -81,6 +93,22 @@ internal sealed record BenchOptions
     public bool ShowHelp { get; init; }
 
     public int EffectiveReads => Reads ?? Num;
+
+    /// <summary>The same workloads at warm-up size, in a folder of their own: long enough to tier up the JIT, short to run.</summary>
+    public BenchOptions ForWarmup() => this with
+    {
+        Num = Math.Min(Num, 50_000),
+        Reads = Math.Min(EffectiveReads, 50_000),
+        SyncOps = Math.Min(SyncOps, 200),
+        EfNum = Math.Min(EfNum, 2_000),
+        EfOps = Math.Min(EfOps, 200),
+        EfScans = Math.Min(EfScans, 2),
+        EfSyncOps = Math.Min(EfSyncOps, 50),
+        EfMinSeconds = 0,
+        DbDir = Path.Combine(DbDir, "warmup"),
+        KeepDb = false,
+        Warmup = false,
+    };
 
     /// <summary>The requested engine workloads (db_bench group), in order.</summary>
     public IReadOnlyList<string> EngineBenchmarks => Benchmarks.Where(b => !EfWorkloads.IsEfWorkload(b)).ToArray();
@@ -103,13 +131,19 @@ internal sealed record BenchOptions
                                    (fillsyncN = N writers). EF workloads: ef-bulkinsert,ef-find,ef-find-notrack,ef-range,
                                    ef-scan,ef-count,ef-sum,ef-update,ef-insertsync,ef-insertsync8,ef-delete
                                    (ef-insertsyncN = N contexts)
-          --engines a,b,c          ours, rocksdb, leveldb, or none (default: all; a peer that is not installed is skipped)
+          --engines a,b,c          ours, rocksdb (release build from the RocksDB NuGet package), rocksdb-debian (Debian's
+                                   7.8.3, assertions on), leveldb, zonetree, or none (default: all; one that cannot load
+                                   here is reported and skipped)
           --providers a,b,c        EF providers: lsm, sqlite, inmemory, postgres, or none (default: all; one that cannot
                                    run here, such as postgres with no server, is reported and skipped)
           --ef-num N               customers the EF workloads insert and query (default 100000)
           --ef-ops N               ops of ef-find*, ef-range, ef-update, ef-delete (default 10000)
           --ef-scans N             queries of ef-scan, ef-count, ef-sum (default 20)
           --ef-sync-ops N          durable SaveChanges per context in ef-insertsync* (default 1000)
+          --ef-min-seconds S       repeatable EF workloads (queries, updates) run whole passes for at least S s (default 2)
+          --rounds N               rounds of every engine and provider, interleaved, each a fresh process (default 3);
+                                   the report shows medians and the range of the per-round ratios
+          --no-warmup              skip the unmeasured warm-up pass each process runs before measuring
           --postgres CONNSTRING    server for the postgres provider (default Host=127.0.0.1;Port=54329;Username=postgres,
                                    as eng/benchmarks/start-postgres.sh starts it); the harness uses database "efbench"
           --num N                  keys in the key space and ops of fill/read workloads (default 1000000)
@@ -124,7 +158,7 @@ internal sealed record BenchOptions
           --db-dir PATH            where databases are created (default <temp>/efcore-lsm-bench)
           --results-dir PATH       report folder (default eng/benchmarks/results in the repository)
           --isolation process|none run each engine in its own child process (default, per-engine RSS) or here
-          --rocksdb-library PATH   a specific librocksdb (e.g. a release build); --leveldb-library likewise
+          --rocksdb-library PATH   another librocksdb for the rocksdb engine; --leveldb-library likewise for leveldb
           --seed N                 random seed (default 301)
           --keep-db                leave the databases on disk
         """;
@@ -175,6 +209,9 @@ internal sealed record BenchOptions
             {
                 "help" or "h" => options with { ShowHelp = true },
                 "keep-db" => options with { KeepDb = true },
+                "no-warmup" => options with { Warmup = false },
+                "rounds" => options with { Rounds = ParseInt(name, Value(), min: 1, max: 100) },
+                "ef-min-seconds" => options with { EfMinSeconds = ParseSeconds(name, Value()) },
                 "benchmarks" => options with { Benchmarks = ParseList(name, Value()) },
                 "engines" => options with { Engines = ParseList(name, Value(), allowNone: true) },
                 "providers" => options with { Providers = ParseList(name, Value(), allowNone: true) },
@@ -247,6 +284,7 @@ internal sealed record BenchOptions
             "--ef-ops", EfOps.ToString(CultureInfo.InvariantCulture),
             "--ef-scans", EfScans.ToString(CultureInfo.InvariantCulture),
             "--ef-sync-ops", EfSyncOps.ToString(CultureInfo.InvariantCulture),
+            "--ef-min-seconds", EfMinSeconds.ToString(CultureInfo.InvariantCulture),
             "--postgres", PostgresConnection,
             "--num", Num.ToString(CultureInfo.InvariantCulture),
             "--sync-ops", SyncOps.ToString(CultureInfo.InvariantCulture),
@@ -281,6 +319,11 @@ internal sealed record BenchOptions
             args.Add("--keep-db");
         }
 
+        if (!Warmup)
+        {
+            args.Add("--no-warmup");
+        }
+
         return args;
     }
 
@@ -313,6 +356,11 @@ internal sealed record BenchOptions
 
         return result;
     }
+
+    private static double ParseSeconds(string name, string value)
+        => double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds) && seconds is >= 0 and <= 3600
+            ? seconds
+            : throw new BenchArgumentException($"Option --{name} must be a number of seconds from 0 to 3600, not '{value}'.");
 
     private static ulong ParseSeed(string name, string value)
         => ulong.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var seed)

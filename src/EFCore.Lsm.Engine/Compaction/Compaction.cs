@@ -65,6 +65,23 @@ internal sealed class Compaction
         return true;
     }
 
+    /// <summary>Whether no level below the output level holds any file: the output is the tree's bottommost data.</summary>
+    public bool IsBottommostOutput
+    {
+        get
+        {
+            for (var level = OutputLevel + 1; level < Version.NumLevels; level++)
+            {
+                if (Version.Files[level].Length > 0)
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }
+    }
+
     /// <summary>
     /// Whether no level below the output holds <paramref name="userKey"/>: then a tombstone for it hides nothing
     /// and can be dropped (once no snapshot needs it).

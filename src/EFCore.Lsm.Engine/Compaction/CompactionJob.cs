@@ -10,7 +10,9 @@ namespace EFCore.Lsm.Engine.Compaction;
 /// Merges a compaction's input files into new tables of the output level, dropping what no reader can see any more:
 /// versions shadowed by a newer version that every live snapshot already sees, and tombstones that are older than every
 /// snapshot when no deeper level holds their key. Output files are cut near <see cref="LsmOptions.TargetFileSize"/>,
-/// only between two user keys, so one key's versions never straddle two files of a level.
+/// only between two user keys, so one key's versions never straddle two files of a level. Output into the bottommost
+/// level (no deeper level holds data) uses <see cref="TableOptions.BottommostCompression"/>, other levels
+/// <see cref="TableOptions.Compression"/>, as RocksDB's bottommost_compression does.
 /// </summary>
 internal sealed class CompactionJob
 {
@@ -39,7 +41,8 @@ internal sealed class CompactionJob
         _fs = fs;
         _dbPath = dbPath;
         _tableCache = tableCache;
-        _tableOptions = tableOptions;
+        _tableOptions = tableOptions.WithCompression(
+            compaction.IsBottommostOutput ? tableOptions.BottommostCompression : tableOptions.Compression);
         _targetFileSize = targetFileSize;
         _smallestSnapshot = smallestSnapshot;
         _newFileNumber = newFileNumber;

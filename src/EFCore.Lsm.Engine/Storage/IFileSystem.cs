@@ -13,6 +13,13 @@ public interface IFileSystem
     /// <summary>Opens an existing file for positional reads.</summary>
     IRandomAccessFile OpenRandomAccess(string path);
 
+    /// <summary>
+    /// Opens an existing file that will not change while open (an SST) for positional reads through a memory mapping, so
+    /// a read is a copy out of the page cache with no system call. A file system without mappings opens it as
+    /// <see cref="OpenRandomAccess"/> does.
+    /// </summary>
+    IRandomAccessFile OpenMappedRandomAccess(string path) => OpenRandomAccess(path);
+
     bool FileExists(string path);
 
     bool DirectoryExists(string path);
@@ -55,6 +62,13 @@ public interface IWritableFile : IDisposable
 
     /// <summary>Flushes and forces the file's data to stable storage (fsync).</summary>
     void Sync();
+
+    /// <summary>
+    /// Flushes and forces the file's data, and the metadata needed to read it back (its length), to stable storage, but
+    /// not timestamps (fdatasync). Enough for appends to a log; what LevelDB and RocksDB use for their WALs. A file
+    /// system without the distinction syncs fully.
+    /// </summary>
+    void SyncData() => Sync();
 }
 
 /// <summary>A file read at arbitrary offsets; safe for concurrent readers.</summary>

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.IO.MemoryMappedFiles;
 using System.Runtime.InteropServices;
 using Microsoft.Win32.SafeHandles;
 
@@ -25,6 +26,42 @@ public sealed class LocalFileSystem : IFileSystem
         catch (FileNotFoundException e)
         {
             throw new LsmException($"File '{path}' does not exist.", e);
+        }
+    }
+
+    /// <summary>
+    /// Maps the whole file read-only; reads copy from the mapping. Table reads were about a third kernel time (pread,
+    /// page-cache lookups, the copy out) on readrandom; from a mapping they are a memcpy, and only a page's first touch
+    /// faults. Touched pages of the mapping count in the process's RSS (as file-backed, shared pages), as LevelDB's do.
+    /// An empty file (nothing to map) is opened for plain reads.
+    /// </summary>
+    public IRandomAccessFile OpenMappedRandomAccess(string path)
+    {
+        SafeFileHandle handle;
+        try
+        {
+            handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+        }
+        catch (FileNotFoundException e)
+        {
+            throw new LsmException($"File '{path}' does not exist.", e);
+        }
+
+        var length = RandomAccess.GetLength(handle);
+        if (length == 0)
+        {
+            return new LocalRandomAccessFile(handle);
+        }
+
+        try
+        {
+            var map = MemoryMappedFile.CreateFromFile(handle, null, 0, MemoryMappedFileAccess.Read, HandleInheritability.None, leaveOpen: false);
+            return new MappedRandomAccessFile(map, length);
+        }
+        catch
+        {
+            handle.Dispose();
+            throw;
         }
     }
 
@@ -157,6 +194,34 @@ public sealed class LocalFileSystem : IFileSystem
             stream.Flush(flushToDisk: true);
         }
 
+        public void SyncData()
+        {
+            if (!OperatingSystem.IsLinux())
+            {
+                Sync();
+                return;
+            }
+
+            FlushBuffer();
+            var handle = stream.SafeFileHandle;
+            var added = false;
+            try
+            {
+                handle.DangerousAddRef(ref added);
+                if (Posix.fdatasync((int)handle.DangerousGetHandle()) != 0)
+                {
+                    throw new IOException($"fdatasync failed (errno {Marshal.GetLastPInvokeError()}).");
+                }
+            }
+            finally
+            {
+                if (added)
+                {
+                    handle.DangerousRelease();
+                }
+            }
+        }
+
         public void Dispose()
         {
             try
@@ -203,6 +268,63 @@ public sealed class LocalFileSystem : IFileSystem
         public void Dispose() => handle.Dispose();
     }
 
+    /// <summary>
+    /// A read-only mapping of a whole file. The file must not shrink while mapped (tables never change once written);
+    /// callers make sure no read is in flight when it is disposed (table readers close on their last lease).
+    /// </summary>
+    private sealed unsafe class MappedRandomAccessFile : IRandomAccessFile
+    {
+        private readonly MemoryMappedFile _map;
+        private readonly MemoryMappedViewAccessor _view;
+        private readonly byte* _start;
+        private int _disposed;
+
+        public MappedRandomAccessFile(MemoryMappedFile map, long length)
+        {
+            _map = map;
+            try
+            {
+                _view = map.CreateViewAccessor(0, length, MemoryMappedFileAccess.Read);
+                byte* pointer = null;
+                _view.SafeMemoryMappedViewHandle.AcquirePointer(ref pointer);
+                _start = pointer + _view.PointerOffset;
+            }
+            catch
+            {
+                _view?.Dispose();
+                map.Dispose();
+                throw;
+            }
+
+            Length = length;
+        }
+
+        public long Length { get; }
+
+        public int Read(long offset, Span<byte> destination)
+        {
+            ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+            if (offset < 0 || offset >= Length)
+            {
+                return 0;
+            }
+
+            var count = (int)Math.Min(destination.Length, Length - offset);
+            new ReadOnlySpan<byte>(_start + offset, count).CopyTo(destination);
+            return count;
+        }
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _disposed, 1) == 0)
+            {
+                _view.SafeMemoryMappedViewHandle.ReleasePointer();
+                _view.Dispose();
+                _map.Dispose();
+            }
+        }
+    }
+
     private static class Posix
     {
         public const int O_RDONLY = 0;
@@ -215,5 +337,8 @@ public sealed class LocalFileSystem : IFileSystem
 
         [DllImport("libc", SetLastError = true)]
         public static extern int close(int fd);
+
+        [DllImport("libc", SetLastError = true)]
+        public static extern int fdatasync(int fd);
     }
 }

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using EFCore.Lsm.Engine.Format;
 using EFCore.Lsm.Engine.Iterators;
 using EFCore.Lsm.Engine.Storage;
@@ -8,7 +9,10 @@ namespace EFCore.Lsm.Engine.Table;
 /// Keeps at most <c>maxOpenFiles</c> <see cref="TableReader"/>s open, least recently used first out. Readers are
 /// reference counted: the cache holds one reference while a reader is cached and every <see cref="TableLease"/> holds
 /// one, so a reader evicted (by the bound, or by <see cref="Evict"/> after its file was deleted) while an iterator
-/// still uses it stays open until the last lease is released. Acquiring a cached reader allocates nothing.
+/// still uses it stays open until the last lease is released. Acquiring a cached reader allocates nothing and takes no
+/// lock: a lookup in a concurrent map, a reference count increment that fails only on a reader already retired, and a
+/// use stamp; opening, inserting and evicting (the rare path) take the lock, and eviction picks the entry with the oldest
+/// stamp. Point lookups acquire a lease per candidate table, so a lock here was one per table per read.
 /// Thread-safe.
 /// </summary>
 internal sealed class TableCache : IDisposable
@@ -18,11 +22,12 @@ internal sealed class TableCache : IDisposable
     private readonly int _maxOpenFiles;
     private readonly BlockCache? _blockCache;
     private readonly TableReadStatistics? _stats;
+    // Serialises opens, inserts and evictions; lookups do not take it.
     private readonly object _gate = new();
-    private readonly Dictionary<ulong, Entry> _entries = new();
+    private readonly ConcurrentDictionary<ulong, Entry> _entries = new();
 
-    // Circular LRU list through the entries; most recently used after the sentinel.
-    private readonly Entry _head = new(null!, 0);
+    // Source of use stamps: the least recently used entry has the smallest.
+    private long _clock;
 
     public TableCache(IFileSystem fs, string dbPath, int maxOpenFiles, BlockCache? blockCache, TableReadStatistics? stats)
     {
@@ -34,21 +39,10 @@ internal sealed class TableCache : IDisposable
         _maxOpenFiles = maxOpenFiles;
         _blockCache = blockCache;
         _stats = stats;
-        _head.Prev = _head;
-        _head.Next = _head;
     }
 
     /// <summary>Readers currently cached (leased readers that were evicted are not counted).</summary>
-    public int Count
-    {
-        get
-        {
-            lock (_gate)
-            {
-                return _entries.Count;
-            }
-        }
-    }
+    public int Count => _entries.Count;
 
     /// <summary>
     /// Returns a lease on the reader of table <paramref name="fileNumber"/>, opening it if needed. Dispose the lease
@@ -57,14 +51,10 @@ internal sealed class TableCache : IDisposable
     /// </summary>
     public TableLease Acquire(ulong fileNumber, long fileSize)
     {
-        lock (_gate)
+        if (_entries.TryGetValue(fileNumber, out var cached) && cached.TryAddReference())
         {
-            if (_entries.TryGetValue(fileNumber, out var cached))
-            {
-                cached.AddReference();
-                MoveToFront(cached);
-                return new TableLease(cached);
-            }
+            cached.Touch(Interlocked.Increment(ref _clock));
+            return new TableLease(cached);
         }
 
         // Open outside the lock so that I/O on one table does not stall lookups of others.
@@ -73,26 +63,25 @@ internal sealed class TableCache : IDisposable
         Entry entry;
         lock (_gate)
         {
-            if (_entries.TryGetValue(fileNumber, out var raced))
+            if (_entries.TryGetValue(fileNumber, out var raced) && raced.TryAddReference())
             {
                 // Another thread opened it first: use theirs.
-                raced.AddReference();
-                MoveToFront(raced);
                 entry = raced;
             }
             else
             {
                 entry = new Entry(reader, fileNumber);
-                entry.AddReference();
-                _entries.Add(fileNumber, entry);
-                PushFront(entry);
+                entry.TryAddReference();
+                _entries[fileNumber] = entry;
                 reader = null;
                 if (_entries.Count > _maxOpenFiles)
                 {
-                    evicted = _head.Prev!;
-                    RemoveLocked(evicted);
+                    evicted = LeastRecentlyUsed(except: entry);
+                    _entries.TryRemove(new KeyValuePair<ulong, Entry>(evicted.FileNumber, evicted));
                 }
             }
+
+            entry.Touch(Interlocked.Increment(ref _clock));
         }
 
         reader?.Dispose();
@@ -178,10 +167,7 @@ internal sealed class TableCache : IDisposable
         Entry? entry;
         lock (_gate)
         {
-            if (_entries.TryGetValue(fileNumber, out entry))
-            {
-                RemoveLocked(entry);
-            }
+            _entries.TryRemove(fileNumber, out entry);
         }
 
         entry?.Release();
@@ -195,10 +181,7 @@ internal sealed class TableCache : IDisposable
         lock (_gate)
         {
             all = [.. _entries.Values];
-            foreach (var entry in all)
-            {
-                RemoveLocked(entry);
-            }
+            _entries.Clear();
         }
 
         foreach (var entry in all)
@@ -210,7 +193,8 @@ internal sealed class TableCache : IDisposable
     private TableReader OpenReader(ulong fileNumber, long fileSize)
     {
         var path = FileNames.TableFile(_dbPath, fileNumber);
-        var file = _fs.OpenRandomAccess(path);
+        // Tables never change once written: read them through a mapping where the file system has one.
+        var file = _fs.OpenMappedRandomAccess(path);
         try
         {
             if (fileSize >= 0 && file.Length != fileSize)
@@ -227,49 +211,37 @@ internal sealed class TableCache : IDisposable
         }
     }
 
-    private void PushFront(Entry entry)
+    /// <summary>The cached entry with the oldest use stamp, other than <paramref name="except"/>; called under the lock.</summary>
+    private Entry LeastRecentlyUsed(Entry except)
     {
-        entry.Prev = _head;
-        entry.Next = _head.Next;
-        _head.Next!.Prev = entry;
-        _head.Next = entry;
-    }
-
-    private void MoveToFront(Entry entry)
-    {
-        if (_head.Next != entry)
+        Entry? oldest = null;
+        foreach (var (_, entry) in _entries)
         {
-            entry.Prev!.Next = entry.Next;
-            entry.Next!.Prev = entry.Prev;
-            PushFront(entry);
+            if (entry != except && (oldest is null || entry.LastUsed < oldest.LastUsed))
+            {
+                oldest = entry;
+            }
         }
+
+        return oldest ?? except;
     }
 
-    /// <summary>Unlinks an entry from the map and the list; the caller releases the cache's reference outside the lock.</summary>
-    private void RemoveLocked(Entry entry)
-    {
-        _entries.Remove(entry.FileNumber);
-        entry.Prev!.Next = entry.Next;
-        entry.Next!.Prev = entry.Prev;
-        entry.Prev = null;
-        entry.Next = null;
-    }
-
-    /// <summary>A cached reader and its reference count (1 for the cache while cached, plus 1 per lease).</summary>
+    /// <summary>A cached reader, its reference count (1 for the cache while cached, plus 1 per lease) and its last use.</summary>
     internal sealed class Entry(TableReader reader, ulong fileNumber)
     {
         private int _references = 1;
+        private long _lastUsed;
 
         public TableReader Reader { get; } = reader;
 
         public ulong FileNumber { get; } = fileNumber;
 
-        public Entry? Prev { get; set; }
+        public long LastUsed => Volatile.Read(ref _lastUsed);
 
-        public Entry? Next { get; set; }
+        public void Touch(long stamp) => Volatile.Write(ref _lastUsed, stamp);
 
-        /// <summary>Called only under the cache lock while the entry is cached, so the count is never 0 here.</summary>
-        public void AddReference() => Interlocked.Increment(ref _references);
+        /// <summary>Adds a lease's reference unless the reader was already retired (the count reached 0).</summary>
+        public bool TryAddReference() => Util.RefCount.TryIncrement(ref _references);
 
         public void Release()
         {

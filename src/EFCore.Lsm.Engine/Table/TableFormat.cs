@@ -10,13 +10,20 @@ namespace EFCore.Lsm.Engine.Table;
 internal static class TableFormat
 {
     /// <summary>
-    /// The format version written into every footer. Readers accept exactly the versions they know
+    /// The newest format version this build writes. Readers accept exactly the versions they know
     /// (<see cref="MinSupportedVersion"/>..<see cref="CurrentVersion"/>); any other value is rejected as corruption.
     /// Bump it for any change an older reader could misread.
     /// </summary>
-    public const uint CurrentVersion = 1;
+    public const uint CurrentVersion = VersionCompressed;
 
-    public const uint MinSupportedVersion = 1;
+    public const uint MinSupportedVersion = VersionUncompressed;
+
+    /// <summary>Version 1: every block is stored as it is (type byte 0). Still written for tables without compression, so
+    /// that such tables stay readable by builds that predate compression.</summary>
+    public const uint VersionUncompressed = 1;
+
+    /// <summary>Version 2: data blocks may be compressed (type bytes 1 = LZ4, 2 = Zstd); everything else as in version 1.</summary>
+    public const uint VersionCompressed = 2;
 
     /// <summary>The ASCII bytes "EFLsmSST" read as a little-endian uint64; the last 8 bytes of every table.</summary>
     public const ulong Magic = 0x5453536D734C4645UL;
@@ -30,8 +37,18 @@ internal static class TableFormat
     /// <summary>Every block on disk is followed by 1 type byte and a uint32 LE masked CRC32C of contents + type byte.</summary>
     public const int BlockTrailerSize = 5;
 
-    /// <summary>Block type byte: contents stored as is. Other values are reserved for compression.</summary>
+    /// <summary>Block type byte: contents stored as is. Written to disk: never change these values.</summary>
     public const byte BlockTypeUncompressed = 0;
+
+    /// <summary>Block type byte (version 2): <c>varint32 uncompressed length || LZ4 raw block</c>.</summary>
+    public const byte BlockTypeLz4 = 1;
+
+    /// <summary>Block type byte (version 2): <c>varint32 uncompressed length || Zstandard frame</c>.</summary>
+    public const byte BlockTypeZstd = 2;
+
+    /// <summary>The format version a table written with <paramref name="compression"/> carries.</summary>
+    public static uint VersionFor(TableCompression compression)
+        => compression == TableCompression.None ? VersionUncompressed : VersionCompressed;
 
     /// <summary>Metaindex entry naming the full-table Bloom filter block.</summary>
     public static ReadOnlySpan<byte> FilterBlockName => "filter.bloom"u8;

@@ -12,12 +12,37 @@ internal sealed class TableOptions
     /// <summary>Bloom filter bits per distinct user key; 0 writes no filter (default 10, about 1% false positives).</summary>
     public int BloomBitsPerKey { get; set; } = 10;
 
+    /// <summary>How data blocks are compressed (default none; the database passes its level's choice).</summary>
+    public TableCompression Compression { get; set; }
+
+    /// <summary>Compression of tables written to the bottommost level by compaction (RocksDB's bottommost_compression).</summary>
+    public TableCompression BottommostCompression { get; set; }
+
+    /// <summary>Zstandard level when Zstd is used (default 3, zstd's own default).</summary>
+    public int ZstdLevel { get; set; } = 3;
+
     public static TableOptions From(LsmOptions options) => new()
     {
         BlockSize = options.BlockSize,
         RestartInterval = options.BlockRestartInterval,
         BloomBitsPerKey = options.BloomBitsPerKey,
+        Compression = options.Compression,
+        BottommostCompression = options.BottommostCompression ?? options.Compression,
+        ZstdLevel = options.ZstdLevel,
     };
+
+    /// <summary>These options with <paramref name="compression"/> for every block (a compaction's output level picks it).</summary>
+    public TableOptions WithCompression(TableCompression compression) => compression == Compression
+        ? this
+        : new TableOptions
+        {
+            BlockSize = BlockSize,
+            RestartInterval = RestartInterval,
+            BloomBitsPerKey = BloomBitsPerKey,
+            Compression = compression,
+            BottommostCompression = BottommostCompression,
+            ZstdLevel = ZstdLevel,
+        };
 
     internal void Validate()
     {
@@ -34,6 +59,16 @@ internal sealed class TableOptions
         if (BloomBitsPerKey is < 0 or > 64)
         {
             throw new ArgumentException("TableOptions.BloomBitsPerKey must be between 0 and 64.");
+        }
+
+        if (!Enum.IsDefined(Compression) || !Enum.IsDefined(BottommostCompression))
+        {
+            throw new ArgumentException($"TableOptions.Compression must be None, Lz4 or Zstd, not {Compression}/{BottommostCompression}.");
+        }
+
+        if (ZstdLevel is < 1 or > 22)
+        {
+            throw new ArgumentException("TableOptions.ZstdLevel must be between 1 and 22.");
         }
     }
 }

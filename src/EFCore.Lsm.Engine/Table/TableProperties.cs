@@ -23,6 +23,8 @@ internal sealed class TableProperties
     private const int FieldFormatVersion = 11;
     private const int FieldRawKeySize = 12;
     private const int FieldRawValueSize = 13;
+    private const int FieldCompression = 14;
+    private const int FieldCompressedDataBlockCount = 15;
 
     private const int WireVarint = 0;
     private const int WireBytes = 1;
@@ -61,6 +63,12 @@ internal sealed class TableProperties
 
     public long RawValueSize { get; set; }
 
+    /// <summary>The codec the writer used for data blocks (version 2 tables; <see cref="TableCompression.None"/> otherwise).</summary>
+    public TableCompression Compression { get; set; }
+
+    /// <summary>Data blocks stored compressed (the others did not shrink enough and are stored as they are).</summary>
+    public long CompressedDataBlockCount { get; set; }
+
     /// <summary>Total file size; not stored in the block (the footer position gives it), filled in by writer and reader.</summary>
     public long FileSize { get; set; }
 
@@ -93,6 +101,11 @@ internal sealed class TableProperties
         Field(FieldDataBlockCount, (ulong)DataBlockCount);
         Field(FieldRawKeySize, (ulong)RawKeySize);
         Field(FieldRawValueSize, (ulong)RawValueSize);
+        if (FormatVersion >= TableFormat.VersionCompressed)
+        {
+            Field(FieldCompression, (ulong)Compression);
+            Field(FieldCompressedDataBlockCount, (ulong)CompressedDataBlockCount);
+        }
     }
 
     private static void PutVarint(List<byte> output, ulong value)
@@ -133,7 +146,7 @@ internal sealed class TableProperties
                 }
 
                 pos += n;
-                if (number != FieldFormatVersion && number <= FieldRawValueSize && value > long.MaxValue)
+                if (number != FieldFormatVersion && number <= FieldCompressedDataBlockCount && value > long.MaxValue)
                 {
                     throw new LsmCorruptionException(fileName, fileOffset + fieldStart, "properties value out of range");
                 }
@@ -150,6 +163,12 @@ internal sealed class TableProperties
                     case FieldDataBlockCount: p.DataBlockCount = (long)value; break;
                     case FieldRawKeySize: p.RawKeySize = (long)value; break;
                     case FieldRawValueSize: p.RawValueSize = (long)value; break;
+                    case FieldCompressedDataBlockCount: p.CompressedDataBlockCount = (long)value; break;
+                    case FieldCompression:
+                        p.Compression = value <= (ulong)TableCompression.Zstd
+                            ? (TableCompression)value
+                            : throw new LsmCorruptionException(fileName, fileOffset + fieldStart, $"unknown table compression {value}");
+                        break;
                     case FieldFormatVersion:
                         p.FormatVersion = value <= uint.MaxValue
                             ? (uint)value

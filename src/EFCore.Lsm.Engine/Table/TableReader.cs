@@ -31,6 +31,7 @@ internal sealed class TableReader : IDisposable
     private readonly Block _indexBlock;
     private readonly byte[]? _filter;
     private readonly long _footerOffset;
+    private readonly uint _formatVersion;
 
     private TableReader(
         IRandomAccessFile file,
@@ -52,6 +53,7 @@ internal sealed class TableReader : IDisposable
         _indexBlock = indexBlock;
         _filter = filter;
         Properties = properties;
+        _formatVersion = properties.FormatVersion;
     }
 
     public string FileName { get; }
@@ -248,7 +250,9 @@ internal sealed class TableReader : IDisposable
             for (index.SeekToFirst(); index.Valid; index.Next())
             {
                 var handle = DecodeIndexValue(ref index);
-                var block = new Block(ReadBlock(_file, FileName, _footerOffset, handle, index.CurrentFileOffset, _stats, "data"), FileName, handle.Offset);
+                var loaded = ReadDataBlock(handle, index.CurrentFileOffset);
+                var block = new Block(loaded.Contents.ToArray(), FileName, handle.Offset);
+                loaded.Release();
                 if (block.IsEmpty)
                 {
                     throw new LsmCorruptionException(FileName, handle.Offset, "empty data block");
@@ -365,23 +369,62 @@ internal sealed class TableReader : IDisposable
 
     /// <summary>
     /// <see cref="ReadBlock"/> for a data block, straight into a pooled buffer (one read of contents and trailer, no
-    /// copy): checks the bounds, the checksum and the block type. One reference, the caller's.
+    /// copy): checks the bounds, the checksum and the block type. A compressed block (format version 2) is checked as
+    /// stored, then decompressed into a second pooled buffer, which is what gets cached: the checksum is verified once
+    /// per load, never per read of a cached block. One reference, the caller's.
     /// </summary>
     private CachedBlock ReadDataBlock(BlockHandle handle, long handleSource)
     {
         CheckHandle(FileName, _footerOffset, handle, handleSource, "data");
         var size = (int)handle.Size;
         var total = size + TableFormat.BlockTrailerSize;
-        var block = CachedBlock.Rent(size, total);
+        if (Properties.Compression == TableCompression.None)
+        {
+            // Every block is stored as it is: read it straight into the buffer it will be cached in.
+            var block = CachedBlock.Rent(size, total);
+            try
+            {
+                VerifyBlock(_file, FileName, handle, block.Buffer.AsSpan(0, total), "data", _formatVersion);
+                return block;
+            }
+            catch
+            {
+                block.Release();
+                throw;
+            }
+        }
+
+        // The stored bytes go to scratch and only the decompressed contents into a cached buffer: one block object per
+        // load, as for an uncompressed table.
+        var stored = ArrayPool<byte>.Shared.Rent(total);
         try
         {
-            VerifyBlock(_file, FileName, handle, block.Buffer.AsSpan(0, total), "data");
-            return block;
+            var type = VerifyBlock(_file, FileName, handle, stored.AsSpan(0, total), "data", _formatVersion);
+            var contents = stored.AsSpan(0, size);
+            CachedBlock result;
+            if (type == TableFormat.BlockTypeUncompressed)
+            {
+                result = CachedBlock.Rent(size, size);
+                contents.CopyTo(result.Buffer);
+                return result;
+            }
+
+            var length = BlockCompression.UncompressedLength(contents, FileName, handle.Offset, out var header);
+            result = CachedBlock.Rent(length, length);
+            try
+            {
+                BlockCompression.Decompress(type, contents[header..], result.Buffer.AsSpan(0, length), FileName, handle.Offset);
+                return result;
+            }
+            catch
+            {
+                result.Release();
+                throw;
+            }
         }
-        catch
+        finally
         {
-            block.Release();
-            throw;
+            ArrayPool<byte>.Shared.Return(stored);
         }
     }
 
@@ -419,8 +462,13 @@ internal sealed class TableReader : IDisposable
         }
     }
 
-    /// <summary>Reads a block and its trailer into <paramref name="buffer"/> (exactly their size) and checks the checksum and block type.</summary>
-    private static void VerifyBlock(IRandomAccessFile file, string fileName, BlockHandle handle, Span<byte> buffer, string what)
+    /// <summary>
+    /// Reads a block and its trailer into <paramref name="buffer"/> (exactly their size), checks the checksum and that the
+    /// block type is one the table's format version allows (compressed types only for data blocks of version 2 tables),
+    /// and returns the type.
+    /// </summary>
+    private static byte VerifyBlock(
+        IRandomAccessFile file, string fileName, BlockHandle handle, Span<byte> buffer, string what, uint formatVersion = TableFormat.VersionUncompressed)
     {
         var size = buffer.Length - TableFormat.BlockTrailerSize;
         var read = file.Read(handle.Offset, buffer);
@@ -437,10 +485,14 @@ internal sealed class TableReader : IDisposable
             throw new LsmCorruptionException(fileName, handle.Offset, $"{what} block checksum mismatch");
         }
 
-        if (type != TableFormat.BlockTypeUncompressed)
+        var allowed = type == TableFormat.BlockTypeUncompressed
+            || (formatVersion >= TableFormat.VersionCompressed && type is TableFormat.BlockTypeLz4 or TableFormat.BlockTypeZstd);
+        if (!allowed)
         {
-            throw new LsmCorruptionException(fileName, handle.Offset + size, $"unknown block type {type}");
+            throw new LsmCorruptionException(fileName, handle.Offset + size, $"unknown block type {type} for a {what} block of a version {formatVersion} table");
         }
+
+        return type;
     }
 
     private delegate void RawEntryAction(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value, long fileOffset);

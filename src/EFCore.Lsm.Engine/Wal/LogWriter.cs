@@ -86,11 +86,21 @@ internal sealed class LogWriter : IDisposable
         _file.Flush();
     }
 
-    /// <summary>Makes written records durable (survives a power loss).</summary>
+    /// <summary>Makes written records durable (survives a power loss) with a full fsync (the manifest syncs this way).</summary>
     public void Sync()
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         _file.Sync();
+    }
+
+    /// <summary>
+    /// Makes written records durable with fdatasync: the data and the file length that reaching it needs, not timestamps.
+    /// For the WAL, which only ever appends; as durable for it as <see cref="Sync"/>, and what the peers use.
+    /// </summary>
+    public void SyncData()
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        _file.SyncData();
     }
 
     public void Dispose()

@@ -31,7 +31,7 @@ public class LargeDataTests(ITestOutputHelper output)
         const long count = 2_000_000; // 2M x (16 + 100) bytes ≈ 230 MB of user data
         using var dir = new TempDirectory("large");
         var path = dir.Sub("db");
-        var options = new LsmOptions { WriteBufferSize = 8L << 20 };
+        var options = new LsmOptions { WriteBufferSize = 8L << 20, Compression = TableCompression.None }; // many tables: sized uncompressed
         var key = new byte[16];
         var value = new byte[ValueSize];
         using (var db = LsmDatabase.Open(path, options))

@@ -225,7 +225,7 @@ public class TableCorruptionTests
     {
         var (_, _, _, bytes) = BuildTable(11, 5, 4096);
         Assert.Equal("EFLsmSST"u8.ToArray(), bytes[^8..]);
-        Assert.Equal(TableFormat.CurrentVersion, BinaryPrimitives.ReadUInt32LittleEndian(bytes.AsSpan(bytes.Length - 16)));
+        Assert.Equal(TableFormat.VersionUncompressed, BinaryPrimitives.ReadUInt32LittleEndian(bytes.AsSpan(bytes.Length - 16)));
     }
 
     /// <summary>Every block of the table: data blocks from the index, then filter, index, properties and metaindex.</summary>

@@ -112,7 +112,7 @@ public class TableRoundTripTests
         Assert.Equal(entries.Sum(e => (long)e.Value.Length), p.RawValueSize);
         Assert.True(p.DataBlockCount >= 1);
         Assert.True(p.DataSize + p.FilterSize + p.IndexSize < p.FileSize);
-        Assert.Equal(TableFormat.CurrentVersion, p.FormatVersion);
+        Assert.Equal(TableFormat.VersionUncompressed, p.FormatVersion);
     }
 
     [Fact]
@@ -541,7 +541,7 @@ public class TableRoundTripTests
         Assert.Equal(p.DataBlockCount, decoded.DataBlockCount);
         Assert.Equal(p.RawKeySize, decoded.RawKeySize);
         Assert.Equal(p.RawValueSize, decoded.RawValueSize);
-        Assert.Equal(TableFormat.CurrentVersion, decoded.FormatVersion);
+        Assert.Equal(p.FormatVersion, decoded.FormatVersion);
 
         Assert.Throws<LsmCorruptionException>(() => TableProperties.Decode([(5 << 1) | 1, 10, 1], "f", 0));
         Assert.Throws<LsmCorruptionException>(() => TableProperties.Decode([0x80], "f", 0));

@@ -97,7 +97,7 @@ public sealed class DumpCommandTests : IDisposable
         Assert.Empty(run.Error);
         var text = run.Out;
         Assert.StartsWith($"{Path.GetFileName(table)} ({new FileInfo(table).Length} bytes)", text, StringComparison.Ordinal);
-        Assert.Contains("  format version  1", text, StringComparison.Ordinal);
+        Assert.Contains("  format version  2", text, StringComparison.Ordinal); // LZ4 blocks by default: version 2
         Assert.Contains($"  entries         {SampleDatabase.TableKeys + 1} (1 deletions)", text, StringComparison.Ordinal);
         Assert.Contains($"  sequences       1..{SampleDatabase.TableKeys + 1}", text, StringComparison.Ordinal);
         Assert.Contains($"  smallest key    user/00000 @{SampleDatabase.TableKeys + 1} Delete", text, StringComparison.Ordinal);

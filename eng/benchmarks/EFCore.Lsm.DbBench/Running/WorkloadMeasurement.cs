@@ -4,7 +4,10 @@ using EFCore.Lsm.DbBench.Workloads;
 
 namespace EFCore.Lsm.DbBench.Running;
 
-/// <summary>Runs one workload and takes the figures every group reports: time, latencies, disk growth, bytes written, peak RSS.</summary>
+/// <summary>
+/// Runs one workload and takes the figures every group reports: time, latencies, CPU time of the process (all threads),
+/// disk growth, bytes written, peak RSS, and the machine's load average before and after.
+/// </summary>
 internal static class WorkloadMeasurement
 {
     public static WorkloadResult Measure(
@@ -17,12 +20,17 @@ internal static class WorkloadMeasurement
         var diskBefore = diskBytes();
         var rssIsPerWorkload = ProcessStats.TryResetPeakRss();
         var writeBytesBefore = ProcessStats.ReadWriteBytes();
+        var loadBefore = ProcessStats.LoadAverage();
+        var cpuBefore = ProcessStats.CpuSeconds();
 
         var latencies = new LatencyHistogram();
         var outcome = run(latencies);
 
+        var cpu = ProcessStats.CpuSeconds() - cpuBefore;
+        var loadAfter = ProcessStats.LoadAverage();
         var writeBytesAfter = ProcessStats.ReadWriteBytes();
         var peakRss = ProcessStats.ReadPeakRss();
+        var (rssAnonymous, rssFile) = ProcessStats.ReadRssSplit();
         var diskAfter = diskBytes();
         var seconds = outcome.ElapsedTicks / (double)Stopwatch.Frequency;
         return new WorkloadResult
@@ -41,7 +49,14 @@ internal static class WorkloadMeasurement
             WriteBytes = writeBytesBefore is { } before && writeBytesAfter is { } after ? after - before : null,
             PeakRssBytes = peakRss,
             PeakRssScope = rssIsPerWorkload ? "workload" : "process",
+            RssAnonymousBytes = rssAnonymous,
+            RssFileBytes = rssFile,
+            CpuSeconds = cpu,
+            CpuSecondsPerOp = outcome.Operations > 0 ? cpu / outcome.Operations : 0,
+            LoadAverageStart = loadBefore,
+            LoadAverageEnd = loadAfter,
             Note = outcome.Note,
+            Passes = outcome.Passes,
         };
     }
 }

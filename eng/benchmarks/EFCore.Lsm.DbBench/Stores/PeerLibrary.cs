@@ -5,8 +5,9 @@ namespace EFCore.Lsm.DbBench.Stores;
 
 /// <summary>
 /// Finds a peer engine's shared library. The P/Invoke declarations name the library "rocksdb" or "leveldb"; this
-/// resolver maps those names to the file found here, trying an explicit path first (<c>--rocksdb-library</c>, e.g. a
-/// release build without assertions) and then the names Debian's packages install.
+/// resolver maps those names to the file chosen per engine: for <c>rocksdb</c> the release build restored from the RocksDB
+/// NuGet package (or <c>--rocksdb-library</c>), for <c>rocksdb-debian</c> and <c>leveldb</c> the names Debian's packages
+/// install (or <c>--leveldb-library</c>).
 /// </summary>
 /// <remarks>
 /// The runtime binds a library name once per process, so the first successful resolution wins; a run that wants
@@ -17,20 +18,24 @@ internal static class PeerLibrary
     public const string RocksDbName = "rocksdb";
     public const string LevelDbName = "leveldb";
 
-    private static readonly string[] RocksDbCandidates =
-        ["librocksdb.so", "librocksdb.so.9", "librocksdb.so.8", "librocksdb.so.7.8", "librocksdb.so.7", "librocksdb.so.6", "librocksdb.dylib"];
+    /// <summary>The release build of librocksdb that the RocksDB NuGet package restores beside the harness.</summary>
+    public static string PackagedRocksDb => Path.Combine(AppContext.BaseDirectory, "runtimes", "linux-x64", "native", "librocksdb.so");
 
-    private static readonly string[] LevelDbCandidates = ["libleveldb.so", "libleveldb.so.1d", "libleveldb.so.1", "libleveldb.dylib"];
+    /// <summary>The names Debian's librocksdb-dev installs (RocksDB 7.8.3, built with assertions on).</summary>
+    public static IReadOnlyList<string> DebianRocksDb { get; } =
+        ["librocksdb.so.7.8", "librocksdb.so.7", "librocksdb.so", "librocksdb.so.9", "librocksdb.so.8", "librocksdb.so.6"];
+
+    public static IReadOnlyList<string> DebianLevelDb { get; } = ["libleveldb.so.1d", "libleveldb.so.1", "libleveldb.so", "libleveldb.dylib"];
 
     private static readonly object Gate = new();
     private static readonly Dictionary<string, (nint Handle, string File)> Loaded = [];
     private static bool s_resolverInstalled;
 
     /// <summary>
-    /// Loads the library for <paramref name="name"/> (from <paramref name="explicitPath"/> when given) and returns
-    /// where it came from, or null with <paramref name="failure"/> saying what was tried.
+    /// Loads the first of <paramref name="candidates"/> that loads as the library the P/Invoke name <paramref name="name"/>
+    /// binds to, and returns which file it was, or null with <paramref name="failure"/> saying what was tried.
     /// </summary>
-    public static string? TryLoad(string name, string? explicitPath, out string failure)
+    public static string? TryLoad(string name, IReadOnlyList<string> candidates, out string failure)
     {
         lock (Gate)
         {
@@ -42,19 +47,17 @@ internal static class PeerLibrary
 
             if (Loaded.TryGetValue(name, out var loaded))
             {
-                if (explicitPath is null || explicitPath == loaded.File)
+                if (candidates.Contains(loaded.File))
                 {
                     failure = "";
                     return loaded.File;
                 }
 
-                failure = NativeLibrary.TryLoad(explicitPath, out _)
-                    ? $"'{loaded.File}' is already bound in this process; run with --isolation process to use '{explicitPath}'"
-                    : $"'{explicitPath}' could not be loaded";
+                failure = $"'{loaded.File}' is already bound to '{name}' in this process; run with --isolation process to use " +
+                    string.Join(" or ", candidates);
                 return null;
             }
 
-            var candidates = explicitPath is not null ? [explicitPath] : name == RocksDbName ? RocksDbCandidates : LevelDbCandidates;
             foreach (var candidate in candidates)
             {
                 if (NativeLibrary.TryLoad(candidate, out var handle))

@@ -26,7 +26,7 @@ internal enum DatabaseContent
 }
 
 /// <summary>What a workload reports: operations done, the time they took, and an optional check ("found 10 of 10").</summary>
-internal readonly record struct WorkloadOutcome(long Operations, long ElapsedTicks, string? Note = null);
+internal readonly record struct WorkloadOutcome(long Operations, long ElapsedTicks, string? Note = null, int Passes = 1);
 
 /// <summary>Everything a workload runs against; one per engine run.</summary>
 internal sealed class WorkloadContext(IKeyValueStore store, BenchOptions options, ValueSource values)

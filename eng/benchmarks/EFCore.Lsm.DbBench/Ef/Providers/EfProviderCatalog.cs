@@ -33,7 +33,7 @@ internal static class EfProviderCatalog
                 detail = $"EF Core {EfCoreVersion()} InMemory (no persistence: the ceiling for EF's own overhead)";
                 return true;
             case Sqlite:
-                if (SqliteNativeLoader.TryInitialize(out var sqliteFailure) is not { } sqliteVersion)
+                if (SqliteLibrary.TryInitialize(out var sqliteFailure) is not { } sqliteVersion)
                 {
                     detail = $"SQLite native library did not load ({sqliteFailure})";
                     return false;

@@ -20,20 +20,17 @@ internal static class EfComparison
         new(EfWorkloads.InsertSyncPrefix + "8", EfProviderCatalog.Sqlite, 4.0, "durable single-entity saves from 8 contexts"),
     ];
 
-    /// <summary>lsm's ops/s divided by <paramref name="peer"/>'s on <paramref name="workload"/>; null when either did not run it.</summary>
-    public static double? Ratio(BenchReport report, string workload, string peer)
-    {
-        var ours = report.Find(EfProviderCatalog.Lsm, workload);
-        var theirs = report.Find(peer, workload);
-        return ours is null || theirs is null || ours.OpsPerSecond <= 0 || theirs.OpsPerSecond <= 0
-            ? null
-            : ours.OpsPerSecond / theirs.OpsPerSecond;
-    }
+    /// <summary>
+    /// lsm's ops/s divided by <paramref name="peer"/>'s on <paramref name="workload"/>: the median of the per-round ratios
+    /// and their range; null when either did not run it.
+    /// </summary>
+    public static RatioSummary? Ratio(BenchReport report, string workload, string peer)
+        => report.Ratio(EfProviderCatalog.Lsm, peer, workload);
 
-    /// <summary>"3.10 sqlite, 0.85 inmemory": lsm / each peer that ran <paramref name="workload"/>.</summary>
+    /// <summary>"3.10 sqlite, 0.85 inmemory": lsm / each peer that ran <paramref name="workload"/> (medians over rounds).</summary>
     public static string Describe(BenchReport report, string workload)
         => string.Join(", ", EfProviderCatalog.Peers
-            .Select(peer => Ratio(report, workload, peer) is { } ratio ? ratio.ToString("F2", CultureInfo.InvariantCulture) + " " + peer : null)
+            .Select(peer => Ratio(report, workload, peer) is { } ratio ? ratio.Ratio.ToString("F2", CultureInfo.InvariantCulture) + " " + peer : null)
             .Where(text => text is not null));
 
     /// <summary>One line per target whose workload and peer both ran: the ratio, the target, met or missed.</summary>
@@ -44,9 +41,10 @@ internal static class EfComparison
         {
             if (Ratio(report, target.Workload, target.Peer) is { } ratio)
             {
-                var verdict = ratio >= target.MinimumRatio ? "met" : "missed";
+                var verdict = ratio.Ratio >= target.MinimumRatio ? "met" : "missed";
                 lines.Add(string.Create(CultureInfo.InvariantCulture,
-                    $"{target.What} ({target.Workload}): lsm/{target.Peer} {ratio:F2}, target >= {target.MinimumRatio:F1}: {verdict}"));
+                    $"{target.What} ({target.Workload}): lsm/{target.Peer} {ratio.Ratio:F2} (rounds {ratio.Min:F2}-{ratio.Max:F2}), " +
+                    $"target >= {target.MinimumRatio:F1}: {verdict}"));
             }
         }
 

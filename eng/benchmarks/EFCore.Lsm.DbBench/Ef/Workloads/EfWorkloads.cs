@@ -88,18 +88,34 @@ internal static class EfWorkloads
         return int.TryParse(suffix, NumberStyles.None, CultureInfo.InvariantCulture, out contexts) && contexts is >= 1 and <= 256;
     }
 
-    private static WorkloadOutcome Repeat(int operations, LatencyHistogram latencies, Action<int> operation, Func<string> note)
+    /// <summary>
+    /// Runs <paramref name="operations"/> operations as one pass; a <paramref name="repeatable"/> workload then runs more
+    /// whole passes until --ef-min-seconds have passed, so a short workload is not decided by the JIT's first tiers. The
+    /// note describes the first pass (the same work on every provider); ops/s counts every pass.
+    /// </summary>
+    private static WorkloadOutcome Repeat(
+        EfWorkloadContext context, int operations, LatencyHistogram latencies, Action<int> operation, Func<string> note, bool repeatable = true)
     {
+        var minimum = repeatable ? (long)(context.Options.EfMinSeconds * Stopwatch.Frequency) : 0;
         var start = Stopwatch.GetTimestamp();
-        for (var i = 0; i < operations; i++)
+        string? firstPassNote = null;
+        var passes = 0;
+        do
         {
-            var t0 = Stopwatch.GetTimestamp();
-            operation(i);
-            latencies.Record(Stopwatch.GetTimestamp() - t0);
+            for (var i = 0; i < operations; i++)
+            {
+                var t0 = Stopwatch.GetTimestamp();
+                operation(i);
+                latencies.Record(Stopwatch.GetTimestamp() - t0);
+            }
+
+            firstPassNote ??= note();
+            passes++;
         }
+        while (Stopwatch.GetTimestamp() - start < minimum);
 
         var elapsed = Stopwatch.GetTimestamp() - start;
-        return new WorkloadOutcome(operations, elapsed, note());
+        return new WorkloadOutcome((long)operations * passes, elapsed, firstPassNote, passes);
     }
 
     private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
@@ -145,7 +161,7 @@ internal static class EfWorkloads
             var num = context.Num;
             var found = 0;
             var operations = context.Options.EfOps;
-            return Repeat(operations, latencies, _ =>
+            return Repeat(context, operations, latencies, _ =>
             {
                 var id = (int)generator.NextIndex(num);
                 BenchCustomer? customer;
@@ -186,7 +202,7 @@ internal static class EfWorkloads
             long rows = 0;
             long outOfOrder = 0;
             var operations = context.Options.EfOps;
-            return Repeat(operations, latencies, _ =>
+            return Repeat(context, operations, latencies, _ =>
             {
                 var from = (int)generator.NextIndex(starts);
                 var page = db.Customers.AsNoTracking().Where(c => c.Id >= from).OrderBy(c => c.Id).Take(RangeTake).ToList();
@@ -217,7 +233,7 @@ internal static class EfWorkloads
         {
             using var db = context.Provider.CreateContext(durable: false);
             long rows = 0;
-            return Repeat(context.Options.EfScans, latencies, i =>
+            return Repeat(context, context.Options.EfScans, latencies, i =>
             {
                 var city = BenchData.Cities[i % BenchData.Cities.Count];
                 rows += db.Customers.AsNoTracking()
@@ -246,7 +262,7 @@ internal static class EfWorkloads
             using var db = context.Provider.CreateContext(durable: false);
             long count = 0;
             decimal sum = 0;
-            return Repeat(context.Options.EfScans, latencies, i =>
+            return Repeat(context, context.Options.EfScans, latencies, i =>
             {
                 var city = BenchData.Cities[i % BenchData.Cities.Count];
                 if (name == Count)
@@ -278,7 +294,7 @@ internal static class EfWorkloads
             var generator = new SplitMix64(DbBenchWorkloads.SeedFor(context.Options, Name));
             var num = context.Num;
             var saved = 0;
-            return Repeat(context.Options.EfOps, latencies, _ =>
+            return Repeat(context, context.Options.EfOps, latencies, _ =>
             {
                 var id = (int)generator.NextIndex(num);
                 var customer = db.Customers.First(c => c.Id == id);
@@ -321,12 +337,12 @@ internal static class EfWorkloads
 
             using var db = context.Provider.CreateContext(durable: false);
             var deleted = 0;
-            return Repeat(operations, latencies, i =>
+            return Repeat(context, operations, latencies, i =>
             {
                 db.Customers.Remove(new BenchCustomer { Id = keys[i] });
                 deleted += db.SaveChanges();
                 db.ChangeTracker.Clear();
-            }, () => Invariant($"{deleted} of {operations} deleted"));
+            }, () => Invariant($"{deleted} of {operations} deleted"), repeatable: false);
         }
     }
 
