@@ -14,6 +14,7 @@ internal static class LsmTableNames
     public const string TableNameAnnotation = "Relational:TableName";
     public const string ColumnNameAnnotation = "Relational:ColumnName";
     public const string DefaultValueAnnotation = "Relational:DefaultValue";
+    public const string ColumnTypeAnnotation = "Relational:ColumnType";
 
     public static string Of(IReadOnlyEntityType entityType)
     {

@@ -20,6 +20,7 @@ internal sealed class LsmConventionSetBuilder(ProviderConventionSetBuilderDepend
         conventionSet.EntityTypeAddedConventions.Add(tableNames);
         conventionSet.EntityTypeBaseTypeChangedConventions.Add(tableNames);
         conventionSet.PropertyAnnotationChangedConventions.Add(new LsmDefaultValueConvention());
+        conventionSet.ModelFinalizingConventions.Add(new LsmColumnTypeConvention());
         return conventionSet;
     }
 }
