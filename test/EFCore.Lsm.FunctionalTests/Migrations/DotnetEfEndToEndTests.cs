@@ -81,6 +81,14 @@ public sealed class DotnetEfEndToEndTests(Xunit.Abstractions.ITestOutputHelper o
         Assert.Equal(
             "978-0|Dune|1|note 1\n978-1|Emma|2|note 2\n978-2|Ulysses|3|note 3",
             Run(_work, "run", "--no-build").Trim().ReplaceLineEndings("\n"));
+
+        // Back to Initial through the scaffolded Down: the key is Id again, the index gone, Remark is Note again.
+        Assert.Contains("Reverting migration", Run(_work, "ef", "database", "update", "Initial", "--no-build"));
+        Assert.Equal(["978-0|Dune|1|note 1", "978-1|Emma|2|note 2", "978-2|Ulysses|3|note 3"], Rows(database, "Note"));
+        entity = Catalog(database).Entities["EFCore.Lsm.Samples.Migrations.Book"];
+        Assert.Equal(["Id"], entity.KeyParts.Select(k => entity.Properties.First(p => p.Id == k.PropertyId).Name));
+        Assert.Empty(entity.Indexes);
+        Assert.Contains("(Pending)", Run(_work, "ef", "migrations", "list", "--no-build"));
     }
 
     /// <summary>The stored rows as Isbn|Title|Id|note, read through the catalog (no model needed), in key order.</summary>
