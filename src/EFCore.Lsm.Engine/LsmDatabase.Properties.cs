@@ -18,21 +18,37 @@ public sealed partial class LsmDatabase
         /// <summary>Prefix: append a level number, e.g. "lsm.num-files-at-level0".</summary>
         public const string NumFilesAtLevelPrefix = "lsm.num-files-at-level";
 
+        /// <summary>Total size in bytes of every live table file.</summary>
         public const string TotalSstBytes = "lsm.total-sst-bytes";
+        /// <summary>Memtables frozen and waiting to be flushed.</summary>
         public const string NumImmutableMemTables = "lsm.num-immutable-mem-tables";
+        /// <summary>Approximate bytes held by the memtable that takes writes.</summary>
         public const string ActiveMemTableBytes = "lsm.cur-size-active-mem-table";
+        /// <summary>The sequence number of the last committed write.</summary>
         public const string LastSequence = "lsm.last-sequence";
+        /// <summary>Snapshots currently held.</summary>
         public const string NumSnapshots = "lsm.num-snapshots";
+        /// <summary>Bytes held by the block cache.</summary>
         public const string BlockCacheUsage = "lsm.block-cache-usage";
+        /// <summary>Block reads served by the block cache.</summary>
         public const string BlockCacheHits = "lsm.block-cache-hits";
+        /// <summary>Block reads that went to a table file.</summary>
         public const string BlockCacheMisses = "lsm.block-cache-misses";
+        /// <summary>Data blocks read from table files.</summary>
         public const string DataBlockReads = "lsm.data-block-reads";
+        /// <summary>Point lookups that consulted a table's Bloom filter.</summary>
         public const string BloomChecks = "lsm.bloom-checks";
+        /// <summary>Bloom filter checks that skipped a table (the key was certainly absent).</summary>
         public const string BloomUseful = "lsm.bloom-useful";
+        /// <summary>Memtables flushed to level-0 tables.</summary>
         public const string FlushCount = "lsm.flush-count";
+        /// <summary>Compactions completed.</summary>
         public const string CompactionCount = "lsm.compaction-count";
+        /// <summary>Bytes written by compactions.</summary>
         public const string CompactionBytesWritten = "lsm.compaction-bytes-written";
+        /// <summary>Bytes of keys and values written by callers.</summary>
         public const string UserBytesWritten = "lsm.user-bytes-written";
+        /// <summary>Bytes appended to write-ahead logs.</summary>
         public const string WalBytesWritten = "lsm.wal-bytes-written";
 
         /// <summary>Disk bytes written (WAL + flush + compaction) per user byte, as a decimal number.</summary>

@@ -6,11 +6,13 @@ namespace EFCore.Lsm.Engine;
 /// </summary>
 public class LsmException : Exception
 {
+    /// <summary>Creates the exception with a message that names what failed.</summary>
     public LsmException(string message)
         : base(message)
     {
     }
 
+    /// <summary>Creates the exception with a message that names what failed, and its cause.</summary>
     public LsmException(string message, Exception? innerException)
         : base(message, innerException)
     {
@@ -23,6 +25,10 @@ public class LsmException : Exception
 /// </summary>
 public sealed class LsmCorruptionException : LsmException
 {
+    /// <summary>Creates the exception for damage in <paramref name="fileName"/> at <paramref name="offset"/>.</summary>
+    /// <param name="fileName">The damaged file.</param>
+    /// <param name="offset">The byte offset of the damage in the file.</param>
+    /// <param name="reason">What is wrong there.</param>
     public LsmCorruptionException(string fileName, long offset, string reason)
         : base($"Corruption in '{fileName}' at offset {offset}: {reason}")
     {
@@ -63,6 +69,10 @@ public enum WriteConditionKind
 /// </summary>
 public sealed class LsmConditionFailedException : LsmException
 {
+    /// <summary>Creates the exception for the condition at <paramref name="conditionIndex"/>.</summary>
+    /// <param name="conditionIndex">The 0-based position of the failed condition in the batch.</param>
+    /// <param name="kind">What the condition required.</param>
+    /// <param name="key">The key (or the range's lower bound) it was about.</param>
     public LsmConditionFailedException(int conditionIndex, WriteConditionKind kind, byte[] key)
         : base($"The write was not applied: condition {conditionIndex} ({kind} on key 0x{Convert.ToHexString(key)}) did not hold.")
     {
@@ -74,6 +84,7 @@ public sealed class LsmConditionFailedException : LsmException
     /// <summary>The 0-based position of the failed condition in the order the batch's conditions were added.</summary>
     public int ConditionIndex { get; }
 
+    /// <summary>What the failed condition required.</summary>
     public WriteConditionKind Kind { get; }
 
     /// <summary>The condition's key (for a range, its lower bound).</summary>

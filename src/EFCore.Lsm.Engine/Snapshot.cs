@@ -21,6 +21,7 @@ public sealed class Snapshot : IDisposable
 
     internal SnapshotList Owner => _owner;
 
+    /// <summary>Releases the snapshot: compaction may then drop the versions only it could see.</summary>
     public void Dispose()
     {
         if (!IsDisposed)

@@ -45,6 +45,7 @@ public sealed class WriteBatch
     private int _conditionsLength;
     private int _conditionCount;
 
+    /// <summary>Creates an empty batch; reuse it with <see cref="Clear"/>.</summary>
     public WriteBatch()
     {
         _rep = new byte[InitialCapacity];

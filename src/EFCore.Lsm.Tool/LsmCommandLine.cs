@@ -31,6 +31,8 @@ internal static class LsmCommandLine
             new HelpOption(),
             new VersionOption(),
             Info(output),
+            Tables(output),
+            Catalog(output),
             Get(output),
             Scan(output),
             DumpWal(output),
@@ -62,13 +64,70 @@ internal static class LsmCommandLine
         return command;
     }
 
+    private static Option<string> EntityOption() => new("--entity")
+    {
+        Description = "An EF entity type (full or short name, as 'lsm tables' lists them): decode rows with property names and typed values.",
+    };
+
+    private static Option<RowFormat> FormatOption() => new("--format")
+    {
+        Description = "With --entity: 'table' (aligned columns) or 'json'.",
+        DefaultValueFactory = _ => RowFormat.Table,
+    };
+
+    private static Command Tables(ToolOutput output)
+    {
+        var db = DatabaseArgument();
+        var command = new Command(
+            "tables", "List the EF entity types of the database: keyspace ids, key schemas, row counts, indexes, retired properties.")
+        {
+            db,
+        };
+        command.SetAction(r => new TablesCommand(output).Run(r.GetValue(db)!));
+        return command;
+    }
+
+    private static Command Catalog(ToolOutput output)
+    {
+        var db = DatabaseArgument();
+        var command = new Command("catalog", "Print the EF catalog (the stored schema: keyspaces, property ids, key parts) as JSON.") { db };
+        command.SetAction(r => new CatalogCommand(output).Run(r.GetValue(db)!));
+        return command;
+    }
+
     private static Command Get(ToolOutput output)
     {
         var db = DatabaseArgument();
-        var key = new Argument<string>("key") { Description = "The key: text, or hex with --hex or a 0x prefix." };
+        var key = new Argument<string[]>("key")
+        {
+            Description = "The key: text, or hex with --hex or a 0x prefix. With --entity: the primary key values, in key order.",
+            Arity = ArgumentArity.OneOrMore,
+        };
         var hex = HexOption();
-        var command = new Command("get", "Print the value of one key (exit code 4 when it has none).") { db, key, hex };
-        command.SetAction(r => new GetCommand(output).Run(r.GetValue(db)!, r.GetValue(key)!, r.GetValue(hex)));
+        var entity = EntityOption();
+        var format = FormatOption();
+        var command = new Command("get", "Print the value of one key, or with --entity one row (exit code 4 when there is none).")
+        {
+            db,
+            key,
+            hex,
+            entity,
+            format,
+        };
+        command.SetAction(r =>
+        {
+            var keys = r.GetValue(key)!;
+            if (r.GetValue(entity) is { } entityName)
+            {
+                return r.GetValue(hex)
+                    ? Refuse(output, "--hex applies to raw keys; with --entity, give the key values as text.")
+                    : new EntityCommands(output).Get(r.GetValue(db)!, entityName, keys, r.GetValue(format));
+            }
+
+            return keys.Length != 1
+                ? Refuse(output, $"get takes one raw key, not {keys.Length}; several values are an entity's key parts (add --entity).")
+                : new GetCommand(output).Run(r.GetValue(db)!, keys[0], r.GetValue(hex));
+        });
         return command;
     }
 
@@ -78,11 +137,19 @@ internal static class LsmCommandLine
         var from = new Option<string>("--from") { Description = "First key (inclusive)." };
         var to = new Option<string>("--to") { Description = "End key (exclusive)." };
         var prefix = new Option<string>("--prefix") { Description = "Only keys starting with this." };
-        var limit = new Option<long?>("--limit") { Description = "Stop after this many keys." };
+        var limit = new Option<long?>("--limit") { Description = "Stop after this many keys (rows with --entity)." };
         var hex = HexOption();
         var keysOnly = new Option<bool>("--keys-only") { Description = "Print keys without values." };
-        var count = new Option<bool>("--count") { Description = "Print only the number of keys." };
-        var command = new Command("scan", "Print key => value for the live keys in order.")
+        var count = new Option<bool>("--count") { Description = "Print only the number of keys (rows with --entity)." };
+        var entity = EntityOption();
+        var whereKey = new Option<string[]>("--where-key")
+        {
+            Description = "With --entity: a condition on a key property, 'Name=value' or with <, <=, >, >=; repeat it for "
+                + "leading parts ('CustomerId=2' '--where-key' 'Number>=10'). Together they must form one key range.",
+            AllowMultipleArgumentsPerToken = false,
+        };
+        var format = FormatOption();
+        var command = new Command("scan", "Print key => value for the live keys in order, or with --entity the rows of one entity type.")
         {
             db,
             from,
@@ -92,19 +159,57 @@ internal static class LsmCommandLine
             hex,
             keysOnly,
             count,
+            entity,
+            whereKey,
+            format,
         };
-        command.SetAction(r => new ScanCommand(output).Run(r.GetValue(db)!, new ScanSettings
+        command.SetAction(r =>
         {
-            From = r.GetValue(from),
-            To = r.GetValue(to),
-            Prefix = r.GetValue(prefix),
-            Limit = r.GetValue(limit),
-            Hex = r.GetValue(hex),
-            KeysOnly = r.GetValue(keysOnly),
-            Count = r.GetValue(count),
-        }));
+            if (r.GetValue(entity) is { } entityName)
+            {
+                var raw = new (string Name, bool Given)[]
+                {
+                    ("--from", r.GetValue(from) is not null),
+                    ("--to", r.GetValue(to) is not null),
+                    ("--prefix", r.GetValue(prefix) is not null),
+                    ("--hex", r.GetValue(hex)),
+                    ("--keys-only", r.GetValue(keysOnly)),
+                };
+                if (raw.FirstOrDefault(o => o.Given) is { Name: { } rawOption })
+                {
+                    return Refuse(output, $"{rawOption} applies to raw keys; with --entity, bound the rows with --where-key.");
+                }
+
+                return new EntityCommands(output).Scan(r.GetValue(db)!, new EntityScanSettings
+                {
+                    Entity = entityName,
+                    WhereKey = r.GetValue(whereKey) ?? [],
+                    Limit = r.GetValue(limit),
+                    Format = r.GetValue(format),
+                    Count = r.GetValue(count),
+                });
+            }
+
+            if (r.GetValue(whereKey) is { Length: > 0 })
+            {
+                return Refuse(output, "--where-key needs --entity: it names key properties of an entity type.");
+            }
+
+            return new ScanCommand(output).Run(r.GetValue(db)!, new ScanSettings
+            {
+                From = r.GetValue(from),
+                To = r.GetValue(to),
+                Prefix = r.GetValue(prefix),
+                Limit = r.GetValue(limit),
+                Hex = r.GetValue(hex),
+                KeysOnly = r.GetValue(keysOnly),
+                Count = r.GetValue(count),
+            });
+        });
         return command;
     }
+
+    private static int Refuse(ToolOutput output, string message) => CommandRunner.Fail(output, ExitCodes.BadInput, message);
 
     private static Command DumpWal(ToolOutput output)
     {

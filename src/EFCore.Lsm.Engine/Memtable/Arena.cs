@@ -12,7 +12,7 @@ namespace EFCore.Lsm.Engine.Memtable;
 /// Threading: one writer calls <see cref="Allocate"/>; any number of readers may resolve addresses concurrently
 /// without locks. The slab table grows by publishing a new, fully copied array with <see cref="Volatile.Write{T}"/>,
 /// and a slab is stored in the table before <see cref="Allocate"/> returns an address inside it. A reader that learned
-/// an address through an acquire read (<see cref="Volatile.Read(ref long)"/> of a link the writer published with a
+/// an address through an acquire read (<c>Volatile.Read(ref long)</c> of a link the writer published with a
 /// release write after filling the bytes) therefore finds the slab and sees its contents.
 /// </para>
 /// <para>

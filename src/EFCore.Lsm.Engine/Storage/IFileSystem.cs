@@ -20,15 +20,19 @@ public interface IFileSystem
     /// </summary>
     IRandomAccessFile OpenMappedRandomAccess(string path) => OpenRandomAccess(path);
 
+    /// <summary>Whether a file exists at <paramref name="path"/>.</summary>
     bool FileExists(string path);
 
+    /// <summary>Whether a directory exists at <paramref name="path"/>.</summary>
     bool DirectoryExists(string path);
 
+    /// <summary>Creates the directory <paramref name="path"/> (and missing parents); nothing happens when it exists.</summary>
     void CreateDirectory(string path);
 
     /// <summary>Names (not paths) of the files directly inside <paramref name="directory"/>.</summary>
     IReadOnlyList<string> ListFiles(string directory);
 
+    /// <summary>Deletes the file at <paramref name="path"/>.</summary>
     void DeleteFile(string path);
 
     /// <summary>Deletes a directory and everything in it.</summary>
@@ -40,6 +44,7 @@ public interface IFileSystem
     /// <summary>Makes creations, deletions and renames of entries in <paramref name="directory"/> durable.</summary>
     void SyncDirectory(string directory);
 
+    /// <summary>The size of the file at <paramref name="path"/> in bytes.</summary>
     long GetFileSize(string path);
 
     /// <summary>
@@ -55,6 +60,7 @@ public interface IWritableFile : IDisposable
     /// <summary>Bytes appended so far.</summary>
     long Length { get; }
 
+    /// <summary>Appends <paramref name="data"/> at the end of the file (buffered until <see cref="Flush"/> or <see cref="Sync"/>).</summary>
     void Append(ReadOnlySpan<byte> data);
 
     /// <summary>Hands buffered bytes to the operating system (survives a process crash, not a power loss).</summary>
@@ -74,6 +80,7 @@ public interface IWritableFile : IDisposable
 /// <summary>A file read at arbitrary offsets; safe for concurrent readers.</summary>
 public interface IRandomAccessFile : IDisposable
 {
+    /// <summary>The file's size in bytes.</summary>
     long Length { get; }
 
     /// <summary>Reads up to <c>destination.Length</c> bytes at <paramref name="offset"/>; returns the count read (short only at end of file).</summary>

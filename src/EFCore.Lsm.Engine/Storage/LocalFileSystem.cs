@@ -8,15 +8,18 @@ namespace EFCore.Lsm.Engine.Storage;
 /// <summary>The real file system. Directory fsync uses the POSIX <c>open</c>/<c>fsync</c> calls, which .NET does not expose.</summary>
 public sealed class LocalFileSystem : IFileSystem
 {
+    /// <summary>The one instance; it holds no state.</summary>
     public static readonly LocalFileSystem Instance = new();
 
     // Locks held by this process: flock() already excludes other processes and other descriptors, but this lets
     // a second opener in the same process get a precise message without touching the file.
     private static readonly ConcurrentDictionary<string, byte> HeldLocks = new(StringComparer.Ordinal);
 
+    /// <inheritdoc />
     public IWritableFile CreateFile(string path)
         => new LocalWritableFile(new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.Read, bufferSize: 0));
 
+    /// <inheritdoc />
     public IRandomAccessFile OpenRandomAccess(string path)
     {
         try
@@ -65,17 +68,23 @@ public sealed class LocalFileSystem : IFileSystem
         }
     }
 
+    /// <inheritdoc />
     public bool FileExists(string path) => File.Exists(path);
 
+    /// <inheritdoc />
     public bool DirectoryExists(string path) => Directory.Exists(path);
 
+    /// <inheritdoc />
     public void CreateDirectory(string path) => Directory.CreateDirectory(path);
 
+    /// <inheritdoc />
     public IReadOnlyList<string> ListFiles(string directory)
         => Directory.GetFiles(directory).Select(p => Path.GetFileName(p)!).ToArray();
 
+    /// <inheritdoc />
     public void DeleteFile(string path) => File.Delete(path);
 
+    /// <inheritdoc />
     public void DeleteDirectory(string path)
     {
         if (Directory.Exists(path))
@@ -84,10 +93,13 @@ public sealed class LocalFileSystem : IFileSystem
         }
     }
 
+    /// <inheritdoc />
     public void RenameFile(string source, string destination) => File.Move(source, destination, overwrite: true);
 
+    /// <inheritdoc />
     public long GetFileSize(string path) => new FileInfo(path).Length;
 
+    /// <inheritdoc />
     public void SyncDirectory(string directory)
     {
         if (!OperatingSystem.IsLinux() && !OperatingSystem.IsMacOS() && !OperatingSystem.IsFreeBSD())
@@ -114,6 +126,7 @@ public sealed class LocalFileSystem : IFileSystem
         }
     }
 
+    /// <inheritdoc />
     public IDisposable LockFile(string path)
     {
         var full = Path.GetFullPath(path);

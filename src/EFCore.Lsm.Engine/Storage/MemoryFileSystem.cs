@@ -16,6 +16,7 @@ public sealed class MemoryFileSystem : IFileSystem
     // Per directory: the entries that survive a crash (name -> file object as of the last directory sync).
     private readonly Dictionary<string, Dictionary<string, MemoryFile>> _durableEntries = new(StringComparer.Ordinal);
 
+    /// <inheritdoc />
     public IWritableFile CreateFile(string path)
     {
         lock (_gate)
@@ -27,6 +28,7 @@ public sealed class MemoryFileSystem : IFileSystem
         }
     }
 
+    /// <inheritdoc />
     public IRandomAccessFile OpenRandomAccess(string path)
     {
         lock (_gate)
@@ -40,6 +42,7 @@ public sealed class MemoryFileSystem : IFileSystem
         }
     }
 
+    /// <inheritdoc />
     public bool FileExists(string path)
     {
         lock (_gate)
@@ -48,6 +51,7 @@ public sealed class MemoryFileSystem : IFileSystem
         }
     }
 
+    /// <inheritdoc />
     public bool DirectoryExists(string path)
     {
         lock (_gate)
@@ -56,6 +60,7 @@ public sealed class MemoryFileSystem : IFileSystem
         }
     }
 
+    /// <inheritdoc />
     public void CreateDirectory(string path)
     {
         lock (_gate)
@@ -70,6 +75,7 @@ public sealed class MemoryFileSystem : IFileSystem
         }
     }
 
+    /// <inheritdoc />
     public IReadOnlyList<string> ListFiles(string directory)
     {
         lock (_gate)
@@ -85,6 +91,7 @@ public sealed class MemoryFileSystem : IFileSystem
         }
     }
 
+    /// <inheritdoc />
     public void DeleteFile(string path)
     {
         lock (_gate)
@@ -96,6 +103,7 @@ public sealed class MemoryFileSystem : IFileSystem
         }
     }
 
+    /// <inheritdoc />
     public void DeleteDirectory(string path)
     {
         lock (_gate)
@@ -114,6 +122,7 @@ public sealed class MemoryFileSystem : IFileSystem
         }
     }
 
+    /// <inheritdoc />
     public void RenameFile(string source, string destination)
     {
         lock (_gate)
@@ -128,6 +137,7 @@ public sealed class MemoryFileSystem : IFileSystem
         }
     }
 
+    /// <inheritdoc />
     public void SyncDirectory(string directory)
     {
         lock (_gate)
@@ -150,6 +160,7 @@ public sealed class MemoryFileSystem : IFileSystem
         }
     }
 
+    /// <inheritdoc />
     public long GetFileSize(string path)
     {
         lock (_gate)
@@ -158,6 +169,7 @@ public sealed class MemoryFileSystem : IFileSystem
         }
     }
 
+    /// <inheritdoc />
     public IDisposable LockFile(string path)
     {
         lock (_gate)

@@ -12,7 +12,7 @@ namespace EFCore.Lsm.Engine.Table;
 /// properties; data blocks are read on demand, checksum-verified, and shared through the <see cref="BlockCache"/>.
 /// <para>
 /// Thread-safety: after <see cref="Open"/> the reader is immutable; any number of threads may call
-/// <see cref="TryGet"/>, <see cref="MayContain"/> and <see cref="NewIterator"/> concurrently (each iterator belongs to
+/// <c>TryGet</c>, <see cref="MayContain"/> and <c>NewIterator</c> concurrently (each iterator belongs to
 /// one thread). Data blocks live in recycled buffers (<see cref="CachedBlock"/>): a lookup hands its caller a reference
 /// to the block its value points into, and the value stays valid until that reference is released, even if the block
 /// is evicted or the reader is disposed meanwhile.

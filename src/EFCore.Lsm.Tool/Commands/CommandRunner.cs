@@ -1,4 +1,6 @@
 using EFCore.Lsm.Engine;
+using EFCore.Lsm.KeyEncoding.Internal;
+using EFCore.Lsm.Storage;
 using EFCore.Lsm.Tool.Output;
 using EFCore.Lsm.Tool.Storage;
 
@@ -27,6 +29,11 @@ internal static class CommandRunner
         catch (LsmCorruptionException e)
         {
             return Fail(output, ExitCodes.Corruption, Describe(e));
+        }
+        catch (Exception e) when (e is LsmStoredDataException or LsmKeyFormatException)
+        {
+            // The provider's own check of what it reads back: a damaged or newer-format catalog, row or key.
+            return Fail(output, ExitCodes.Corruption, e.Message);
         }
         catch (LsmException e)
         {

@@ -13,15 +13,19 @@ public static class LsmEventId
     // Ids and names of events are public API: append, never renumber.
     private enum Id
     {
+        // Query events
         QueryPlanExecuting = CoreEventId.ProviderBaseId,
 
+        // Transaction events
+        TransactionEnlisted = CoreEventId.ProviderBaseId + 100,
+
         // Model (schema drift) events
-        EntityTypeNotInModel = CoreEventId.ProviderBaseId + 100,
+        EntityTypeNotInModel = CoreEventId.ProviderBaseId + 200,
         PropertyNotInModel,
         PropertyTypeConverted,
 
         // Migrations events
-        MigrationApplying = CoreEventId.ProviderBaseId + 200,
+        MigrationApplying = CoreEventId.ProviderBaseId + 300,
         MigrationReverting,
         MigrationOperationProgress,
         MigrationCommitted,
@@ -29,6 +33,7 @@ public static class LsmEventId
     }
 
     private static readonly string QueryPrefix = DbLoggerCategory.Query.Name + ".";
+    private static readonly string TransactionPrefix = DbLoggerCategory.Database.Transaction.Name + ".";
     private static readonly string ModelPrefix = DbLoggerCategory.Model.Name + ".";
     private static readonly string MigrationsPrefix = DbLoggerCategory.Migrations.Name + ".";
 
@@ -38,6 +43,13 @@ public static class LsmEventId
     /// Category <see cref="DbLoggerCategory.Query"/>, level Information.
     /// </summary>
     public static readonly EventId QueryPlanExecuting = new((int)Id.QueryPlanExecuting, QueryPrefix + Id.QueryPlanExecuting);
+
+    /// <summary>
+    /// A context joined an ambient <c>System.Transactions</c> transaction (a <c>TransactionScope</c>, or one named by
+    /// <c>Database.EnlistTransaction</c>) at its first save in it; its saves are staged until the scope completes.
+    /// Category <see cref="DbLoggerCategory.Database.Transaction"/>, level Debug; payload <see cref="LsmTransactionEnlistedEventData"/>.
+    /// </summary>
+    public static readonly EventId TransactionEnlisted = new((int)Id.TransactionEnlisted, TransactionPrefix + Id.TransactionEnlisted);
 
     /// <summary>
     /// An entity type has rows in the database but is not in the model. The rows are kept (and come back if the model has the

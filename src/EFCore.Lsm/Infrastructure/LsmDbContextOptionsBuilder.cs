@@ -9,6 +9,8 @@ public sealed class LsmDbContextOptionsBuilder
 {
     private readonly DbContextOptionsBuilder _optionsBuilder;
 
+    /// <summary>Wraps the options builder that <c>UseLsm</c> configures; <c>UseLsm</c> creates it for its callback.</summary>
+    /// <param name="optionsBuilder">The context's options builder.</param>
     public LsmDbContextOptionsBuilder(DbContextOptionsBuilder optionsBuilder)
     {
         ArgumentNullException.ThrowIfNull(optionsBuilder);

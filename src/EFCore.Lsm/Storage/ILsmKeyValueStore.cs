@@ -67,8 +67,10 @@ public interface ILsmCursor : IDisposable
     /// <summary>Moves to the next entry; false at the end of the range (or the limit).</summary>
     bool MoveNext();
 
+    /// <summary>The current entry's key.</summary>
     ReadOnlySpan<byte> Key { get; }
 
+    /// <summary>The current entry's value.</summary>
     ReadOnlySpan<byte> Value { get; }
 }
 
@@ -87,6 +89,7 @@ public interface ILsmKeyValueStoreFactory
     /// </summary>
     string SharedSettings { get; }
 
+    /// <summary>Opens the store; the provider's pool calls this once per <see cref="StoreKey"/> and shares the result.</summary>
     ILsmKeyValueStore Open();
 }
 

@@ -20,8 +20,10 @@ public sealed class LsmConditionalBatch
     /// <summary>Bytes of keys and values of the operations and conditions.</summary>
     public long ApproximateSize { get; private set; }
 
+    /// <summary>Whether the batch has neither operations nor conditions.</summary>
     public bool IsEmpty => _operations.Count == 0 && _conditions.Count == 0;
 
+    /// <summary>Sets <paramref name="key"/> to <paramref name="value"/> when the batch commits.</summary>
     public void Put(byte[] key, byte[] value)
     {
         ArgumentNullException.ThrowIfNull(key);
@@ -30,6 +32,7 @@ public sealed class LsmConditionalBatch
         ApproximateSize += key.Length + value.Length;
     }
 
+    /// <summary>Removes <paramref name="key"/> when the batch commits.</summary>
     public void Delete(byte[] key)
     {
         ArgumentNullException.ThrowIfNull(key);
@@ -86,6 +89,7 @@ public sealed class LsmConditionalBatch
 /// <summary>One put (<see cref="Value"/> set) or delete (<see cref="Value"/> null) of a batch.</summary>
 public readonly record struct LsmBatchOperation(byte[] Key, byte[]? Value)
 {
+    /// <summary>Whether the operation deletes its key (it has no value).</summary>
     public bool IsDelete => Value is null;
 }
 

@@ -7,6 +7,11 @@ namespace EFCore.Lsm.Storage;
 /// </summary>
 public sealed class LsmWriteConflictException : Exception
 {
+    /// <summary>Creates the exception for the failed condition at <paramref name="conditionIndex"/>.</summary>
+    /// <param name="conditionIndex">The position of the failed condition in <see cref="LsmConditionalBatch.Conditions"/>.</param>
+    /// <param name="kind">What the condition required.</param>
+    /// <param name="message">Names the condition and its key.</param>
+    /// <param name="innerException">The backend's own exception, if any.</param>
     public LsmWriteConflictException(int conditionIndex, LsmConditionKind kind, string message, Exception? innerException = null)
         : base(message, innerException)
     {
@@ -17,6 +22,7 @@ public sealed class LsmWriteConflictException : Exception
     /// <summary>The position of the failed condition in <see cref="LsmConditionalBatch.Conditions"/>.</summary>
     public int ConditionIndex { get; }
 
+    /// <summary>What the failed condition required.</summary>
     public LsmConditionKind Kind { get; }
 }
 

@@ -1,4 +1,5 @@
 using EFCore.Lsm.RowEncoding.Internal;
+using MessagePack;
 
 namespace EFCore.Lsm.Tests.RowEncoding;
 
@@ -7,9 +8,17 @@ internal static class MessagePackAssert
 {
     public delegate void ReaderAction(ref MessagePackReader reader);
 
-    /// <summary>Runs <paramref name="action"/> and demands a <see cref="MessagePackFormatException"/>; any other exception escapes and fails the test.</summary>
+    public delegate void WriterAction(ref MessagePackWriter writer);
+
+    /// <summary>
+    /// Runs <paramref name="action"/> and demands a <see cref="MessagePackFormatException"/>. An exception the MessagePack
+    /// package raised itself is accepted only if <see cref="MessagePackFormatException.IsPackageError"/> covers it (the
+    /// provider translates exactly those wherever it reads stored data) and is returned translated; any other exception
+    /// escapes and fails the test.
+    /// </summary>
     public static MessagePackFormatException ThrowsFormat(MessagePackReader reader, ReaderAction action)
     {
+        var start = reader.Consumed;
         try
         {
             action(ref reader);
@@ -18,6 +27,10 @@ internal static class MessagePackAssert
         {
             return e;
         }
+        catch (Exception e) when (MessagePackFormatException.IsPackageError(e))
+        {
+            return MessagePackFormatException.FromPackage(e, reader.Sequence, start, "a value");
+        }
 
         Assert.Fail("Expected a MessagePackFormatException, but the read succeeded.");
         return null!;
@@ -25,4 +38,16 @@ internal static class MessagePackAssert
 
     public static MessagePackFormatException ThrowsFormat(byte[] buffer, ReaderAction action) =>
         ThrowsFormat(new MessagePackReader(buffer), action);
+
+    /// <summary>The bytes <paramref name="write"/> produces through the package's writer (flushed).</summary>
+    public static byte[] Encode(WriterAction write)
+    {
+        using var buffer = new PooledByteBufferWriter();
+        var writer = new MessagePackWriter(buffer);
+        write(ref writer);
+        writer.Flush();
+        return buffer.ToArray();
+    }
+
+    public static string EncodeHex(WriterAction write) => Convert.ToHexString(Encode(write));
 }

@@ -1,11 +1,14 @@
 using EFCore.Lsm.RowEncoding.Internal;
+using MessagePack;
 
 namespace EFCore.Lsm.Tests.RowEncoding;
 
 /// <summary>
 /// Damaged input must end in <see cref="MessagePackFormatException"/> or in a successful read; never in another
 /// exception type, a crash or a hang. Every truncation of every corpus item must fail, because MessagePack values are
-/// self-delimiting: no strict prefix of a value is itself a whole value.
+/// self-delimiting: no strict prefix of a value is itself a whole value. The walk reads as the provider does (the
+/// package's reader, the typed reads of <see cref="RowValueCodec"/>, the strict checks of <see cref="StrictMessagePack"/>),
+/// and translates the package's exceptions where the provider does (the catalog decoders wrap their whole walk the same way).
 /// </summary>
 public sealed class MessagePackFuzzTests
 {
@@ -20,7 +23,7 @@ public sealed class MessagePackFuzzTests
                 var prefix = item.AsSpan(0, length).ToArray();
                 var error = MessagePackAssert.ThrowsFormat(prefix, (ref r) => WalkValue(ref r));
                 Assert.InRange(error.Offset, 0, length);
-                MessagePackAssert.ThrowsFormat(prefix, (ref r) => r.Skip());
+                MessagePackAssert.ThrowsFormat(prefix, (ref r) => r.SkipValue());
             }
         }
     }
@@ -109,7 +112,7 @@ public sealed class MessagePackFuzzTests
 
             try
             {
-                var reader = new RowReader(garbage);
+                using var reader = new RowReader(garbage);
                 while (reader.MoveNext())
                 {
                     _ = reader.RawValue;
@@ -125,12 +128,19 @@ public sealed class MessagePackFuzzTests
     private static int Walk(byte[] buffer)
     {
         var reader = new MessagePackReader(buffer);
-        while (!reader.End)
+        try
         {
-            WalkValue(ref reader);
+            while (!reader.End)
+            {
+                WalkValue(ref reader);
+            }
+        }
+        catch (Exception e) when (MessagePackFormatException.IsPackageError(e))
+        {
+            throw MessagePackFormatException.FromPackage(e, reader.Sequence, reader.Consumed, "a value");
         }
 
-        return reader.Position;
+        return (int)reader.Consumed;
     }
 
     private static void WalkValue(ref MessagePackReader reader)
@@ -147,36 +157,36 @@ public sealed class MessagePackFuzzTests
             }
 
             pending.Push(left - 1);
-            switch (reader.PeekType())
+            switch (reader.NextMessagePackType)
             {
                 case MessagePackType.Nil:
-                    reader.ReadNil();
+                    Assert.Null(RowValueCodec.Read<int?>(ref reader));
                     break;
                 case MessagePackType.Boolean:
-                    reader.ReadBoolean();
+                    RowValueCodec.Read<bool>(ref reader);
                     break;
                 case MessagePackType.Integer:
                     var beforeInteger = reader;
                     try
                     {
-                        reader.ReadInt64();
+                        RowValueCodec.Read<long>(ref reader);
                     }
                     catch (MessagePackFormatException)
                     {
                         // Above Int64 it must still be a valid UInt64.
                         reader = beforeInteger;
-                        reader.ReadUInt64();
+                        RowValueCodec.Read<ulong>(ref reader);
                     }
 
                     break;
                 case MessagePackType.Float:
-                    reader.ReadDouble();
+                    RowValueCodec.Read<double>(ref reader);
                     break;
                 case MessagePackType.String:
-                    reader.ReadString();
+                    RowValueCodec.Read<string>(ref reader);
                     break;
                 case MessagePackType.Binary:
-                    reader.ReadBytes();
+                    RowValueCodec.Read<byte[]>(ref reader);
                     break;
                 case MessagePackType.Array:
                     pending.Push(reader.ReadArrayHeader());
@@ -184,10 +194,14 @@ public sealed class MessagePackFuzzTests
                 case MessagePackType.Map:
                     pending.Push(2L * reader.ReadMapHeader());
                     break;
-                default:
+                case MessagePackType.Extension:
                     // Read each extension with the reader its type code calls for, as a row reader would.
-                    var peek = reader;
-                    MessagePackReaderTests.ReadProviderExtension(ref reader, peek.ReadExtensionHeader().TypeCode);
+                    var peek = reader.CreatePeekReader();
+                    MessagePackReaderTests.ReadProviderExtension(ref reader, peek.ReadExtensionFormatHeader().TypeCode);
+                    break;
+                default:
+                    // 0xc1: the package refuses it.
+                    reader.SkipValue();
                     break;
             }
         }
@@ -219,7 +233,7 @@ public sealed class MessagePackFuzzTests
 
     private static void ReadSampleRow(byte[] row)
     {
-        var reader = new RowReader(row);
+        using var reader = new RowReader(row);
         while (reader.MoveNext())
         {
             switch (reader.PropertyId)
@@ -247,66 +261,72 @@ public sealed class MessagePackFuzzTests
     private static List<byte[]> Corpus()
     {
         var corpus = new List<byte[]> { SampleRow() };
-        using var buffer = new PooledByteBufferWriter();
-        var w = new MessagePackWriter(buffer);
 
         // One document holding every format family and width.
-        w.WriteMapHeader(3);
-        w.WriteString("ints");
-        long[] ints = [0, 127, 128, 255, 256, 65535, 65536, uint.MaxValue, long.MaxValue, -1, -32, -33, -128, -129, -32768, -32769, int.MinValue, long.MinValue];
-        w.WriteArrayHeader((uint)ints.Length + 1);
-        foreach (var i in ints)
+        corpus.Add(MessagePackAssert.Encode((ref w) =>
         {
-            w.WriteInt64(i);
-        }
+            w.WriteMapHeader(3);
+            w.WriteStrictString("ints");
+            long[] ints = [0, 127, 128, 255, 256, 65535, 65536, uint.MaxValue, long.MaxValue, -1, -32, -33, -128, -129, -32768, -32769, int.MinValue, long.MinValue];
+            w.WriteArrayHeader(ints.Length + 1);
+            foreach (var i in ints)
+            {
+                RowValueCodec.Write(ref w, i);
+            }
 
-        w.WriteUInt64(ulong.MaxValue);
-        w.WriteString("misc");
-        w.WriteArrayHeader(16);
-        w.WriteNil();
-        w.WriteBoolean(true);
-        w.WriteBoolean(false);
-        w.WriteDouble(0.5);
-        w.WriteDouble(0.1);
-        w.WriteString("");
-        w.WriteString(new string('s', 40));
-        w.WriteString(new string('t', 300));
-        w.WriteBinary([]);
-        w.WriteBinary(new byte[300]);
-        w.WriteExtension(9, [1]);
-        w.WriteExtension(9, new byte[3]);
-        w.WriteExtension(-5, new byte[300]);
-        w.WriteTimestamp(new MessagePackTimestamp(1, 0));
-        w.WriteTimestamp(new MessagePackTimestamp(1, 1));
-        w.WriteTimestamp(new MessagePackTimestamp(-1, 1));
-        w.WriteString("nested");
-        w.WriteArrayHeader(17);
-        for (var i = 0; i < 16; i++)
-        {
-            w.WriteMapHeader(1);
-            w.WriteInt64(i);
-            w.WriteArrayHeader(0);
-        }
-
-        w.WriteMapHeader(16);
-        for (var i = 0; i < 16; i++)
-        {
-            w.WriteString(i.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            RowValueCodec.Write(ref w, ulong.MaxValue);
+            w.WriteStrictString("misc");
+            w.WriteArrayHeader(16);
             w.WriteNil();
-        }
+            RowValueCodec.Write(ref w, true);
+            RowValueCodec.Write(ref w, false);
+            RowValueCodec.Write(ref w, 0.5);
+            RowValueCodec.Write(ref w, 0.1);
+            RowValueCodec.Write(ref w, "");
+            RowValueCodec.Write(ref w, new string('s', 40));
+            RowValueCodec.Write(ref w, new string('t', 300));
+            RowValueCodec.Write(ref w, Array.Empty<byte>());
+            RowValueCodec.Write(ref w, new byte[300]);
+            WriteExtension(ref w, 9, [1]);
+            WriteExtension(ref w, 9, new byte[3]);
+            WriteExtension(ref w, -5, new byte[300]);
+            w.Write(DateTime.UnixEpoch.AddSeconds(1)); // the spec's timestamp, 32-bit form
+            w.Write(DateTime.UnixEpoch.AddSeconds(1).AddTicks(1)); // 64-bit
+            w.Write(DateTime.UnixEpoch.AddSeconds(-1).AddTicks(1)); // 96-bit
+            w.WriteStrictString("nested");
+            w.WriteArrayHeader(17);
+            for (var i = 0; i < 16; i++)
+            {
+                w.WriteMapHeader(1);
+                RowValueCodec.Write(ref w, (long)i);
+                w.WriteArrayHeader(0);
+            }
 
-        corpus.Add(buffer.ToArray());
+            w.WriteMapHeader(16);
+            for (var i = 0; i < 16; i++)
+            {
+                w.WriteStrictString(i.ToString(System.Globalization.CultureInfo.InvariantCulture));
+                w.WriteNil();
+            }
+        }));
 
-        buffer.Reset();
-        w.WriteArrayHeader(7);
-        w.WriteDecimal(decimal.MinValue);
-        w.WriteDateTime(DateTime.MaxValue);
-        w.WriteDateTimeOffset(DateTimeOffset.MinValue);
-        w.WriteDateOnly(DateOnly.MaxValue);
-        w.WriteTimeOnly(TimeOnly.MaxValue);
-        w.WriteTimeSpan(TimeSpan.MinValue);
-        w.WriteGuid(Guid.Empty);
-        corpus.Add(buffer.ToArray());
+        corpus.Add(MessagePackAssert.Encode((ref w) =>
+        {
+            w.WriteArrayHeader(7);
+            RowValueCodec.Write(ref w, decimal.MinValue);
+            RowValueCodec.Write(ref w, DateTime.MaxValue);
+            RowValueCodec.Write(ref w, DateTimeOffset.MinValue);
+            RowValueCodec.Write(ref w, DateOnly.MaxValue);
+            RowValueCodec.Write(ref w, TimeOnly.MaxValue);
+            RowValueCodec.Write(ref w, TimeSpan.MinValue);
+            RowValueCodec.Write(ref w, Guid.Empty);
+        }));
         return corpus;
+    }
+
+    private static void WriteExtension(ref MessagePackWriter writer, sbyte typeCode, byte[] data)
+    {
+        writer.WriteExtensionFormatHeader(new ExtensionHeader(typeCode, data.Length));
+        writer.WriteRaw(data);
     }
 }

@@ -1,9 +1,15 @@
 using System.Buffers.Binary;
 using System.Numerics;
 using EFCore.Lsm.RowEncoding.Internal;
+using MessagePack;
 
 namespace EFCore.Lsm.Tests.RowEncoding;
 
+/// <summary>
+/// Reading MessagePack as the provider does: the package's reader, with the provider's typed reads
+/// (<see cref="RowValueCodec"/>, <see cref="ProviderExtensionTypes"/>) and strict checks (<see cref="StrictMessagePack"/>)
+/// on top. Every form the specification allows is read; everything malformed ends in <see cref="MessagePackFormatException"/>.
+/// </summary>
 public sealed class MessagePackReaderTests
 {
     public static TheoryData<long> IntegerSamples() =>
@@ -28,10 +34,12 @@ public sealed class MessagePackReaderTests
     public void Values_above_int64_read_only_as_uint64()
     {
         var form = Convert.FromHexString("CFFFFFFFFFFFFFFFFE");
-        Assert.Equal(ulong.MaxValue - 1, new MessagePackReader(form).ReadUInt64());
-        Assert.Equal(1.8446744073709552E+19, new MessagePackReader(form).ReadDouble());
-        var error = MessagePackAssert.ThrowsFormat(form, (ref r) => r.ReadInt64());
-        Assert.Contains("18446744073709551614 does not fit in Int64", error.Message, StringComparison.Ordinal);
+        var reader = new MessagePackReader(form);
+        Assert.Equal(ulong.MaxValue - 1, RowValueCodec.Read<ulong>(ref reader));
+        reader = new MessagePackReader(form);
+        Assert.Equal(1.8446744073709552E+19, RowValueCodec.Read<double>(ref reader));
+        var error = MessagePackAssert.ThrowsFormat(form, (ref r) => RowValueCodec.Read<long>(ref r));
+        Assert.Contains("does not fit in Int64", error.Message, StringComparison.Ordinal);
         Assert.Equal(0, error.Offset);
     }
 
@@ -50,24 +58,26 @@ public sealed class MessagePackReaderTests
     {
         var error = MessagePackAssert.ThrowsFormat(Convert.FromHexString(hex), (ref r) => ReadAs(ref r, type));
         Assert.Contains($"does not fit in {type}", error.Message, StringComparison.Ordinal);
+        Assert.IsType<OverflowException>(error.InnerException);
     }
 
     [Fact]
-    public void A_type_mismatch_names_both_types_and_the_offset_and_leaves_the_value_unread()
+    public void A_type_mismatch_names_both_types_and_the_offset()
     {
         // [1, "a", nil]
         var buffer = Convert.FromHexString("9301A161C0");
         var reader = new MessagePackReader(buffer);
         Assert.Equal(3, reader.ReadArrayHeader());
-        Assert.Equal(1, reader.ReadInt32());
-        var error = MessagePackAssert.ThrowsFormat(reader, (ref r) => r.ReadInt64());
+        Assert.Equal(1, RowValueCodec.Read<int>(ref reader));
+        var error = MessagePackAssert.ThrowsFormat(reader, (ref r) => RowValueCodec.Read<long>(ref r));
         Assert.Equal(2, error.Offset);
         Assert.Contains("expected Int64 but found fixstr (0xa1)", error.Message, StringComparison.Ordinal);
-        Assert.Equal(2, reader.Position);
-        Assert.Equal("a", reader.ReadString());
-        MessagePackAssert.ThrowsFormat(reader, (ref r) => r.ReadBoolean());
-        MessagePackAssert.ThrowsFormat(reader, (ref r) => r.ReadString());
-        Assert.True(reader.TryReadNil());
+        MessagePackAssert.ThrowsFormat(reader, (ref r) => RowValueCodec.Read<bool>(ref r));
+        MessagePackAssert.ThrowsFormat(reader, (ref r) => RowValueCodec.Read<byte[]>(ref r));
+        MessagePackAssert.ThrowsFormat(reader, (ref r) => RowValueCodec.Read<Guid>(ref r));
+        Assert.Equal("a", RowValueCodec.Read<string>(ref reader));
+        MessagePackAssert.ThrowsFormat(reader, (ref r) => r.ReadStrictString());
+        Assert.Null(RowValueCodec.Read<string>(ref reader));
         Assert.True(reader.End);
     }
 
@@ -78,10 +88,10 @@ public sealed class MessagePackReaderTests
     public void The_never_used_code_is_refused(string hex)
     {
         var buffer = Convert.FromHexString(hex);
-        var error = MessagePackAssert.ThrowsFormat(buffer, (ref r) => r.Skip());
-        Assert.Equal(buffer.Length - (hex.EndsWith("C0", StringComparison.Ordinal) ? 2 : 1), error.Offset);
-        MessagePackAssert.ThrowsFormat(Convert.FromHexString("C1"), (ref r) => r.PeekType());
-        MessagePackAssert.ThrowsFormat(Convert.FromHexString("C1"), (ref r) => r.ReadInt64());
+        MessagePackAssert.ThrowsFormat(buffer, (ref r) => r.SkipValue());
+        var error = MessagePackAssert.ThrowsFormat(Convert.FromHexString("C1"), (ref r) => RowValueCodec.Read<long>(ref r));
+        Assert.Contains("0xc1 is never used", error.Message, StringComparison.Ordinal);
+        Assert.Equal(MessagePackType.Unknown, new MessagePackReader(Convert.FromHexString("C1")).NextMessagePackType);
     }
 
     [Theory]
@@ -90,16 +100,32 @@ public sealed class MessagePackReaderTests
     [InlineData("A2C0AF")] // overlong '/'
     [InlineData("A4F4908080")] // above U+10FFFF
     [InlineData("D901FF")]
-    public void Invalid_utf8_in_a_str_is_refused(string hex)
+    public void Invalid_utf8_in_a_str_is_refused_where_the_package_would_replace_it(string hex)
     {
-        var error = MessagePackAssert.ThrowsFormat(Convert.FromHexString(hex), (ref r) => r.ReadString());
+        var bytes = Convert.FromHexString(hex);
+        var error = MessagePackAssert.ThrowsFormat(bytes, (ref r) => RowValueCodec.Read<string>(ref r));
         Assert.Contains("not valid UTF-8", error.Message, StringComparison.Ordinal);
-        MessagePackAssert.ThrowsFormat(Convert.FromHexString(hex), (ref r) => r.ReadStringUtf8());
+        Assert.Equal(0, error.Offset);
+        MessagePackAssert.ThrowsFormat(bytes, (ref r) => r.ReadStrictString());
+
+        // The package alone decodes it with U+FFFD: the reason for the strict read.
+        Assert.Contains('\uFFFD', new MessagePackReader(bytes).ReadString()!);
 
         // Skipping does not look inside a str.
-        var reader = new MessagePackReader(Convert.FromHexString(hex));
-        reader.Skip();
+        var reader = new MessagePackReader(bytes);
+        reader.SkipValue();
         Assert.True(reader.End);
+    }
+
+    [Fact]
+    public void A_str_is_not_read_as_binary_and_nil_is_not_a_string()
+    {
+        // The package reads fixstr/str16/str32 as bytes for the old spec; a row's byte[] is bin only.
+        var error = MessagePackAssert.ThrowsFormat(Convert.FromHexString("A3616263"), (ref r) => RowValueCodec.Read<byte[]>(ref r));
+        Assert.Contains("expected Binary but found fixstr (0xa3)", error.Message, StringComparison.Ordinal);
+        MessagePackAssert.ThrowsFormat(Convert.FromHexString("DA0001"), (ref r) => r.ReadStrictBytes());
+        error = MessagePackAssert.ThrowsFormat(Convert.FromHexString("C0"), (ref r) => r.ReadStrictString());
+        Assert.Contains("expected String but found nil (0xc0)", error.Message, StringComparison.Ordinal);
     }
 
     [Theory]
@@ -112,9 +138,36 @@ public sealed class MessagePackReaderTests
     {
         var buffer = Convert.FromHexString(hex);
         var error = MessagePackAssert.ThrowsFormat(
-            buffer, (ref r) => _ = r.PeekType() == MessagePackType.Array ? r.ReadArrayHeader() : r.ReadMapHeader());
+            buffer, (ref r) => _ = r.NextMessagePackType == MessagePackType.Array ? r.ReadArrayHeader() : r.ReadMapHeader());
         Assert.Equal(0, error.Offset);
-        MessagePackAssert.ThrowsFormat(buffer, (ref r) => r.Skip());
+        MessagePackAssert.ThrowsFormat(buffer, (ref r) => r.SkipValue());
+    }
+
+    [Theory]
+    [InlineData("DD80000000")]
+    [InlineData("DDFFFFFFFF01")]
+    [InlineData("DF80000000C0")]
+    [InlineData("91DD80000000")]
+    public void Skipping_refuses_a_32_bit_count_of_2_pow_31_or_more(string hex)
+    {
+        var buffer = Convert.FromHexString(hex);
+        MessagePackAssert.ThrowsFormat(buffer, (ref r) => r.SkipValue());
+
+        // The package's own skip takes such a count as negative and stops after the header, as if the value were whole.
+        var reader = new MessagePackReader(buffer);
+        reader.Skip();
+        Assert.True(reader.Consumed <= 6);
+    }
+
+    [Theory]
+    [InlineData("DBFFFFFFFF")]
+    [InlineData("C680000000")]
+    public void A_32_bit_length_of_2_pow_31_or_more_is_refused(string hex)
+    {
+        var buffer = Convert.FromHexString(hex);
+        MessagePackAssert.ThrowsFormat(buffer, (ref r) => r.SkipValue());
+        MessagePackAssert.ThrowsFormat(buffer, (ref r) => RowValueCodec.Read<string>(ref r));
+        MessagePackAssert.ThrowsFormat(buffer, (ref r) => RowValueCodec.Read<byte[]>(ref r));
     }
 
     [Fact]
@@ -124,10 +177,10 @@ public sealed class MessagePackReaderTests
         var buffer = new byte[depth + 1];
         buffer.AsSpan(0, depth).Fill(0x91); // fixarray of one element, nested
         var reader = new MessagePackReader(buffer);
-        reader.Skip();
+        reader.SkipValue();
         Assert.True(reader.End);
 
-        MessagePackAssert.ThrowsFormat(buffer.AsSpan(0, depth).ToArray(), (ref r) => r.Skip());
+        MessagePackAssert.ThrowsFormat(buffer.AsSpan(0, depth).ToArray(), (ref r) => r.SkipValue());
 
         // Maps nested in value position: {0: {0: ... {0: 0}}}.
         var maps = new byte[(2 * depth) + 1];
@@ -137,33 +190,33 @@ public sealed class MessagePackReaderTests
         }
 
         var mapReader = new MessagePackReader(maps);
-        mapReader.Skip();
+        mapReader.SkipValue();
         Assert.True(mapReader.End);
-        MessagePackAssert.ThrowsFormat(maps.AsSpan(0, 2 * depth).ToArray(), (ref r) => r.Skip());
+        MessagePackAssert.ThrowsFormat(maps.AsSpan(0, 2 * depth).ToArray(), (ref r) => r.SkipValue());
     }
 
     [Fact]
-    public void Skip_and_read_raw_cover_exactly_one_value()
+    public void Skip_covers_exactly_one_value()
     {
         // {"a": [1, 2.5, "x"], "b": bin[2], "c": fixext1} then a trailing 0x07
         var buffer = Convert.FromHexString("83A16193" + "01" + "CB4004000000000000" + "A178" + "A162C4020102" + "A163D40599" + "07");
         var reader = new MessagePackReader(buffer);
-        var raw = reader.ReadRaw();
-        Assert.Equal(buffer.Length - 1, raw.Length);
-        Assert.Equal(7, reader.ReadInt32());
+        reader.SkipValue();
+        Assert.Equal(buffer.Length - 1, reader.Consumed);
+        Assert.Equal(7, RowValueCodec.Read<int>(ref reader));
         Assert.True(reader.End);
     }
 
     [Fact]
     public void Floats_and_integers_cross_read_as_documented()
     {
-        Assert.Equal(1.5, new MessagePackReader(Convert.FromHexString("CA3FC00000")).ReadDouble());
-        Assert.Equal(-3.0, new MessagePackReader(Convert.FromHexString("FD")).ReadDouble());
-        Assert.Equal(0.1f, new MessagePackReader(Convert.FromHexString("CB3FB999999999999A")).ReadSingle());
-        Assert.Equal(300f, new MessagePackReader(Convert.FromHexString("CD012C")).ReadSingle());
-        MessagePackAssert.ThrowsFormat(Convert.FromHexString("CA3FC00000"), (ref r) => r.ReadInt64());
-        MessagePackAssert.ThrowsFormat(Convert.FromHexString("A0"), (ref r) => r.ReadDouble());
-        MessagePackAssert.ThrowsFormat(Convert.FromHexString("C3"), (ref r) => r.ReadSingle());
+        Assert.Equal(1.5, Read<double>("CA3FC00000"));
+        Assert.Equal(-3.0, Read<double>("FD"));
+        Assert.Equal(0.1f, Read<float>("CB3FB999999999999A"));
+        Assert.Equal(300f, Read<float>("CD012C"));
+        MessagePackAssert.ThrowsFormat(Convert.FromHexString("CA3FC00000"), (ref r) => RowValueCodec.Read<long>(ref r));
+        MessagePackAssert.ThrowsFormat(Convert.FromHexString("A0"), (ref r) => RowValueCodec.Read<double>(ref r));
+        MessagePackAssert.ThrowsFormat(Convert.FromHexString("C3"), (ref r) => RowValueCodec.Read<float>(ref r));
     }
 
     [Theory]
@@ -171,10 +224,12 @@ public sealed class MessagePackReaderTests
     [InlineData("C70CFF3B9ACA000000000000000000", "nanoseconds")]
     [InlineData("D7FFEE6B28000000000000", "nanoseconds")]
     [InlineData("D60500000000", "extension type 5")]
-    [InlineData("C0", "expected Extension")]
-    public void Malformed_timestamps_are_refused(string hex, string reason)
+    [InlineData("C0", "expected DateTime")]
+    [InlineData("C70CFF000000007FFFFFFFFFFFFFFF", "outside the range of DateTime")]
+    [InlineData("C70CFF00000000FFFFFFF1868B8400", "outside the range of DateTime")] // year 0
+    public void Malformed_or_unrepresentable_timestamps_are_refused_as_datetime(string hex, string reason)
     {
-        var error = MessagePackAssert.ThrowsFormat(Convert.FromHexString(hex), (ref r) => r.ReadTimestamp());
+        var error = MessagePackAssert.ThrowsFormat(Convert.FromHexString(hex), (ref r) => ProviderExtensionTypes.ReadDateTime(ref r));
         Assert.Contains(reason, error.Message, StringComparison.Ordinal);
         Assert.Equal(0, error.Offset);
     }
@@ -194,6 +249,8 @@ public sealed class MessagePackReaderTests
     [InlineData("D705000000C92A69C000", "TimeOnly")] // exactly one day
     [InlineData("D707000000000000000000", "Guid payload is 16")]
     [InlineData("D80600000000000000000000000000000000", "expected TimeOnly")]
+    [InlineData("D60300000000", "DateTime payload is 8")]
+    [InlineData("C7FF01", "truncated")]
     public void Malformed_provider_extensions_are_refused(string hex, string reason)
     {
         var buffer = Convert.FromHexString(hex);
@@ -212,24 +269,28 @@ public sealed class MessagePackReaderTests
     public void DateTime_also_accepts_a_spec_timestamp_as_utc()
     {
         var reader = new MessagePackReader(Convert.FromHexString("D6FF5A4AF6A5"));
-        var value = reader.ReadDateTime();
+        var value = RowValueCodec.Read<DateTime>(ref reader);
         Assert.Equal(DateTimeKind.Utc, value.Kind);
         Assert.Equal(new DateTime(2018, 1, 2, 3, 4, 5, DateTimeKind.Utc), value);
+        Assert.True(reader.End);
 
-        var error = MessagePackAssert.ThrowsFormat(Convert.FromHexString("C70CFF000000007FFFFFFFFFFFFFFF"), (ref r) => r.ReadDateTime());
-        Assert.Contains("outside the range of DateTime", error.Message, StringComparison.Ordinal);
+        // 96-bit form, nanoseconds truncated to ticks.
+        reader = new MessagePackReader(Convert.FromHexString("C70CFF3B9AC9FFFFFFFFFF7C55817F"));
+        Assert.Equal(new DateTime(1899, 12, 31, 23, 59, 59, DateTimeKind.Utc).AddTicks(9_999_999), RowValueCodec.Read<DateTime>(ref reader));
     }
 
     [Fact]
     public void Reading_at_the_end_reports_truncation_with_the_offset()
     {
         var reader = new MessagePackReader(Convert.FromHexString("01"));
-        reader.ReadInt32();
-        var error = MessagePackAssert.ThrowsFormat(reader, (ref r) => r.ReadInt32());
+        RowValueCodec.Read<int>(ref reader);
+        var error = MessagePackAssert.ThrowsFormat(reader, (ref r) => RowValueCodec.Read<int>(ref r));
         Assert.Equal(1, error.Offset);
-        Assert.Contains("truncated", error.Message, StringComparison.Ordinal);
-        MessagePackAssert.ThrowsFormat(reader, (ref r) => r.PeekType());
-        MessagePackAssert.ThrowsFormat(reader, (ref r) => r.TryReadNil());
+        Assert.Contains("the buffer ends before the value", error.Message, StringComparison.Ordinal);
+        MessagePackAssert.ThrowsFormat(reader, (ref r) => RowValueCodec.Read<string>(ref r));
+        MessagePackAssert.ThrowsFormat(reader, (ref r) => RowValueCodec.Read<int?>(ref r));
+        MessagePackAssert.ThrowsFormat(reader, (ref r) => ProviderValueCodec.Find(typeof(int))!.ReadValue(ref r));
+        MessagePackAssert.ThrowsFormat(reader, (ref r) => r.SkipValue());
     }
 
     internal static void ReadProviderExtension(ref MessagePackReader reader, sbyte typeCode)
@@ -237,33 +298,38 @@ public sealed class MessagePackReaderTests
         switch (typeCode)
         {
             case MessagePackExtensionTypeCodes.Decimal:
-                reader.ReadDecimal();
+                RowValueCodec.Read<decimal>(ref reader);
                 break;
             case MessagePackExtensionTypeCodes.DateTimeOffset:
-                reader.ReadDateTimeOffset();
+                RowValueCodec.Read<DateTimeOffset>(ref reader);
                 break;
-            case MessagePackExtensionTypeCodes.DateTime:
-                reader.ReadDateTime();
+            case MessagePackExtensionTypeCodes.DateTime or ReservedMessagePackExtensionTypeCode.DateTime:
+                RowValueCodec.Read<DateTime>(ref reader);
                 break;
             case MessagePackExtensionTypeCodes.DateOnly:
-                reader.ReadDateOnly();
+                RowValueCodec.Read<DateOnly>(ref reader);
                 break;
             case MessagePackExtensionTypeCodes.TimeOnly:
-                reader.ReadTimeOnly();
+                RowValueCodec.Read<TimeOnly>(ref reader);
                 break;
             case MessagePackExtensionTypeCodes.TimeSpan:
-                reader.ReadTimeSpan();
+                RowValueCodec.Read<TimeSpan>(ref reader);
                 break;
             case MessagePackExtensionTypeCodes.Guid:
-                reader.ReadGuid();
-                break;
-            case MessagePackExtensionTypeCodes.Timestamp:
-                reader.ReadTimestamp();
+                RowValueCodec.Read<Guid>(ref reader);
                 break;
             default:
-                reader.ReadExtension(out _);
+                reader.ReadExtensionFormat();
                 break;
         }
+    }
+
+    private static T Read<T>(string hex)
+    {
+        var reader = new MessagePackReader(Convert.FromHexString(hex));
+        var value = RowValueCodec.Read<T>(ref reader);
+        Assert.True(reader.End);
+        return value;
     }
 
     private static void AssertIntegerReaders(byte[] form, long value)
@@ -280,8 +346,8 @@ public sealed class MessagePackReaderTests
         CheckReader(form, big, 0, char.MaxValue, "Char");
 
         var reader = new MessagePackReader(form);
-        Assert.Equal(MessagePackType.Integer, reader.PeekType());
-        Assert.Equal((double)value, reader.ReadDouble());
+        Assert.Equal(MessagePackType.Integer, reader.NextMessagePackType);
+        Assert.Equal((double)value, RowValueCodec.Read<double>(ref reader));
         Assert.True(reader.End);
     }
 
@@ -300,15 +366,15 @@ public sealed class MessagePackReaderTests
 
     private static BigInteger ReadAs(ref MessagePackReader reader, string type) => type switch
     {
-        "Int64" => reader.ReadInt64(),
-        "Int32" => reader.ReadInt32(),
-        "Int16" => reader.ReadInt16(),
-        "SByte" => reader.ReadSByte(),
-        "UInt64" => reader.ReadUInt64(),
-        "UInt32" => reader.ReadUInt32(),
-        "UInt16" => reader.ReadUInt16(),
-        "Byte" => reader.ReadByte(),
-        "Char" => reader.ReadChar(),
+        "Int64" => RowValueCodec.Read<long>(ref reader),
+        "Int32" => RowValueCodec.Read<int>(ref reader),
+        "Int16" => RowValueCodec.Read<short>(ref reader),
+        "SByte" => RowValueCodec.Read<sbyte>(ref reader),
+        "UInt64" => RowValueCodec.Read<ulong>(ref reader),
+        "UInt32" => RowValueCodec.Read<uint>(ref reader),
+        "UInt16" => RowValueCodec.Read<ushort>(ref reader),
+        "Byte" => RowValueCodec.Read<byte>(ref reader),
+        "Char" => RowValueCodec.Read<char>(ref reader),
         _ => throw new ArgumentOutOfRangeException(nameof(type)),
     };
 

@@ -1,5 +1,6 @@
 using System.Text;
 using EFCore.Lsm.RowEncoding.Internal;
+using MessagePack;
 
 namespace EFCore.Lsm.Tests.RowEncoding;
 
@@ -146,7 +147,7 @@ public sealed class RowEncodingTests
 
         var row = WriteRow((ref RowWriter w) => w.WriteValue<int>(1, null));
         Assert.Equal("8101C0", Convert.ToHexString(row));
-        var reader = new RowReader(row);
+        using var reader = new RowReader(row);
         Assert.True(reader.TryFind(1));
         Assert.True(reader.IsNull);
         MessagePackAssert.ThrowsFormat(reader.ValueReader, (ref r) => RowValueCodec.Read<int>(ref r));
@@ -159,10 +160,9 @@ public sealed class RowEncodingTests
         Assert.False(RowValueCodec.IsSupported(typeof(Uri)));
         Assert.True(RowValueCodec.IsSupported(typeof(Color?)));
         Assert.True(RowValueCodec.IsSupported(typeof(byte[])));
-        using var buffer = new PooledByteBufferWriter();
-        var error = Assert.Throws<NotSupportedException>(() => RowValueCodec.Write(new MessagePackWriter(buffer), new Uri("http://x")));
+        var error = Assert.Throws<NotSupportedException>(() => MessagePackAssert.Encode((ref w) => RowValueCodec.Write(ref w, new Uri("http://x"))));
         Assert.Contains("System.Uri", error.Message, StringComparison.Ordinal);
-        Assert.Throws<NotSupportedException>(() => RowValueCodec.Write(new MessagePackWriter(buffer), (Half?)Half.One));
+        Assert.Throws<NotSupportedException>(() => MessagePackAssert.Encode((ref w) => RowValueCodec.Write(ref w, (Half?)Half.One)));
     }
 
     [Fact]
@@ -262,7 +262,7 @@ public sealed class RowEncodingTests
             4);
 
         // Version B knows 1 Name, 3 Price, 4 Stock (new), 6 Created (new), in ascending order.
-        var reader = new RowReader(row);
+        using var reader = new RowReader(row);
         Assert.True(reader.TryReadValue(1, out string? name));
         Assert.Equal("Ada", name);
         Assert.True(reader.TryReadValue(3, out decimal price));
@@ -285,7 +285,7 @@ public sealed class RowEncodingTests
 
         writer.Complete();
         Assert.Equal((byte)0xdf, buffer.WrittenSpan[0]);
-        var reader = new RowReader(buffer.WrittenSpan);
+        using var reader = new RowReader(buffer.WrittenSpan);
         Assert.True(reader.TryReadValue(69_999, out long last));
         Assert.Equal(-209_997, last);
         reader.Reset();
@@ -337,10 +337,36 @@ public sealed class RowEncodingTests
     }
 
     [Fact]
+    public void Lookups_after_the_end_of_the_row_find_earlier_ids_again()
+    {
+        var row = WriteRow(
+            (ref RowWriter w) =>
+            {
+                w.WriteValue(2, "two");
+                w.WriteValue(5, 5.5m);
+            },
+            2);
+        using var reader = new RowReader(row);
+        while (reader.MoveNext())
+        {
+        }
+
+        Assert.True(reader.TryFind(5));
+        Assert.Equal(5.5m, reader.ReadValue<decimal>());
+        Assert.Equal("D5010137", Convert.ToHexString(reader.RawValue));
+        Assert.True(reader.TryFind(2));
+        Assert.Equal("two", reader.ReadValue<string>());
+        Assert.False(reader.TryFind(3));
+        Assert.True(reader.TryFind(5));
+        Assert.Equal(5.5m, reader.ReadValue<decimal>());
+        Assert.False(reader.TryFind(6));
+    }
+
+    [Fact]
     public void Raw_values_copy_between_rows()
     {
         var source = WriteRow((ref RowWriter w) => w.WriteValue(7, 1.25m));
-        var reader = new RowReader(source);
+        using var reader = new RowReader(source);
         Assert.True(reader.TryFind(7));
         var raw = reader.RawValue.ToArray();
         var copy = WriteRow((ref RowWriter w) => w.WriteRawValue(9, raw));
@@ -355,17 +381,20 @@ public sealed class RowEncodingTests
     [InlineData("8205010001", 3, "ascend, but 0 follows 5")]
     [InlineData("82050105C0", 3, "ascend, but 5 follows 5")]
     [InlineData("8101C0C0", 3, "1 bytes follow")]
-    [InlineData("81A161C0", 1, "expected UInt32")]
-    [InlineData("81FFC0", 1, "does not fit in UInt32")]
-    [InlineData("8201C0", 0, "announces 4")]
+    [InlineData("81A161C0", 1, "expected a property id (UInt32) but found fixstr (0xa1)")]
+    [InlineData("81FFC0", 1, "does not fit in a property id (UInt32)")]
+    [InlineData("8201C0", 0, "announces more bytes or items than the buffer holds")]
     [InlineData("8101CD00", 2, "truncated")]
-    [InlineData("8101", 0, "announces 2")]
+    [InlineData("8101", 0, "announces more bytes or items than the buffer holds")]
+    [InlineData("8101DD80000000", 2, "announces more bytes or items than the buffer holds")]
+    [InlineData("8101DBFFFFFFFF", 2, "announces more bytes or items than the buffer holds")]
+    [InlineData("8101C1", 2, "0xc1 is never used")]
     public void Malformed_rows_are_refused_with_the_offset(string hex, int offset, string reason)
     {
         var row = Convert.FromHexString(hex);
         var error = Assert.Throws<MessagePackFormatException>(() =>
         {
-            var reader = new RowReader(row);
+            using var reader = new RowReader(row);
             while (reader.MoveNext())
             {
             }
@@ -378,7 +407,7 @@ public sealed class RowEncodingTests
     public void Reading_a_value_as_the_wrong_type_is_refused()
     {
         var row = WriteRow((ref RowWriter w) => w.WriteValue(1, "text"));
-        var reader = new RowReader(row);
+        using var reader = new RowReader(row);
         Assert.True(reader.TryFind(1));
         var error = MessagePackAssert.ThrowsFormat(reader.ValueReader, (ref r) => RowValueCodec.Read<Guid>(ref r));
         Assert.Equal(2, error.Offset);
@@ -404,7 +433,7 @@ public sealed class RowEncodingTests
             writer.WriteNull(9);
             writer.Complete();
 
-            var reader = new RowReader(buffer.WrittenSpan);
+            using var reader = new RowReader(buffer.WrittenSpan);
             while (reader.MoveNext())
             {
                 checksum += reader.PropertyId switch
@@ -465,7 +494,7 @@ public sealed class RowEncodingTests
 
         writer.Complete();
 
-        var reader = new RowReader(buffer.WrittenSpan);
+        using var reader = new RowReader(buffer.WrittenSpan);
         for (var i = values.Length - 1; i >= 0; i--)
         {
             Assert.True(reader.TryFind((uint)(i * 3)));
@@ -486,7 +515,7 @@ public sealed class RowEncodingTests
 
         writer.Complete();
 
-        var reader = new RowReader(buffer.WrittenSpan);
+        using var reader = new RowReader(buffer.WrittenSpan);
         for (var i = 0; i < values.Length; i++)
         {
             Assert.True(reader.TryFind((uint)i));

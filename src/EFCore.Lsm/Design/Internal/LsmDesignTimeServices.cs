@@ -27,7 +27,8 @@ public class LsmDesignTimeServices : IDesignTimeServices
     {
         serviceCollection.AddEntityFrameworkLsm();
 
-        // The provider's model has no annotations of its own, so EF's code generator writes all of it.
+        // The provider's model has no annotations of its own, so EF's code generator writes all of it; a NativeAOT compiled
+        // model (--nativeaot) also writes type mappings, as LsmTypeMapping.Default.Clone(...).
         new EntityFrameworkDesignServicesBuilder(serviceCollection)
             .TryAddCoreServices();
 

@@ -1,3 +1,4 @@
+using System.Transactions;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.Extensions.Logging;
@@ -107,6 +108,44 @@ internal static class LsmLoggerExtensions
         if (logger.NeedsEventData(definition, out var diagnosticSourceEnabled, out var simpleLogEnabled))
         {
             var eventData = new LsmQueryPlanEventData(definition, static (d, p) => ((EventDefinition<string>)d).GenerateMessage(((LsmQueryPlanEventData)p).Plan), plan);
+            logger.DispatchEventData(definition, eventData, diagnosticSourceEnabled, simpleLogEnabled);
+        }
+    }
+
+    /// <summary>Logs <see cref="LsmEventId.TransactionEnlisted"/>: a context joined an ambient transaction.</summary>
+    public static void TransactionEnlisted(
+        this IDiagnosticsLogger<DbLoggerCategory.Database.Transaction> logger,
+        Transaction transaction,
+        string database)
+    {
+        var definitions = (LsmLoggingDefinitions)logger.Definitions;
+        var definition = (EventDefinition<string, string>)(definitions.LogTransactionEnlisted ??= new EventDefinition<string, string>(
+            logger.Options,
+            LsmEventId.TransactionEnlisted,
+            LogLevel.Debug,
+            "LsmEventId.TransactionEnlisted",
+            level => LoggerMessage.Define<string, string>(
+                level,
+                LsmEventId.TransactionEnlisted,
+                "Enlisted in the ambient transaction {transactionId} for saves to {database}.")));
+
+        var transactionId = transaction.TransactionInformation.LocalIdentifier;
+        if (logger.ShouldLog(definition))
+        {
+            definition.Log(logger, transactionId, database);
+        }
+
+        if (logger.NeedsEventData(definition, out var diagnosticSourceEnabled, out var simpleLogEnabled))
+        {
+            var eventData = new LsmTransactionEnlistedEventData(
+                definition,
+                static (d, p) =>
+                {
+                    var data = (LsmTransactionEnlistedEventData)p;
+                    return ((EventDefinition<string, string>)d).GenerateMessage(data.TransactionId, data.Database);
+                },
+                transaction,
+                database);
             logger.DispatchEventData(definition, eventData, diagnosticSourceEnabled, simpleLogEnabled);
         }
     }

@@ -7,6 +7,8 @@ internal sealed class LsmLoggingDefinitions : LoggingDefinitions
 {
     public EventDefinitionBase? LogQueryPlanExecuting;
 
+    public EventDefinitionBase? LogTransactionEnlisted;
+
     public EventDefinitionBase? LogEntityTypeNotInModel;
 
     public EventDefinitionBase? LogPropertyNotInModel;

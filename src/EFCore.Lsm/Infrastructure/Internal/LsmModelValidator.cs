@@ -10,7 +10,8 @@ namespace EFCore.Lsm.Infrastructure.Internal;
 /// <summary>
 /// Model rules of the provider, checked before EF's own so the message names what the provider needs: every entity type
 /// has a primary key whose parts have an order-preserving key encoding (after value conversion); owned and complex types
-/// are not stored by this version.
+/// and inheritance are refused by this version rather than stored in a way that gives wrong answers (a base-type query
+/// that misses the derived rows).
 /// </summary>
 internal sealed class LsmModelValidator(ModelValidatorDependencies dependencies) : ModelValidator(dependencies)
 {
@@ -34,6 +35,13 @@ internal sealed class LsmModelValidator(ModelValidatorDependencies dependencies)
             throw new InvalidOperationException(
                 $"The entity type '{entityType.DisplayName()}' is owned; EFCore.Lsm does not store owned types yet. "
                 + "Map it as an entity type with its own key.");
+        }
+
+        if (entityType.BaseType is { } baseType)
+        {
+            throw new InvalidOperationException(
+                $"The entity type '{entityType.DisplayName()}' derives from '{baseType.DisplayName()}'; EFCore.Lsm does not map "
+                + "inheritance yet (a query of the base type would not see the derived rows). Map each type on its own.");
         }
 
         if (entityType.GetComplexProperties().FirstOrDefault() is { } complex)

@@ -1,4 +1,5 @@
 using EFCore.Lsm.RowEncoding.Internal;
+using MessagePack;
 
 namespace EFCore.Lsm.Metadata.Internal;
 
@@ -118,83 +119,96 @@ internal sealed record CatalogEntity(
         using var buffer = new PooledByteBufferWriter();
         var writer = new MessagePackWriter(buffer);
         writer.WriteMapHeader(5u + (Indexes.Count > 0 ? 1u : 0u) + (TableName is null ? 0u : 1u) + (Defaults.Count > 0 ? 1u : 0u));
-        writer.WriteUInt64(KeyspaceIdField);
-        writer.WriteInt64(KeyspaceId);
-        writer.WriteUInt64(ValueFormatField);
-        writer.WriteInt64(ValueFormatVersion);
-        writer.WriteUInt64(NextPropertyIdField);
-        writer.WriteUInt64(NextPropertyId);
-        writer.WriteUInt64(PropertiesField);
+        writer.Write(KeyspaceIdField);
+        writer.Write(KeyspaceId);
+        writer.Write(ValueFormatField);
+        writer.Write(ValueFormatVersion);
+        writer.Write(NextPropertyIdField);
+        writer.Write(NextPropertyId);
+        writer.Write(PropertiesField);
         writer.WriteArrayHeader((uint)Properties.Count);
         foreach (var property in Properties)
         {
             writer.WriteArrayHeader(4);
-            writer.WriteUInt64(property.Id);
-            writer.WriteString(property.Name);
-            writer.WriteString(property.ProviderType);
-            writer.WriteBoolean(property.Retired);
+            writer.Write(property.Id);
+            writer.WriteStrictString(property.Name);
+            writer.WriteStrictString(property.ProviderType);
+            writer.Write(property.Retired);
         }
 
-        writer.WriteUInt64(KeyPartsField);
+        writer.Write(KeyPartsField);
         writer.WriteArrayHeader((uint)KeyParts.Count);
         foreach (var part in KeyParts)
         {
             writer.WriteArrayHeader(3);
-            writer.WriteUInt64(part.PropertyId);
-            writer.WriteString(part.ProviderType);
-            writer.WriteBoolean(part.Descending);
+            writer.Write(part.PropertyId);
+            writer.WriteStrictString(part.ProviderType);
+            writer.Write(part.Descending);
         }
 
         if (Indexes.Count > 0)
         {
-            writer.WriteUInt64(IndexesField);
+            writer.Write(IndexesField);
             writer.WriteArrayHeader((uint)Indexes.Count);
             foreach (var index in Indexes)
             {
                 writer.WriteArrayHeader(6);
-                writer.WriteString(index.Name);
-                writer.WriteInt64(index.KeyspaceId);
+                writer.WriteStrictString(index.Name);
+                writer.Write(index.KeyspaceId);
                 writer.WriteArrayHeader((uint)index.PropertyIds.Count);
                 foreach (var id in index.PropertyIds)
                 {
-                    writer.WriteUInt64(id);
+                    writer.Write(id);
                 }
 
                 writer.WriteArrayHeader((uint)index.Descending.Count);
                 foreach (var descending in index.Descending)
                 {
-                    writer.WriteBoolean(descending);
+                    writer.Write(descending);
                 }
 
-                writer.WriteBoolean(index.Unique);
-                writer.WriteInt64((long)index.State);
+                writer.Write(index.Unique);
+                writer.Write((long)index.State);
             }
         }
 
         if (TableName is not null)
         {
-            writer.WriteUInt64(TableNameField);
-            writer.WriteString(TableName);
+            writer.Write(TableNameField);
+            writer.WriteStrictString(TableName);
         }
 
         if (Defaults.Count > 0)
         {
-            writer.WriteUInt64(DefaultsField);
+            writer.Write(DefaultsField);
             writer.WriteArrayHeader((uint)Defaults.Count);
             foreach (var d in Defaults)
             {
                 writer.WriteArrayHeader(2);
-                writer.WriteUInt64(d.PropertyId);
-                writer.WriteBinary(d.Value);
+                writer.Write(d.PropertyId);
+                writer.Write(d.Value);
             }
         }
 
+        writer.Flush();
         return buffer.ToArray();
     }
 
     public static CatalogEntity Decode(string name, ReadOnlySpan<byte> value)
     {
-        var reader = new MessagePackReader(value);
+        var reader = new MessagePackReader(value.ToArray());
+        try
+        {
+            return Decode(name, ref reader);
+        }
+        catch (Exception e) when (MessagePackFormatException.IsPackageError(e))
+        {
+            throw MessagePackFormatException.FromPackage(e, reader.Sequence, reader.Consumed, $"the catalog record of entity type '{name}'");
+        }
+    }
+
+    private static CatalogEntity Decode(string name, ref MessagePackReader reader)
+    {
         long keyspaceId = -1;
         var valueFormat = 0;
         uint nextPropertyId = 0;
@@ -223,7 +237,7 @@ internal sealed record CatalogEntity(
                     {
                         ExpectArray(ref reader, 4, name);
                         properties.Add(new CatalogProperty(
-                            reader.ReadUInt32(), reader.ReadString(), reader.ReadString(), reader.ReadBoolean()));
+                            reader.ReadUInt32(), reader.ReadStrictString(), reader.ReadStrictString(), reader.ReadBoolean()));
                     }
 
                     break;
@@ -232,7 +246,7 @@ internal sealed record CatalogEntity(
                     for (var p = 0; p < partCount; p++)
                     {
                         ExpectArray(ref reader, 3, name);
-                        keyParts.Add(new CatalogKeyPart(reader.ReadUInt32(), reader.ReadString(), reader.ReadBoolean()));
+                        keyParts.Add(new CatalogKeyPart(reader.ReadUInt32(), reader.ReadStrictString(), reader.ReadBoolean()));
                     }
 
                     break;
@@ -241,7 +255,7 @@ internal sealed record CatalogEntity(
                     for (var x = 0; x < indexCount; x++)
                     {
                         ExpectArray(ref reader, 6, name);
-                        var indexName = reader.ReadString();
+                        var indexName = reader.ReadStrictString();
                         var indexKeyspace = reader.ReadInt64();
                         var ids = new uint[reader.ReadArrayHeader()];
                         for (var k = 0; k < ids.Length; k++)
@@ -260,7 +274,7 @@ internal sealed record CatalogEntity(
                         if (descending.Length != ids.Length || indexKeyspace <= CatalogKeys.CatalogKeyspaceId
                             || state is not (CatalogIndexState.Building or CatalogIndexState.Ready))
                         {
-                            throw new MessagePackFormatException(reader.Position, $"index '{indexName}' of entity type '{name}' is malformed");
+                            throw new MessagePackFormatException(reader.Consumed, $"index '{indexName}' of entity type '{name}' is malformed");
                         }
 
                         indexes.Add(new CatalogIndex(indexName, indexKeyspace, ids, descending, unique, state));
@@ -268,27 +282,27 @@ internal sealed record CatalogEntity(
 
                     break;
                 case TableNameField:
-                    tableName = reader.ReadString();
+                    tableName = reader.ReadStrictString();
                     break;
                 case DefaultsField:
                     var defaultCount = reader.ReadArrayHeader();
                     for (var d = 0; d < defaultCount; d++)
                     {
                         ExpectArray(ref reader, 2, name);
-                        defaults.Add(new CatalogDefault(reader.ReadUInt32(), reader.ReadBytes().ToArray()));
+                        defaults.Add(new CatalogDefault(reader.ReadUInt32(), reader.ReadStrictBytes()));
                     }
 
                     break;
                 default:
                     // A field written by a later catalog version: skipping keeps this reader forward compatible.
-                    reader.Skip();
+                    reader.SkipValue();
                     break;
             }
         }
 
         if (keyspaceId <= CatalogKeys.CatalogKeyspaceId || !reader.End)
         {
-            throw new MessagePackFormatException(reader.Position, $"the catalog record of entity type '{name}' is malformed");
+            throw new MessagePackFormatException(reader.Consumed, $"the catalog record of entity type '{name}' is malformed");
         }
 
         return new CatalogEntity(name, keyspaceId, valueFormat, nextPropertyId, properties, keyParts)
@@ -301,7 +315,7 @@ internal sealed record CatalogEntity(
 
     private static void ExpectArray(ref MessagePackReader reader, int length, string name)
     {
-        var position = reader.Position;
+        var position = reader.Consumed;
         if (reader.ReadArrayHeader() != length)
         {
             throw new MessagePackFormatException(position, $"a catalog entry of entity type '{name}' does not have {length} fields");

@@ -2,6 +2,7 @@ using EFCore.Lsm.Storage;
 using EFCore.Lsm.Metadata;
 using EFCore.Lsm.KeyEncoding.Internal;
 using EFCore.Lsm.RowEncoding.Internal;
+using MessagePack;
 using Microsoft.EntityFrameworkCore.Metadata;
 
 namespace EFCore.Lsm.Metadata.Internal;
@@ -403,16 +404,29 @@ internal sealed class LsmCatalog
         using var buffer = new PooledByteBufferWriter();
         var writer = new MessagePackWriter(buffer);
         writer.WriteMapHeader(2);
-        writer.WriteUInt64(FormatVersionField);
-        writer.WriteInt64(FormatVersion);
-        writer.WriteUInt64(NextKeyspaceIdField);
-        writer.WriteInt64(nextKeyspaceId);
+        writer.Write(FormatVersionField);
+        writer.Write(FormatVersion);
+        writer.Write(NextKeyspaceIdField);
+        writer.Write(nextKeyspaceId);
+        writer.Flush();
         return buffer.ToArray();
     }
 
     private static long DecodeHeader(ReadOnlySpan<byte> value)
     {
-        var reader = new MessagePackReader(value);
+        var reader = new MessagePackReader(value.ToArray());
+        try
+        {
+            return DecodeHeader(ref reader);
+        }
+        catch (Exception e) when (MessagePackFormatException.IsPackageError(e))
+        {
+            throw MessagePackFormatException.FromPackage(e, reader.Sequence, reader.Consumed, "the catalog header");
+        }
+    }
+
+    private static long DecodeHeader(ref MessagePackReader reader)
+    {
         var version = -1;
         long next = -1;
         var fields = reader.ReadMapHeader();
@@ -427,7 +441,7 @@ internal sealed class LsmCatalog
                     next = reader.ReadInt64();
                     break;
                 default:
-                    reader.Skip();
+                    reader.SkipValue();
                     break;
             }
         }

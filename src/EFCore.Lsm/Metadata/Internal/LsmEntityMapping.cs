@@ -1,6 +1,7 @@
 using EFCore.Lsm.Metadata.Internal;
 using EFCore.Lsm.KeyEncoding.Internal;
 using EFCore.Lsm.RowEncoding.Internal;
+using MessagePack;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
@@ -296,7 +297,7 @@ internal sealed class LsmEntityMapping
         foreach (var property in _byId)
         {
             row.WritePropertyId(property.Id);
-            property.WriteValue(row.ValueWriter, entry.GetCurrentValue(property.Property), EntityType);
+            property.WriteValue(ref row.ValueWriter, entry.GetCurrentValue(property.Property), EntityType);
         }
 
         row.Complete();
@@ -310,7 +311,9 @@ internal sealed class LsmEntityMapping
         foreach (var property in _byId)
         {
             buffer.Reset();
-            property.WriteValue(new MessagePackWriter(buffer), entry.GetCurrentValue(property.Property), EntityType);
+            var writer = new MessagePackWriter(buffer);
+            property.WriteValue(ref writer, entry.GetCurrentValue(property.Property), EntityType);
+            writer.Flush();
             if (buffer.WrittenSpan.Length > largest.Bytes)
             {
                 largest = (property.Property, buffer.WrittenSpan.Length);
@@ -327,10 +330,10 @@ internal sealed class LsmEntityMapping
     public object?[] ReadProperties(ReadOnlySpan<byte> value, IReadOnlyList<PropertyMapping> properties)
     {
         var values = new object?[properties.Count];
+        using var row = new RowReader(value);
         for (var i = 0; i < values.Length; i++)
         {
-            // TryFind walks from the start each time: fine for the few columns of an index, and ids need no order here.
-            var row = new RowReader(value);
+            // A smaller id than the last one found walks again from the start: fine for the few columns of an index.
             if (row.TryFind(properties[i].Id))
             {
                 var reader = row.ValueReader;
@@ -353,7 +356,7 @@ internal sealed class LsmEntityMapping
     public object?[] DecodeRow(ReadOnlySpan<byte> value)
     {
         var values = new object?[_byIndex.Length];
-        var row = new RowReader(value);
+        using var row = new RowReader(value);
         foreach (var property in _byId)
         {
             if (row.TryFind(property.Id))
@@ -376,11 +379,13 @@ internal sealed class LsmEntityMapping
     /// </summary>
     public bool ConcurrencyTokensMatch(ReadOnlySpan<byte> storedRow, IUpdateEntry entry, PooledByteBufferWriter scratch)
     {
-        var row = new RowReader(storedRow);
+        using var row = new RowReader(storedRow);
         foreach (var token in _concurrencyTokens)
         {
             scratch.Reset();
-            token.WriteValue(new MessagePackWriter(scratch), entry.GetOriginalValue(token.Property), EntityType);
+            var writer = new MessagePackWriter(scratch);
+            token.WriteValue(ref writer, entry.GetOriginalValue(token.Property), EntityType);
+            writer.Flush();
             var stored = row.TryFind(token.Id) ? row.RawValue : [MessagePackCode.Nil];
             if (!stored.SequenceEqual(scratch.WrittenSpan))
             {
@@ -459,12 +464,12 @@ internal sealed class LsmEntityMapping
             }
         }
 
-        public void WriteValue(MessagePackWriter writer, object? modelValue, IEntityType entityType)
+        public void WriteValue(ref MessagePackWriter writer, object? modelValue, IEntityType entityType)
         {
             var value = ToProvider(modelValue, entityType);
             try
             {
-                Codec.WriteValue(writer, value);
+                Codec.WriteValue(ref writer, value);
             }
             catch (ArgumentException e)
             {

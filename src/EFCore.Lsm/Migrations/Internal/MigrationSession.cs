@@ -1,3 +1,4 @@
+using MessagePack;
 using EFCore.Lsm.Diagnostics.Internal;
 using EFCore.Lsm.KeyEncoding.Internal;
 using EFCore.Lsm.Metadata.Internal;
@@ -692,25 +693,26 @@ internal static class HistoryRecord
         using var buffer = new PooledByteBufferWriter();
         var writer = new MessagePackWriter(buffer);
         writer.WriteMapHeader(1);
-        writer.WriteUInt64(ProductVersionField);
-        writer.WriteString(productVersion);
+        writer.Write(ProductVersionField);
+        writer.WriteStrictString(productVersion);
+        writer.Flush();
         return buffer.ToArray();
     }
 
     public static string Decode(ReadOnlySpan<byte> value)
     {
-        var reader = new MessagePackReader(value);
+        var reader = new MessagePackReader(value.ToArray());
         var version = "";
         var fields = reader.ReadMapHeader();
         for (var i = 0; i < fields; i++)
         {
             if (reader.ReadUInt32() == ProductVersionField)
             {
-                version = reader.ReadString();
+                version = reader.ReadStrictString();
             }
             else
             {
-                reader.Skip();
+                reader.SkipValue();
             }
         }
 

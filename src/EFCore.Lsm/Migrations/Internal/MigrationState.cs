@@ -1,3 +1,4 @@
+using MessagePack;
 using EFCore.Lsm.RowEncoding.Internal;
 using EFCore.Lsm.Storage;
 
@@ -34,34 +35,35 @@ internal sealed record MigrationState(
         using var buffer = new PooledByteBufferWriter();
         var writer = new MessagePackWriter(buffer);
         writer.WriteMapHeader(5);
-        writer.WriteUInt64(MigrationIdField);
-        writer.WriteString(MigrationId);
-        writer.WriteUInt64(DownField);
-        writer.WriteBoolean(Down);
-        writer.WriteUInt64(PhaseField);
-        writer.WriteInt64((long)Phase);
-        writer.WriteUInt64(ReservedField);
+        writer.Write(MigrationIdField);
+        writer.WriteStrictString(MigrationId);
+        writer.Write(DownField);
+        writer.Write(Down);
+        writer.Write(PhaseField);
+        writer.Write((long)Phase);
+        writer.Write(ReservedField);
         writer.WriteArrayHeader((uint)Reserved.Count);
         foreach (var (from, to) in Reserved)
         {
             writer.WriteArrayHeader(2);
-            writer.WriteInt64(from);
-            writer.WriteInt64(to);
+            writer.Write(from);
+            writer.Write(to);
         }
 
-        writer.WriteUInt64(GarbageField);
+        writer.Write(GarbageField);
         writer.WriteArrayHeader((uint)Garbage.Count);
         foreach (var id in Garbage)
         {
-            writer.WriteInt64(id);
+            writer.Write(id);
         }
 
+        writer.Flush();
         return buffer.ToArray();
     }
 
     public static MigrationState Decode(ReadOnlySpan<byte> value)
     {
-        var reader = new MessagePackReader(value);
+        var reader = new MessagePackReader(value.ToArray());
         string? id = null;
         var down = false;
         var phase = MigrationPhase.Building;
@@ -73,7 +75,7 @@ internal sealed record MigrationState(
             switch (reader.ReadUInt32())
             {
                 case MigrationIdField:
-                    id = reader.ReadString();
+                    id = reader.ReadStrictString();
                     break;
                 case DownField:
                     down = reader.ReadBoolean();
@@ -103,7 +105,7 @@ internal sealed record MigrationState(
 
                     break;
                 default:
-                    reader.Skip();
+                    reader.SkipValue();
                     break;
             }
         }

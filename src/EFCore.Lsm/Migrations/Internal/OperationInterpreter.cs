@@ -1,3 +1,4 @@
+using MessagePack;
 using EFCore.Lsm.Metadata.Internal;
 using EFCore.Lsm.RowEncoding.Internal;
 using Microsoft.EntityFrameworkCore.Metadata;
@@ -534,7 +535,9 @@ internal sealed class OperationInterpreter(MigrationSession session)
         var entityType = session.Entities.First(e => e.Record.Properties.Any(p => p.Id == id));
         var value = session.Values.CodecOf(StoredValues.PropertyType(entityType.Record, id)).ReadValue(ref old);
         using var buffer = new PooledByteBufferWriter();
-        codec.WriteValue(new MessagePackWriter(buffer), convert(value));
+        var writer = new MessagePackWriter(buffer);
+        codec.WriteValue(ref writer, convert(value));
+        writer.Flush();
         values[id] = buffer.ToArray();
         return EncodeRow(values);
     }

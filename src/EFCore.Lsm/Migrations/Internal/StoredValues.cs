@@ -1,3 +1,4 @@
+using MessagePack;
 using System.Globalization;
 using EFCore.Lsm.Metadata.Internal;
 using EFCore.Lsm.RowEncoding.Internal;
@@ -72,10 +73,10 @@ internal sealed class StoredValues(IReadOnlyList<IReadOnlyModel?> models)
         }
     }
 
-    /// <summary>The stored value of property <paramref name="id"/> in <paramref name="row"/>, or <paramref name="missing"/>.</summary>
+    /// <summary>The stored value of property <paramref name="id"/> in <paramref name="row"/>, else its stored default (when <paramref name="useDefault"/>), else null.</summary>
     public object? Read(ReadOnlySpan<byte> row, CatalogEntity entity, uint id, bool useDefault = true)
     {
-        var reader = new RowReader(row);
+        using var reader = new RowReader(row);
         if (reader.TryFind(id))
         {
             var value = reader.ValueReader;
@@ -95,7 +96,9 @@ internal sealed class StoredValues(IReadOnlyList<IReadOnlyModel?> models)
     public byte[] EncodeValue(string providerTypeName, object? value)
     {
         using var buffer = new PooledByteBufferWriter();
-        CodecOf(providerTypeName).WriteValue(new MessagePackWriter(buffer), value);
+        var writer = new MessagePackWriter(buffer);
+        CodecOf(providerTypeName).WriteValue(ref writer, value);
+        writer.Flush();
         return buffer.ToArray();
     }
 

@@ -1,14 +1,13 @@
 namespace EFCore.Lsm.RowEncoding.Internal;
 
 /// <summary>
-/// Extension type codes. -1 is the specification's timestamp; 1..7 are this provider's own codes for CLR values the
-/// specification has no type for (payload layouts in docs/row_encoding.md). Written to disk: do not change, never reuse.
+/// Extension type codes 1..7: this provider's own codes for CLR values the specification has no type for (payload layouts
+/// in docs/row_encoding.md, read and written by <see cref="ProviderExtensionTypes"/>). Negative codes are the
+/// specification's (-1, the timestamp, is the package's <c>ReservedMessagePackExtensionTypeCode.DateTime</c>).
+/// Written to disk: do not change, never reuse.
 /// </summary>
 public static class MessagePackExtensionTypeCodes
 {
-    /// <summary>The specification's timestamp type (32-, 64- and 96-bit forms).</summary>
-    public const sbyte Timestamp = -1;
-
     /// <summary><see cref="decimal"/>: one byte sign and scale, then the 96-bit magnitude big-endian without leading zeros.</summary>
     public const sbyte Decimal = 1;
 

@@ -1,6 +1,6 @@
 using System.Reflection;
 using EFCore.Lsm.KeyEncoding.Internal;
-using EFCore.Lsm.RowEncoding.Internal;
+using MessagePack;
 
 namespace EFCore.Lsm.RowEncoding.Internal;
 
@@ -54,9 +54,9 @@ internal abstract class ProviderValueCodec
     public abstract void WriteKeyPart(ref KeyWriter writer, object value, bool descending = false);
 
     /// <summary>Writes <paramref name="value"/> (of <see cref="ProviderType"/>, or null) as one MessagePack value.</summary>
-    public abstract void WriteValue(MessagePackWriter writer, object? value);
+    public abstract void WriteValue(ref MessagePackWriter writer, object? value);
 
-    /// <summary>Reads one MessagePack value (nil reads as null).</summary>
+    /// <summary>Reads one MessagePack value (nil reads as null); malformed input raises <see cref="MessagePackFormatException"/>.</summary>
     public abstract object? ReadValue(ref MessagePackReader reader);
 
     internal delegate void KeyPartWriter<in T>(ref KeyWriter writer, T value, bool descending);
@@ -121,7 +121,7 @@ internal sealed class ProviderValueCodec<T> : ProviderValueCodec
         _keyWriter(ref writer, (T)value, descending);
     }
 
-    public override void WriteValue(MessagePackWriter writer, object? value)
+    public override void WriteValue(ref MessagePackWriter writer, object? value)
     {
         if (value is null)
         {
@@ -129,9 +129,9 @@ internal sealed class ProviderValueCodec<T> : ProviderValueCodec
         }
         else
         {
-            RowValueCodec.Write(writer, (T)value);
+            RowValueCodec.Write(ref writer, (T)value);
         }
     }
 
-    public override object? ReadValue(ref MessagePackReader reader) => reader.TryReadNil() ? null : RowValueCodec.Read<T>(ref reader);
+    public override object? ReadValue(ref MessagePackReader reader) => RowValueCodec.ReadBoxed<T>(ref reader);
 }

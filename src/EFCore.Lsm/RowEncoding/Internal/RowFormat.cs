@@ -1,3 +1,5 @@
+using MessagePack;
+
 namespace EFCore.Lsm.RowEncoding.Internal;
 
 /// <summary>

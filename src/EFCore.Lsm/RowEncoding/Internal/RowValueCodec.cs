@@ -1,12 +1,15 @@
 using System.Reflection;
 using System.Runtime.CompilerServices;
+using MessagePack;
 
 namespace EFCore.Lsm.RowEncoding.Internal;
 
 /// <summary>
-/// Writes and reads one property value by its CLR type, exactly: the MessagePack form chosen for each type is listed in
-/// docs/row_encoding.md. The type tests are on <c>typeof(T)</c>, which the JIT folds per instantiation, so a call for
-/// <see cref="int"/> compiles to the integer write alone. Nullable value types and enums are handled too.
+/// Writes and reads one property value by its CLR type, exactly, through the MessagePack package's writer and reader: the
+/// MessagePack form chosen for each type is listed in docs/row_encoding.md. The type tests are on <c>typeof(T)</c>, which
+/// the JIT folds per instantiation, so a call for <see cref="int"/> compiles to the integer write alone. Nullable value
+/// types and enums are handled too. Reads refuse malformed or mistyped input with <see cref="MessagePackFormatException"/>
+/// (the package's own exceptions are translated here); after a failed read the reader's position is unspecified.
 /// </summary>
 public static class RowValueCodec
 {
@@ -28,95 +31,95 @@ public static class RowValueCodec
             || type == typeof(TimeOnly) || type == typeof(TimeSpan);
     }
 
-    public static void Write<T>(MessagePackWriter writer, T value)
+    public static void Write<T>(ref MessagePackWriter writer, T value)
     {
         if (typeof(T) == typeof(int))
         {
-            writer.WriteInt64(Unsafe.As<T, int>(ref value));
+            writer.Write((long)Unsafe.As<T, int>(ref value));
         }
         else if (typeof(T) == typeof(long))
         {
-            writer.WriteInt64(Unsafe.As<T, long>(ref value));
+            writer.Write(Unsafe.As<T, long>(ref value));
         }
         else if (typeof(T) == typeof(double))
         {
-            writer.WriteDouble(Unsafe.As<T, double>(ref value));
+            WriteDouble(ref writer, Unsafe.As<T, double>(ref value));
         }
         else if (typeof(T) == typeof(bool))
         {
-            writer.WriteBoolean(Unsafe.As<T, bool>(ref value));
+            writer.Write(Unsafe.As<T, bool>(ref value));
         }
         else if (typeof(T) == typeof(byte))
         {
-            writer.WriteUInt64(Unsafe.As<T, byte>(ref value));
+            writer.Write((ulong)Unsafe.As<T, byte>(ref value));
         }
         else if (typeof(T) == typeof(sbyte))
         {
-            writer.WriteInt64(Unsafe.As<T, sbyte>(ref value));
+            writer.Write((long)Unsafe.As<T, sbyte>(ref value));
         }
         else if (typeof(T) == typeof(short))
         {
-            writer.WriteInt64(Unsafe.As<T, short>(ref value));
+            writer.Write((long)Unsafe.As<T, short>(ref value));
         }
         else if (typeof(T) == typeof(ushort))
         {
-            writer.WriteUInt64(Unsafe.As<T, ushort>(ref value));
+            writer.Write((ulong)Unsafe.As<T, ushort>(ref value));
         }
         else if (typeof(T) == typeof(uint))
         {
-            writer.WriteUInt64(Unsafe.As<T, uint>(ref value));
+            writer.Write((ulong)Unsafe.As<T, uint>(ref value));
         }
         else if (typeof(T) == typeof(ulong))
         {
-            writer.WriteUInt64(Unsafe.As<T, ulong>(ref value));
+            writer.Write(Unsafe.As<T, ulong>(ref value));
         }
         else if (typeof(T) == typeof(char))
         {
-            writer.WriteChar(Unsafe.As<T, char>(ref value));
+            writer.Write((ulong)Unsafe.As<T, char>(ref value));
         }
         else if (typeof(T) == typeof(float))
         {
-            writer.WriteSingle(Unsafe.As<T, float>(ref value));
+            writer.Write(Unsafe.As<T, float>(ref value));
         }
         else if (typeof(T) == typeof(decimal))
         {
-            writer.WriteDecimal(Unsafe.As<T, decimal>(ref value));
+            ProviderExtensionTypes.WriteDecimal(ref writer, Unsafe.As<T, decimal>(ref value));
         }
         else if (typeof(T) == typeof(Guid))
         {
-            writer.WriteGuid(Unsafe.As<T, Guid>(ref value));
+            ProviderExtensionTypes.WriteGuid(ref writer, Unsafe.As<T, Guid>(ref value));
         }
         else if (typeof(T) == typeof(DateTime))
         {
-            writer.WriteDateTime(Unsafe.As<T, DateTime>(ref value));
+            ProviderExtensionTypes.WriteDateTime(ref writer, Unsafe.As<T, DateTime>(ref value));
         }
         else if (typeof(T) == typeof(DateTimeOffset))
         {
-            writer.WriteDateTimeOffset(Unsafe.As<T, DateTimeOffset>(ref value));
+            ProviderExtensionTypes.WriteDateTimeOffset(ref writer, Unsafe.As<T, DateTimeOffset>(ref value));
         }
         else if (typeof(T) == typeof(DateOnly))
         {
-            writer.WriteDateOnly(Unsafe.As<T, DateOnly>(ref value));
+            ProviderExtensionTypes.WriteDateOnly(ref writer, Unsafe.As<T, DateOnly>(ref value));
         }
         else if (typeof(T) == typeof(TimeOnly))
         {
-            writer.WriteTimeOnly(Unsafe.As<T, TimeOnly>(ref value));
+            ProviderExtensionTypes.WriteTimeOnly(ref writer, Unsafe.As<T, TimeOnly>(ref value));
         }
         else if (typeof(T) == typeof(TimeSpan))
         {
-            writer.WriteTimeSpan(Unsafe.As<T, TimeSpan>(ref value));
+            ProviderExtensionTypes.WriteTimeSpan(ref writer, Unsafe.As<T, TimeSpan>(ref value));
         }
         else if (typeof(T) == typeof(string))
         {
-            writer.WriteString(Unsafe.As<T, string?>(ref value));
+            writer.WriteStrictString(Unsafe.As<T, string?>(ref value));
         }
         else if (typeof(T) == typeof(byte[]))
         {
-            writer.WriteBinary(Unsafe.As<T, byte[]?>(ref value));
+            writer.Write(Unsafe.As<T, byte[]?>(ref value));
         }
         else if (typeof(T).IsEnum)
         {
-            WriteEnum(writer, value);
+            WriteEnum(ref writer, value);
         }
         else if (typeof(T).IsValueType && value is null)
         {
@@ -125,11 +128,38 @@ public static class RowValueCodec
         }
         else
         {
-            NullableCodec<T>.Write(writer, value);
+            NullableCodec<T>.Write(ref writer, value);
         }
     }
 
     public static T Read<T>(ref MessagePackReader reader)
+    {
+        var offset = reader.Consumed;
+        try
+        {
+            return ReadCore<T>(ref reader);
+        }
+        catch (Exception e) when (MessagePackFormatException.IsPackageError(e))
+        {
+            throw MessagePackFormatException.FromPackage(e, reader.Sequence, offset, TypeName<T>.Value);
+        }
+    }
+
+    /// <summary>Reads a <typeparamref name="T"/>, or nil as null, boxed (EF's value buffers and update entries hold objects).</summary>
+    public static object? ReadBoxed<T>(ref MessagePackReader reader)
+    {
+        var offset = reader.Consumed;
+        try
+        {
+            return reader.TryReadNil() ? null : ReadCore<T>(ref reader);
+        }
+        catch (Exception e) when (MessagePackFormatException.IsPackageError(e))
+        {
+            throw MessagePackFormatException.FromPackage(e, reader.Sequence, offset, TypeName<T>.Value);
+        }
+    }
+
+    private static T ReadCore<T>(ref MessagePackReader reader)
     {
         if (typeof(T) == typeof(int))
         {
@@ -205,55 +235,55 @@ public static class RowValueCodec
 
         if (typeof(T) == typeof(decimal))
         {
-            var value = reader.ReadDecimal();
+            var value = ProviderExtensionTypes.ReadDecimal(ref reader);
             return Unsafe.As<decimal, T>(ref value);
         }
 
         if (typeof(T) == typeof(Guid))
         {
-            var value = reader.ReadGuid();
+            var value = ProviderExtensionTypes.ReadGuid(ref reader);
             return Unsafe.As<Guid, T>(ref value);
         }
 
         if (typeof(T) == typeof(DateTime))
         {
-            var value = reader.ReadDateTime();
+            var value = ProviderExtensionTypes.ReadDateTime(ref reader);
             return Unsafe.As<DateTime, T>(ref value);
         }
 
         if (typeof(T) == typeof(DateTimeOffset))
         {
-            var value = reader.ReadDateTimeOffset();
+            var value = ProviderExtensionTypes.ReadDateTimeOffset(ref reader);
             return Unsafe.As<DateTimeOffset, T>(ref value);
         }
 
         if (typeof(T) == typeof(DateOnly))
         {
-            var value = reader.ReadDateOnly();
+            var value = ProviderExtensionTypes.ReadDateOnly(ref reader);
             return Unsafe.As<DateOnly, T>(ref value);
         }
 
         if (typeof(T) == typeof(TimeOnly))
         {
-            var value = reader.ReadTimeOnly();
+            var value = ProviderExtensionTypes.ReadTimeOnly(ref reader);
             return Unsafe.As<TimeOnly, T>(ref value);
         }
 
         if (typeof(T) == typeof(TimeSpan))
         {
-            var value = reader.ReadTimeSpan();
+            var value = ProviderExtensionTypes.ReadTimeSpan(ref reader);
             return Unsafe.As<TimeSpan, T>(ref value);
         }
 
         if (typeof(T) == typeof(string))
         {
-            var value = reader.TryReadNil() ? null : reader.ReadString();
+            var value = reader.TryReadNil() ? null : reader.ReadStrictString();
             return Unsafe.As<string?, T>(ref value);
         }
 
         if (typeof(T) == typeof(byte[]))
         {
-            var value = reader.TryReadNil() ? null : reader.ReadBytes().ToArray();
+            var value = reader.TryReadNil() ? null : reader.ReadStrictBytes();
             return Unsafe.As<byte[]?, T>(ref value);
         }
 
@@ -265,33 +295,33 @@ public static class RowValueCodec
         return NullableCodec<T>.Read(ref reader);
     }
 
-    private static void WriteEnum<T>(MessagePackWriter writer, T value)
+    private static void WriteEnum<T>(ref MessagePackWriter writer, T value)
     {
         switch (Type.GetTypeCode(typeof(T)))
         {
             case TypeCode.Int32:
-                writer.WriteInt64(Unsafe.As<T, int>(ref value));
+                writer.Write((long)Unsafe.As<T, int>(ref value));
                 break;
             case TypeCode.Int64:
-                writer.WriteInt64(Unsafe.As<T, long>(ref value));
+                writer.Write(Unsafe.As<T, long>(ref value));
                 break;
             case TypeCode.Int16:
-                writer.WriteInt64(Unsafe.As<T, short>(ref value));
+                writer.Write((long)Unsafe.As<T, short>(ref value));
                 break;
             case TypeCode.SByte:
-                writer.WriteInt64(Unsafe.As<T, sbyte>(ref value));
+                writer.Write((long)Unsafe.As<T, sbyte>(ref value));
                 break;
             case TypeCode.Byte:
-                writer.WriteUInt64(Unsafe.As<T, byte>(ref value));
+                writer.Write((ulong)Unsafe.As<T, byte>(ref value));
                 break;
             case TypeCode.UInt16:
-                writer.WriteUInt64(Unsafe.As<T, ushort>(ref value));
+                writer.Write((ulong)Unsafe.As<T, ushort>(ref value));
                 break;
             case TypeCode.UInt32:
-                writer.WriteUInt64(Unsafe.As<T, uint>(ref value));
+                writer.Write((ulong)Unsafe.As<T, uint>(ref value));
                 break;
             case TypeCode.UInt64:
-                writer.WriteUInt64(Unsafe.As<T, ulong>(ref value));
+                writer.Write(Unsafe.As<T, ulong>(ref value));
                 break;
             default:
                 throw Unsupported(typeof(T));
@@ -331,12 +361,12 @@ public static class RowValueCodec
         }
     }
 
-    private static void WriteNullable<TValue>(MessagePackWriter writer, TValue? value)
+    private static void WriteNullable<TValue>(ref MessagePackWriter writer, TValue? value)
         where TValue : struct
     {
         if (value.HasValue)
         {
-            Write(writer, value.GetValueOrDefault());
+            Write(ref writer, value.GetValueOrDefault());
         }
         else
         {
@@ -346,14 +376,34 @@ public static class RowValueCodec
 
     private static TValue? ReadNullable<TValue>(ref MessagePackReader reader)
         where TValue : struct =>
-        reader.TryReadNil() ? null : Read<TValue>(ref reader);
+        reader.TryReadNil() ? null : ReadCore<TValue>(ref reader);
+
+    /// <summary>float32 when it holds the value bit for bit (0.5, -0.0, ±infinity, the default NaN), else float64.</summary>
+    private static void WriteDouble(ref MessagePackWriter writer, double value)
+    {
+        var narrowed = (float)value;
+        if (BitConverter.DoubleToInt64Bits(narrowed) == BitConverter.DoubleToInt64Bits(value))
+        {
+            writer.Write(narrowed);
+        }
+        else
+        {
+            writer.Write(value);
+        }
+    }
 
     private static NotSupportedException Unsupported(Type type) =>
         new($"Values of type '{type}' cannot be stored in a row; see docs/row_encoding.md for the supported CLR types.");
 
-    private delegate void WriteAction<in T>(MessagePackWriter writer, T value);
+    private delegate void WriteAction<in T>(ref MessagePackWriter writer, T value);
 
     private delegate T ReadFunc<out T>(ref MessagePackReader reader);
+
+    /// <summary>The name errors give a type, computed once per type (errors only).</summary>
+    private static class TypeName<T>
+    {
+        public static readonly string Value = (Nullable.GetUnderlyingType(typeof(T)) ?? typeof(T)).Name;
+    }
 
     /// <summary>
     /// Binds, once per type, the generic nullable path for <c>Nullable&lt;TValue&gt;</c>; any other unsupported type
@@ -369,7 +419,7 @@ public static class RowValueCodec
             var underlying = Nullable.GetUnderlyingType(typeof(T));
             if (underlying is null || !IsSupported(underlying))
             {
-                Write = (_, _) => throw Unsupported(typeof(T));
+                Write = (ref _, _) => throw Unsupported(typeof(T));
                 Read = (ref _) => throw Unsupported(typeof(T));
                 return;
             }

@@ -1,30 +1,35 @@
 using System.Buffers;
+using System.Diagnostics.CodeAnalysis;
+using MessagePack;
 
 namespace EFCore.Lsm.RowEncoding.Internal;
 
 /// <summary>
 /// Writes one row: a MessagePack map header announcing <c>propertyCount</c> entries, then that many
 /// <c>(property id, value)</c> pairs with strictly ascending ids (docs/row_encoding.md). Ascending ids let
-/// <see cref="RowReader"/> stop a lookup early and rule out duplicates. Call <see cref="Complete"/> at the end to check
-/// that the announced count was written.
+/// <see cref="RowReader"/> stop a lookup early and rule out duplicates. The bytes go through the MessagePack package's
+/// writer, which buffers: <see cref="Complete"/> checks that the announced count was written and flushes the row to the
+/// output, so call it before reading the output.
 /// </summary>
 public ref struct RowWriter
 {
-    private readonly MessagePackWriter _writer;
     private readonly uint _propertyCount;
+    private MessagePackWriter _writer;
     private uint _written;
     private uint _lastPropertyId;
 
     public RowWriter(IBufferWriter<byte> output, int propertyCount)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(propertyCount);
+        ArgumentNullException.ThrowIfNull(output);
         _writer = new MessagePackWriter(output);
         _propertyCount = (uint)propertyCount;
         _writer.WriteMapHeader(_propertyCount);
     }
 
-    /// <summary>The writer for a value written by hand after <see cref="WritePropertyId"/>.</summary>
-    public readonly MessagePackWriter ValueWriter => _writer;
+    /// <summary>The writer for a value written by hand after <see cref="WritePropertyId"/> (pass it on by <c>ref</c>).</summary>
+    [UnscopedRef]
+    public ref MessagePackWriter ValueWriter => ref _writer;
 
     public void WriteNull(uint propertyId)
     {
@@ -36,7 +41,7 @@ public ref struct RowWriter
     public void WriteValue<T>(uint propertyId, T value)
     {
         WritePropertyId(propertyId);
-        RowValueCodec.Write(_writer, value);
+        RowValueCodec.Write(ref _writer, value);
     }
 
     public void WriteValue<T>(uint propertyId, T? value)
@@ -45,7 +50,7 @@ public ref struct RowWriter
         WritePropertyId(propertyId);
         if (value.HasValue)
         {
-            RowValueCodec.Write(_writer, value.GetValueOrDefault());
+            RowValueCodec.Write(ref _writer, value.GetValueOrDefault());
         }
         else
         {
@@ -53,17 +58,13 @@ public ref struct RowWriter
         }
     }
 
-    /// <summary>Writes a property whose value is already MessagePack (for example copied from an old row).</summary>
+    /// <summary>
+    /// Writes a property whose value is already MessagePack (for example copied from an old row); it must be exactly one
+    /// well-formed value (<see cref="MessagePackFormatException"/> if malformed, <see cref="ArgumentException"/> if bytes follow it).
+    /// </summary>
     public void WriteRawValue(uint propertyId, ReadOnlySpan<byte> messagePackValue)
     {
-        var check = new MessagePackReader(messagePackValue);
-        check.Skip();
-        if (!check.End)
-        {
-            throw new ArgumentException(
-                $"The raw value must be exactly one MessagePack value; {check.Remaining} bytes follow it.", nameof(messagePackValue));
-        }
-
+        CheckOneValue(messagePackValue, nameof(messagePackValue));
         WritePropertyId(propertyId);
         _writer.WriteRaw(messagePackValue);
     }
@@ -84,15 +85,46 @@ public ref struct RowWriter
 
         _written++;
         _lastPropertyId = propertyId;
-        _writer.WriteUInt64(propertyId);
+        _writer.Write(propertyId);
     }
 
-    /// <summary>Checks that as many properties were written as the map header announced.</summary>
-    public readonly void Complete()
+    /// <summary>Checks that as many properties were written as the map header announced, and flushes the row to the output.</summary>
+    public void Complete()
     {
         if (_written != _propertyCount)
         {
             throw new InvalidOperationException($"The row announced {_propertyCount} properties but {_written} were written.");
+        }
+
+        _writer.Flush();
+    }
+
+    private static void CheckOneValue(ReadOnlySpan<byte> value, string parameterName)
+    {
+        var copy = ArrayPool<byte>.Shared.Rent(value.Length);
+        try
+        {
+            value.CopyTo(copy);
+            var check = new MessagePackReader(copy.AsMemory(0, value.Length));
+            try
+            {
+                check.SkipValue();
+            }
+            catch (Exception e) when (MessagePackFormatException.IsPackageError(e))
+            {
+                throw MessagePackFormatException.FromPackage(e, check.Sequence, 0, "a value");
+            }
+
+            if (!check.End)
+            {
+                throw new ArgumentException(
+                    $"The raw value must be exactly one MessagePack value; {value.Length - check.Consumed} bytes follow it.",
+                    parameterName);
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(copy);
         }
     }
 }

@@ -1,7 +1,7 @@
 using System.Linq.Expressions;
+using EFCore.Lsm.Diagnostics.Internal;
 using EFCore.Lsm.Metadata.Internal;
 using EFCore.Lsm.Update.Internal;
-using EFCore.Lsm.Diagnostics.Internal;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.EntityFrameworkCore.Metadata;
@@ -14,19 +14,24 @@ namespace EFCore.Lsm.Storage.Internal;
 /// <summary>
 /// EF's <see cref="IDatabase"/> over the shared store (scoped: one per context). <c>SaveChanges</c> validates every
 /// entry, then commits them as one conditional batch (<see cref="LsmSaveCommitter"/>); inside a transaction it stages
-/// them in the transaction instead. Also what the query pipeline reads through: <see cref="GetMapping"/> and
+/// them in the transaction instead, and inside an ambient <c>System.Transactions</c> transaction in the context's
+/// enlistment in it (<see cref="LsmEnlistments"/>). Also what the query pipeline reads through: <see cref="GetMapping"/> and
 /// <see cref="OpenView"/>, which sees a transaction's view and its own writes.
 /// </summary>
 internal sealed class LsmDatabaseWrapper(
     LsmStoreConnection connection,
     IQueryCompilationContextFactory queryCompilationContextFactory,
-    IDiagnosticsLogger<DbLoggerCategory.Model> modelLogger)
+    IDiagnosticsLogger<DbLoggerCategory.Model> modelLogger,
+    IDiagnosticsLogger<DbLoggerCategory.Database.Transaction> transactionLogger)
     : IDatabase
 {
     private bool _driftReported;
 
     /// <summary>The transaction saves go to, set by the transaction manager.</summary>
     public LsmTransaction? CurrentTransaction { get; set; }
+
+    /// <summary>The ambient transactions the context takes part in.</summary>
+    public LsmEnlistments Enlistments { get; } = new();
 
     public LsmStoreConnection Connection => connection;
 
@@ -42,7 +47,20 @@ internal sealed class LsmDatabaseWrapper(
         var writes = RowWriteBuilder.Build(entries, Store, connection.SyncWrites);
         if (CurrentTransaction is { } transaction)
         {
+            if (LsmEnlistments.Ambient(Enlistments.Explicit) is not null)
+            {
+                // Which of the two the save belongs to is the caller's intent, which the provider cannot guess.
+                throw new InvalidOperationException(
+                    "The context has a transaction begun with BeginTransaction and an ambient transaction (a TransactionScope or "
+                    + "Database.EnlistTransaction) at the same time; EFCore.Lsm cannot tell which one this save belongs to. End "
+                    + "one of them first.");
+            }
+
             transaction.Stage(writes);
+        }
+        else if (Enlistments.Find(() => Store, connection.SyncWrites, create: true, OnEnlisted) is { } enlistment)
+        {
+            enlistment.Stage(writes);
         }
         else
         {
@@ -101,5 +119,11 @@ internal sealed class LsmDatabaseWrapper(
     /// A consistent view for one query: the current transaction's (with its own writes merged in), or a new view of the
     /// store. The caller disposes it.
     /// </summary>
-    public ILsmReadView OpenView() => CurrentTransaction?.OpenQueryView() ?? Store.KeyValueStore.OpenView();
+    public ILsmReadView OpenView() =>
+        CurrentTransaction?.OpenQueryView()
+        ?? Enlistments.Find(() => Store, connection.SyncWrites, create: false)?.LsmTransaction.OpenQueryView()
+        ?? Store.KeyValueStore.OpenView();
+
+    private void OnEnlisted(System.Transactions.Transaction transaction) =>
+        transactionLogger.TransactionEnlisted(transaction, Store.KeyValueStore.Description);
 }

@@ -1,14 +1,23 @@
+using System.Transactions;
 using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.EntityFrameworkCore.Storage;
 
 namespace EFCore.Lsm.Storage.Internal;
 
-/// <summary>Begins and ends <see cref="LsmTransaction"/>s for one context (scoped); one transaction at a time.</summary>
-internal sealed class LsmTransactionManager(IDatabase database) : IDbContextTransactionManager
+/// <summary>
+/// Begins and ends <see cref="LsmTransaction"/>s for one context (scoped); one transaction at a time. Also the context's
+/// <see cref="ITransactionEnlistmentManager"/> (<c>Database.EnlistTransaction</c>); ambient transactions themselves are
+/// joined at the first save in them (<see cref="LsmEnlistments"/>).
+/// </summary>
+internal sealed class LsmTransactionManager(IDatabase database) : IDbContextTransactionManager, ITransactionEnlistmentManager
 {
     private readonly LsmDatabaseWrapper _database = (LsmDatabaseWrapper)database;
 
     public IDbContextTransaction? CurrentTransaction => _database.CurrentTransaction;
+
+    public Transaction? EnlistedTransaction => _database.Enlistments.Explicit;
+
+    public void EnlistTransaction(Transaction? transaction) => _database.Enlistments.Explicit = transaction;
 
     public IDbContextTransaction BeginTransaction()
     {
@@ -16,6 +25,14 @@ internal sealed class LsmTransactionManager(IDatabase database) : IDbContextTran
         {
             throw new InvalidOperationException(
                 "The context already has a transaction; EFCore.Lsm does not nest transactions. Commit or roll back the current one first.");
+        }
+
+        if (LsmEnlistments.Ambient(_database.Enlistments.Explicit) is not null)
+        {
+            // As EF's relational providers refuse it: the ambient transaction must complete before another one starts.
+            throw new InvalidOperationException(
+                "An ambient transaction (a TransactionScope or Database.EnlistTransaction) is active; complete it before "
+                + "beginning a transaction on this context, or save inside the ambient transaction instead.");
         }
 
         var transaction = new LsmTransaction(_database.Store, _database.Connection.SyncWrites, Ended);

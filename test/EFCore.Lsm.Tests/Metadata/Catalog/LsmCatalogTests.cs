@@ -4,6 +4,7 @@ using EFCore.Lsm.Metadata.Internal;
 using EFCore.Lsm.RowEncoding.Internal;
 using EFCore.Lsm.Storage;
 using EFCore.Lsm.Storage.Internal;
+using MessagePack;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata;
 
@@ -186,8 +187,9 @@ public sealed class LsmCatalogTests
         var writer = new MessagePackWriter(buffer);
         writer.WriteMapHeader(6);
         writer.WriteRaw(bytes.AsSpan(1));
-        writer.WriteUInt64(99);
-        writer.WriteString("future");
+        writer.Write(99);
+        writer.Write("future");
+        writer.Flush();
         Assert.Equal(42, CatalogEntity.Decode("N.T", buffer.WrittenSpan).KeyspaceId);
     }
 
@@ -249,10 +251,11 @@ public sealed class LsmCatalogTests
         using var buffer = new PooledByteBufferWriter();
         var writer = new MessagePackWriter(buffer);
         writer.WriteMapHeader(2);
-        writer.WriteUInt64(1);
-        writer.WriteInt64(LsmCatalog.FormatVersion + 1);
-        writer.WriteUInt64(2);
-        writer.WriteInt64(5);
+        writer.Write(1);
+        writer.Write(LsmCatalog.FormatVersion + 1);
+        writer.Write(2);
+        writer.Write(5);
+        writer.Flush();
         var batch = new LsmConditionalBatch();
         batch.Put(CatalogKeys.Header(), buffer.WrittenSpan.ToArray());
         engine.Commit(batch, sync: false);
