@@ -89,6 +89,13 @@ public sealed class DotnetEfEndToEndTests(Xunit.Abstractions.ITestOutputHelper o
         Assert.Equal(["Id"], entity.KeyParts.Select(k => entity.Properties.First(p => p.Id == k.PropertyId).Name));
         Assert.Empty(entity.Indexes);
         Assert.Contains("(Pending)", Run(_work, "ef", "migrations", "list", "--no-build"));
+
+        // The reverted migration can be removed: its files go and the snapshot is the Initial model's again.
+        Run(_work, "ef", "migrations", "remove", "--no-build");
+        Assert.Empty(Directory.GetFiles(Path.Combine(_work, "Migrations"), "*_Change.cs"));
+        var snapshot = File.ReadAllText(Directory.GetFiles(Path.Combine(_work, "Migrations"), "*ModelSnapshot.cs").Single());
+        Assert.Contains("\"Note\"", snapshot);
+        Assert.DoesNotContain("\"Remark\"", snapshot);
     }
 
     /// <summary>The stored rows as Isbn|Title|Id|note, read through the catalog (no model needed), in key order.</summary>
