@@ -20,6 +20,7 @@ public sealed partial class LsmDatabase
     public void CompactRange(byte[]? begin, byte[]? end)
     {
         ThrowIfDisposed();
+        ThrowIfReadOnly("compacting");
         Flush();
         var version = _versions.Current;
         var deepest = 0;
@@ -83,6 +84,12 @@ public sealed partial class LsmDatabase
     public void WaitForCompactions()
     {
         ThrowIfDisposed();
+        if (_options.ReadOnly)
+        {
+            return; // nothing is ever flushed or compacted
+        }
+
+        RunInlineBackgroundWork();
         lock (_stateLock)
         {
             while (_immutables.Count > 0 || _compactionRequested || _compactionRunning)

@@ -15,8 +15,10 @@ public sealed partial class LsmDatabase
     public void Flush()
     {
         ThrowIfDisposed();
+        ThrowIfReadOnly("flushing");
         var write = new PendingWrite(null, sync: false, PendingWriteKind.SwitchMemtable);
         Submit(write);
+        RunInlineBackgroundWork();
         lock (_stateLock)
         {
             // Everything up to the newest frozen WAL is flushed once the manifest's log number has passed it.
@@ -25,6 +27,63 @@ public sealed partial class LsmDatabase
             {
                 ThrowIfBackgroundError();
                 Monitor.Wait(_stateLock);
+            }
+        }
+    }
+
+    /// <summary>
+    /// With <see cref="LsmOptions.InlineBackgroundWork"/>, does on the calling thread what the flush and compaction threads
+    /// would: every waiting memtable is flushed, oldest first, then compactions run until every level is within its
+    /// target. A failure puts the database in the error state, as on the threads. Does nothing otherwise.
+    /// </summary>
+    private void RunInlineBackgroundWork()
+    {
+        if (!_options.InlineBackgroundWork)
+        {
+            return;
+        }
+
+        while (true)
+        {
+            ImmutableMemTable? imm = null;
+            lock (_stateLock)
+            {
+                if (_closing || _backgroundError is not null)
+                {
+                    return;
+                }
+
+                if (_immutables.Count > 0)
+                {
+                    imm = _immutables[0];
+                }
+                else if (_compactionRequested)
+                {
+                    _compactionRequested = false;
+                }
+                else
+                {
+                    return;
+                }
+            }
+
+            try
+            {
+                if (imm is not null)
+                {
+                    FlushImmutable(imm);
+                }
+                else
+                {
+                    while (BackgroundCompactOnce())
+                    {
+                    }
+                }
+            }
+            catch (Exception e)
+            {
+                SetBackgroundError(e);
+                return;
             }
         }
     }
@@ -81,7 +140,7 @@ public sealed partial class LsmDatabase
                 }
 
                 // WALs older than the next memtable's are no longer needed once this edit is durable.
-                edit.LogNumber = _immutables.Count > 1 ? _immutables[1].LogNumber : _logNumber;
+                edit.LogNumber = _immutables.Count > 1 ? _immutables[1].LogNumber : _memLogNumber;
                 edit.LastSequence = LastSequence;
                 _versions.LogAndApply(edit);
                 _immutables.RemoveAt(0);
@@ -145,8 +204,10 @@ public sealed partial class LsmDatabase
     }
 
     /// <summary>
-    /// Deletes files no longer needed: WALs older than the manifest's log number, SSTs no live version references,
-    /// old manifests and leftover temporary files. Runs under the state lock so it never races a manifest switch.
+    /// Deletes files no longer needed: WALs older than the manifest's log number, SSTs no live version references
+    /// (recovery proved the ones it found redundant, and keeps the others), manifests older than the
+    /// current one and leftover temporary files. Only files named as ours, in a folder recovery proved ours. Runs under
+    /// the state lock so it never races a manifest switch.
     /// </summary>
     private void DeleteObsoleteFiles()
     {
@@ -168,7 +229,10 @@ public sealed partial class LsmDatabase
                 var keep = kind switch
                 {
                     DbFileKind.Log => number >= _versions.LogNumber || number == _logNumber,
-                    DbFileKind.Table => live.Contains(number) || _pendingOutputs.Contains(number),
+                    DbFileKind.Table => live.Contains(number) || _pendingOutputs.Contains(number) || _keptTables.Contains(number),
+
+                    // Older manifests are obsolete; a newer one is a rotation CURRENT never switched to (kept until the
+                    // next rotation makes it older: deleting what CURRENT does not name needs no guess about why).
                     DbFileKind.Manifest => number >= _versions.ManifestNumber,
                     DbFileKind.Temp => false,
                     _ => true,

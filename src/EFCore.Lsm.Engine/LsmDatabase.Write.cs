@@ -69,6 +69,7 @@ public sealed partial class LsmDatabase
     {
         ArgumentNullException.ThrowIfNull(batch);
         ThrowIfDisposed();
+        ThrowIfReadOnly("writing");
         if (batch.Count == 0 && batch.ConditionCount == 0)
         {
             return;
@@ -86,6 +87,7 @@ public sealed partial class LsmDatabase
             write.Reset(null, sync: false); // drop the reference to the caller's batch
         }
 
+        RunInlineBackgroundWork();
         LsmMetrics.Stop(LsmMetrics.WriteDuration, started, this);
     }
 
@@ -337,7 +339,13 @@ public sealed partial class LsmDatabase
                         || (throttle && level0Files >= _options.Level0StopWritesTrigger))
                     {
                         // Stall: flush and compaction pulse the lock when they retire a memtable or shrink L0.
-                        // Writers wait; they never fail for this.
+                        // Writers wait; they never fail for this. Inline background work drains after every write, so it
+                        // never gets here: waiting would be for a thread that does not exist.
+                        if (_options.InlineBackgroundWork)
+                        {
+                            throw new InvalidOperationException("A write stalled on background work that runs inline.");
+                        }
+
                         _statistics.StoppedWrites++;
                         stallStart = stallStart == 0 ? System.Diagnostics.Stopwatch.GetTimestamp() : stallStart;
                         Monitor.Wait(_stateLock);
@@ -380,10 +388,11 @@ public sealed partial class LsmDatabase
 
         _log.Dispose();
         _logFile!.Dispose();
-        var frozenLogNumber = _logNumber;
+        var frozenLogNumber = _memLogNumber;
         _immutables.Add(new ImmutableMemTable(_mem, frozenLogNumber));
         _mem = new MemTable(_slabPool);
         _logNumber = newLogNumber;
+        _memLogNumber = newLogNumber;
         _logFile = newFile;
         _log = new LogWriter(newFile);
         PublishReadState();

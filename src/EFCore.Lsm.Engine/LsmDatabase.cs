@@ -23,7 +23,6 @@ public sealed partial class LsmDatabase : IDisposable
     private readonly string _path;
     private readonly LsmOptions _options;
     private readonly IFileSystem _fs;
-    private readonly IDisposable _fileLock;
     private readonly VersionSet _versions;
     private readonly BlockCache? _blockCache;
     private readonly TableReadStatistics _tableStatistics = new();
@@ -42,9 +41,18 @@ public sealed partial class LsmDatabase : IDisposable
     // SST numbers being written by flush; the obsolete-file sweep must not delete them.
     private readonly HashSet<ulong> _pendingOutputs = [];
 
+    // Tables no manifest edit names that recovery could not prove redundant (LsmDatabase.Open.cs): never deleted.
+    private readonly HashSet<ulong> _keptTables = [];
+
+    private IDisposable? _fileLock;
+
     private readonly SlabPool _slabPool;
     private MemTable _mem;
     private ulong _logNumber;
+
+    // The oldest WAL holding entries of the active memtable: _logNumber, except after a recovery that kept the replayed
+    // WALs (their entries are in the active memtable, so they are needed until it is flushed).
+    private ulong _memLogNumber;
     private IWritableFile? _logFile;
     private LogWriter? _log;
     private ReadState _readState = null!;
@@ -61,7 +69,8 @@ public sealed partial class LsmDatabase : IDisposable
         _fs = options.FileSystem;
         _tableOptions = TableOptions.From(options);
         _blockCache = options.BlockCacheSize > 0 ? new BlockCache(options.BlockCacheSize) : null;
-        _tableCache = new TableCache(_fs, path, options.MaxOpenFiles, _blockCache, _tableStatistics);
+        // A read-only database keeps every table it opened open: a writer in another process may delete the file later.
+        _tableCache = new TableCache(_fs, path, options.ReadOnly ? int.MaxValue : options.MaxOpenFiles, _blockCache, _tableStatistics);
         _versions = new VersionSet(_fs, path);
 
         // Slabs small enough that a memtable spans a few of them; the pool holds one memtable's worth, which is what a
@@ -69,7 +78,6 @@ public sealed partial class LsmDatabase : IDisposable
         var slabSize = (int)Math.Min(Arena.DefaultSlabSize, options.WriteBufferSize / 4) & ~(Arena.Alignment - 1);
         _slabPool = new SlabPool(slabSize, (int)(options.WriteBufferSize / slabSize) + 2);
         _mem = new MemTable(_slabPool);
-        _fileLock = _fs.LockFile(FileNames.LockFile(path));
     }
 
     internal EngineStatistics Statistics => _statistics;
@@ -86,8 +94,12 @@ public sealed partial class LsmDatabase : IDisposable
 
     /// <summary>
     /// Opens (and by default creates) the database in <paramref name="path"/>, replaying any write-ahead logs left by
-    /// a previous run. Throws <see cref="LsmException"/> when the folder is locked by another opener and
-    /// <see cref="LsmCorruptionException"/> when its files are damaged.
+    /// a previous run. Open refuses what it cannot prove is a whole database of ours and then changes nothing:
+    /// <see cref="LsmNotADatabaseException"/> for a folder of someone else's files, <see cref="LsmMissingFileException"/>
+    /// when a file the database's records require is gone (CURRENT, a table, a WAL), <see cref="LsmCorruptionException"/>
+    /// when its files are damaged, an <see cref="LsmException"/> with <see cref="LsmException.IsDatabaseInUse"/> when
+    /// another opener holds the database, and an <see cref="LsmException"/> naming the cause for every other failure
+    /// (including I/O errors, a read-only file system).
     /// </summary>
     public static LsmDatabase Open(string path, LsmOptions? options = null)
     {
@@ -99,8 +111,16 @@ public sealed partial class LsmDatabase : IDisposable
         var db = new LsmDatabase(fullPath, options);
         try
         {
-            db.Recover();
-            db.StartBackgroundWork();
+            if (options.ReadOnly)
+            {
+                db.RecoverReadOnly();
+            }
+            else
+            {
+                db.Recover();
+                db.StartBackgroundWork();
+            }
+
             LsmMetrics.Register(db);
             return db;
         }
@@ -117,7 +137,11 @@ public sealed partial class LsmDatabase : IDisposable
         }
     }
 
-    /// <summary>Deletes the database in <paramref name="path"/> (it must not be open).</summary>
+    /// <summary>
+    /// Deletes the database in <paramref name="path"/> (it must not be open): its files, then the folder if nothing else
+    /// is left in it. A folder that is not an EFCore.Lsm database raises <see cref="LsmNotADatabaseException"/> and keeps
+    /// every file; files of other names in a database folder are kept.
+    /// </summary>
     public static void Destroy(string path, LsmOptions? options = null)
     {
         options ??= new LsmOptions();
@@ -126,6 +150,16 @@ public sealed partial class LsmDatabase : IDisposable
         if (!fs.DirectoryExists(fullPath))
         {
             return;
+        }
+
+        try
+        {
+            FolderContents.Read(fs, fullPath).Classify(fs);
+        }
+        catch (LsmMissingFileException)
+        {
+            // A database of ours whose CURRENT is gone is still ours to delete; someone else's files (the classification's
+            // other refusal) never are.
         }
 
         using (fs.LockFile(FileNames.LockFile(fullPath)))
@@ -185,6 +219,11 @@ public sealed partial class LsmDatabase : IDisposable
             return;
         }
 
+        if (options.ReadOnly)
+        {
+            throw new LsmException($"The database '{path}' does not exist (a read-only open never creates one).");
+        }
+
         if (!options.CreateIfMissing)
         {
             throw new LsmException($"The database '{path}' does not exist and CreateIfMissing is off.");
@@ -216,10 +255,19 @@ public sealed partial class LsmDatabase : IDisposable
         _logFile = null;
         _versions.Dispose();
         _tableCache.Dispose();
-        _fileLock.Dispose();
+        _fileLock?.Dispose();
+        _fileLock = null;
     }
 
     private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+
+    private void ThrowIfReadOnly(string operation)
+    {
+        if (_options.ReadOnly)
+        {
+            throw new LsmException($"The database '{_path}' was opened read-only (LsmOptions.ReadOnly): {operation} is not allowed.");
+        }
+    }
 
     /// <summary>A frozen memtable and the WAL that holds the same entries (deletable once the memtable is flushed).</summary>
     private sealed record ImmutableMemTable(MemTable Table, ulong LogNumber);

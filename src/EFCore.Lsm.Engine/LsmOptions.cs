@@ -14,6 +14,18 @@ public sealed class LsmOptions
     /// <summary>Fail when a database already exists at the path.</summary>
     public bool ErrorIfExists { get; set; }
 
+    /// <summary>
+    /// Open for reading only, as RocksDB's OpenForReadOnly: no file is created, written or deleted (not even LOCK), so it
+    /// works on a read-only file system, on a full disk, and beside another process that has the database open for
+    /// writing. Takes no lock: it reads CURRENT, the manifest, the tables and the WALs, holding every file open, and
+    /// starts over from CURRENT when a concurrent writer retired a file meanwhile, so it sees one consistent state, as of
+    /// the moment it opened (later writes of the other process are not seen; reopen for a newer state). The WALs are
+    /// replayed into memory, never flushed. Writes, <see cref="LsmDatabase.Flush"/> and
+    /// <see cref="LsmDatabase.CompactRange"/> throw <see cref="LsmException"/>. A missing database is an error
+    /// (<see cref="CreateIfMissing"/> does not apply); <see cref="ErrorIfExists"/> cannot be combined with it.
+    /// </summary>
+    public bool ReadOnly { get; set; }
+
     /// <summary>Bytes a memtable holds before it is frozen and flushed to an L0 SSTable (default 16 MiB).</summary>
     public long WriteBufferSize { get; set; } = 16L << 20;
 
@@ -81,6 +93,14 @@ public sealed class LsmOptions
     /// <summary>Turns off background compaction; <see cref="LsmDatabase.CompactRange"/> still works (default false).</summary>
     public bool DisableAutoCompactions { get; set; }
 
+    /// <summary>
+    /// Test seam: no background threads; pending flushes and compactions run on the calling thread at defined points
+    /// (at the end of Open, after each write, in <see cref="LsmDatabase.Flush"/> and <see cref="LsmDatabase.WaitForCompactions"/>),
+    /// so the order of file-system calls depends only on the operations issued. The fault sweep uses it so that a failing
+    /// case replays exactly from its seed.
+    /// </summary>
+    internal bool InlineBackgroundWork { get; set; }
+
     internal LsmOptions Validate()
     {
         static void Require(bool ok, string message)
@@ -92,6 +112,7 @@ public sealed class LsmOptions
         }
 
         Require(FileSystem is not null, "LsmOptions.FileSystem must not be null.");
+        Require(!(ReadOnly && ErrorIfExists), "LsmOptions.ReadOnly and LsmOptions.ErrorIfExists cannot be combined.");
         Require(WriteBufferSize >= 64 * 1024, "LsmOptions.WriteBufferSize must be at least 64 KiB.");
         Require(MaxImmutableMemtables >= 1, "LsmOptions.MaxImmutableMemtables must be at least 1.");
         Require(BlockSize is >= 256 and <= 1 << 24, "LsmOptions.BlockSize must be between 256 bytes and 16 MiB.");

@@ -92,12 +92,12 @@ public sealed class BenchOptionsTests
     public void Defaults_run_every_engine_and_ef_workload_on_every_provider()
     {
         var options = BenchOptions.Parse([]);
-        Assert.Equal(["lsm", "sqlite", "inmemory", "postgres"], options.Providers);
+        Assert.Equal(["lsm", "sqlite", "inmemory", "postgres", "etcd"], options.Providers);
         Assert.Equal(100_000, options.EfNum);
         Assert.Equal(["fillseq", "fillrandom", "overwrite", "readrandom", "readmissing", "readseq", "seekrandom", "deleterandom",
             "fillsync", "fillsync8"], options.EngineBenchmarks);
         Assert.Equal(["ef-bulkinsert", "ef-find", "ef-find-notrack", "ef-range", "ef-scan", "ef-count", "ef-sum", "ef-update",
-            "ef-insertsync", "ef-insertsync8", "ef-delete"], options.EfBenchmarks);
+            "ef-insertsync", "ef-insertsync8", "ef-shortlived", "ef-delete"], options.EfBenchmarks);
     }
 
     [Fact]

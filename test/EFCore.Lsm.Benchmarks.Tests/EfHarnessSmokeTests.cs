@@ -24,7 +24,7 @@ public sealed class EfHarnessSmokeTests
     private static readonly string[] Workloads =
     [
         "ef-bulkinsert", "ef-find", "ef-delete", "ef-find-notrack", "ef-range", "ef-scan", "ef-count", "ef-sum", "ef-update",
-        "ef-insertsync", "ef-insertsync4",
+        "ef-insertsync", "ef-insertsync4", "ef-shortlived",
     ];
 
     [Fact]
@@ -169,6 +169,7 @@ public sealed class EfHarnessSmokeTests
             ["ef-update"] = $"{EfOps} rows saved",
             ["ef-insertsync"] = $"1 context(s) x {EfSyncOps} synced saves, {EfSyncOps} rows saved",
             ["ef-insertsync4"] = $"4 context(s) x {EfSyncOps} synced saves, {4 * EfSyncOps} rows saved",
+            ["ef-shortlived"] = $"{EfSyncOps} contexts x 1 synced save, {EfSyncOps} rows saved",
             ["ef-delete"] = $"{EfOps} of {EfOps} deleted",
         };
     }

@@ -5,10 +5,17 @@ using EFCore.Lsm.Engine.CrashWorker;
 
 // Usage: CrashWorker <db-path> <first-batch-number> <keys-per-batch>
 //        CrashWorker random <db-path> <seed> <first-counter>
-// The parent kills this process with SIGKILL at a random moment and checks what survived; see the two modes below.
+//        CrashWorker hold <db-path>
+// The parent kills this process with SIGKILL at a random moment and checks what survived; see the modes below.
 if (args.Length > 0 && args[0] == "random")
 {
     RunRandom(args[1], long.Parse(args[2], CultureInfo.InvariantCulture), long.Parse(args[3], CultureInfo.InvariantCulture));
+    return;
+}
+
+if (args.Length > 0 && args[0] == "hold")
+{
+    Hold(args[1]);
     return;
 }
 
@@ -69,4 +76,14 @@ static void RunRandom(string path, long seed, long next)
             db.CompactRange(null, null);
         }
     }
+}
+
+// Opens the database, prints READY and keeps it open until killed: a second process for tests of what another opener
+// may and may not do while this one holds the database (the lock must hold even when an operator deletes LOCK).
+static void Hold(string path)
+{
+    using var db = LsmDatabase.Open(path, RandomWorkload.SmallOptions());
+    Console.Out.WriteLine("READY");
+    Console.Out.Flush();
+    Thread.Sleep(Timeout.Infinite);
 }

@@ -1,8 +1,12 @@
 using System.Transactions;
 using EFCore.Lsm.Diagnostics;
 using EFCore.Lsm.FunctionalTests.TestUtilities;
+using EFCore.Lsm.Storage.Internal;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
+using Microsoft.EntityFrameworkCore.Infrastructure;
+using Microsoft.EntityFrameworkCore.Storage;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
 namespace EFCore.Lsm.FunctionalTests;
@@ -362,7 +366,9 @@ public sealed class AmbientTransactionTests : IDisposable
 
         var line = Assert.Single(lines);
         Assert.StartsWith("Enlisted in the ambient transaction ", line.Trim());
-        Assert.Contains("EFCore.Lsm database", line);
+        // The store's own description: a folder for the embedded engine, the endpoints and prefix for a cluster.
+        var store = ((IInfrastructure<IServiceProvider>)context).Instance.GetRequiredService<IDatabase>();
+        Assert.Contains(((LsmDatabaseWrapper)store).Store.KeyValueStore.Description, line);
     }
 
     /// <summary>A second participant in a transaction (a stand-in for another database), which records the outcome.</summary>

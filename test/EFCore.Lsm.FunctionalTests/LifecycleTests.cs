@@ -348,15 +348,6 @@ public sealed class LifecycleTests : IDisposable
         Assert.Contains("order-preserving", e.Message);
     }
 
-    [Fact]
-    public void A_keyless_entity_type_fails_model_validation()
-    {
-        using var context = new KeylessContext(new DbContextOptionsBuilder<KeylessContext>().UseLsm(_temp.Db()).Options);
-        var e = Assert.Throws<InvalidOperationException>(() => context.Model);
-        Assert.Contains("Tag", e.Message);
-        Assert.Contains("no primary key", e.Message);
-    }
-
     public sealed class SeededContext(DbContextOptions<SeededContext> options) : DbContext(options)
     {
         protected override void OnModelCreating(ModelBuilder modelBuilder)
@@ -378,10 +369,5 @@ public sealed class LifecycleTests : IDisposable
     public sealed class BadKeyContext(DbContextOptions<BadKeyContext> options) : DbContext(options)
     {
         protected override void OnModelCreating(ModelBuilder modelBuilder) => modelBuilder.Entity<BadKey>().HasKey(b => b.Id);
-    }
-
-    public sealed class KeylessContext(DbContextOptions<KeylessContext> options) : DbContext(options)
-    {
-        protected override void OnModelCreating(ModelBuilder modelBuilder) => modelBuilder.Entity<Tag>().HasNoKey();
     }
 }

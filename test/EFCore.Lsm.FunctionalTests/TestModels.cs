@@ -1,5 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 using System.ComponentModel.DataAnnotations.Schema;
+using EFCore.Lsm.FunctionalTests.TestUtilities;
 using Microsoft.EntityFrameworkCore;
 
 namespace EFCore.Lsm.FunctionalTests;
@@ -140,7 +141,7 @@ public class TestContext(DbContextOptions options) : DbContext(options)
 
     public static TestContext Create(string path, Action<DbContextOptionsBuilder>? configure = null)
     {
-        var builder = new DbContextOptionsBuilder<TestContext>().UseLsm(path);
+        var builder = new DbContextOptionsBuilder<TestContext>().UseTestStore(path);
         configure?.Invoke(builder);
         return new TestContext(builder.Options);
     }

@@ -105,6 +105,18 @@ public sealed class CrashWorkerProcess : IDisposable
         }
     }
 
+    /// <summary>The number of lines printed after READY so far (the worker keeps running).</summary>
+    public int LineCount
+    {
+        get
+        {
+            lock (_lines)
+            {
+                return _lines.Count;
+            }
+        }
+    }
+
     /// <summary>SIGKILLs the worker (no finalizers, no flushes, no Dispose) and returns every line it printed before dying.</summary>
     public IReadOnlyList<string> Kill()
     {

@@ -37,6 +37,9 @@ internal sealed record BenchOptions
     /// <summary>Npgsql connection string of the PostgreSQL server for the postgres provider (its database is not touched).</summary>
     public string PostgresConnection { get; init; } = EfProviderCatalog.DefaultPostgresConnection;
 
+    /// <summary>Client URLs of the etcd cluster for the etcd provider (its key prefix efbench/ is emptied per workload).</summary>
+    public string EtcdEndpoints { get; init; } = EfProviderCatalog.DefaultEtcdEndpoints;
+
     /// <summary>Keys in the key space, and operations of the fill/read workloads (db_bench's --num).</summary>
     public int Num { get; init; } = 1_000_000;
 
@@ -129,23 +132,25 @@ internal sealed record BenchOptions
           --benchmarks a,b,c       workloads, run in this order (default: all). Engine workloads: fillseq,fillrandom,
                                    overwrite,readrandom,readmissing,readseq,seekrandom,deleterandom,fillsync,fillsync8
                                    (fillsyncN = N writers). EF workloads: ef-bulkinsert,ef-find,ef-find-notrack,ef-range,
-                                   ef-scan,ef-count,ef-sum,ef-update,ef-insertsync,ef-insertsync8,ef-delete
-                                   (ef-insertsyncN = N contexts)
+                                   ef-scan,ef-count,ef-sum,ef-update,ef-insertsync,ef-insertsync8,ef-shortlived,
+                                   ef-delete (ef-insertsyncN = N contexts; ef-shortlived = a new context per save)
           --engines a,b,c          ours, rocksdb (release build from the RocksDB NuGet package), rocksdb-debian (Debian's
                                    7.8.3, assertions on), leveldb, zonetree, or none (default: all; one that cannot load
                                    here is reported and skipped)
-          --providers a,b,c        EF providers: lsm, sqlite, inmemory, postgres, or none (default: all; one that cannot
-                                   run here, such as postgres with no server, is reported and skipped)
+          --providers a,b,c        EF providers: lsm, sqlite, inmemory, postgres, etcd, or none (default: all; one that
+                                   cannot run here, such as postgres with no server, is reported and skipped)
           --ef-num N               customers the EF workloads insert and query (default 100000)
           --ef-ops N               ops of ef-find*, ef-range, ef-update, ef-delete (default 10000)
           --ef-scans N             queries of ef-scan, ef-count, ef-sum (default 20)
-          --ef-sync-ops N          durable SaveChanges per context in ef-insertsync* (default 1000)
+          --ef-sync-ops N          durable SaveChanges per context in ef-insertsync*, and in all in ef-shortlived (default 1000)
           --ef-min-seconds S       repeatable EF workloads (queries, updates) run whole passes for at least S s (default 2)
           --rounds N               rounds of every engine and provider, interleaved, each a fresh process (default 3);
                                    the report shows medians and the range of the per-round ratios
           --no-warmup              skip the unmeasured warm-up pass each process runs before measuring
           --postgres CONNSTRING    server for the postgres provider (default Host=127.0.0.1;Port=54329;Username=postgres,
                                    as eng/benchmarks/start-postgres.sh starts it); the harness uses database "efbench"
+          --etcd URLS              etcd cluster for the etcd provider (default 127.0.0.1:23791-23793, as
+                                   eng/benchmarks/start-etcd.sh starts it); the harness uses key prefix "efbench/"
           --num N                  keys in the key space and ops of fill/read workloads (default 1000000)
           --reads N                ops of readrandom/readmissing/seekrandom (default --num)
           --sync-ops N             synced writes per writer in fillsync* (default 10000)
@@ -220,6 +225,7 @@ internal sealed record BenchOptions
                 "ef-scans" => options with { EfScans = ParseInt(name, Value(), min: 1) },
                 "ef-sync-ops" => options with { EfSyncOps = ParseInt(name, Value(), min: 1) },
                 "postgres" => options with { PostgresConnection = ParsePath(name, Value()) },
+                "etcd" => options with { EtcdEndpoints = ParsePath(name, Value()) },
                 "num" => options with { Num = ParseInt(name, Value(), min: 1) },
                 "reads" => options with { Reads = ParseInt(name, Value(), min: 1) },
                 "sync-ops" => options with { SyncOps = ParseInt(name, Value(), min: 1) },
@@ -286,6 +292,7 @@ internal sealed record BenchOptions
             "--ef-sync-ops", EfSyncOps.ToString(CultureInfo.InvariantCulture),
             "--ef-min-seconds", EfMinSeconds.ToString(CultureInfo.InvariantCulture),
             "--postgres", PostgresConnection,
+            "--etcd", EtcdEndpoints,
             "--num", Num.ToString(CultureInfo.InvariantCulture),
             "--sync-ops", SyncOps.ToString(CultureInfo.InvariantCulture),
             "--value-size", ValueSize.ToString(CultureInfo.InvariantCulture),

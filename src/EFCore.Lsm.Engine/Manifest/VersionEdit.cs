@@ -101,6 +101,37 @@ internal sealed class VersionEdit
     }
 
     /// <summary>
+    /// Reads the comparator name when <paramref name="record"/> starts with one (tag 1), without decoding the rest: the
+    /// first edit of a LevelDB or RocksDB manifest starts this way too, but the rest of it does not decode as ours, and
+    /// "another engine's database" must be told apart from "a damaged database of ours".
+    /// </summary>
+    public static bool TryPeekComparatorName(ReadOnlySpan<byte> record, out string? name)
+    {
+        name = null;
+        var n = Varint.TryRead32(record, out var tag);
+        if (n <= 0 || tag != TagComparator)
+        {
+            return false;
+        }
+
+        var m = Varint.TryRead32(record[n..], out var length);
+        if (m <= 0 || length > record.Length - n - m)
+        {
+            return false;
+        }
+
+        try
+        {
+            name = StrictUtf8.GetString(record.Slice(n + m, (int)length));
+            return true;
+        }
+        catch (DecoderFallbackException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>
     /// Decodes one manifest record. Anything malformed (unknown or repeated tag, truncated field, level outside
     /// 0..<see cref="ManifestConstants.NumLevels"/>-1, malformed internal key, bytes after the End tag) raises
     /// <see cref="LsmCorruptionException"/> naming <paramref name="fileName"/> and the record's <paramref name="offset"/>.

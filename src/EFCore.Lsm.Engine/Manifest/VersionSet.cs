@@ -27,6 +27,7 @@ internal sealed class VersionSet : IDisposable
     private long _nextFileNumber = 2;
     private IWritableFile? _manifestFile;
     private LogWriter? _manifestLog;
+    private Exception? _failure;
 
     public VersionSet(IFileSystem fs, string dbPath)
     {
@@ -63,14 +64,18 @@ internal sealed class VersionSet : IDisposable
 
     public byte[]? CompactPointer(int level) => _compactPointers[level];
 
-    /// <summary>Writes the manifest and CURRENT of a new, empty database.</summary>
-    public void CreateNew()
+    /// <summary>
+    /// Writes the manifest and CURRENT of a new, empty database whose first WAL, numbered <paramref name="logNumber"/>,
+    /// the caller has already created (so the log number a manifest names always exists). Numbers: MANIFEST-000001,
+    /// 000002.dbtmp for CURRENT's switch, the WAL, then the counter goes on after it.
+    /// </summary>
+    public void CreateNew(ulong logNumber)
     {
         var edit = new VersionEdit
         {
             ComparatorName = ComparatorName,
-            LogNumber = 0,
-            NextFileNumber = 3,
+            LogNumber = logNumber,
+            NextFileNumber = logNumber + 1,
             LastSequence = 0,
         };
         var manifestPath = FileNames.ManifestFile(_dbPath, 1);
@@ -84,69 +89,138 @@ internal sealed class VersionSet : IDisposable
         CurrentFile.Write(_fs, _dbPath, manifestNumber: 1, tempNumber: 2);
     }
 
-    /// <summary>Rebuilds the state from CURRENT and the manifest it names. Corruption raises <see cref="LsmCorruptionException"/>.</summary>
+    /// <summary>
+    /// Rebuilds the state from CURRENT and the manifest it names. Corruption raises <see cref="LsmCorruptionException"/>;
+    /// a manifest of another engine (LevelDB's, RocksDB's) raises <see cref="LsmNotADatabaseException"/>. The manifest is
+    /// never appended to afterwards: the first edit of this run starts a new one (it may end in a torn tail, and a
+    /// previous run may have failed writing it).
+    /// </summary>
     public void Recover()
     {
-        var manifestName = CurrentFile.Read(_fs, _dbPath);
-        if (!FileNames.TryParse(manifestName, out var kind, out var manifestNumber) || kind != DbFileKind.Manifest)
-        {
-            throw new LsmCorruptionException(FileNames.Current, 0, $"CURRENT names '{manifestName}', which is not a manifest file.");
-        }
-
+        var manifestName = CurrentFile.Read(_fs, _dbPath, out var manifestNumber);
         var manifestPath = Path.Combine(_dbPath, manifestName);
         if (!_fs.FileExists(manifestPath))
         {
-            throw new LsmCorruptionException(FileNames.Current, 0, $"CURRENT names '{manifestName}', which does not exist.");
+            throw new LsmMissingFileException(manifestName, "CURRENT names it as the live manifest");
         }
 
-        var builder = new Builder(EmptyLevels());
-        ulong? logNumber = null, nextFile = null, lastSequence = null;
-        using (var file = _fs.OpenRandomAccess(manifestPath))
-        {
-            // A torn tail is a clean end here too: the edit that was being appended never took effect.
-            var reader = new LogReader(file, manifestName, tolerateCorruption: false);
-            while (reader.TryReadRecord(out var record, out var offset))
-            {
-                var edit = VersionEdit.Decode(record, manifestName, offset);
-                if (edit.ComparatorName is { } name && name != ComparatorName)
-                {
-                    throw new LsmException(
-                        $"The database at '{_dbPath}' was created with comparator '{name}', but this engine uses '{ComparatorName}'.");
-                }
-
-                builder.Apply(edit, manifestName, offset);
-                foreach (var (level, key) in edit.CompactPointers)
-                {
-                    _compactPointers[level] = key;
-                }
-
-                logNumber = edit.LogNumber ?? logNumber;
-                nextFile = edit.NextFileNumber ?? nextFile;
-                lastSequence = edit.LastSequence ?? lastSequence;
-            }
-        }
-
-        if (logNumber is null || nextFile is null || lastSequence is null)
+        var state = ReadManifest(_fs, _dbPath, manifestName);
+        if (state.LogNumber is null || state.NextFileNumber is null || state.LastSequence is null)
         {
             throw new LsmCorruptionException(
                 manifestName, 0, "The manifest lacks a log number, next file number or last sequence.");
         }
 
-        LogNumber = logNumber.Value;
-        LastSequence = lastSequence.Value;
-        Interlocked.Exchange(ref _nextFileNumber, (long)nextFile.Value);
+        for (var level = 0; level < _compactPointers.Length; level++)
+        {
+            _compactPointers[level] = state.CompactPointers[level];
+        }
+
+        LogNumber = state.LogNumber.Value;
+        LastSequence = state.LastSequence.Value;
+        ManifestNumber = manifestNumber;
+        ManifestName = manifestName;
+        Interlocked.Exchange(ref _nextFileNumber, (long)state.NextFileNumber.Value);
         MarkFileNumberUsed(manifestNumber);
-        AppendVersion(new Version(this, builder.Build()));
+        AppendVersion(new Version(this, state.Files.Build()));
+    }
+
+    /// <summary>The manifest CURRENT named when the set was recovered, or the one it switched to since.</summary>
+    public string? ManifestName { get; private set; }
+
+    /// <summary>
+    /// Whether the manifest <paramref name="manifestName"/> proves that no data was ever recorded: it holds no complete
+    /// edit (a creation torn by a crash), or its edits name no table and last sequence 0. False when it cannot be read
+    /// to its end. Another engine's manifest raises <see cref="LsmNotADatabaseException"/>.
+    /// </summary>
+    public static bool RecordsNoData(IFileSystem fs, string dbPath, string manifestName)
+    {
+        ManifestState state;
+        try
+        {
+            state = ReadManifest(fs, dbPath, manifestName);
+        }
+        catch (LsmCorruptionException)
+        {
+            return false;
+        }
+
+        return state.Records == 0 || (state.Files.IsEmpty && (state.LastSequence ?? 0) == 0);
+    }
+
+    /// <summary>
+    /// Whether the manifest <paramref name="manifestName"/> begins with an edit that names our comparator: a database of
+    /// ours from before the IDENTITY marker, even when the rest of it is damaged.
+    /// </summary>
+    public static bool IsOurs(IFileSystem fs, string dbPath, string manifestName)
+    {
+        try
+        {
+            using var file = fs.OpenRandomAccess(Path.Combine(dbPath, manifestName));
+            var reader = new LogReader(file, manifestName, tolerateCorruption: false);
+            return reader.TryReadRecord(out var record, out _)
+                && VersionEdit.TryPeekComparatorName(record, out var name) && name == ComparatorName;
+        }
+        catch (LsmCorruptionException)
+        {
+            return false;
+        }
+    }
+
+    private static ManifestState ReadManifest(IFileSystem fs, string dbPath, string manifestName)
+    {
+        var state = new ManifestState();
+        using var file = fs.OpenRandomAccess(Path.Combine(dbPath, manifestName));
+
+        // A torn tail is a clean end here too: the edit that was being appended never took effect.
+        var reader = new LogReader(file, manifestName, tolerateCorruption: false);
+        while (reader.TryReadRecord(out var record, out var offset))
+        {
+            if (state.Records == 0 && VersionEdit.TryPeekComparatorName(record, out var first) && first != ComparatorName)
+            {
+                throw new LsmNotADatabaseException(dbPath, $"its manifest {manifestName} was written with comparator '{first}'");
+            }
+
+            var edit = VersionEdit.Decode(record, manifestName, offset);
+            if (edit.ComparatorName is { } name && name != ComparatorName)
+            {
+                throw new LsmException(
+                    $"The database at '{dbPath}' was created with comparator '{name}', but this engine uses '{ComparatorName}'.");
+            }
+
+            state.Files.Apply(edit, manifestName, offset);
+            foreach (var (level, key) in edit.CompactPointers)
+            {
+                state.CompactPointers[level] = key;
+            }
+
+            state.LogNumber = edit.LogNumber ?? state.LogNumber;
+            state.NextFileNumber = edit.NextFileNumber ?? state.NextFileNumber;
+            state.LastSequence = edit.LastSequence ?? state.LastSequence;
+            state.Records++;
+        }
+
+        return state;
     }
 
     /// <summary>
     /// Records <paramref name="edit"/> durably (manifest append + fsync, starting a new manifest and switching CURRENT
     /// when needed) and installs the resulting version. Missing log number / last sequence are filled in from the set.
+    /// After a failure that leaves the live manifest's tail (or which manifest CURRENT names) unknown, every later call
+    /// throws: an edit appended after a half-written one would put a checksum failure in the middle of the manifest,
+    /// and the database would never reopen. The database is read-only from then on; reopening recovers.
     /// </summary>
     public void LogAndApply(VersionEdit edit)
     {
         lock (_gate)
         {
+            if (_failure is { } failure)
+            {
+                throw new LsmException(
+                    $"The manifest of '{_dbPath}' could not be written earlier ({failure.Message}); nothing more is appended "
+                    + "to it. Reopen the database to recover.", failure);
+            }
+
             edit.LogNumber ??= LogNumber;
             if (edit.LogNumber < LogNumber)
             {
@@ -187,7 +261,7 @@ internal sealed class VersionSet : IDisposable
                     CurrentFile.Write(_fs, _dbPath, newManifestNumber, tempNumber);
                 }
             }
-            catch
+            catch (Exception e)
             {
                 if (newManifest)
                 {
@@ -197,6 +271,16 @@ internal sealed class VersionSet : IDisposable
                     {
                         _fs.TryDeleteFile(FileNames.ManifestFile(_dbPath, newManifestNumber));
                     }
+                }
+
+                // A failed rotation that never reached CURRENT left the live manifest untouched; anything else did not.
+                if (!deleteNewManifest)
+                {
+                    _failure = e;
+                    _manifestLog?.Dispose();
+                    _manifestFile?.Dispose();
+                    _manifestLog = null;
+                    _manifestFile = null;
                 }
 
                 throw;
@@ -209,6 +293,7 @@ internal sealed class VersionSet : IDisposable
                 _manifestLog = newLog;
                 _manifestFile = newFile;
                 ManifestNumber = newManifestNumber;
+                ManifestName = FileNames.ManifestName(newManifestNumber);
             }
 
             foreach (var (level, key) in edit.CompactPointers)
@@ -342,6 +427,8 @@ internal sealed class VersionSet : IDisposable
             }
         }
 
+        public bool IsEmpty => _levels.All(level => level.Count == 0);
+
         public FileMetadata[][] Build()
         {
             var result = new FileMetadata[_levels.Length][];
@@ -367,5 +454,21 @@ internal sealed class VersionSet : IDisposable
 
             return result;
         }
+    }
+
+    /// <summary>What replaying one manifest yields.</summary>
+    private sealed class ManifestState
+    {
+        public Builder Files { get; } = new(EmptyLevels());
+
+        public byte[]?[] CompactPointers { get; } = new byte[]?[ManifestConstants.NumLevels];
+
+        public ulong? LogNumber { get; set; }
+
+        public ulong? NextFileNumber { get; set; }
+
+        public ulong? LastSequence { get; set; }
+
+        public int Records { get; set; }
     }
 }

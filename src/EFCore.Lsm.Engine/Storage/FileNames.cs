@@ -11,16 +11,19 @@ internal enum DbFileKind
     Current,
     Lock,
     Temp,
+    Identity,
 }
 
 /// <summary>
 /// File naming: <c>NNNNNN.log</c> (WAL), <c>NNNNNN.sst</c>, <c>MANIFEST-NNNNNN</c>, <c>CURRENT</c>, <c>LOCK</c>,
-/// <c>NNNNNN.dbtmp</c> (a file being written before an atomic rename). Numbers come from one counter in the manifest.
+/// <c>IDENTITY</c> (marks the folder as an EFCore.Lsm database, docs/manifest_format.md), <c>NNNNNN.dbtmp</c> (a file
+/// being written before an atomic rename). Numbers come from one counter in the manifest.
 /// </summary>
 internal static class FileNames
 {
     public const string Current = "CURRENT";
     public const string Lock = "LOCK";
+    public const string Identity = "IDENTITY";
 
     public static string LogFile(string directory, ulong number) => Path.Combine(directory, Number(number) + ".log");
 
@@ -36,6 +39,18 @@ internal static class FileNames
 
     public static string LockFile(string directory) => Path.Combine(directory, Lock);
 
+    public static string IdentityFile(string directory) => Path.Combine(directory, Identity);
+
+    /// <summary>
+    /// Names that LevelDB and RocksDB give files we never create (their info log, options file and LevelDB's table
+    /// suffix): a folder holding one is another engine's database, whatever else it holds.
+    /// </summary>
+    public static bool IsForeignDatabaseFile(string name)
+        => name == "LOG"
+           || name.StartsWith("LOG.old", StringComparison.Ordinal)
+           || name.StartsWith("OPTIONS-", StringComparison.Ordinal)
+           || name.EndsWith(".ldb", StringComparison.Ordinal);
+
     /// <summary>Recognises a file name of the database folder; false for files that are not ours.</summary>
     public static bool TryParse(string name, out DbFileKind kind, out ulong number)
     {
@@ -48,6 +63,9 @@ internal static class FileNames
                 return true;
             case Lock:
                 kind = DbFileKind.Lock;
+                return true;
+            case Identity:
+                kind = DbFileKind.Identity;
                 return true;
         }
 

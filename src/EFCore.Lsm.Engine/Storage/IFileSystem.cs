@@ -44,12 +44,20 @@ public interface IFileSystem
     /// <summary>Makes creations, deletions and renames of entries in <paramref name="directory"/> durable.</summary>
     void SyncDirectory(string directory);
 
+    /// <summary>
+    /// Forces the data of the existing file <paramref name="path"/> to stable storage (fsync): a WAL that an earlier run
+    /// wrote without syncing, before later writes that are synced may go to another file.
+    /// </summary>
+    void SyncFile(string path);
+
     /// <summary>The size of the file at <paramref name="path"/> in bytes.</summary>
     long GetFileSize(string path);
 
     /// <summary>
-    /// Takes an exclusive lock on <paramref name="path"/> (creating it) for as long as the returned handle lives.
-    /// Throws <see cref="LsmException"/> when another opener, in this process or another, holds it.
+    /// Takes the exclusive lock of the database whose lock file is <paramref name="path"/> (creating the file) for as long
+    /// as the returned handle lives; deleting the file must not release it. Throws an <see cref="LsmException"/> with
+    /// <see cref="LsmException.IsDatabaseInUse"/> set when another opener, in this process or another, holds it, and one
+    /// naming the cause when the lock cannot be taken for another reason (a read-only file system, access denied).
     /// </summary>
     IDisposable LockFile(string path);
 }

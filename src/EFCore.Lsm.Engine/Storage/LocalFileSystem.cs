@@ -15,6 +15,8 @@ public sealed class LocalFileSystem : IFileSystem
     // a second opener in the same process get a precise message without touching the file.
     private static readonly ConcurrentDictionary<string, byte> HeldLocks = new(StringComparer.Ordinal);
 
+    private static readonly TimeSpan ForkedChildLockWindow = TimeSpan.FromSeconds(1);
+
     /// <inheritdoc />
     public IWritableFile CreateFile(string path)
         => new LocalWritableFile(new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.Read, bufferSize: 0));
@@ -100,6 +102,14 @@ public sealed class LocalFileSystem : IFileSystem
     public long GetFileSize(string path) => new FileInfo(path).Length;
 
     /// <inheritdoc />
+    public void SyncFile(string path)
+    {
+        // Any descriptor of the file will do for fsync; Flush(flushToDisk: true) issues it even though nothing was written.
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete, bufferSize: 1);
+        stream.Flush(flushToDisk: true);
+    }
+
+    /// <inheritdoc />
     public void SyncDirectory(string directory)
     {
         if (!OperatingSystem.IsLinux() && !OperatingSystem.IsMacOS() && !OperatingSystem.IsFreeBSD())
@@ -126,34 +136,126 @@ public sealed class LocalFileSystem : IFileSystem
         }
     }
 
-    /// <inheritdoc />
+    /// <summary>
+    /// Locks the database whose lock file is <paramref name="path"/>. On Unix the folder itself is locked (flock on a
+    /// descriptor of the directory), since a lock on the LOCK file alone is released for every other process the moment
+    /// someone deletes the file; LOCK is still created and locked too, for tools that look for it and on Windows, where
+    /// an open file cannot be deleted. Errors name their cause: <see cref="LsmException.IsDatabaseInUse"/> only when another
+    /// opener really holds the lock; a read-only file system (EROFS) and access denied are reported as what they are.
+    /// </summary>
     public IDisposable LockFile(string path)
     {
         var full = Path.GetFullPath(path);
+        var folder = Path.GetDirectoryName(full) ?? full;
         if (!HeldLocks.TryAdd(full, 0))
         {
-            throw new LsmException($"The database lock '{full}' is already held by this process: the database is open elsewhere.");
+            throw LsmException.DatabaseInUse(folder, "by another LsmDatabase in this process");
+        }
+
+        var folderLock = -1;
+        try
+        {
+            folderLock = LockFolder(folder);
+
+            // FileShare.None takes flock(LOCK_EX | LOCK_NB) on Unix, which another process cannot get while we live.
+            var stream = RetryWhileForkedChildHoldsLock(
+                () => new FileStream(full, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, bufferSize: 0),
+                e => e is IOException && IsSharingViolation(e));
+            return new LockHandle(full, stream, folderLock);
+        }
+        catch (Exception e)
+        {
+            if (folderLock >= 0)
+            {
+                _ = Posix.close(folderLock);
+            }
+
+            HeldLocks.TryRemove(full, out _);
+            throw e switch
+            {
+                LsmException => e,
+                IOException { HResult: Posix.EROFS } => new LsmException(
+                    $"The database '{folder}' is on a read-only file system: it cannot be opened for writing (its lock file "
+                    + $"'{full}' cannot be created or written). Open it with LsmOptions.ReadOnly to read it.", e),
+                IOException when IsSharingViolation(e) => LsmException.DatabaseInUse(folder, "its lock file is held by another process", e),
+                UnauthorizedAccessException => new LsmException(
+                    $"The database lock file '{full}' cannot be opened for writing: access denied ({e.Message}). Fix its "
+                    + "permissions or attributes, or open the database with LsmOptions.ReadOnly.", e),
+                IOException => new LsmException($"The database lock file '{full}' cannot be opened: {e.Message}", e),
+                _ => e,
+            };
+        }
+    }
+
+    /// <summary>flock(LOCK_EX | LOCK_NB) on the folder; returns the descriptor (-1 where folders cannot be locked).</summary>
+    private static int LockFolder(string folder)
+    {
+        if (!OperatingSystem.IsLinux() && !OperatingSystem.IsMacOS() && !OperatingSystem.IsFreeBSD())
+        {
+            return -1;
+        }
+
+        var fd = Posix.open(folder, Posix.O_RDONLY | Posix.CloseOnExec);
+        if (fd < 0)
+        {
+            var errno = Marshal.GetLastPInvokeError();
+            throw errno == Posix.EACCES
+                ? new UnauthorizedAccessException($"Cannot open the database folder '{folder}' to lock it (errno {errno}).")
+                : new IOException($"Cannot open the database folder '{folder}' to lock it (errno {errno}).", errno);
         }
 
         try
         {
-            // FileShare.None takes flock(LOCK_EX | LOCK_NB) on Unix, which another process cannot get while we live.
-            var stream = new FileStream(full, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, bufferSize: 0);
-            return new LockHandle(full, stream);
-        }
-        catch (IOException e)
-        {
-            HeldLocks.TryRemove(full, out _);
-            throw new LsmException($"The database lock '{full}' is held by another process: the database is open elsewhere.", e);
+            RetryWhileForkedChildHoldsLock(
+                () =>
+                {
+                    if (Posix.flock(fd, Posix.LOCK_EX | Posix.LOCK_NB) == 0)
+                    {
+                        return true;
+                    }
+
+                    var errno = Marshal.GetLastPInvokeError();
+                    throw errno == Posix.EWOULDBLOCK
+                        ? LsmException.DatabaseInUse(folder, "the folder is locked by another process")
+                        : new IOException($"Cannot lock the database folder '{folder}' (errno {errno}).", errno);
+                },
+                e => e is LsmException { IsDatabaseInUse: true });
+            return fd;
         }
         catch
         {
-            HeldLocks.TryRemove(full, out _);
+            _ = Posix.close(fd);
             throw;
         }
     }
 
-    private sealed class LockHandle(string path, FileStream stream) : IDisposable
+    /// <summary>
+    /// Runs <paramref name="takeLock"/>, retrying for up to a second while it fails because the lock is held. A lock
+    /// this process released a moment ago can still be held by a child it is starting (the child has a copy of every
+    /// descriptor between fork and exec; close-on-exec drops it at exec), so "held" is only believed once it lasts.
+    /// Another process that really holds the database is reported after that second.
+    /// </summary>
+    private static T RetryWhileForkedChildHoldsLock<T>(Func<T> takeLock, Func<Exception, bool> isHeld)
+    {
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        while (true)
+        {
+            try
+            {
+                return takeLock();
+            }
+            catch (Exception e) when (isHeld(e) && System.Diagnostics.Stopwatch.GetElapsedTime(started) < ForkedChildLockWindow)
+            {
+                Thread.Sleep(5);
+            }
+        }
+    }
+
+    // .NET reports a lock held elsewhere as EWOULDBLOCK on Unix and ERROR_SHARING_VIOLATION / ERROR_LOCK_VIOLATION on Windows.
+    private static bool IsSharingViolation(Exception e)
+        => e.HResult == Posix.EWOULDBLOCK || e.HResult == unchecked((int)0x80070020) || e.HResult == unchecked((int)0x80070021);
+
+    private sealed class LockHandle(string path, FileStream stream, int folderLock) : IDisposable
     {
         private int _disposed;
 
@@ -162,11 +264,22 @@ public sealed class LocalFileSystem : IFileSystem
             if (Interlocked.Exchange(ref _disposed, 1) == 0)
             {
                 stream.Dispose();
+                if (folderLock >= 0)
+                {
+                    _ = Posix.close(folderLock); // closing the last descriptor releases the flock
+                }
+
                 HeldLocks.TryRemove(path, out _);
             }
         }
     }
 
+    /// <summary>
+    /// A buffered appender that stops at its first failure: after a write or fsync fails, the bytes at the file's tail are
+    /// unknown (a short write, or pages the kernel dropped after a failed fsync), so nothing more is written to it, not
+    /// even the buffer on Dispose. Appending after a half-written record would put damage in the middle of a WAL or
+    /// manifest, where recovery must refuse it, instead of at the tail, where it is a clean end.
+    /// </summary>
     private sealed class LocalWritableFile(FileStream stream) : IWritableFile
     {
         // Appends are small (WAL records, block-sized SST writes); buffering here keeps syscalls per block, not per record.
@@ -174,11 +287,13 @@ public sealed class LocalFileSystem : IFileSystem
         private readonly byte[] _buffer = new byte[BufferSize];
         private int _buffered;
         private long _length;
+        private Exception? _failure;
 
         public long Length => _length;
 
         public void Append(ReadOnlySpan<byte> data)
         {
+            ThrowIfFailed();
             _length += data.Length;
             if (_buffered + data.Length <= BufferSize)
             {
@@ -190,7 +305,7 @@ public sealed class LocalFileSystem : IFileSystem
             FlushBuffer();
             if (data.Length >= BufferSize)
             {
-                stream.Write(data);
+                Guard(data, static (s, d) => s.Write(d));
             }
             else
             {
@@ -204,7 +319,7 @@ public sealed class LocalFileSystem : IFileSystem
         public void Sync()
         {
             FlushBuffer();
-            stream.Flush(flushToDisk: true);
+            Guard(default, static (s, _) => s.Flush(flushToDisk: true));
         }
 
         public void SyncData()
@@ -239,7 +354,10 @@ public sealed class LocalFileSystem : IFileSystem
         {
             try
             {
-                FlushBuffer();
+                if (_failure is null)
+                {
+                    FlushBuffer();
+                }
             }
             finally
             {
@@ -249,12 +367,37 @@ public sealed class LocalFileSystem : IFileSystem
 
         private void FlushBuffer()
         {
+            ThrowIfFailed();
             if (_buffered > 0)
             {
-                stream.Write(_buffer, 0, _buffered);
+                Guard(_buffer.AsSpan(0, _buffered), static (s, d) => s.Write(d));
                 _buffered = 0;
             }
         }
+
+        private void Guard(ReadOnlySpan<byte> data, WriteAction action)
+        {
+            try
+            {
+                action(stream, data);
+            }
+            catch (Exception e)
+            {
+                _failure = e;
+                _buffered = 0;
+                throw;
+            }
+        }
+
+        private void ThrowIfFailed()
+        {
+            if (_failure is { } failure)
+            {
+                throw new IOException($"An earlier write to this file failed ({failure.Message}); nothing more is written to it.", failure);
+            }
+        }
+
+        private delegate void WriteAction(FileStream stream, ReadOnlySpan<byte> data);
     }
 
     private sealed class LocalRandomAccessFile(SafeFileHandle handle) : IRandomAccessFile
@@ -341,6 +484,18 @@ public sealed class LocalFileSystem : IFileSystem
     private static class Posix
     {
         public const int O_RDONLY = 0;
+        public const int LOCK_EX = 2;
+        public const int LOCK_NB = 4;
+        public const int EACCES = 13;
+        public const int EROFS = 30;
+
+        // Descriptors of locked folders must not leak into child processes: a child would keep the lock alive.
+        public static readonly int CloseOnExec = OperatingSystem.IsMacOS() ? 0x1000000 : OperatingSystem.IsFreeBSD() ? 0x100000 : 0x80000;
+
+        public static readonly int EWOULDBLOCK = OperatingSystem.IsLinux() ? 11 : 35;
+
+        [DllImport("libc", SetLastError = true)]
+        public static extern int flock(int fd, int operation);
 
         [DllImport("libc", SetLastError = true)]
         public static extern int open([MarshalAs(UnmanagedType.LPUTF8Str)] string path, int flags);

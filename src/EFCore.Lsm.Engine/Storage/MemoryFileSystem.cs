@@ -161,6 +161,15 @@ public sealed class MemoryFileSystem : IFileSystem
     }
 
     /// <inheritdoc />
+    public void SyncFile(string path)
+    {
+        lock (_gate)
+        {
+            (_files.TryGetValue(path, out var file) ? file : throw new FileNotFoundException(path)).Sync();
+        }
+    }
+
+    /// <inheritdoc />
     public long GetFileSize(string path)
     {
         lock (_gate)
@@ -176,7 +185,7 @@ public sealed class MemoryFileSystem : IFileSystem
         {
             if (!_locks.Add(path))
             {
-                throw new LsmException($"The database lock '{path}' is already held: the database is open elsewhere.");
+                throw LsmException.DatabaseInUse(Path.GetDirectoryName(path) ?? path, "its lock is held by another opener");
             }
 
             if (!_files.ContainsKey(path))

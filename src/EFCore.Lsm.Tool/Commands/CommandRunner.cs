@@ -2,7 +2,6 @@ using EFCore.Lsm.Engine;
 using EFCore.Lsm.KeyEncoding.Internal;
 using EFCore.Lsm.Storage;
 using EFCore.Lsm.Tool.Output;
-using EFCore.Lsm.Tool.Storage;
 
 namespace EFCore.Lsm.Tool.Commands;
 
@@ -22,7 +21,11 @@ internal static class CommandRunner
         {
             return Fail(output, e.ExitCode, e.Message);
         }
-        catch (DatabaseInUseException e)
+        catch (LsmNotADatabaseException e)
+        {
+            return Fail(output, ExitCodes.BadInput, e.Message);
+        }
+        catch (LsmException e) when (e.IsDatabaseInUse)
         {
             return Fail(output, ExitCodes.DatabaseInUse, e.Message);
         }

@@ -16,7 +16,7 @@ internal sealed class CompactCommand(ToolOutput output)
     {
         var begin = from is null ? null : ByteText.Parse(from, hex, "--from");
         var end = to is null ? null : ByteText.Parse(to, hex, "--to");
-        using var db = DatabaseFolder.Open(database);
+        using var db = DatabaseFolder.OpenForWriting(database);
         var before = db.GetProperty(LsmDatabase.Properties.Stats);
         var stopwatch = Stopwatch.StartNew();
         output.Progress.Run("Compacting", 0, _ => db.CompactRange(begin, end));

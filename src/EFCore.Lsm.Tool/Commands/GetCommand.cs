@@ -9,9 +9,9 @@ internal sealed class GetCommand(ToolOutput output)
 {
     public int Run(string database, string key, bool hex) => CommandRunner.Run(output, () =>
     {
-        // Parse before opening, so bad hex never costs a database open (which writes a new manifest and WAL).
+        // Parse before opening, so bad hex never costs a database open (which replays every WAL).
         var keyBytes = ByteText.Parse(key, hex, "key");
-        using var db = DatabaseFolder.Open(database);
+        using var db = DatabaseFolder.OpenReadOnly(database);
         var value = db.Get(keyBytes);
         if (value is null)
         {

@@ -1,5 +1,6 @@
 using EFCore.Lsm.Engine;
 using EFCore.Lsm.Engine.Format;
+using EFCore.Lsm.Engine.Manifest;
 using EFCore.Lsm.Engine.Storage;
 using EFCore.Lsm.Tool.Formatting;
 using EFCore.Lsm.Tool.Inspection;
@@ -11,15 +12,33 @@ namespace EFCore.Lsm.Tool.Commands;
 /// <summary>
 /// <c>lsm info &lt;db&gt;</c>: CURRENT, the manifest's counters, the live tables per level (size, key range, entry count
 /// from each table's properties) and the WALs. Strictly read-only: it reads CURRENT, the manifest, table properties and
-/// WAL records, and takes no lock, so it also works beside a running process.
+/// WAL records, and takes no lock, so it also works beside a running process: a description that met a missing or
+/// unreadable file is believed only if CURRENT and the manifest did not change meanwhile (else it is made again).
 /// </summary>
 internal sealed class InfoCommand(ToolOutput output)
 {
     public int Run(string database, bool hex) => CommandRunner.Run(output, () =>
     {
         var path = DatabaseFolder.Require(database);
+        var (text, problems) = ConsistentRead.Run(LocalFileSystem.Instance, path, () => Describe(path, hex), r => r.Problems.Count > 0);
+        output.Out.Write(text);
+        if (problems.Count == 0)
+        {
+            return ExitCodes.Success;
+        }
+
+        foreach (var problem in problems.SkipLast(1))
+        {
+            output.Error.WriteLine("error: " + problem);
+        }
+
+        return CommandRunner.Fail(output, ExitCodes.Corruption, problems[^1]);
+    });
+
+    private static (string Text, List<string> Problems) Describe(string path, bool hex)
+    {
         var manifest = DatabaseManifest.Read(path);
-        var w = output.Out;
+        var w = new StringWriter();
         var problems = new List<string>();
 
         w.WriteLine($"Database       {path}");
@@ -108,7 +127,7 @@ internal sealed class InfoCommand(ToolOutput output)
         {
             var name = Path.GetFileName(file);
             var known = FileNames.TryParse(name, out var kind, out var number);
-            var expected = known && (kind is DbFileKind.Log or DbFileKind.Current or DbFileKind.Lock
+            var expected = known && (kind is DbFileKind.Log or DbFileKind.Current or DbFileKind.Lock or DbFileKind.Identity
                 || (kind == DbFileKind.Table && live.Contains(number))
                 || (kind == DbFileKind.Manifest && name == manifest.ManifestName));
             if (!expected)
@@ -121,20 +140,9 @@ internal sealed class InfoCommand(ToolOutput output)
         {
             others.Sort(StringComparer.Ordinal);
             w.WriteLine();
-            w.WriteLine($"Other files (not live; the engine removes its own leftovers at the next open): {string.Join(", ", others)}");
+            w.WriteLine($"Other files (not live; the engine deletes its own leftovers once it proves them redundant): {string.Join(", ", others)}");
         }
 
-        if (problems.Count == 0)
-        {
-            return ExitCodes.Success;
-        }
-
-        foreach (var problem in problems.SkipLast(1))
-        {
-            output.Error.WriteLine("error: " + problem);
-        }
-
-        return CommandRunner.Fail(output, ExitCodes.Corruption, problems[^1]);
-    });
-
+        return (w.ToString(), problems);
+    }
 }

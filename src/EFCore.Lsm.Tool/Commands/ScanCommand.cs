@@ -45,7 +45,7 @@ internal sealed class ScanCommand(ToolOutput output)
             Parse(settings.Prefix, settings.Hex, "--prefix"));
         var limit = settings.Limit ?? long.MaxValue;
 
-        using var db = DatabaseFolder.Open(database);
+        using var db = DatabaseFolder.OpenReadOnly(database);
         if (settings.Count)
         {
             long count = 0;

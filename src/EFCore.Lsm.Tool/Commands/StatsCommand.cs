@@ -9,7 +9,7 @@ internal sealed class StatsCommand(ToolOutput output)
 {
     public int Run(string database) => CommandRunner.Run(output, () =>
     {
-        using var db = DatabaseFolder.Open(database);
+        using var db = DatabaseFolder.OpenReadOnly(database);
         output.Out.Write(db.GetProperty(LsmDatabase.Properties.Stats));
         return ExitCodes.Success;
     });

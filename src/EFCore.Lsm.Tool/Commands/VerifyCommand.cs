@@ -1,6 +1,7 @@
 using EFCore.Lsm.Engine;
 using EFCore.Lsm.Engine.Manifest;
 using EFCore.Lsm.Engine.Storage;
+using EFCore.Lsm.Engine.Wal;
 using EFCore.Lsm.Tool.Formatting;
 using EFCore.Lsm.Tool.Inspection;
 using EFCore.Lsm.Tool.Output;
@@ -11,15 +12,42 @@ namespace EFCore.Lsm.Tool.Commands;
 /// <summary>
 /// <c>lsm verify &lt;db&gt;</c>: reads CURRENT and the manifest, every block of every live table (checksums, entry
 /// structure, key order, entry count, and size and key range against the manifest) and every record of every live WAL
-/// (CRCs and batch encoding, no tolerance). Prints one line per file and a summary; each problem also goes to stderr
-/// naming the file and offset. Exit code 0 when clean, 2 when anything is wrong. Read-only and lock-free.
+/// (CRCs and batch encoding, no tolerance), and checks what opening checks: the WAL the manifest's log number names
+/// exists, and the WALs' sequence numbers continue the manifest's without a hole. Prints one line per file and a
+/// summary; each problem also goes to stderr naming the file and offset. Exit code 0 when clean, 2 when anything is
+/// wrong. Read-only and lock-free: beside a running writer, an answer with problems is believed only if CURRENT and the
+/// manifest did not change meanwhile (else it verifies again; a writer that never pauses gives exit code 3, "in use").
 /// </summary>
 internal sealed class VerifyCommand(ToolOutput output)
 {
     public int Run(string database) => CommandRunner.Run(output, () =>
     {
         var path = DatabaseFolder.RequireForInspection(database);
+        var result = ConsistentRead.Run(LocalFileSystem.Instance, path, () => VerifyOnce(path), r => r.Problems.Count > 0);
 
+        output.Out.Write(result.Report);
+        var totals = result.Totals;
+        var checkedText = $"{Text.Plural(totals.Tables, "table")} ({totals.Blocks} data blocks, {totals.Entries} entries), "
+            + $"{Text.Plural(totals.Logs, "WAL file")} ({Text.Plural(totals.Records, "record")})"
+            + (result.ManifestName is null ? "" : $" and {result.ManifestName}");
+        if (result.Problems.Count == 0)
+        {
+            output.Out.WriteLine($"OK: verified {checkedText}.");
+            return ExitCodes.Success;
+        }
+
+        output.Out.WriteLine($"FAILED: {Text.Plural(result.Problems.Count, "problem")}; checked {checkedText}.");
+        output.Out.Flush();
+        foreach (var problem in result.Problems)
+        {
+            output.Error.WriteLine("corrupt: " + problem);
+        }
+
+        return ExitCodes.Corruption;
+    });
+
+    private Result VerifyOnce(string path)
+    {
         // The report is collected and printed after the progress display has gone, so the two never interleave.
         var report = new StringWriter();
         var problems = new List<string>();
@@ -31,7 +59,7 @@ internal sealed class VerifyCommand(ToolOutput output)
             manifest = DatabaseManifest.Read(path);
             report.WriteLine($"{manifest.ManifestName}  ok ({Text.Plural(manifest.LiveTables().Count(), "live table")})");
         }
-        catch (LsmException e)
+        catch (LsmException e) when (e is not LsmNotADatabaseException)
         {
             Problem(report, problems, "manifest", Describe(e));
             report.WriteLine("  (without a readable manifest, every table and WAL in the folder is verified)");
@@ -51,8 +79,15 @@ internal sealed class VerifyCommand(ToolOutput output)
             }
         }
 
-        var totalBytes = tables.Sum(t => SizeOf(t.Path)) + logs.Sum(l => SizeOf(l.Path));
+        if (manifest is not null && manifest.LogNumber != 0 && logs.All(l => l.Number != manifest.LogNumber))
+        {
+            var name = Path.GetFileName(FileNames.LogFile(path, manifest.LogNumber));
+            Problem(report, problems, name, $"{name} is missing (the manifest's log number names it: the writes not yet in "
+                + "tables start there)");
+        }
 
+        var continuity = manifest is null ? null : new SequenceContinuity(manifest.LastSequence, manifest.ManifestName, tolerateGaps: false);
+        var totalBytes = tables.Sum(t => SizeOf(t.Path)) + logs.Sum(l => SizeOf(l.Path));
         output.Progress.Run("Verifying", totalBytes, progress =>
         {
             foreach (var table in tables)
@@ -65,30 +100,13 @@ internal sealed class VerifyCommand(ToolOutput output)
             foreach (var (_, logPath) in logs)
             {
                 progress.Describe("Verifying " + Path.GetFileName(logPath));
-                VerifyLog(logPath, report, problems, totals);
+                VerifyLog(logPath, continuity, report, problems, totals);
                 progress.Advance(SizeOf(logPath));
             }
         });
 
-        output.Out.Write(report.ToString());
-        var checkedText = $"{Text.Plural(totals.Tables, "table")} ({totals.Blocks} data blocks, {totals.Entries} entries), "
-            + $"{Text.Plural(totals.Logs, "WAL file")} ({Text.Plural(totals.Records, "record")})"
-            + (manifest is null ? "" : $" and {manifest.ManifestName}");
-        if (problems.Count == 0)
-        {
-            output.Out.WriteLine($"OK: verified {checkedText}.");
-            return ExitCodes.Success;
-        }
-
-        output.Out.WriteLine($"FAILED: {Text.Plural(problems.Count, "problem")}; checked {checkedText}.");
-        output.Out.Flush();
-        foreach (var problem in problems)
-        {
-            output.Error.WriteLine("corrupt: " + problem);
-        }
-
-        return ExitCodes.Corruption;
-    });
+        return new Result(report.ToString(), problems, totals, manifest?.ManifestName);
+    }
 
     private static List<TableToVerify> TablesToVerify(string path, DatabaseManifest? manifest, StringWriter report)
     {
@@ -107,7 +125,8 @@ internal sealed class VerifyCommand(ToolOutput output)
             if (!liveNumbers.Contains(number))
             {
                 report.WriteLine(
-                    $"{Path.GetFileName(tablePath)}  skipped: not in the manifest (a leftover the engine deletes at the next open)");
+                    $"{Path.GetFileName(tablePath)}  skipped: not in the manifest (left by an interrupted flush or compaction; "
+                    + "the engine deletes it at its next open once it proves it redundant)");
             }
         }
 
@@ -158,12 +177,19 @@ internal sealed class VerifyCommand(ToolOutput output)
         }
     }
 
-    private static void VerifyLog(string path, StringWriter report, List<string> problems, Totals totals)
+    private static void VerifyLog(string path, SequenceContinuity? continuity, StringWriter report, List<string> problems, Totals totals)
     {
         var name = Path.GetFileName(path);
         try
         {
-            var summary = WalFile.Walk(path, visitor: null);
+            var summary = WalFile.Walk(path, (offset, batch) =>
+            {
+                var count = WriteBatch.ReadCount(batch);
+                if (count > 0)
+                {
+                    continuity?.Check(WriteBatch.ReadSequence(batch), (ulong)count, name, offset);
+                }
+            });
             totals.Logs++;
             totals.Records += summary.Records;
             var tail = summary.TrailingBytes > 0 ? $", {summary.TrailingBytes} bytes of torn tail (ignored by recovery)" : "";
@@ -187,6 +213,8 @@ internal sealed class VerifyCommand(ToolOutput output)
     private static long SizeOf(string path) => File.Exists(path) ? new FileInfo(path).Length : 0;
 
     private sealed record TableToVerify(string Path, int? Level, FileMetadata? Expected);
+
+    private sealed record Result(string Report, List<string> Problems, Totals Totals, string? ManifestName);
 
     private sealed class Totals
     {

@@ -30,7 +30,7 @@ internal sealed class EntityDatabase : IDisposable
     public static EntityDatabase Open(string database)
     {
         var path = DatabaseFolder.Require(database);
-        var store = new EngineKeyValueStore(DatabaseFolder.Open(path));
+        var store = new EngineKeyValueStore(DatabaseFolder.OpenReadOnly(path));
         ILsmReadView? view = null;
         try
         {

@@ -44,19 +44,18 @@ internal static class DatabaseFolder
     }
 
     /// <summary>
-    /// Opens an existing database (never creates one). Background compaction stays off: a tool run is short and should
-    /// change no more files than opening requires; <c>compact</c> compacts explicitly.
+    /// Opens an existing database for reading (<see cref="LsmOptions.ReadOnly"/>): no lock and no write, so it works
+    /// beside another process that has the database open, and sees the state as of this moment.
     /// </summary>
-    public static LsmDatabase Open(string path)
-    {
-        var fullPath = Require(path);
-        return LsmDatabase.Open(fullPath, new LsmOptions
-        {
-            FileSystem = LockReportingFileSystem.Instance,
-            CreateIfMissing = false,
-            DisableAutoCompactions = true,
-        });
-    }
+    public static LsmDatabase OpenReadOnly(string path)
+        => LsmDatabase.Open(Require(path), new LsmOptions { ReadOnly = true });
+
+    /// <summary>
+    /// Opens an existing database for writing (never creates one): takes the lock, so a database open elsewhere is
+    /// "in use". Background compaction stays off: a tool run is short and should change no more files than it must.
+    /// </summary>
+    public static LsmDatabase OpenForWriting(string path)
+        => LsmDatabase.Open(Require(path), new LsmOptions { CreateIfMissing = false, DisableAutoCompactions = true });
 
     /// <summary>
     /// Finds a file of the database named by <paramref name="spec"/>: a file number ("7" → <c>000007.sst</c>), a name in

@@ -38,9 +38,12 @@ public static class LsmEventId
     private static readonly string MigrationsPrefix = DbLoggerCategory.Migrations.Name + ".";
 
     /// <summary>
-    /// A query is about to read rows; the message is its plan with values bound, e.g. <c>point get Order (42)</c>,
-    /// <c>range scan Order [(42), (43))</c>, <c>multi get Order [(1), (2)]</c> or <c>full scan Customer reverse limit 5</c>.
-    /// Category <see cref="DbLoggerCategory.Query"/>, level Information.
+    /// A query is about to read rows through one access path (one event per access: a query with a join or a subquery logs
+    /// one for each source, a correlated one per outer row). The message is the plan, e.g. <c>point get Order (42)</c>,
+    /// <c>range scan Order [(42), (43))</c>, <c>index range Order.IX_Order_CustomerId [(7), (7)]</c>,
+    /// <c>lookup join Customer (CustomerId)</c>, <c>multi get Order [(1), (2)]</c> or <c>full scan Customer reverse limit 5</c>.
+    /// Key and parameter values appear only with <c>EnableSensitiveDataLogging</c> (as <c>?</c> otherwise), in the invariant
+    /// culture. Category <see cref="DbLoggerCategory.Query"/>, level Information.
     /// </summary>
     public static readonly EventId QueryPlanExecuting = new((int)Id.QueryPlanExecuting, QueryPrefix + Id.QueryPlanExecuting);
 

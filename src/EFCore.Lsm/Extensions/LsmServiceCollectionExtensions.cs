@@ -36,6 +36,7 @@ public static class LsmServiceCollectionExtensions
             .TryAdd<IQueryContextFactory, LsmQueryContextFactory>()
             .TryAdd<IQueryableMethodTranslatingExpressionVisitorFactory, LsmQueryableMethodTranslatingExpressionVisitorFactory>()
             .TryAdd<IShapedQueryCompilingExpressionVisitorFactory, LsmShapedQueryCompilingExpressionVisitorFactory>()
+            .TryAdd<IQueryTranslationPreprocessorFactory, LsmQueryTranslationPreprocessorFactory>()
             .TryAdd<IModelValidator, LsmModelValidator>()
             .TryAdd<IProviderConventionSetBuilder, LsmConventionSetBuilder>()
             .TryAdd<ITypeMappingSource, LsmTypeMappingSource>()

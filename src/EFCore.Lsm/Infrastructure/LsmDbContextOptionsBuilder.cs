@@ -44,6 +44,14 @@ public sealed class LsmDbContextOptionsBuilder
     /// </summary>
     public LsmDbContextOptionsBuilder MigrationBatchRows(int rows) => With(e => e.WithMigrationBatchRows(rows));
 
+    /// <summary>
+    /// Opens the database read-only (<c>LsmOptions.ReadOnly</c>): no lock and no write, so it works beside another process
+    /// that has the database open, and on a full or read-only disk. Contexts see the database as it was when the store
+    /// opened; <c>SaveChanges</c> and anything else that writes (registering a new entity type in the catalog, reserving
+    /// generated keys) fail with an error that names read-only.
+    /// </summary>
+    public LsmDbContextOptionsBuilder ReadOnly(bool readOnly = true) => With(e => e.WithReadOnly(readOnly));
+
     private LsmDbContextOptionsBuilder With(Func<LsmOptionsExtension, LsmOptionsExtension> change)
     {
         var extension = _optionsBuilder.Options.FindExtension<LsmOptionsExtension>() ?? new LsmOptionsExtension();

@@ -39,6 +39,13 @@ public sealed class LsmBatchTooLargeException(string message) : Exception(messag
 public sealed class LsmStoreUnavailableException(string message, Exception? innerException = null) : Exception(message, innerException);
 
 /// <summary>
+/// A read through an <see cref="ILsmReadView"/> asked for a version the store no longer keeps: a cluster's history was
+/// compacted past it while the view was open (the embedded engine never raises this: its snapshots hold their versions).
+/// Nothing wrong was returned; open a new view (re-run the query) to read the current data.
+/// </summary>
+public sealed class LsmViewExpiredException(string message, Exception? innerException = null) : Exception(message, innerException);
+
+/// <summary>
 /// Data the provider reads back from the store (a catalog record, a row, an index entry, a key) does not have the form
 /// the provider writes: damage, or a database written by a newer version of the provider. The message names what was
 /// read and what was wrong; the provider never returns wrong data instead.

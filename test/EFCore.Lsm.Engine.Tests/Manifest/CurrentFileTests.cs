@@ -188,6 +188,8 @@ public class CurrentFileTests
 
         public long GetFileSize(string path) => inner.GetFileSize(path);
 
+        public void SyncFile(string path) => inner.SyncFile(path);
+
         public IDisposable LockFile(string path) => inner.LockFile(path);
 
         private void Step()

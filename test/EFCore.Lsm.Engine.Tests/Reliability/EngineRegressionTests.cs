@@ -29,13 +29,13 @@ public class EngineRegressionTests
                 break;
         }
 
-        var ex = Assert.Throws<LsmException>(() => LsmDatabase.Open(FaultRun.DbPath, RandomWorkload.SmallOptions(fs)));
+        var ex = Assert.Throws<LsmException>(() => LsmDatabase.Open(FaultRun.DbPath, FaultRun.Options(fs)));
         Assert.IsAssignableFrom<IOException>(ex.InnerException);
         Assert.Contains(FaultRun.DbPath, ex.Message, StringComparison.Ordinal);
 
         // The failed open released the lock and left a database that opens once the disk is healthy.
         fs.Heal();
-        using var db = LsmDatabase.Open(FaultRun.DbPath, RandomWorkload.SmallOptions(fs));
+        using var db = LsmDatabase.Open(FaultRun.DbPath, FaultRun.Options(fs));
         db.Put("k"u8, "v"u8);
         Assert.Equal("v"u8.ToArray(), db.Get("k"u8));
     }
@@ -48,7 +48,7 @@ public class EngineRegressionTests
         var fs = FaultRun.NewFileSystem();
         var workload = new RandomWorkload(7);
         var state = new ExpectedState(workload);
-        var options = RandomWorkload.SmallOptions(fs);
+        var options = FaultRun.Options(fs);
         options.DisableAutoCompactions = true;
         long last = -1;
         using (var db = LsmDatabase.Open(FaultRun.DbPath, options))
@@ -96,23 +96,31 @@ public class EngineRegressionTests
     public void A_failed_directory_sync_after_switching_CURRENT_keeps_the_manifest_it_names()
     {
         var fs = FaultRun.NewFileSystem();
-
-        // Opening a new database syncs the folder after creating CURRENT (1) and the first WAL (2), then writes the
-        // manifest of the opened state and switches CURRENT to it: temp file, rename, folder sync (3).
-        fs.FailAt(FaultOp.SyncDirectory, null, 3, FaultMode.IOError);
-        Assert.Throws<LsmException>(() => LsmDatabase.Open(FaultRun.DbPath, RandomWorkload.SmallOptions(fs)));
-        Assert.Equal(1, fs.FaultsInjected);
-        Assert.Equal(2, fs.Count(FaultOp.Rename, DbFileKind.Current));
-
-        fs.Heal();
-        using (var db = LsmDatabase.Open(FaultRun.DbPath, RandomWorkload.SmallOptions(fs)))
+        using (var db = LsmDatabase.Open(FaultRun.DbPath, FaultRun.Options(fs)))
         {
             db.Put("k"u8, "v"u8, new WriteOptions { Sync = true });
+
+            // The first flush after an open switches to a new manifest: it syncs the folder after the new WAL (1) and the
+            // table (2), then writes the manifest and switches CURRENT to it: temp file, rename, folder sync (3).
+            var renames = fs.Count(FaultOp.Rename, DbFileKind.Current);
+            fs.FailAt(FaultOp.SyncDirectory, null, 3, FaultMode.IOError);
+            Assert.Throws<LsmException>(() => db.Flush());
+            Assert.Equal(1, fs.FaultsInjected);
+            Assert.Equal(renames + 1, fs.Count(FaultOp.Rename, DbFileKind.Current));
         }
 
-        using (var db = LsmDatabase.Open(FaultRun.DbPath, RandomWorkload.SmallOptions(fs)))
+        fs.Heal();
+        using (var db = LsmDatabase.Open(FaultRun.DbPath, FaultRun.Options(fs)))
         {
             Assert.Equal("v"u8.ToArray(), db.Get("k"u8));
+            db.Put("k2"u8, "v2"u8, new WriteOptions { Sync = true });
+            db.Flush();
+        }
+
+        using (var db = LsmDatabase.Open(FaultRun.DbPath, FaultRun.Options(fs)))
+        {
+            Assert.Equal("v"u8.ToArray(), db.Get("k"u8));
+            Assert.Equal("v2"u8.ToArray(), db.Get("k2"u8));
         }
     }
 

@@ -50,6 +50,30 @@ public class FaultInjectionTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void A_run_makes_the_same_file_system_calls_every_time_so_every_case_replays_by_its_seed()
+    {
+        // The sweep once failed on an idle machine and passed on three reruns: with flushes and compactions on their own
+        // threads, "Append #28 of the manifest" was a different call in every run. Inline background work fixes the order.
+        var traces = new List<IReadOnlyList<string>>();
+        for (var i = 0; i < 3; i++)
+        {
+            var run = new FaultRun(seed: 22, Ops);
+            run.Run((call, e) => throw new Xunit.Sdk.XunitException($"{call} failed without a fault: {e}"));
+            run.CloseQuietly();
+            traces.Add(run.Fs.Trace);
+        }
+
+        Assert.True(traces[0].Count(c => c.StartsWith("Append MANIFEST", StringComparison.Ordinal)) > 10, "the run should write the manifest often");
+        for (var i = 1; i < traces.Count; i++)
+        {
+            var at = Enumerable.Range(0, Math.Min(traces[0].Count, traces[i].Count)).FirstOrDefault(c => traces[0][c] != traces[i][c], -1);
+            Assert.True(at < 0 && traces[0].Count == traces[i].Count,
+                $"run {i} differs from run 0 at call {at}: '{(at >= 0 ? traces[i][at] : "")}' instead of '{(at >= 0 ? traces[0][at] : "")}' "
+                + $"({traces[i].Count} and {traces[0].Count} calls)");
+        }
+    }
+
+    [Fact]
     public void Failed_wal_sync_makes_every_later_write_fail_and_loses_no_acknowledged_write()
     {
         var run = new FaultRun(seed: 5, ops: Ops, reopenHalfway: false);
@@ -128,6 +152,7 @@ public class FaultInjectionTests(ITestOutputHelper output)
             }
         });
 
+        AssertNoWriteAfterFailure(run, context);
         if (mode == FaultMode.Crash)
         {
             run.CloseQuietly();
@@ -153,6 +178,13 @@ public class FaultInjectionTests(ITestOutputHelper output)
         CheckReopen(run, powerLoss: (run.LastIssued & 1) == 0, context);
     }
 
+    /// <summary>Nothing may be written to a file after a write or fsync of it failed (see <see cref="FaultInjectionFileSystem.Violations"/>).</summary>
+    private static void AssertNoWriteAfterFailure(FaultRun run, string context)
+    {
+        var violations = run.Fs.Violations;
+        Assert.True(violations.Count == 0, $"{context}: {string.Join("; ", violations)}");
+    }
+
     /// <summary>Closes, heals the disk (after a power loss if asked), reopens, verifies, writes on and verifies again.</summary>
     private static void CheckReopen(FaultRun run, bool powerLoss, string context)
     {
@@ -168,7 +200,7 @@ public class FaultInjectionTests(ITestOutputHelper output)
         LsmDatabase db;
         try
         {
-            db = LsmDatabase.Open(FaultRun.DbPath, RandomWorkload.SmallOptions(run.Fs));
+            db = LsmDatabase.Open(FaultRun.DbPath, FaultRun.Options(run.Fs));
         }
         catch (LsmException e)
         {
@@ -185,5 +217,6 @@ public class FaultInjectionTests(ITestOutputHelper output)
 
         db.Flush();
         run.State.Verify(db, last, last, context + " after writing on");
+        AssertNoWriteAfterFailure(run, context);
     }
 }

@@ -54,6 +54,17 @@ internal sealed class FaultRun
 
     public int WritesRefusedAfterError { get; private set; }
 
+    /// <summary>
+    /// <see cref="RandomWorkload.SmallOptions"/> with flushes and compactions run inline, so that the numbering of
+    /// file-system calls, and with it every fault case, depends only on the seed.
+    /// </summary>
+    public static LsmOptions Options(IFileSystem fs)
+    {
+        var options = RandomWorkload.SmallOptions(fs);
+        options.InlineBackgroundWork = true;
+        return options;
+    }
+
     public static FaultInjectionFileSystem NewFileSystem()
     {
         var memory = new MemoryFileSystem();
@@ -163,7 +174,7 @@ internal sealed class FaultRun
     {
         try
         {
-            Db = LsmDatabase.Open(DbPath, RandomWorkload.SmallOptions(Fs));
+            Db = LsmDatabase.Open(DbPath, Options(Fs));
             DurableFloor = LastAck;
             IssuedBeforeOpen = LastIssued;
             ErrorSinceOpen = null;

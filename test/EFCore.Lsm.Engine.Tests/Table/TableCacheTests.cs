@@ -47,6 +47,8 @@ public class TableCacheTests
 
         public long GetFileSize(string path) => inner.GetFileSize(path);
 
+        public void SyncFile(string path) => inner.SyncFile(path);
+
         public IDisposable LockFile(string path) => inner.LockFile(path);
 
         private sealed class TrackedFile(TrackingFileSystem owner, IRandomAccessFile file) : IRandomAccessFile

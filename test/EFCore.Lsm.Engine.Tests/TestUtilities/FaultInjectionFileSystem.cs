@@ -44,6 +44,8 @@ internal sealed class FaultInjectionFileSystem(MemoryFileSystem inner) : IFileSy
 
     private readonly object _gate = new();
     private readonly Dictionary<(FaultOp, DbFileKind?), int> _counts = [];
+    private readonly List<string> _trace = [];
+    private readonly List<string> _violations = [];
     private (FaultOp Op, DbFileKind? Kind, int Remaining, FaultMode Mode)? _armed;
     private bool _crashed;
 
@@ -66,6 +68,33 @@ internal sealed class FaultInjectionFileSystem(MemoryFileSystem inner) : IFileSy
 
     /// <summary>A description of the last fault injected, for failure messages.</summary>
     public string? LastFault { get; private set; }
+
+    /// <summary>Every mutating call so far, in order ("Append MANIFEST-000005"): two runs of one seed must give the same.</summary>
+    public IReadOnlyList<string> Trace
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return [.. _trace];
+            }
+        }
+    }
+
+    /// <summary>
+    /// Writes to a file after a write or fsync of that same file failed: each is a bug (the file's tail is unknown, and
+    /// an append after a half-written record puts damage in the middle of a log, where recovery must refuse it).
+    /// </summary>
+    public IReadOnlyList<string> Violations
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return [.. _violations];
+            }
+        }
+    }
 
     /// <summary>
     /// Fails the <paramref name="n"/>th (1-based, counted from now) call of kind <paramref name="op"/> on a file of kind
@@ -137,6 +166,12 @@ internal sealed class FaultInjectionFileSystem(MemoryFileSystem inner) : IFileSy
         inner.SyncDirectory(directory);
     }
 
+    public void SyncFile(string path)
+    {
+        ThrowIfInjected(FaultOp.Sync, path);
+        inner.SyncFile(path);
+    }
+
     public long GetFileSize(string path) => inner.GetFileSize(path);
 
     public IDisposable LockFile(string path) => inner.LockFile(path);
@@ -153,6 +188,7 @@ internal sealed class FaultInjectionFileSystem(MemoryFileSystem inner) : IFileSy
             }
 
             _counts[(op, kind)] = _counts.GetValueOrDefault((op, kind)) + 1;
+            _trace.Add(path is null ? op.ToString() : $"{op} {Path.GetFileName(path)}");
             if (_armed is not { } armed || armed.Op != op || (armed.Kind is { } want && want != kind))
             {
                 return null;
@@ -189,14 +225,27 @@ internal sealed class FaultInjectionFileSystem(MemoryFileSystem inner) : IFileSy
         }
     }
 
+    private void Violation(string path, FaultOp op, string failure)
+    {
+        lock (_gate)
+        {
+            _violations.Add($"{op} of '{path}' after {failure}");
+        }
+    }
+
     private sealed class Writer(FaultInjectionFileSystem fs, string path, IWritableFile file) : IWritableFile
     {
+        // The injected fault this file already had, if any: nothing may be written to it afterwards.
+        private string? _failed;
+
         public long Length => file.Length;
 
         public void Append(ReadOnlySpan<byte> data)
         {
+            CheckNotFailed(FaultOp.Append);
             if (fs.Check(FaultOp.Append, path) is { } mode)
             {
+                _failed = $"{mode} at its Append";
                 if (mode == FaultMode.DiskFull)
                 {
                     file.Append(data[..(data.Length / 2)]);
@@ -212,10 +261,24 @@ internal sealed class FaultInjectionFileSystem(MemoryFileSystem inner) : IFileSy
 
         public void Sync()
         {
-            fs.ThrowIfInjected(FaultOp.Sync, path);
+            CheckNotFailed(FaultOp.Sync);
+            if (fs.Check(FaultOp.Sync, path) is { } mode)
+            {
+                _failed = $"{mode} at its Sync";
+                throw Injected(mode, FaultOp.Sync, path);
+            }
+
             file.Sync();
         }
 
         public void Dispose() => file.Dispose();
+
+        private void CheckNotFailed(FaultOp op)
+        {
+            if (_failed is not null && !fs.Crashed)
+            {
+                fs.Violation(path, op, _failed);
+            }
+        }
     }
 }

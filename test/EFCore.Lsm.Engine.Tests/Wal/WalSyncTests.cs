@@ -74,6 +74,8 @@ public sealed class WalSyncTests
 
         public void SyncDirectory(string directory) => inner.SyncDirectory(directory);
 
+        public void SyncFile(string path) => inner.SyncFile(path);
+
         public long GetFileSize(string path) => inner.GetFileSize(path);
 
         public IDisposable LockFile(string path) => inner.LockFile(path);

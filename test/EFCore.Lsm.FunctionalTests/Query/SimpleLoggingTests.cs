@@ -29,6 +29,7 @@ public sealed class SimpleLoggingTests : IDisposable
             Assert.NotNull(context.Set<Customer>().Find(7));
         }
 
-        Assert.Equal(["point get Customer (7)"], lines.Select(l => l.Trim()));
+        // Without EnableSensitiveDataLogging the plan shows no key values.
+        Assert.Equal(["point get Customer (?)"], lines.Select(l => l.Trim()));
     }
 }

@@ -17,7 +17,7 @@ public sealed class TempDirectory : IDisposable
     public void Dispose()
     {
         // Stores stay open in the pool after their contexts go; close the ones in this folder before deleting it.
-        EFCore.Lsm.Storage.Internal.LsmStorePoolEntries.Shared.CloseUnder(Path);
+        TestStore.Backend.Release(Path);
         try
         {
             Directory.Delete(Path, recursive: true);

@@ -204,7 +204,7 @@ public sealed class EntityCommandTests : IDisposable
     [InlineData("catalog")]
     [InlineData("scan")]
     [InlineData("get")]
-    public void While_another_process_has_the_database_open_the_entity_commands_say_it_is_in_use(string command)
+    public void While_another_process_has_the_database_open_the_entity_commands_read_it(string command)
     {
         // The application: the provider's crash worker saves in a loop on its own EF database until it is killed.
         var path = Path.Combine(_folder.Path, "ledger");
@@ -219,9 +219,9 @@ public sealed class EntityCommandTests : IDisposable
         };
         var (exit, run) = Lsm(args);
 
-        // Until the engine can open a database read-only beside its writer, the tool says plainly that it is in use.
-        run.AssertOneErrorLine(exit, ExitCodes.DatabaseInUse, "in use by another process", path);
-        Assert.Empty(run.Out);
+        // The entity commands open the database read-only (no lock, no write), so they answer beside the writer.
+        Assert.True(exit == 0, $"exit {exit}: {run.Error}");
+        Assert.NotEmpty(run.Out);
     }
 
     private static (int Exit, ToolRun Run) Lsm(params string[] args)

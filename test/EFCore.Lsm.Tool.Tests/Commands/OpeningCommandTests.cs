@@ -4,7 +4,10 @@ using EFCore.Lsm.Tool.Tests.TestUtilities;
 
 namespace EFCore.Lsm.Tool.Tests.Commands;
 
-/// <summary>The commands that go through <see cref="LsmDatabase.Open"/>: stats, compact, and their failures.</summary>
+/// <summary>
+/// The commands that go through <see cref="LsmDatabase.Open"/>: get, scan and stats read-only (no lock, so beside another
+/// opener too), compact for writing (the lock), and their failures.
+/// </summary>
 public sealed class OpeningCommandTests : IDisposable
 {
     private readonly TempFolder _folder = new();
@@ -13,17 +16,37 @@ public sealed class OpeningCommandTests : IDisposable
 
     public static TheoryData<string> OpeningCommands => ["get", "scan", "stats", "compact"];
 
-    [Theory]
-    [MemberData(nameof(OpeningCommands))]
-    public void A_database_in_use_is_one_clear_line_and_exit_code_3(string command)
+    public static TheoryData<string> ReadingCommands => ["get", "scan", "stats"];
+
+    [Fact]
+    public void Compacting_a_database_in_use_is_one_clear_line_and_exit_code_3()
     {
         using var db = _folder.OpenDatabase();
         db.Put("k"u8, "v"u8);
         var run = new ToolRun();
-        var exit = RunCommand(command, run);
+        var exit = RunCommand("compact", run);
         run.AssertOneErrorLine(exit, ExitCodes.DatabaseInUse, "in use", _folder.DbPath);
 
         // The holder is unaffected.
+        Assert.Equal("v"u8.ToArray(), db.Get("k"u8));
+    }
+
+    [Theory]
+    [MemberData(nameof(ReadingCommands))]
+    public void Reading_commands_work_while_another_opener_holds_the_database(string command)
+    {
+        using var db = _folder.OpenDatabase();
+        db.Put("k"u8, "v"u8);
+        var before = Directory.GetFiles(_folder.DbPath).Order(StringComparer.Ordinal).ToArray();
+        var run = new ToolRun();
+        Assert.True(RunCommand(command, run) == ExitCodes.Success, run.Error);
+        Assert.Empty(run.Error);
+        if (command == "get")
+        {
+            Assert.Equal("v\n", run.Out);
+        }
+
+        Assert.Equal(before, Directory.GetFiles(_folder.DbPath).Order(StringComparer.Ordinal).ToArray());
         Assert.Equal("v"u8.ToArray(), db.Get("k"u8));
     }
 

@@ -88,8 +88,13 @@ internal static class LsmLoggerExtensions
         }
     }
 
-    /// <summary>Logs <see cref="LsmEventId.QueryPlanExecuting"/>: the plan a query is about to run.</summary>
-    public static void QueryPlanExecuting(this IDiagnosticsLogger<DbLoggerCategory.Query> logger, string plan)
+    /// <summary>
+    /// Logs <see cref="LsmEventId.QueryPlanExecuting"/>: the plan a query is about to run, described by
+    /// <paramref name="describe"/> (given whether values may be shown: EnableSensitiveDataLogging), which is not called at
+    /// all when no logger, simple log or diagnostic listener wants the event.
+    /// </summary>
+    public static void QueryPlanExecuting<TState>(
+        this IDiagnosticsLogger<DbLoggerCategory.Query> logger, TState state, Func<TState, bool, string> describe)
     {
         var definitions = (LsmLoggingDefinitions)logger.Definitions;
         var definition = (EventDefinition<string>)(definitions.LogQueryPlanExecuting ??= new EventDefinition<string>(
@@ -99,15 +104,24 @@ internal static class LsmLoggerExtensions
             "LsmEventId.QueryPlanExecuting",
             level => LoggerMessage.Define<string>(level, LsmEventId.QueryPlanExecuting, "{plan}")));
 
-        if (logger.ShouldLog(definition))
+        var log = logger.ShouldLog(definition);
+        var dispatch = logger.NeedsEventData(definition, out var diagnosticSourceEnabled, out var simpleLogEnabled);
+        if (!log && !dispatch)
+        {
+            return;
+        }
+
+        var plan = describe(state, logger.ShouldLogSensitiveData());
+        if (log)
         {
             definition.Log(logger, plan);
         }
 
         // Simple logging (LogTo) and DiagnosticSource listeners get the event through EventData, as EF's own events do.
-        if (logger.NeedsEventData(definition, out var diagnosticSourceEnabled, out var simpleLogEnabled))
+        if (dispatch)
         {
-            var eventData = new LsmQueryPlanEventData(definition, static (d, p) => ((EventDefinition<string>)d).GenerateMessage(((LsmQueryPlanEventData)p).Plan), plan);
+            var eventData = new LsmQueryPlanEventData(
+                definition, static (d, p) => ((EventDefinition<string>)d).GenerateMessage(((LsmQueryPlanEventData)p).Plan), plan);
             logger.DispatchEventData(definition, eventData, diagnosticSourceEnabled, simpleLogEnabled);
         }
     }

@@ -9,9 +9,9 @@ namespace EFCore.Lsm.Infrastructure.Internal;
 
 /// <summary>
 /// Model rules of the provider, checked before EF's own so the message names what the provider needs: every entity type
-/// has a primary key whose parts have an order-preserving key encoding (after value conversion); owned and complex types
-/// and inheritance are refused by this version rather than stored in a way that gives wrong answers (a base-type query
-/// that misses the derived rows).
+/// has a primary key whose parts have an order-preserving key encoding (after value conversion); a hierarchy is mapped
+/// table-per-hierarchy (TPT/TPC are refused); owned and complex types are refused by this version rather than stored in a
+/// way that gives wrong answers.
 /// </summary>
 internal sealed class LsmModelValidator(ModelValidatorDependencies dependencies) : ModelValidator(dependencies)
 {
@@ -25,6 +25,9 @@ internal sealed class LsmModelValidator(ModelValidatorDependencies dependencies)
         base.Validate(model, logger);
     }
 
+    // The annotation EF's relational UseTptMappingStrategy/UseTpcMappingStrategy set (EF.Relational's RelationalAnnotationNames).
+    private const string MappingStrategyAnnotation = "Relational:MappingStrategy";
+
     private static Type ProviderType(IProperty property) =>
         property.GetValueConverter()?.ProviderClrType ?? property.FindTypeMapping()?.Converter?.ProviderClrType ?? property.ClrType;
 
@@ -32,16 +35,12 @@ internal sealed class LsmModelValidator(ModelValidatorDependencies dependencies)
     {
         if (entityType.IsOwned())
         {
+            var ownership = entityType.FindOwnership();
+            var owner = ownership is null ? "" : $" (owned through '{ownership.PrincipalEntityType.DisplayName()}."
+                + $"{ownership.PrincipalToDependent?.Name}')";
             throw new InvalidOperationException(
-                $"The entity type '{entityType.DisplayName()}' is owned; EFCore.Lsm does not store owned types yet. "
+                $"The entity type '{entityType.DisplayName()}'{owner} is owned; EFCore.Lsm does not store owned types yet. "
                 + "Map it as an entity type with its own key.");
-        }
-
-        if (entityType.BaseType is { } baseType)
-        {
-            throw new InvalidOperationException(
-                $"The entity type '{entityType.DisplayName()}' derives from '{baseType.DisplayName()}'; EFCore.Lsm does not map "
-                + "inheritance yet (a query of the base type would not see the derived rows). Map each type on its own.");
         }
 
         if (entityType.GetComplexProperties().FirstOrDefault() is { } complex)
@@ -51,9 +50,46 @@ internal sealed class LsmModelValidator(ModelValidatorDependencies dependencies)
                 + "EFCore.Lsm does not store complex types yet.");
         }
 
-        var key = entityType.FindPrimaryKey() ?? throw new InvalidOperationException(
-            $"The entity type '{entityType.DisplayName()}' has no primary key; EFCore.Lsm stores every row under its primary key, "
-            + "so keyless entity types are not supported.");
+        // A hierarchy is stored in its root's keyspace with a discriminator (TPH); the other strategies are relational ideas
+        // of tables that a key-value store does not have.
+        if (entityType.FindAnnotation(MappingStrategyAnnotation)?.Value is string strategy && strategy != "TPH")
+        {
+            throw new InvalidOperationException(
+                $"The entity type '{entityType.DisplayName()}' is mapped with the {strategy} inheritance strategy; EFCore.Lsm stores a "
+                + "hierarchy in one keyspace with a discriminator (table-per-hierarchy). Remove Use"
+                + (strategy == "TPT" ? "Tpt" : "Tpc") + "MappingStrategy() to use TPH, EF's default.");
+        }
+
+        // Key parts first: their message says what a key part needs, which is more than "cannot be stored".
+        foreach (var property in entityType.FindPrimaryKey()?.Properties ?? [])
+        {
+            var providerType = ProviderType(property);
+            if (!ProviderValueCodec.IsKeyEncodable(providerType))
+            {
+                throw new InvalidOperationException(
+                    $"The key property '{entityType.DisplayName()}.{property.Name}' has type '{providerType.Name}', which has no "
+                    + "order-preserving key encoding in EFCore.Lsm. Key parts can be integers, enums, bool, char, Guid, string, "
+                    + "byte[], DateTime, DateTimeOffset, DateOnly, TimeOnly, TimeSpan, decimal, double or float; configure a value "
+                    + "converter to one of them.");
+            }
+        }
+
+        foreach (var property in entityType.GetDeclaredProperties())
+        {
+            if (ProviderValueCodec.Find(ProviderType(property)) is null)
+            {
+                throw new InvalidOperationException(
+                    $"The property '{entityType.DisplayName()}.{property.Name}' has type '{ProviderType(property).Name}', which "
+                    + "EFCore.Lsm cannot store; configure a value converter to a type it stores (docs/row_encoding.md lists them).");
+            }
+        }
+
+        if (entityType.FindPrimaryKey() is null)
+        {
+            // Keyless types have no rows (rows are stored under their key, and keyless types are never saved); a query of
+            // one fails with a message saying so.
+            return;
+        }
 
         foreach (var index in entityType.GetDeclaredIndexes())
         {
@@ -67,19 +103,6 @@ internal sealed class LsmModelValidator(ModelValidatorDependencies dependencies)
                         + "indexed. Index parts can be integers, enums, bool, char, Guid, string, byte[], DateTime, DateTimeOffset, "
                         + "DateOnly, TimeOnly, TimeSpan, decimal, double or float; configure a value converter to one of them.");
                 }
-            }
-        }
-
-        foreach (var property in key.Properties)
-        {
-            var providerType = ProviderType(property);
-            if (!ProviderValueCodec.IsKeyEncodable(providerType))
-            {
-                throw new InvalidOperationException(
-                    $"The key property '{entityType.DisplayName()}.{property.Name}' has type '{providerType.Name}', which has no "
-                    + "order-preserving key encoding in EFCore.Lsm. Key parts can be integers, enums, bool, char, Guid, string, "
-                    + "byte[], DateTime, DateTimeOffset, DateOnly, TimeOnly, TimeSpan, decimal, double or float; configure a value "
-                    + "converter to one of them.");
             }
         }
     }

@@ -23,6 +23,7 @@ public sealed class LsmOptionsExtension : IDbContextOptionsExtension
     private bool _syncWrites = true;
     private long _writeBufferSize = DefaultWriteBufferSize;
     private long _blockCacheSize = DefaultBlockCacheSize;
+    private bool _readOnly;
     private ILsmKeyValueStoreFactory? _storeFactory;
     private string? _migrationsAssembly;
     private int _migrationBatchRows = DefaultMigrationBatchRows;
@@ -41,6 +42,7 @@ public sealed class LsmOptionsExtension : IDbContextOptionsExtension
         _syncWrites = copyFrom._syncWrites;
         _writeBufferSize = copyFrom._writeBufferSize;
         _blockCacheSize = copyFrom._blockCacheSize;
+        _readOnly = copyFrom._readOnly;
         _storeFactory = copyFrom._storeFactory;
         _migrationsAssembly = copyFrom._migrationsAssembly;
         _migrationBatchRows = copyFrom._migrationBatchRows;
@@ -56,7 +58,7 @@ public sealed class LsmOptionsExtension : IDbContextOptionsExtension
     /// (<see cref="WithStoreFactory"/>).
     /// </summary>
     public ILsmKeyValueStoreFactory StoreFactory =>
-        _storeFactory ??= new EngineKeyValueStoreFactory(Path, _writeBufferSize, _blockCacheSize);
+        _storeFactory ??= new EngineKeyValueStoreFactory(Path, _writeBufferSize, _blockCacheSize, _readOnly);
 
     /// <summary>Whether <c>SaveChanges</c> waits for the write-ahead log to reach stable storage (the default).</summary>
     public bool SyncWrites => _syncWrites;
@@ -90,6 +92,9 @@ public sealed class LsmOptionsExtension : IDbContextOptionsExtension
         clone._migrationBatchRows = rows;
         return clone;
     }
+
+    /// <summary>Whether the engine is opened read-only (<c>LsmOptions.ReadOnly</c>): no lock, and every write is refused.</summary>
+    public bool ReadOnly => _readOnly;
 
     public LsmOptionsExtension WithPath(string path)
     {
@@ -132,6 +137,14 @@ public sealed class LsmOptionsExtension : IDbContextOptionsExtension
         ArgumentOutOfRangeException.ThrowIfNegative(bytes, nameof(bytes));
         var clone = new LsmOptionsExtension(this);
         clone._blockCacheSize = bytes;
+        clone.DropEngineFactory();
+        return clone;
+    }
+
+    public LsmOptionsExtension WithReadOnly(bool readOnly)
+    {
+        var clone = new LsmOptionsExtension(this);
+        clone._readOnly = readOnly;
         clone.DropEngineFactory();
         return clone;
     }
@@ -183,6 +196,7 @@ public sealed class LsmOptionsExtension : IDbContextOptionsExtension
             debugInfo["Lsm:SyncWrites"] = Extension._syncWrites ? "1" : "0";
             debugInfo["Lsm:WriteBufferSize"] = Extension._writeBufferSize.ToString(CultureInfo.InvariantCulture);
             debugInfo["Lsm:BlockCacheSize"] = Extension._blockCacheSize.ToString(CultureInfo.InvariantCulture);
+            debugInfo["Lsm:ReadOnly"] = Extension._readOnly ? "1" : "0";
         }
 
         private string BuildLogFragment()
@@ -202,6 +216,11 @@ public sealed class LsmOptionsExtension : IDbContextOptionsExtension
             if (Extension._blockCacheSize != DefaultBlockCacheSize)
             {
                 builder.Append("BlockCacheSize=").Append(Extension._blockCacheSize.ToString(CultureInfo.InvariantCulture)).Append(' ');
+            }
+
+            if (Extension._readOnly)
+            {
+                builder.Append("ReadOnly ");
             }
 
             return builder.ToString();

@@ -89,16 +89,28 @@ internal sealed class LsmCatalog
     {
         var changes = new CatalogChanges(Exists ? null : NextKeyspaceId, []);
         var nextKeyspaceId = NextKeyspaceId;
-        var modelNames = model.GetEntityTypes().Select(e => e.Name).ToHashSet(StringComparer.Ordinal);
+        var modelNames = model.GetEntityTypes().Where(HasKeyspace).Select(e => e.Name).ToHashSet(StringComparer.Ordinal);
         var missingEntities = _entities.Values.Where(e => !modelNames.Contains(e.Name)).ToList();
-        foreach (var entityType in model.GetEntityTypes())
+        foreach (var entityType in model.GetEntityTypes().Where(HasKeyspace))
         {
-            var properties = entityType.GetProperties().ToList();
+            // A hierarchy is one record, its root's: every type's properties, by their stored names (LsmRowLayout).
+            var layout = LsmRowLayout.For(entityType);
             var keyProperties = entityType.FindPrimaryKey()!.Properties;
+            foreach (var derived in entityType.GetDerivedTypes())
+            {
+                if (_entities.ContainsKey(derived.Name))
+                {
+                    throw new InvalidOperationException(
+                        $"The EFCore.Lsm database stores '{derived.DisplayName()}' in a keyspace of its own, as a version of the "
+                        + $"provider without table-per-hierarchy mapping wrote it; its rows are not in the keyspace of "
+                        + $"'{entityType.DisplayName()}'. Copy them into a new database with this version.");
+                }
+            }
+
             _entities.TryGetValue(entityType.Name, out var stored);
             if (stored is null)
             {
-                CheckNotRenamed(entityType, missingEntities, hasRows);
+                CheckNotRenamed(entityType, layout, missingEntities, hasRows);
             }
 
             var keyspaceId = stored?.KeyspaceId ?? nextKeyspaceId++;
@@ -110,11 +122,11 @@ internal sealed class LsmCatalog
             var byName = stored?.Properties.Where(p => !p.Retired).ToDictionary(p => p.Name, StringComparer.Ordinal)
                 ?? new Dictionary<string, CatalogProperty>(StringComparer.Ordinal);
             var assigned = new Dictionary<string, CatalogProperty>(StringComparer.Ordinal);
-            var added = new List<IProperty>();
-            foreach (var property in properties)
+            var added = new List<(IProperty Property, string Name)>();
+            foreach (var (property, name) in layout.StoredProperties)
             {
                 var providerType = ProviderTypeName(property);
-                if (byName.Remove(property.Name, out var existing))
+                if (byName.Remove(name, out var existing))
                 {
                     if (existing.ProviderType != providerType
                         && !SameRepresentation(ProviderTypes.Resolve(existing.ProviderType, model), ProviderType(property)))
@@ -123,18 +135,18 @@ internal sealed class LsmCatalog
                         changes.Drift.Add(new LsmSchemaDifference(
                             LsmSchemaDifferenceKind.PropertyTypeConverted,
                             entityType.Name,
-                            property.Name,
-                            $"The property '{entityType.DisplayName()}.{property.Name}' is stored as {existing.ProviderType} and the model "
+                            name,
+                            $"The property '{entityType.DisplayName()}.{name}' is stored as {existing.ProviderType} and the model "
                             + $"maps it to {providerType}: stored values are converted when read, and saved values must fit "
                             + $"{existing.ProviderType} until a migration alters the column (migrationBuilder.AlterColumn)."));
                     }
 
-                    assigned[property.Name] = existing;
+                    assigned[name] = existing;
                     continue;
                 }
 
-                assigned[property.Name] = new CatalogProperty(nextPropertyId++, property.Name, providerType, Retired: false);
-                added.Add(property);
+                assigned[name] = new CatalogProperty(nextPropertyId++, name, providerType, Retired: false);
+                added.Add((property, name));
                 changed = true;
             }
 
@@ -145,9 +157,9 @@ internal sealed class LsmCatalog
                 var rows = hasRows?.Invoke(stored) ?? false;
                 foreach (var missing in byName.Values)
                 {
-                    if (rows && added.FirstOrDefault(p => ProviderTypeName(p) == missing.ProviderType) is { } look)
+                    if (rows && added.FirstOrDefault(p => ProviderTypeName(p.Property) == missing.ProviderType) is { Property: not null } look)
                     {
-                        throw PropertyRenamed(entityType, missing, look);
+                        throw PropertyRenamed(entityType, missing, look.Property);
                     }
 
                     changes.Drift.Add(new LsmSchemaDifference(
@@ -171,7 +183,8 @@ internal sealed class LsmCatalog
             catalogProperties.Sort((a, b) => a.Id.CompareTo(b.Id));
 
             var keyParts = keyProperties
-                .Select(p => new CatalogKeyPart(assigned[p.Name].Id, assigned[p.Name].ProviderType, Descending: false))
+                .Select(p => new CatalogKeyPart(
+                    assigned[layout.StoredNameOf(p)].Id, assigned[layout.StoredNameOf(p)].ProviderType, Descending: false))
                 .ToList();
             if (stored is not null && !stored.KeyParts.SequenceEqual(keyParts))
             {
@@ -185,12 +198,12 @@ internal sealed class LsmCatalog
             var indexes = new List<CatalogIndex>();
             var storedIndexes = stored?.Indexes.ToDictionary(i => i.Name, StringComparer.Ordinal)
                 ?? new Dictionary<string, CatalogIndex>(StringComparer.Ordinal);
-            foreach (var index in entityType.GetIndexes())
+            foreach (var index in LsmRowLayout.HierarchyOf(entityType).SelectMany(t => t.GetDeclaredIndexes()))
             {
                 var definition = new CatalogIndex(
                     IndexName(index),
                     KeyspaceId: 0,
-                    [.. index.Properties.Select(p => assigned[p.Name].Id)],
+                    [.. index.Properties.Select(p => assigned[layout.StoredNameOf(p)].Id)],
                     [.. index.Properties.Select((_, i) => IsDescending(index, i))],
                     index.IsUnique,
                     CatalogIndexState.Ready);
@@ -261,15 +274,16 @@ internal sealed class LsmCatalog
     /// the same key (property names and types), and at least half of its other properties are in the new type by name and type.
     /// Reading the new one would find no rows while the old ones sit under the old name.
     /// </summary>
-    private static void CheckNotRenamed(IEntityType entityType, List<CatalogEntity> missingEntities, Func<CatalogEntity, bool>? hasRows)
+    private static void CheckNotRenamed(
+        IEntityType entityType, LsmRowLayout layout, List<CatalogEntity> missingEntities, Func<CatalogEntity, bool>? hasRows)
     {
         if (hasRows is null || missingEntities.Count == 0)
         {
             return;
         }
 
-        var key = entityType.FindPrimaryKey()!.Properties.Select(p => (p.Name, ProviderTypeName(p))).ToList();
-        var shape = entityType.GetProperties().Select(p => (p.Name, ProviderTypeName(p))).ToHashSet();
+        var key = entityType.FindPrimaryKey()!.Properties.Select(p => (layout.StoredNameOf(p), ProviderTypeName(p))).ToList();
+        var shape = layout.StoredProperties.Select(p => (p.Name, ProviderTypeName(p.Property))).ToHashSet();
         foreach (var missing in missingEntities)
         {
             var storedKey = missing.KeyParts
@@ -294,7 +308,7 @@ internal sealed class LsmCatalog
     {
         var table = LsmTableNames.Of(entityType);
         return new InvalidOperationException(
-            $"The property '{entityType.DisplayName()}.{look.Name}' is new to the EFCore.Lsm database, and '{missing.Name}' "
+            $"The property '{look.DeclaringType.DisplayName()}.{look.Name}' is new to the EFCore.Lsm database, and '{missing.Name}' "
             + $"({missing.ProviderType}), which has stored values, is no longer in the model. If '{missing.Name}' was renamed, add a "
             + $"migration with migrationBuilder.RenameColumn(name: \"{missing.Name}\", table: \"{table}\", newName: "
             + $"\"{look.Name}\") and apply it with Database.Migrate(); if it was removed, add a migration with "
@@ -313,10 +327,10 @@ internal sealed class LsmCatalog
         if (storedType is null || !StoredTypeConversion.IsLossless(storedType, modelType))
         {
             throw new InvalidOperationException(
-                $"The property '{entityType.DisplayName()}.{property.Name}' is stored as {stored.ProviderType} in the EFCore.Lsm "
+                $"The property '{property.DeclaringType.DisplayName()}.{property.Name}' is stored as {stored.ProviderType} in the EFCore.Lsm "
                 + $"database, but the model maps it to {modelType.FullName}, and not every stored value converts to that type without "
                 + "loss. Add a migration that converts the stored values (migrationBuilder.AlterColumn on table "
-                + $"\"{LsmTableNames.Of(entityType)}\", column \"{property.Name}\") and apply it with Database.Migrate(), or map "
+                + $"\"{LsmTableNames.Of(entityType)}\", column \"{LsmTableNames.ColumnOf(property)}\") and apply it with Database.Migrate(), or map "
                 + $"the property to {stored.ProviderType} again.");
         }
     }
@@ -359,6 +373,13 @@ internal sealed class LsmCatalog
             _entities[entity.Name] = entity;
         }
     }
+
+    /// <summary>
+    /// Whether <paramref name="entityType"/> has a keyspace of its own: a hierarchy's root with a primary key. Derived types
+    /// share their root's (TPH); keyless types store nothing.
+    /// </summary>
+    public static bool HasKeyspace(IReadOnlyEntityType entityType) =>
+        entityType.BaseType is null && !entityType.IsOwned() && entityType.FindPrimaryKey() is not null;
 
     /// <summary>
     /// The name an index is recorded under: EF's name for it, or, as EF's relational conventions name unnamed indexes (and so

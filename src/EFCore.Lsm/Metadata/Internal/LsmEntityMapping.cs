@@ -1,4 +1,3 @@
-using EFCore.Lsm.Metadata.Internal;
 using EFCore.Lsm.KeyEncoding.Internal;
 using EFCore.Lsm.RowEncoding.Internal;
 using MessagePack;
@@ -10,71 +9,119 @@ using Microsoft.EntityFrameworkCore.Update;
 namespace EFCore.Lsm.Metadata.Internal;
 
 /// <summary>
-/// How one entity type is stored: row key = keyspace id part + the primary key parts (after value converters), row value
-/// = a MessagePack map from property id to value for every property, key properties included (docs/catalog.md explains
-/// why). This is the storage seam the query pipeline reads through: <see cref="EncodeKey(ReadOnlySpan{object})"/>,
-/// <see cref="KeyspaceLowerBound"/>/<see cref="KeyspaceUpperBound"/> and <see cref="DecodeRow"/>.
+/// How the rows of one entity type hierarchy are stored (TPH: the root and all its derived types share the root's keyspace,
+/// docs/catalog.md): row key = keyspace id part + the primary key parts (after value converters), row value = a MessagePack
+/// map from property id to value for every property of the row's type, key properties and the discriminator included.
+/// Decoded rows are in the <see cref="Layout"/> of the root (one slot per property of the hierarchy). This is what the query
+/// pipeline and the save path read and write through: <see cref="EncodeKey(ReadOnlySpan{object})"/>,
+/// <see cref="KeyspaceLowerBound"/>/<see cref="KeyspaceUpperBound"/>, <see cref="DecodeRow(ReadOnlySpan{byte}, bool[])"/>,
+/// <see cref="EncodeRow"/>.
 /// </summary>
 internal sealed class LsmEntityMapping
 {
-    private readonly PropertyMapping[] _byIndex;
+    private readonly PropertyMapping[] _bySlot;
     private readonly PropertyMapping[] _byId;
+    private readonly int[] _slotById;
     private readonly PropertyMapping[] _key;
-    private readonly PropertyMapping[] _concurrencyTokens;
+    private readonly Dictionary<IEntityType, TypeMapping> _types = [];
     private readonly uint[] _preservedIds;
+
+    // Model values of properties a row lacks (added after it was written, PropertyMapping.MissingValue): by slot for the
+    // properties every row of the hierarchy has (null when all of them read as null); the ones declared on derived types
+    // apply only to rows of a type that has them, found by the row's discriminator.
+    private readonly object?[]? _missingBySlot;
+    private readonly bool _hasDerivedMissingValues;
+    private readonly PropertyMapping? _discriminator;
+    private readonly Dictionary<object, TypeMapping> _typesByDiscriminator = [];
 
     public LsmEntityMapping(IEntityType entityType, CatalogEntity catalog)
     {
-        EntityType = entityType;
+        EntityType = entityType.GetRootType();
+        Layout = LsmRowLayout.For(EntityType);
         KeyspaceId = catalog.KeyspaceId;
         KeyspaceLowerBound = CatalogKeys.KeyspacePrefix(catalog.KeyspaceId);
         KeyspaceUpperBound = KeyRange.AfterParts(KeyspaceLowerBound);
 
         var live = catalog.Properties.Where(p => !p.Retired).ToDictionary(p => p.Name, StringComparer.Ordinal);
-        var properties = entityType.GetProperties().ToArray();
-        _byIndex = new PropertyMapping[properties.Length];
-        foreach (var property in properties)
+        _bySlot = new PropertyMapping[Layout.SlotCount];
+        foreach (var slot in Layout.Slots)
         {
+            var property = (IProperty)slot.Property;
             var converter = property.GetTypeMapping().Converter;
             var providerType = converter?.ProviderClrType ?? property.ClrType;
-            var stored = live[property.Name];
+            var storedName = Layout.StoredNameOf(property);
+            var stored = live[storedName];
             var storedType = LsmCatalog.ProviderTypeName(property) == stored.ProviderType
                 ? providerType
-                : ProviderTypes.Resolve(stored.ProviderType, entityType.Model) ?? providerType;
+                : ProviderTypes.Resolve(stored.ProviderType, EntityType.Model) ?? providerType;
             var codec = ProviderValueCodec.Find(storedType) ?? throw new InvalidOperationException(
-                $"The property '{entityType.DisplayName()}.{property.Name}' has type '{storedType.Name}', "
+                $"The property '{property.DeclaringType.DisplayName()}.{property.Name}' has type '{storedType.Name}', "
                 + "which EFCore.Lsm cannot store.");
             var conversion = StoredTypeConversion.Find(storedType, providerType);
-            var mapping = new PropertyMapping(property, stored.Id, converter, codec, conversion);
+            var mapping = new PropertyMapping(property, stored.Id, slot.Index, converter, codec, conversion);
             mapping.SetMissingValue(catalog.FindDefault(stored.Id));
-            _byIndex[property.GetIndex()] = mapping;
-            live.Remove(property.Name);
+            _bySlot[slot.Index] = mapping;
+            live.Remove(storedName);
         }
 
         // Properties the catalog has and the model lacks: their values stay in the rows, and saves carry them over.
         _preservedIds = [.. live.Values.Select(p => p.Id).Order()];
-        _byId = [.. _byIndex.OrderBy(p => p.Id)];
-        DefaultedProperties =
-        [
-            .. _byId.Where(p => p.Property.FindAnnotation(LsmTableNames.DefaultValueAnnotation) is not null
-                || catalog.FindDefault(p.Id) is not null),
-        ];
-        _key = [.. entityType.FindPrimaryKey()!.Properties.Select(p => _byIndex[p.GetIndex()])];
-        _concurrencyTokens = [.. _byId.Where(p => p.Property.IsConcurrencyToken)];
-        RowVersionProperties =
-        [
-            .. properties.Where(p =>
-                p.IsConcurrencyToken && p.ValueGenerated == ValueGenerated.OnAddOrUpdate && p.ClrType == typeof(byte[])),
-        ];
-
-        var key = entityType.FindPrimaryKey()!.Properties;
-        if (key.Count == 1 && key[0].ValueGenerated.HasFlag(ValueGenerated.OnAdd) && IsInteger(key[0].ClrType))
+        _byId = [.. _bySlot.OrderBy(p => p.Id)];
+        _slotById = new int[_byId.Length == 0 ? 1 : _byId[^1].Id + 1];
+        Array.Fill(_slotById, -1);
+        foreach (var property in _bySlot)
         {
-            GeneratedIntegerKey = _key[0];
+            _slotById[property.Id] = property.Slot;
         }
 
-        var byId = _byIndex.ToDictionary(p => p.Id);
-        var modelIndexes = entityType.GetIndexes().ToDictionary(LsmCatalog.IndexName, StringComparer.Ordinal);
+        _key = [.. EntityType.FindPrimaryKey()!.Properties.Select(p => _bySlot[Layout.SlotOf(p)])];
+        GeneratedKeys = [.. _key.Where(p => IsGeneratedIntegerKey(p.Property))];
+        foreach (var type in LsmRowLayout.HierarchyOf(EntityType))
+        {
+            var properties = type.GetProperties().ToHashSet();
+            var written = _byId.Where(p => properties.Contains(p.Property)).ToArray();
+            var hasSlot = new bool[_bySlot.Length];
+            foreach (var property in written)
+            {
+                hasSlot[property.Slot] = true;
+            }
+
+            _types[type] = new TypeMapping(
+                written,
+                [.. written.Where(p => p.Property.IsConcurrencyToken)],
+                [
+                    .. written.Select(p => p.Property).Where(p =>
+                        p.IsConcurrencyToken && p.ValueGenerated == ValueGenerated.OnAddOrUpdate && p.ClrType == typeof(byte[])),
+                ],
+                [
+                    .. written.Where(p => p.Property.FindAnnotation(LsmTableNames.DefaultValueAnnotation) is not null
+                        || catalog.FindDefault(p.Id) is not null),
+                ],
+                hasSlot);
+        }
+
+        if (_bySlot.Any(p => p.MissingValue is not null && p.Property.DeclaringType == EntityType))
+        {
+            _missingBySlot = [.. _bySlot.Select(p => p.Property.DeclaringType == EntityType ? p.MissingValue : null)];
+        }
+
+        // Only a derived type's property that reads as non-null when missing needs the row's type; the discriminator says it.
+        _hasDerivedMissingValues = _bySlot.Any(p => p.MissingValue is not null && p.Property.DeclaringType != EntityType);
+        if (EntityType.FindDiscriminatorProperty() is { } discriminator && Layout.TryGetSlot(discriminator, out var discriminatorSlot))
+        {
+            _discriminator = _bySlot[discriminatorSlot];
+            foreach (var type in LsmRowLayout.HierarchyOf(EntityType))
+            {
+                if (type.GetDiscriminatorValue() is { } value)
+                {
+                    _typesByDiscriminator[value] = _types[type];
+                }
+            }
+        }
+
+        var byId = _bySlot.ToDictionary(p => p.Id);
+        var modelIndexes = LsmRowLayout.HierarchyOf(EntityType).SelectMany(t => t.GetDeclaredIndexes())
+            .ToDictionary(LsmCatalog.IndexName, StringComparer.Ordinal);
         Indexes =
         [
             .. catalog.Indexes.Select(index => new LsmIndexMapping(
@@ -85,7 +132,13 @@ internal sealed class LsmEntityMapping
         ];
     }
 
-    /// <summary>The entity type's secondary indexes, maintained by every write of its rows.</summary>
+    /// <summary>The root of the hierarchy whose rows this mapping stores.</summary>
+    public IEntityType EntityType { get; }
+
+    /// <summary>Where each property's value is in a decoded row.</summary>
+    public LsmRowLayout Layout { get; }
+
+    /// <summary>The secondary indexes of the hierarchy's rows, maintained by every write of them.</summary>
     public IReadOnlyList<LsmIndexMapping> Indexes { get; }
 
     /// <summary>The index recorded for <paramref name="index"/>, or null when the catalog has none (a read of an unregistered model).</summary>
@@ -103,27 +156,30 @@ internal sealed class LsmEntityMapping
         return null;
     }
 
-    public IEntityType EntityType { get; }
-
-    /// <summary>The stable keyspace id from the catalog; the first part of every row key of this entity type.</summary>
+    /// <summary>The stable keyspace id from the catalog; the first part of every row key of the hierarchy.</summary>
     public long KeyspaceId { get; }
 
-    /// <summary>Inclusive lower bound of every row key of the entity type: the encoded keyspace id.</summary>
+    /// <summary>Inclusive lower bound of every row key of the hierarchy: the encoded keyspace id.</summary>
     public byte[] KeyspaceLowerBound { get; }
 
-    /// <summary>Exclusive upper bound of every row key of the entity type.</summary>
+    /// <summary>Exclusive upper bound of every row key of the hierarchy.</summary>
     public byte[] KeyspaceUpperBound { get; }
 
-    /// <summary>The single integer key property the provider generates values for, if any.</summary>
-    public PropertyMapping? GeneratedIntegerKey { get; }
+    /// <summary>
+    /// The integer key parts the provider generates values for (<c>ValueGenerated.OnAdd</c>, not a foreign key): one
+    /// generator per part for the whole hierarchy, so no two of its rows get the same value.
+    /// </summary>
+    public IReadOnlyList<PropertyMapping> GeneratedKeys { get; }
 
-    public bool HasConcurrencyTokens => _concurrencyTokens.Length > 0;
+    /// <summary>Whether rows of <paramref name="entityType"/> have concurrency tokens.</summary>
+    public bool HasConcurrencyTokens(IEntityType entityType) => TypeOf(entityType).ConcurrencyTokens.Length > 0;
 
     /// <summary>
-    /// Properties with a column default (<c>HasDefaultValue</c>, or a migration's <c>defaultValue</c>): an insert that leaves
-    /// one unset (EF marks it store-generated) stores the default, as a relational database fills a column default.
+    /// Properties of <paramref name="entityType"/> with a column default (<c>HasDefaultValue</c>, or a migration's
+    /// <c>defaultValue</c>): an insert that leaves one unset (EF marks it store-generated) stores the default, as a relational
+    /// database fills a column default.
     /// </summary>
-    public IReadOnlyList<PropertyMapping> DefaultedProperties { get; }
+    public IReadOnlyList<PropertyMapping> DefaultedProperties(IEntityType entityType) => TypeOf(entityType).Defaulted;
 
     /// <summary>
     /// Whether the catalog has properties the model lacks, whose stored values an update must carry over from the stored row
@@ -144,7 +200,7 @@ internal sealed class LsmEntityMapping
 
         // Only rows of a model that lacks stored properties come here (schema drift), so copying their values is fine.
         var kept = new List<(uint Id, byte[] Value)>();
-        var stored = new RowReader(storedRow);
+        using var stored = new RowReader(storedRow);
         foreach (var id in _preservedIds)
         {
             if (stored.TryFind(id))
@@ -159,7 +215,7 @@ internal sealed class LsmEntityMapping
         }
 
         buffer.Reset();
-        var current = new RowReader(newRow);
+        using var current = new RowReader(newRow);
         var row = new RowWriter(buffer, current.PropertyCount + kept.Count);
         var k = 0;
         while (current.MoveNext())
@@ -182,10 +238,10 @@ internal sealed class LsmEntityMapping
     }
 
     /// <summary>
-    /// Row versions (<c>IsRowVersion</c> byte arrays): the store has no row version of its own, so every insert and
-    /// update gives them a fresh value, the 16 bytes of a version 7 Guid (unique, and increasing within a process).
+    /// The row versions (<c>IsRowVersion</c> byte arrays) of <paramref name="entityType"/>'s rows: the store has no row version
+    /// of its own, so every insert and update gives them a fresh value, the 16 bytes of a version 7 Guid.
     /// </summary>
-    public IReadOnlyList<IProperty> RowVersionProperties { get; }
+    public IReadOnlyList<IProperty> RowVersionProperties(IEntityType entityType) => TypeOf(entityType).RowVersions;
 
     public IReadOnlyList<PropertyMapping> KeyProperties => _key;
 
@@ -289,15 +345,16 @@ internal sealed class LsmEntityMapping
         }
     }
 
-    /// <summary>The row value of <paramref name="entry"/>: every property's current value, by ascending property id.</summary>
+    /// <summary>The row value of <paramref name="entry"/>: every property of its type's current value, by ascending property id.</summary>
     public byte[] EncodeRow(IUpdateEntry entry, PooledByteBufferWriter buffer)
     {
+        var properties = TypeOf(entry.EntityType).Written;
         buffer.Reset();
-        var row = new RowWriter(buffer, _byId.Length);
-        foreach (var property in _byId)
+        var row = new RowWriter(buffer, properties.Length);
+        foreach (var property in properties)
         {
             row.WritePropertyId(property.Id);
-            property.WriteValue(ref row.ValueWriter, entry.GetCurrentValue(property.Property), EntityType);
+            property.WriteValue(ref row.ValueWriter, entry.GetCurrentValue(property.Property), entry.EntityType);
         }
 
         row.Complete();
@@ -307,12 +364,13 @@ internal sealed class LsmEntityMapping
     /// <summary>The property of <paramref name="entry"/> whose encoded value is the longest, and that length (for errors).</summary>
     public (IProperty Property, int Bytes) LargestProperty(IUpdateEntry entry, PooledByteBufferWriter buffer)
     {
-        var largest = (_byId[0].Property, Bytes: -1);
-        foreach (var property in _byId)
+        var properties = TypeOf(entry.EntityType).Written;
+        var largest = (properties[0].Property, Bytes: -1);
+        foreach (var property in properties)
         {
             buffer.Reset();
             var writer = new MessagePackWriter(buffer);
-            property.WriteValue(ref writer, entry.GetCurrentValue(property.Property), EntityType);
+            property.WriteValue(ref writer, entry.GetCurrentValue(property.Property), entry.EntityType);
             writer.Flush();
             if (buffer.WrittenSpan.Length > largest.Bytes)
             {
@@ -330,6 +388,7 @@ internal sealed class LsmEntityMapping
     public object?[] ReadProperties(ReadOnlySpan<byte> value, IReadOnlyList<PropertyMapping> properties)
     {
         var values = new object?[properties.Count];
+        TypeMapping? rowType = null;
         using var row = new RowReader(value);
         for (var i = 0; i < values.Length; i++)
         {
@@ -339,9 +398,13 @@ internal sealed class LsmEntityMapping
                 var reader = row.ValueReader;
                 values[i] = properties[i].ReadValue(ref reader);
             }
-            else
+            else if (properties[i].MissingValue is { } missing)
             {
-                values[i] = properties[i].MissingValue;
+                // A derived type's property is missing from the rows of the other types, which read it as null.
+                values[i] = properties[i].Property.DeclaringType == EntityType
+                    || (rowType ??= RowTypeOf(value))?.HasSlot[properties[i].Slot] == true
+                        ? missing
+                        : null;
             }
         }
 
@@ -349,28 +412,86 @@ internal sealed class LsmEntityMapping
     }
 
     /// <summary>
-    /// Decodes a stored row into model values (value converters applied back) in EF property-index order, the layout of
-    /// a <c>ValueBuffer</c>. A property missing from the row (added after the row was written) reads as its default
-    /// (<see cref="PropertyMapping.MissingValue"/>).
+    /// Decodes a stored row into model values (value converters applied back) in the slots of <see cref="Layout"/>, the layout
+    /// of the query pipeline's rows. A property missing from the row reads as null when the row's type does not have it (it
+    /// belongs to another type of the hierarchy), and as its default (<see cref="PropertyMapping.MissingValue"/>) when it was
+    /// added to the model after the row was written.
     /// </summary>
-    public object?[] DecodeRow(ReadOnlySpan<byte> value)
+    public object?[] DecodeRow(ReadOnlySpan<byte> value) => DecodeRow(value, neededSlots: null);
+
+    /// <summary>
+    /// Decodes the slots <paramref name="neededSlots"/> marks (all when null) of a stored row; the others stay null unread, so
+    /// a query decodes only the properties it reads (a count reads none).
+    /// </summary>
+    public object?[] DecodeRow(ReadOnlySpan<byte> value, bool[]? neededSlots)
     {
-        var values = new object?[_byIndex.Length];
-        using var row = new RowReader(value);
-        foreach (var property in _byId)
+        var values = new object?[_bySlot.Length];
+        if (neededSlots is not null && Array.IndexOf(neededSlots, true) < 0)
         {
-            if (row.TryFind(property.Id))
+            return values;
+        }
+
+        // Defaults first; a value the row has overwrites its slot's.
+        if (_missingBySlot is not null)
+        {
+            for (var i = 0; i < values.Length; i++)
             {
-                var reader = row.ValueReader;
-                values[property.Property.GetIndex()] = property.ReadValue(ref reader);
+                if (neededSlots is null || neededSlots[i])
+                {
+                    values[i] = _missingBySlot[i];
+                }
             }
-            else
+        }
+
+        var present = _hasDerivedMissingValues ? new bool[values.Length] : null;
+        using var row = new RowReader(value);
+        while (row.MoveNext())
+        {
+            var id = row.PropertyId;
+            var slot = id < _slotById.Length ? _slotById[id] : -1;
+            if (slot < 0 || (neededSlots is not null && !neededSlots[slot]))
             {
-                values[property.Property.GetIndex()] = property.MissingValue;
+                continue;
+            }
+
+            var reader = row.ValueReader;
+            values[slot] = _bySlot[slot].ReadValue(ref reader);
+            if (present is not null)
+            {
+                present[slot] = true;
+            }
+        }
+
+        if (present is not null && RowTypeOf(value) is { } type)
+        {
+            for (var i = 0; i < values.Length; i++)
+            {
+                if (!present[i] && type.HasSlot[i] && (neededSlots is null || neededSlots[i]))
+                {
+                    values[i] = _bySlot[i].MissingValue;
+                }
             }
         }
 
         return values;
+    }
+
+    /// <summary>The mapping of the type a stored row is of, by its discriminator; null when the hierarchy has none.</summary>
+    private TypeMapping? RowTypeOf(ReadOnlySpan<byte> storedRow)
+    {
+        if (_discriminator is null)
+        {
+            return _types.Count == 1 ? _types.Values.First() : null;
+        }
+
+        using var row = new RowReader(storedRow);
+        if (!row.TryFind(_discriminator.Id))
+        {
+            return null;
+        }
+
+        var reader = row.ValueReader;
+        return _discriminator.ReadValue(ref reader) is { } value ? _typesByDiscriminator.GetValueOrDefault(value) : null;
     }
 
     /// <summary>
@@ -380,11 +501,11 @@ internal sealed class LsmEntityMapping
     public bool ConcurrencyTokensMatch(ReadOnlySpan<byte> storedRow, IUpdateEntry entry, PooledByteBufferWriter scratch)
     {
         using var row = new RowReader(storedRow);
-        foreach (var token in _concurrencyTokens)
+        foreach (var token in TypeOf(entry.EntityType).ConcurrencyTokens)
         {
             scratch.Reset();
             var writer = new MessagePackWriter(scratch);
-            token.WriteValue(ref writer, entry.GetOriginalValue(token.Property), EntityType);
+            token.WriteValue(ref writer, entry.GetOriginalValue(token.Property), entry.EntityType);
             writer.Flush();
             var stored = row.TryFind(token.Id) ? row.RawValue : [MessagePackCode.Nil];
             if (!stored.SequenceEqual(scratch.WrittenSpan))
@@ -396,21 +517,42 @@ internal sealed class LsmEntityMapping
         return true;
     }
 
-    private static bool IsInteger(Type type) =>
-        Type.GetTypeCode(Nullable.GetUnderlyingType(type) ?? type) is TypeCode.SByte or TypeCode.Byte or TypeCode.Int16
-            or TypeCode.UInt16 or TypeCode.Int32 or TypeCode.UInt32 or TypeCode.Int64 or TypeCode.UInt64
-        && !(Nullable.GetUnderlyingType(type) ?? type).IsEnum;
+    private TypeMapping TypeOf(IEntityType entityType) =>
+        _types.TryGetValue(entityType, out var type)
+            ? type
+            : throw new InvalidOperationException(
+                $"The entity type '{entityType.DisplayName()}' is not stored in the keyspace of '{EntityType.DisplayName()}'.");
+
+    /// <summary>Whether the provider generates <paramref name="property"/>'s values: an integer key part generated on add, not a foreign key.</summary>
+    public static bool IsGeneratedIntegerKey(IProperty property)
+    {
+        var type = Nullable.GetUnderlyingType(property.ClrType) ?? property.ClrType;
+        return property.IsPrimaryKey() && property.ValueGenerated.HasFlag(ValueGenerated.OnAdd) && !property.IsForeignKey()
+            && !type.IsEnum
+            && Type.GetTypeCode(type) is TypeCode.SByte or TypeCode.Byte or TypeCode.Int16 or TypeCode.UInt16 or TypeCode.Int32
+                or TypeCode.UInt32 or TypeCode.Int64 or TypeCode.UInt64;
+    }
 
     /// <summary>
-    /// One property: its stable id, its value converter, the codec of the type its values are stored as, and, when that
-    /// stored type differs from the model's provider type, the lossless conversion between them.
+    /// What is stored for one entity type of the hierarchy: its properties by id, its tokens, its row versions, its column
+    /// defaults, and which slots of the layout its rows have.
+    /// </summary>
+    private sealed record TypeMapping(
+        PropertyMapping[] Written, PropertyMapping[] ConcurrencyTokens, IProperty[] RowVersions, PropertyMapping[] Defaulted, bool[] HasSlot);
+
+    /// <summary>
+    /// One property: its stable id, its slot in decoded rows, its value converter, the codec of the type its values are stored
+    /// as, and, when that stored type differs from the model's provider type, the lossless conversion between them.
     /// </summary>
     internal sealed class PropertyMapping(
-        IProperty property, uint id, ValueConverter? converter, ProviderValueCodec codec, StoredTypeConversion? conversion = null)
+        IProperty property, uint id, int slot, ValueConverter? converter, ProviderValueCodec codec, StoredTypeConversion? conversion = null)
     {
         public IProperty Property { get; } = property;
 
         public uint Id { get; } = id;
+
+        /// <summary>The slot of the property's value in a decoded row (<see cref="LsmRowLayout"/>).</summary>
+        public int Slot { get; } = slot;
 
         /// <summary>The codec of the stored provider type (after value conversion).</summary>
         public ProviderValueCodec Codec { get; } = codec;

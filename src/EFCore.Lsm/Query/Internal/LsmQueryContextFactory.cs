@@ -1,3 +1,4 @@
+using EFCore.Lsm.Diagnostics.Internal;
 using EFCore.Lsm.Storage;
 using EFCore.Lsm.Storage.Internal;
 using Microsoft.EntityFrameworkCore.Query;
@@ -44,6 +45,10 @@ internal sealed class LsmQueryContext(QueryContextDependencies dependencies, Lsm
 
         return _view!;
     }
+
+    /// <summary>Logs the plan of an access about to run (the text is built only when some logger wants it).</summary>
+    public void LogPlan(LsmAccessPlan plan, object?[] values) =>
+        QueryLogger.QueryPlanExecuting((plan, values), static (s, sensitive) => s.plan.Describe(s.values, sensitive));
 
     public void ReleaseView()
     {

@@ -1,50 +1,41 @@
 using System.Linq.Expressions;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.EntityFrameworkCore.Diagnostics;
+using Microsoft.EntityFrameworkCore.Metadata;
 using Microsoft.EntityFrameworkCore.Query;
+using Microsoft.EntityFrameworkCore.Storage;
 
 namespace EFCore.Lsm.Query.Internal;
 
 /// <summary>
-/// Compiles a translated query: the scan plan (<see cref="LsmScanPlanner"/>), the LINQ-to-objects server query over its
-/// rows, and the shaper, in which EF's materializers build (and, when tracking, track and identity-resolve) entities.
+/// Compiles a translated query: the projection is applied (the last row holds what the shaper reads), the shaper is
+/// processed into a delegate over that row (EF's materializers build, and when tracking track and identity-resolve,
+/// entities; includes and collections are filled from their subqueries' rows), and the server query's sources become
+/// access paths (<see cref="LsmAccessPathRewriter"/>: point gets, key and index ranges, lookup joins, scans that decode
+/// only the properties the query reads).
 /// </summary>
-internal sealed class LsmShapedQueryCompilingExpressionVisitor(
+internal sealed partial class LsmShapedQueryCompilingExpressionVisitor(
     ShapedQueryCompilingExpressionVisitorDependencies dependencies,
     QueryCompilationContext queryCompilationContext)
     : ShapedQueryCompilingExpressionVisitor(dependencies, queryCompilationContext)
 {
+    private readonly bool _threadSafetyChecksEnabled = dependencies.CoreSingletonOptions.AreThreadSafetyChecksEnabled;
+
     protected override Expression VisitShapedQuery(ShapedQueryExpression shapedQueryExpression)
     {
         var query = (LsmQueryExpression)shapedQueryExpression.QueryExpression;
-        query.EndScanPhase();
-
-        var plan = LsmScanPlanner.Plan(query);
-        var queryContext = QueryCompilationContext.QueryContextParameter;
-        var rows = Expression.Call(LsmRowSource.RowsMethod, queryContext, Expression.Constant(plan));
-        var server = ReplacingExpressionVisitor.Replace(query.ScanParameter, rows, query.ServerQueryExpression);
-        var elementSequence = typeof(IEnumerable<>).MakeGenericType(query.ElementType);
-        var serverDelegate = Expression.Lambda(
-                typeof(Func<,>).MakeGenericType(typeof(QueryContext), elementSequence),
-                server.Type == elementSequence ? server : Expression.Convert(server, elementSequence),
-                queryContext)
-            .Compile();
-
-        var element = Expression.Parameter(query.ElementType, "element");
-        var shaper = LsmServerExpressionTranslator.Translate(shapedQueryExpression.ShaperExpression, element, forShaper: true)
-            ?? throw new InvalidOperationException(
-                CoreStrings.TranslationFailed(ExpressionPrinter.Print(shapedQueryExpression.ShaperExpression)));
-        shaper = InjectStructuralTypeMaterializers(shaper);
-        var shaperDelegate = Expression.Lambda(shaper, queryContext, element).Compile();
-
-        var enumerableType = typeof(LsmQueryingEnumerable<,>).MakeGenericType(query.ElementType, shaper.Type);
+        query.ApplyProjection();
+        var shaper = new ShaperProcessor(this, query, QueryCompilationContext.QueryTrackingBehavior == QueryTrackingBehavior.TrackAll)
+            .ProcessShaper(shapedQueryExpression.ShaperExpression);
+        var server = LsmAccessPathRewriter.Rewrite(query.ServerQueryExpression);
+        var enumerableType = typeof(LsmQueryingEnumerable<>).MakeGenericType(shaper.ReturnType);
         return Expression.New(
             enumerableType.GetConstructors()[0],
-            queryContext,
-            Expression.Constant(serverDelegate),
-            Expression.Constant(shaperDelegate),
+            QueryCompilationContext.QueryContextParameter,
+            server,
+            Expression.Constant(shaper.Compile()),
             Expression.Constant(QueryCompilationContext.ContextType),
-            Expression.Constant(QueryCompilationContext.QueryTrackingBehavior == QueryTrackingBehavior.NoTrackingWithIdentityResolution));
+            Expression.Constant(QueryCompilationContext.QueryTrackingBehavior == QueryTrackingBehavior.NoTrackingWithIdentityResolution),
+            Expression.Constant(_threadSafetyChecksEnabled));
     }
 }
 

@@ -91,7 +91,7 @@ internal sealed class LsmStore : IDisposable
                 entities[entity.Name] = entity;
             }
 
-            return model.GetEntityTypes().ToDictionary(e => e, e => new LsmEntityMapping(e, entities[e.Name]));
+            return CreateMappings(model, entities);
         }
     }
 
@@ -238,7 +238,7 @@ internal sealed class LsmStore : IDisposable
             LsmIndexBuilder.DeleteEntries(KeyValueStore, dropped, sync);
         }
 
-        foreach (var entityType in model.GetEntityTypes())
+        foreach (var entityType in model.GetEntityTypes().Where(LsmCatalog.HasKeyspace))
         {
             var catalogEntity = _catalog.Entities[entityType.Name];
             foreach (var index in catalogEntity.Indexes.Where(i => i.State == CatalogIndexState.Building).ToList())
@@ -250,12 +250,31 @@ internal sealed class LsmStore : IDisposable
             }
         }
 
-        var mappings = model.GetEntityTypes().ToDictionary(e => e, e => new LsmEntityMapping(e, _catalog.Entities[e.Name]));
+        var mappings = CreateMappings(model, _catalog.Entities);
         var all = new Dictionary<IModel, Dictionary<IEntityType, LsmEntityMapping>>(_mappings, ReferenceEqualityComparer.Instance)
         {
             [model] = mappings,
         };
         Volatile.Write(ref _mappings, all);
+        return mappings;
+    }
+
+    /// <summary>
+    /// One mapping per keyspace (a hierarchy's root), under every entity type whose rows it stores: the root and its derived
+    /// types. Keyless types have none.
+    /// </summary>
+    private static Dictionary<IEntityType, LsmEntityMapping> CreateMappings(IModel model, IReadOnlyDictionary<string, CatalogEntity> entities)
+    {
+        var mappings = new Dictionary<IEntityType, LsmEntityMapping>();
+        foreach (var root in model.GetEntityTypes().Where(LsmCatalog.HasKeyspace))
+        {
+            var mapping = new LsmEntityMapping(root, entities[root.Name]);
+            foreach (var entityType in LsmRowLayout.HierarchyOf(root))
+            {
+                mappings[entityType] = mapping;
+            }
+        }
+
         return mappings;
     }
 

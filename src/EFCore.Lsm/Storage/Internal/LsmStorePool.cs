@@ -24,7 +24,7 @@ internal sealed class LsmStorePoolEntries
         {
             if (_entries.TryGetValue(key, out var entry))
             {
-                if (entry.References == 0 && factory is EngineKeyValueStoreFactory && !EngineKeyValueStoreFactory.StillServes(key))
+                if (entry.References == 0 && factory is EngineKeyValueStoreFactory engine && !engine.StillServes())
                 {
                     // The folder went away (or was replaced) while the engine sat idle: its files are no longer the folder's.
                     _entries.Remove(key);
@@ -41,7 +41,7 @@ internal sealed class LsmStorePoolEntries
                     }
 
                     entry.References++;
-                    entry.CloseWhenIdle = false;
+                    entry.CloseWhenIdle = CloseWhenIdle(factory);
                     return new Lease(this, key, entry.Store);
                 }
             }
@@ -61,10 +61,13 @@ internal sealed class LsmStorePoolEntries
                 throw;
             }
 
-            _entries[key] = new Entry(store, factory.SharedSettings) { References = 1 };
+            _entries[key] = new Entry(store, factory.SharedSettings) { References = 1, CloseWhenIdle = CloseWhenIdle(factory) };
             return new Lease(this, key, store);
         }
     }
+
+    // A read-only engine reads the folder as of its open; kept idle it would serve later contexts stale data.
+    private static bool CloseWhenIdle(ILsmKeyValueStoreFactory factory) => factory is EngineKeyValueStoreFactory { ReadOnly: true };
 
     /// <summary>The number of live leases on the store with <paramref name="key"/> (0 when idle or closed).</summary>
     public int ReferenceCount(string key)

@@ -80,7 +80,7 @@ internal sealed class LsmTransaction : IDbContextTransaction
                 _order.Add(write.Key);
             }
 
-            var generated = write.GeneratedKeyValue ?? _staged.GetValueOrDefault(write.Key)?.GeneratedKeyValue;
+            var generated = write.GeneratedKeyValues.Count > 0 ? write.GeneratedKeyValues : _staged.GetValueOrDefault(write.Key)?.GeneratedKeyValues ?? [];
             _staged[write.Key] = new Staged(write, write.Value, generated);
         }
     }
@@ -95,7 +95,7 @@ internal sealed class LsmTransaction : IDbContextTransaction
             writes.Add(new RowWrite(key, staged.Value, RowCheck.Unchanged, entry: null, staged.Write.Mapping)
             {
                 SinceVersion = version,
-                GeneratedKeyValue = staged.GeneratedKeyValue,
+                GeneratedKeyValues = staged.GeneratedKeyValues,
             });
         }
 
@@ -150,5 +150,6 @@ internal sealed class LsmTransaction : IDbContextTransaction
         _onEnd(this);
     }
 
-    private sealed record Staged(RowWrite Write, byte[]? Value, long? GeneratedKeyValue);
+    private sealed record Staged(
+        RowWrite Write, byte[]? Value, IReadOnlyList<(Metadata.Internal.LsmEntityMapping.PropertyMapping Key, long Value)> GeneratedKeyValues);
 }

@@ -154,13 +154,16 @@ internal static class LsmSaveCommitter
         }
     }
 
-    private static IEnumerable<(LsmEntityMapping, long)> GeneratedValues(IReadOnlyList<RowWrite> writes)
+    private static IEnumerable<(LsmEntityMapping, LsmEntityMapping.PropertyMapping, long)> GeneratedValues(IReadOnlyList<RowWrite> writes)
     {
         foreach (var write in writes)
         {
-            if (write.Value is not null && write.GeneratedKeyValue is { } value && write.Check != RowCheck.MustExist)
+            if (write.Value is not null && write.Check != RowCheck.MustExist)
             {
-                yield return (write.Mapping, value);
+                foreach (var (key, value) in write.GeneratedKeyValues)
+                {
+                    yield return (write.Mapping, key, value);
+                }
             }
         }
     }

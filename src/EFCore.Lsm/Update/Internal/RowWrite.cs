@@ -41,10 +41,10 @@ internal sealed class RowWrite(byte[] key, byte[]? value, RowCheck check, IUpdat
     public IUpdateEntry? TokenEntry { get; init; } = entry;
 
     /// <summary>Whether the check compares concurrency tokens (which needs the stored row, read before the commit).</summary>
-    public bool ChecksTokens => Check == RowCheck.MustExist && Mapping.HasConcurrencyTokens && TokenEntry is not null;
+    public bool ChecksTokens => Check == RowCheck.MustExist && TokenEntry is not null && Mapping.HasConcurrencyTokens(TokenEntry.EntityType);
 
-    /// <summary>For an insert into a keyspace with a generated integer key: the key value, which the generator must pass.</summary>
-    public long? GeneratedKeyValue { get; init; }
+    /// <summary>For an insert: the values of its generated integer key parts, which their generators must pass.</summary>
+    public IReadOnlyList<(LsmEntityMapping.PropertyMapping Key, long Value)> GeneratedKeyValues { get; init; } = [];
 
     public LsmEntityMapping Mapping { get; } = mapping;
 }

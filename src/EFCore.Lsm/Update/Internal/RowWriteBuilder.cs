@@ -52,7 +52,7 @@ internal static class RowWriteBuilder
             var mapping = store.GetMappingForWrite(entry.EntityType, sync);
             if (entry.EntityState is EntityState.Added or EntityState.Modified)
             {
-                foreach (var rowVersion in mapping.RowVersionProperties)
+                foreach (var rowVersion in mapping.RowVersionProperties(entry.EntityType))
                 {
                     var version = new byte[16];
                     Guid.CreateVersion7().TryWriteBytes(version, bigEndian: true, out _);
@@ -64,7 +64,7 @@ internal static class RowWriteBuilder
             {
                 case EntityState.Added:
                 {
-                    foreach (var defaulted in mapping.DefaultedProperties)
+                    foreach (var defaulted in mapping.DefaultedProperties(entry.EntityType))
                     {
                         if (entry.IsStoreGenerated(defaulted.Property))
                         {
@@ -78,9 +78,7 @@ internal static class RowWriteBuilder
                     return new RowWrite(key, mapping.EncodeRow(entry, buffer), check, entry, mapping)
                     {
                         TokenEntry = entry.SharedIdentityEntry,
-                        GeneratedKeyValue = mapping.GeneratedIntegerKey is { } generated
-                            ? ToInt64(entry.GetCurrentValue(generated.Property))
-                            : null,
+                        GeneratedKeyValues = GeneratedKeyValues(mapping, entry),
                     };
                 }
 
@@ -126,6 +124,20 @@ internal static class RowWriteBuilder
                 (Exception?)null,
                 write.Entry is null ? [] : [write.Entry]);
         }
+    }
+
+    private static List<(LsmEntityMapping.PropertyMapping, long)> GeneratedKeyValues(LsmEntityMapping mapping, IUpdateEntry entry)
+    {
+        var values = new List<(LsmEntityMapping.PropertyMapping, long)>();
+        foreach (var key in mapping.GeneratedKeys)
+        {
+            if (ToInt64(entry.GetCurrentValue(key.Property)) is { } value)
+            {
+                values.Add((key, value));
+            }
+        }
+
+        return values;
     }
 
     private static long? ToInt64(object? value) => value switch

@@ -1,6 +1,8 @@
 using EFCore.Lsm.Storage.Internal;
 using Microsoft.EntityFrameworkCore.ChangeTracking;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Infrastructure;
+using Microsoft.EntityFrameworkCore.Metadata;
 using Microsoft.EntityFrameworkCore.Storage;
 using Microsoft.EntityFrameworkCore.ValueGeneration;
 
@@ -20,31 +22,34 @@ internal abstract class LsmIntegerValueGenerator : ValueGenerator
         Type.GetTypeCode(type) is TypeCode.SByte or TypeCode.Byte or TypeCode.Int16 or TypeCode.UInt16 or TypeCode.Int32
             or TypeCode.UInt32 or TypeCode.Int64 or TypeCode.UInt64;
 
-    public static ValueGenerator Create(Type type) => Type.GetTypeCode(type) switch
+    public static ValueGenerator Create(Type type, IProperty property) => Type.GetTypeCode(type) switch
     {
-        TypeCode.SByte => new Typed<sbyte>(v => checked((sbyte)v)),
-        TypeCode.Byte => new Typed<byte>(v => checked((byte)v)),
-        TypeCode.Int16 => new Typed<short>(v => checked((short)v)),
-        TypeCode.UInt16 => new Typed<ushort>(v => checked((ushort)v)),
-        TypeCode.Int32 => new Typed<int>(v => checked((int)v)),
-        TypeCode.UInt32 => new Typed<uint>(v => checked((uint)v)),
-        TypeCode.Int64 => new Typed<long>(v => v),
-        TypeCode.UInt64 => new Typed<ulong>(v => checked((ulong)v)),
+        TypeCode.SByte => new Typed<sbyte>(property, v => checked((sbyte)v)),
+        TypeCode.Byte => new Typed<byte>(property, v => checked((byte)v)),
+        TypeCode.Int16 => new Typed<short>(property, v => checked((short)v)),
+        TypeCode.UInt16 => new Typed<ushort>(property, v => checked((ushort)v)),
+        TypeCode.Int32 => new Typed<int>(property, v => checked((int)v)),
+        TypeCode.UInt32 => new Typed<uint>(property, v => checked((uint)v)),
+        TypeCode.Int64 => new Typed<long>(property, v => v),
+        TypeCode.UInt64 => new Typed<ulong>(property, v => checked((ulong)v)),
         _ => throw new ArgumentException($"Type '{type}' is not an integer type.", nameof(type)),
     };
 
-    protected static long NextStoreValue(EntityEntry entry)
+    /// <summary>The next value of <paramref name="property"/>'s generator: one per key part per keyspace (a hierarchy shares it).</summary>
+    protected static long NextStoreValue(EntityEntry entry, IProperty property)
     {
         var database = (LsmDatabaseWrapper)entry.Context.GetService<IDatabase>();
         var mapping = database.Store.GetMappingForWrite(entry.Metadata, database.Connection.SyncWrites);
-        return database.Store.Generators.Next(mapping, database.Connection.SyncWrites);
+        var key = mapping.GeneratedKeys.FirstOrDefault(k => k.Property == property) ?? throw new InvalidOperationException(
+            $"The key property '{property.DeclaringType.DisplayName()}.{property.Name}' has no EFCore.Lsm key generator.");
+        return database.Store.Generators.Next(mapping, key, database.Connection.SyncWrites);
     }
 
-    private sealed class Typed<T>(Func<long, T> convert) : LsmIntegerValueGenerator
+    private sealed class Typed<T>(IProperty property, Func<long, T> convert) : LsmIntegerValueGenerator
     {
         protected override object? NextValue(EntityEntry entry)
         {
-            var value = NextStoreValue(entry);
+            var value = NextStoreValue(entry, property);
             try
             {
                 return convert(value);

@@ -20,15 +20,15 @@ internal sealed class LsmKeyGenerators(ILsmKeyValueStore store)
     private readonly Lock _lock = new();
     private readonly Dictionary<(long KeyspaceId, uint PropertyId), State> _states = [];
 
-    /// <summary>The next value of <paramref name="mapping"/>'s generator.</summary>
-    public long Next(LsmEntityMapping mapping, bool sync)
+    /// <summary>The next value of the generator of <paramref name="mapping"/>'s key part <paramref name="key"/>.</summary>
+    public long Next(LsmEntityMapping mapping, LsmEntityMapping.PropertyMapping key, bool sync)
     {
         lock (_lock)
         {
-            var state = GetLocked(mapping);
+            var state = GetLocked(mapping, key);
             if (state.Next >= state.Limit)
             {
-                Reserve(mapping, state, sync);
+                Reserve(mapping, key, state, sync);
             }
 
             return state.Next++;
@@ -41,25 +41,27 @@ internal sealed class LsmKeyGenerators(ILsmKeyValueStore store)
     /// reservation committed since <paramref name="view"/>. Returns what to apply to the in-memory generators once the
     /// batch committed (<see cref="Apply"/>), or null when nothing moves.
     /// </summary>
-    public List<(LsmEntityMapping Mapping, long Next)>? ObserveExplicitValues(
-        IEnumerable<(LsmEntityMapping Mapping, long Value)> values, LsmConditionalBatch batch, ILsmReadView view)
+    public List<(LsmEntityMapping Mapping, LsmEntityMapping.PropertyMapping Key, long Next)>? ObserveExplicitValues(
+        IEnumerable<(LsmEntityMapping Mapping, LsmEntityMapping.PropertyMapping Key, long Value)> values,
+        LsmConditionalBatch batch,
+        ILsmReadView view)
     {
-        Dictionary<(long, uint), (LsmEntityMapping Mapping, long Next)>? raised = null;
+        Dictionary<(long, uint), (LsmEntityMapping Mapping, LsmEntityMapping.PropertyMapping Key, long Next)>? raised = null;
         lock (_lock)
         {
-            foreach (var (mapping, value) in values)
+            foreach (var (mapping, keyPart, value) in values)
             {
                 if (value < 0 || value == long.MaxValue)
                 {
                     continue;
                 }
 
-                var state = GetLocked(mapping);
+                var state = GetLocked(mapping, keyPart);
                 var next = value + 1;
-                var id = (mapping.KeyspaceId, mapping.GeneratedIntegerKey!.Id);
+                var id = (mapping.KeyspaceId, keyPart.Id);
                 if (next > state.Next && (raised is null || !raised.TryGetValue(id, out var earlier) || earlier.Next < next))
                 {
-                    (raised ??= [])[id] = (mapping, next);
+                    (raised ??= [])[id] = (mapping, keyPart, next);
                 }
             }
 
@@ -68,12 +70,12 @@ internal sealed class LsmKeyGenerators(ILsmKeyValueStore store)
                 return null;
             }
 
-            foreach (var (mapping, next) in raised.Values)
+            foreach (var (mapping, keyPart, next) in raised.Values)
             {
-                var state = GetLocked(mapping);
+                var state = GetLocked(mapping, keyPart);
                 if (next > state.Limit)
                 {
-                    var key = CatalogKeys.Generator(mapping.KeyspaceId, mapping.GeneratedIntegerKey!.Id);
+                    var key = CatalogKeys.Generator(mapping.KeyspaceId, keyPart.Id);
                     var stored = Decode(view.Get(key));
                     if (next > stored)
                     {
@@ -88,13 +90,13 @@ internal sealed class LsmKeyGenerators(ILsmKeyValueStore store)
     }
 
     /// <summary>Takes the committed result of <see cref="ObserveExplicitValues"/> into the generators.</summary>
-    public void Apply(List<(LsmEntityMapping Mapping, long Next)> raised)
+    public void Apply(List<(LsmEntityMapping Mapping, LsmEntityMapping.PropertyMapping Key, long Next)> raised)
     {
         lock (_lock)
         {
-            foreach (var (mapping, next) in raised)
+            foreach (var (mapping, key, next) in raised)
             {
-                var state = GetLocked(mapping);
+                var state = GetLocked(mapping, key);
                 state.Next = Math.Max(state.Next, next);
                 state.Limit = Math.Max(state.Limit, next);
             }
@@ -110,9 +112,9 @@ internal sealed class LsmKeyGenerators(ILsmKeyValueStore store)
         }
     }
 
-    private void Reserve(LsmEntityMapping mapping, State state, bool sync)
+    private void Reserve(LsmEntityMapping mapping, LsmEntityMapping.PropertyMapping keyPart, State state, bool sync)
     {
-        var key = CatalogKeys.Generator(mapping.KeyspaceId, mapping.GeneratedIntegerKey!.Id);
+        var key = CatalogKeys.Generator(mapping.KeyspaceId, keyPart.Id);
         for (var attempt = 0; ; attempt++)
         {
             // The block's end is committed before any value in it is handed out. A save that uses a value is a later
@@ -137,15 +139,14 @@ internal sealed class LsmKeyGenerators(ILsmKeyValueStore store)
         }
     }
 
-    private State GetLocked(LsmEntityMapping mapping)
+    private State GetLocked(LsmEntityMapping mapping, LsmEntityMapping.PropertyMapping keyPart)
     {
-        ref var state = ref CollectionsMarshal.GetValueRefOrAddDefault(
-            _states, (mapping.KeyspaceId, mapping.GeneratedIntegerKey!.Id), out var exists);
+        ref var state = ref CollectionsMarshal.GetValueRefOrAddDefault(_states, (mapping.KeyspaceId, keyPart.Id), out var exists);
         if (!exists)
         {
             // After a restart, start past the whole last reservation: values inside it may have been handed out.
             using var view = store.OpenView();
-            var limit = Decode(view.Get(CatalogKeys.Generator(mapping.KeyspaceId, mapping.GeneratedIntegerKey.Id)));
+            var limit = Decode(view.Get(CatalogKeys.Generator(mapping.KeyspaceId, keyPart.Id)));
             state = new State { Next = limit, Limit = limit };
         }
 

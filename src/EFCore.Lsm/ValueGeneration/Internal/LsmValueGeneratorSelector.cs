@@ -17,10 +17,10 @@ internal sealed class LsmValueGeneratorSelector(ValueGeneratorSelectorDependenci
             return new GuidVersion7ValueGenerator();
         }
 
-        if (!type.IsEnum && property.IsPrimaryKey() && property.DeclaringType.ContainingEntityType.FindPrimaryKey()!.Properties.Count == 1
-            && LsmIntegerValueGenerator.IsSupported(type))
+        // Every integer key part generated on add (also of a composite key), unless a foreign key gives it its value.
+        if (Metadata.Internal.LsmEntityMapping.IsGeneratedIntegerKey(property) && LsmIntegerValueGenerator.IsSupported(type))
         {
-            return LsmIntegerValueGenerator.Create(type);
+            return LsmIntegerValueGenerator.Create(type, property);
         }
 
         return base.FindForType(property, typeBase, clrType);

@@ -9,14 +9,18 @@ internal static class EfProviderCatalog
     public const string Sqlite = "sqlite";
     public const string InMemory = "inmemory";
     public const string Postgres = "postgres";
+    public const string Etcd = "etcd";
 
     /// <summary>The connection string --postgres defaults to: the server eng/benchmarks/start-postgres.sh starts.</summary>
     public const string DefaultPostgresConnection = "Host=127.0.0.1;Port=54329;Username=postgres;Database=postgres";
 
-    public static IReadOnlyList<string> All { get; } = [Lsm, Sqlite, InMemory, Postgres];
+    /// <summary>The endpoints --etcd defaults to: the cluster eng/benchmarks/start-etcd.sh starts.</summary>
+    public const string DefaultEtcdEndpoints = "http://127.0.0.1:23791,http://127.0.0.1:23792,http://127.0.0.1:23793";
+
+    public static IReadOnlyList<string> All { get; } = [Lsm, Sqlite, InMemory, Postgres, Etcd];
 
     /// <summary>The providers ours is compared with, in report order.</summary>
-    public static IReadOnlyList<string> Peers { get; } = [Sqlite, InMemory, Postgres];
+    public static IReadOnlyList<string> Peers { get; } = [Sqlite, InMemory, Postgres, Etcd];
 
     /// <summary>
     /// Whether <paramref name="provider"/> can run in this process (for SQLite this loads the native library, for
@@ -53,6 +57,16 @@ internal static class EfProviderCatalog
                 detail = $"EF Core {EfCoreVersion()} + Npgsql, PostgreSQL {pgVersion} on loopback, synchronous_commit on for durable " +
                     "saves, off otherwise (the server's memory and writes are not in this process's figures)";
                 return true;
+            case Etcd:
+                if (EtcdEfProvider.TryConnect(options.EtcdEndpoints, out var etcdFailure) is not { } etcdVersion)
+                {
+                    detail = $"no etcd member answered at '{options.EtcdEndpoints}' ({etcdFailure}); start a cluster with eng/benchmarks/start-etcd.sh";
+                    return false;
+                }
+
+                detail = $"EF Core {EfCoreVersion()} + EFCore.Lsm on etcd {etcdVersion} (UseLsmCluster), 3 members on loopback, every save " +
+                    "replicated to a majority and fsynced (the members' memory and writes are not in this process's figures)";
+                return true;
             default:
                 throw new BenchArgumentException($"Unknown provider '{provider}'; known providers: {string.Join(", ", All)}.");
         }
@@ -64,6 +78,7 @@ internal static class EfProviderCatalog
         Sqlite => new SqliteEfProvider(path, options),
         InMemory => new InMemoryEfProvider(),
         Postgres => new PostgresEfProvider(options.PostgresConnection),
+        Etcd => new EtcdEfProvider(options.EtcdEndpoints),
         _ => throw new BenchArgumentException($"Unknown provider '{provider}'; known providers: {string.Join(", ", All)}."),
     };
 

@@ -26,6 +26,7 @@ internal static class EfWorkloads
     public const string Update = "ef-update";
     public const string Delete = "ef-delete";
     public const string InsertSyncPrefix = "ef-insertsync";
+    public const string ShortLived = "ef-shortlived";
 
     /// <summary>Entities per SaveChanges in the bulk insert (and in the unmeasured load).</summary>
     public const int BulkBatchSize = 1000;
@@ -34,7 +35,7 @@ internal static class EfWorkloads
     public const int RangeTake = 100;
 
     public static IReadOnlyList<string> Names { get; } =
-        [BulkInsert, Find, FindNoTracking, Range, Scan, Count, Sum, Update, InsertSyncPrefix, InsertSyncPrefix + "8", Delete];
+        [BulkInsert, Find, FindNoTracking, Range, Scan, Count, Sum, Update, InsertSyncPrefix, InsertSyncPrefix + "8", ShortLived, Delete];
 
     public static bool IsEfWorkload(string name) => name.StartsWith("ef-", StringComparison.Ordinal);
 
@@ -49,6 +50,7 @@ internal static class EfWorkloads
         Sum => new AggregateWorkload(Sum),
         Update => new UpdateWorkload(),
         Delete => new DeleteWorkload(),
+        ShortLived => new ShortLivedContextWorkload(),
         _ when name.StartsWith(InsertSyncPrefix, StringComparison.Ordinal) && TryParseContexts(name, out var contexts)
             => new InsertSyncWorkload(name, contexts),
         _ => null,

@@ -1,0 +1,261 @@
+using System.Linq.Expressions;
+using System.Reflection;
+using Microsoft.EntityFrameworkCore.Metadata;
+using Microsoft.EntityFrameworkCore.Query;
+using Microsoft.EntityFrameworkCore.Storage;
+
+namespace EFCore.Lsm.Query.Internal;
+
+/// <summary>
+/// The last step of compiling a server query: every <see cref="LsmTableExpression"/> becomes a call of
+/// <see cref="LsmRowSource"/> with its access plan. The operators applied directly to a table — filters, an ordering, Skip
+/// and Take — are read to choose the plan (<see cref="LsmAccessPlanner"/>): an ordering the plan's key order gives is
+/// removed, and a Take (after Skip) becomes the scan's limit when the plan enforces every filter exactly. Filters always
+/// stay, so a plan never changes a result. Each source decodes only the properties the whole query reads.
+/// </summary>
+internal sealed class LsmAccessPathRewriter : ExpressionVisitor
+{
+    private readonly IReadOnlySet<IPropertyBase> _readProperties;
+
+    private LsmAccessPathRewriter(IReadOnlySet<IPropertyBase> readProperties) => _readProperties = readProperties;
+
+    public static Expression Rewrite(Expression serverQuery)
+    {
+        var reads = new ReadPropertyCollector();
+        reads.Visit(serverQuery);
+        return new LsmAccessPathRewriter(reads.Properties).Visit(serverQuery);
+    }
+
+    protected override Expression VisitExtension(Expression node) =>
+        node is LsmTableExpression table ? Source(table, [], [], skip: null, take: null) : base.VisitExtension(node);
+
+    protected override Expression VisitMethodCall(MethodCallExpression node)
+    {
+        if (TryParseChain(node, out var table, out var operators))
+        {
+            return RewriteChain(table, operators);
+        }
+
+        return base.VisitMethodCall(node);
+    }
+
+    /// <summary>
+    /// Whether <paramref name="node"/> is the top of a chain of filters, orderings, Skip and Take applied to a table (in that
+    /// order of application: filters and orderings in any order, then Skip, then Take).
+    /// </summary>
+    private static bool TryParseChain(MethodCallExpression node, out LsmTableExpression table, out List<MethodCallExpression> operators)
+    {
+        operators = [];
+        table = null!;
+        Expression current = node;
+        while (current is MethodCallExpression { Method.IsGenericMethod: true } call && call.Method.DeclaringType == typeof(Enumerable)
+            && KindOf(call.Method.GetGenericMethodDefinition()) is not ChainOperator.None)
+        {
+            operators.Add(call);
+            current = call.Arguments[0];
+        }
+
+        if (current is not LsmTableExpression found || operators.Count == 0)
+        {
+            return false;
+        }
+
+        table = found;
+        operators.Reverse();
+
+        // Skip and Take only at the end, Take last; orderings one contiguous OrderBy/ThenBy group.
+        var stage = 0;
+        var orderingGroups = 0;
+        ChainOperator previous = ChainOperator.None;
+        foreach (var op in operators)
+        {
+            var kind = KindOf(op.Method.GetGenericMethodDefinition());
+            var opStage = kind switch { ChainOperator.Skip => 1, ChainOperator.Take => 2, _ => 0 };
+            if (opStage < stage || (opStage > 0 && opStage == stage))
+            {
+                return false;
+            }
+
+            stage = opStage;
+            if (kind == ChainOperator.OrderBy)
+            {
+                orderingGroups++;
+            }
+            else if (kind == ChainOperator.ThenBy && previous is not (ChainOperator.OrderBy or ChainOperator.ThenBy))
+            {
+                return false;
+            }
+
+            previous = kind;
+        }
+
+        return orderingGroups <= 1;
+    }
+
+    private Expression RewriteChain(LsmTableExpression table, List<MethodCallExpression> operators)
+    {
+        var predicates = new List<LambdaExpression>();
+        var orderings = new List<LsmOrdering>();
+        Expression? skip = null;
+        Expression? take = null;
+        foreach (var op in operators)
+        {
+            switch (KindOf(op.Method.GetGenericMethodDefinition()))
+            {
+                case ChainOperator.Where:
+                    predicates.Add((LambdaExpression)op.Arguments[1]);
+                    break;
+                case ChainOperator.OrderBy or ChainOperator.ThenBy:
+                    orderings.Add(new LsmOrdering((LambdaExpression)op.Arguments[1], IsAscending(op.Method.Name)));
+                    break;
+                case ChainOperator.Skip:
+                    skip = op.Arguments[1];
+                    break;
+                case ChainOperator.Take:
+                    take = op.Arguments[1];
+                    break;
+            }
+        }
+
+        var source = Source(table, predicates, orderings, skip, take, out var orderingSatisfied, out _);
+
+        // Re-apply what the source did not take over: every filter (visited, for nested sources in them), the ordering unless
+        // the access path gives it, Skip, and Take unless it became the limit (then it stays too: it is cheap and exact).
+        var result = source;
+        foreach (var op in operators)
+        {
+            var kind = KindOf(op.Method.GetGenericMethodDefinition());
+            if (kind is ChainOperator.OrderBy or ChainOperator.ThenBy && orderingSatisfied)
+            {
+                continue;
+            }
+
+            var arguments = op.Arguments.Skip(1).Select(Visit).ToArray();
+            result = Expression.Call(op.Method, [result, .. arguments!]);
+        }
+
+        return result;
+    }
+
+    private Expression Source(LsmTableExpression table, List<LambdaExpression> predicates, List<LsmOrdering> orderings, Expression? skip, Expression? take) =>
+        Source(table, predicates, orderings, skip, take, out _, out _);
+
+    private Expression Source(
+        LsmTableExpression table,
+        List<LambdaExpression> predicates,
+        List<LsmOrdering> orderings,
+        Expression? skip,
+        Expression? take,
+        out bool orderingSatisfied,
+        out bool limited)
+    {
+        var neededSlots = LsmAccessPlanner.NeededSlots(table.Root, _readProperties);
+        var candidates = LsmAccessPlanner.Plan(table.EntityType, predicates, orderings, neededSlots, out var allTerms);
+
+        // Candidates that do not give the ordering are dropped when one does (a sort costs more than a longer range, usually).
+        orderingSatisfied = orderings.Count > 0 && candidates.Any(c => c.SatisfiesOrdering);
+        if (orderingSatisfied)
+        {
+            candidates = [.. candidates.Where(c => c.SatisfiesOrdering)];
+        }
+
+        // A limit is safe when every filter term is enforced by the path and the order is the one asked for.
+        limited = false;
+        var plans = new List<LsmAccessPlan>();
+        var values = new List<Expression>();
+        foreach (var candidate in candidates)
+        {
+            var candidateValues = candidate.Values.ToList();
+            var plan = candidate.Plan;
+            if (take is not null && (orderings.Count == 0 || candidate.SatisfiesOrdering)
+                && allTerms.All(candidate.EnforcedTerms.Contains) && plan.Kind != LsmAccessKind.PointGet)
+            {
+                candidateValues.Add(skip is null ? take : Expression.Call(AddLimitsMethod, skip, take));
+                plan = new LsmAccessPlan
+                {
+                    EntityType = plan.EntityType, Kind = plan.Kind, IndexName = plan.IndexName, Covered = plan.Covered,
+                    EqualCount = plan.EqualCount, HasLower = plan.HasLower, LowerInclusive = plan.LowerInclusive, HasUpper = plan.HasUpper,
+                    UpperInclusive = plan.UpperInclusive, HasStartsWith = plan.HasStartsWith, HasKeys = plan.HasKeys, HasLimit = true,
+                    Reverse = plan.Reverse, NeededSlots = plan.NeededSlots,
+                };
+                limited = true;
+            }
+
+            plans.Add(plan);
+            values.Add(Expression.NewArrayInit(typeof(object), candidateValues.Select(v => LsmTypes.Box(Visit(v)))));
+        }
+
+        return Expression.Call(
+            LsmRowSource.RowsMethod,
+            QueryCompilationContext.QueryContextParameter,
+            Expression.Constant(new LsmSource(table.EntityType, [.. plans])),
+            Expression.NewArrayInit(typeof(object[]), values));
+    }
+
+    private static readonly MethodInfo AddLimitsMethod = typeof(LsmAccessPathRewriter).GetMethod(
+        nameof(AddLimits), BindingFlags.NonPublic | BindingFlags.Static)!;
+
+    private static int AddLimits(int skip, int take) => (int)Math.Min(int.MaxValue, (long)Math.Max(0, skip) + Math.Max(0, take));
+
+    private static bool IsAscending(string name) => name is nameof(Enumerable.OrderBy) or nameof(Enumerable.ThenBy);
+
+    private enum ChainOperator
+    {
+        None,
+        Where,
+        OrderBy,
+        ThenBy,
+        Skip,
+        Take,
+    }
+
+    private static ChainOperator KindOf(MethodInfo definition)
+    {
+        if (definition == LsmEnumerable.Where)
+        {
+            return ChainOperator.Where;
+        }
+
+        if (definition == LsmEnumerable.OrderBy || definition == LsmEnumerable.OrderByDescending
+            || definition == LsmEnumerable.OrderByComparer || definition == LsmEnumerable.OrderByDescendingComparer)
+        {
+            return ChainOperator.OrderBy;
+        }
+
+        if (definition == LsmEnumerable.ThenBy || definition == LsmEnumerable.ThenByDescending
+            || definition == LsmEnumerable.ThenByComparer || definition == LsmEnumerable.ThenByDescendingComparer)
+        {
+            return ChainOperator.ThenBy;
+        }
+
+        return definition == LsmEnumerable.Skip ? ChainOperator.Skip
+            : definition == LsmEnumerable.Take ? ChainOperator.Take
+            : ChainOperator.None;
+    }
+
+    /// <summary>Every property some row read of the query is tagged with: what the sources must decode.</summary>
+    private sealed class ReadPropertyCollector : ExpressionVisitor
+    {
+        public HashSet<IPropertyBase> Properties { get; } = [];
+
+        protected override Expression VisitMethodCall(MethodCallExpression node)
+        {
+            if (LsmRowReads.IsRead(node, out var read) && ((ConstantExpression)read.Arguments[2]).Value is IPropertyBase property)
+            {
+                Properties.Add(property);
+            }
+
+            return base.VisitMethodCall(node);
+        }
+
+        protected override Expression VisitExtension(Expression node) => node is LsmTableExpression ? node : base.VisitExtension(node);
+    }
+}
+
+/// <summary>One source of a compiled query: the entity type it reads and its candidate access plans (the first is the default).</summary>
+internal sealed class LsmSource(IEntityType entityType, LsmAccessPlan[] candidates)
+{
+    public IEntityType EntityType { get; } = entityType;
+
+    public LsmAccessPlan[] Candidates { get; } = candidates;
+}
