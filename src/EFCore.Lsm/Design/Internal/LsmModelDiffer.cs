@@ -309,24 +309,50 @@ internal static class LsmModelDiffer
             return tables;
         }
 
-        foreach (var entityType in model.GetEntityTypes().Where(e => e.BaseType is null).OrderBy(e => e.Name, StringComparer.Ordinal))
+        foreach (var entityType in model.GetEntityTypes().Where(LsmCatalog.HasKeyspace).OrderBy(e => e.Name, StringComparer.Ordinal))
         {
-            var columns = entityType.GetProperties()
-                .Select(p => new Column(LsmTableNames.ColumnOf(p), Stored(p), p.IsNullable, DefaultValue(p)))
+            // A hierarchy is one table (TPH): every stored property of its types is a column; a derived type's columns are
+            // nullable, since the other types' rows have no value for them.
+            var stored = LsmRowLayout.For(entityType).StoredProperties.Select(p => p.Property).ToList();
+            if (stored.GroupBy(LsmTableNames.ColumnOf).FirstOrDefault(g => g.Count() > 1) is { } shared)
+            {
+                throw new NotSupportedException(
+                    $"Migrations of the table '{LsmTableNames.Of(entityType)}': the column '{shared.Key}' maps to properties of "
+                    + $"{string.Join(", ", shared.Select(p => "'" + p.DeclaringType.DisplayName() + "'"))}, types of the hierarchy of "
+                    + $"entity type '{entityType.DisplayName()}' that each store it under an id of their own (TPH); EFCore.Lsm cannot "
+                    + "map one column to several of them. Give the properties distinct names or column names (HasColumnName).");
+            }
+
+            var columns = stored
+                .Select(p => new Column(
+                    LsmTableNames.ColumnOf(p), Stored(p), p.IsNullable || p.DeclaringType != entityType, DefaultValue(p)))
                 .ToList();
             var key = entityType.FindPrimaryKey()?.Properties.Select(LsmTableNames.ColumnOf).ToList() ?? [];
-            var indexes = entityType.GetIndexes()
+            var hierarchy = LsmRowLayout.HierarchyOf(entityType).ToList();
+            var indexes = hierarchy.SelectMany(t => t.GetDeclaredIndexes())
                 .Select(i => new Index(
                     LsmCatalog.IndexName(i),
                     [.. i.Properties.Select(LsmTableNames.ColumnOf)],
                     i.IsUnique,
                     [.. i.Properties.Select((_, n) => LsmCatalog.IsDescending(i, n))]))
                 .ToList();
-            var seed = entityType.GetSeedData()
-                .Select(row => row.ToDictionary(
-                    kv => LsmTableNames.ColumnOf(entityType.FindProperty(kv.Key)!),
-                    kv => ToProvider(entityType.FindProperty(kv.Key)!, kv.Value),
-                    StringComparer.Ordinal))
+            var discriminator = entityType.FindDiscriminatorProperty() as IProperty;
+            var seed = hierarchy
+                .SelectMany(t => t.GetSeedData().Select(row =>
+                {
+                    var values = row.ToDictionary(
+                        kv => LsmTableNames.ColumnOf(t.FindProperty(kv.Key)!),
+                        kv => ToProvider(t.FindProperty(kv.Key)!, kv.Value),
+                        StringComparer.Ordinal);
+
+                    // A derived type's seed rows say their type through the discriminator, as EF's relational differ writes them.
+                    if (discriminator is not null && hierarchy.Count > 1 && !values.ContainsKey(LsmTableNames.ColumnOf(discriminator)))
+                    {
+                        values[LsmTableNames.ColumnOf(discriminator)] = ToProvider(discriminator, t.GetDiscriminatorValue());
+                    }
+
+                    return values;
+                }))
                 .ToList();
             tables.Add(new Table(LsmTableNames.Of(entityType), entityType.Name, columns, key, indexes, seed));
         }

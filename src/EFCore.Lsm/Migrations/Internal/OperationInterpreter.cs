@@ -1,6 +1,7 @@
 using MessagePack;
 using EFCore.Lsm.Metadata.Internal;
 using EFCore.Lsm.RowEncoding.Internal;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata;
 using Microsoft.EntityFrameworkCore.Migrations.Operations;
 
@@ -138,7 +139,7 @@ internal sealed class OperationInterpreter(MigrationSession session)
     private void AddColumn(StagedEntity entity, AddColumnOperation add)
     {
         var record = entity.Record;
-        var propertyName = PropertyName(record.DisplayTableName, add.Name);
+        var propertyName = PropertyName(record.DisplayTableName, add.Name, "AddColumn");
         var providerType = ProviderTypeOf(record.Name, propertyName, add.ClrType);
         var defaults = record.Defaults.ToList();
         CatalogProperty property;
@@ -208,7 +209,7 @@ internal sealed class OperationInterpreter(MigrationSession session)
     {
         var entity = session.Table(rename.Table, "RenameColumn");
         var property = Property(entity, rename.Name, "RenameColumn");
-        var newName = PropertyName(entity.Record.DisplayTableName, rename.NewName);
+        var newName = PropertyName(entity.Record.DisplayTableName, rename.NewName, "RenameColumn");
         if (entity.Record.FindProperty(newName) is not null)
         {
             throw new InvalidOperationException(
@@ -477,7 +478,7 @@ internal sealed class OperationInterpreter(MigrationSession session)
 
     private CatalogProperty Property(StagedEntity entity, string column, string what)
     {
-        var name = PropertyName(entity.Record.DisplayTableName, column);
+        var name = PropertyName(entity.Record.DisplayTableName, column, what);
         return entity.Record.FindProperty(name) ?? entity.Record.FindProperty(column) ?? throw new InvalidOperationException(
             $"{what}: the table '{entity.Record.DisplayTableName}' has no column '{column}' (columns: "
             + $"{string.Join(", ", entity.Record.Properties.Where(p => !p.Retired).Select(p => p.Name))}).");
@@ -583,15 +584,36 @@ internal sealed class OperationInterpreter(MigrationSession session)
             + "cannot tell which entity type's rows it holds. Add the migration's Designer file (BuildTargetModel) or the entity type.");
     }
 
-    /// <summary>The property name a column maps to (its <c>HasColumnName</c>), from the models; the column name otherwise.</summary>
-    private string PropertyName(string table, string column)
+    /// <summary>
+    /// The name the catalog records a column's property under, from the models: the property of the table's hierarchy (TPH:
+    /// the root and its derived types share the table) whose column (its <c>HasColumnName</c>, else its name) it is, by its
+    /// stored name (<see cref="LsmRowLayout.StoredNameOf"/>); the column name when no model has it. A column that is a
+    /// property of several types of the hierarchy is refused: each of them is stored under an id of its own, and a column
+    /// operation cannot say which one it means.
+    /// </summary>
+    private string PropertyName(string table, string column, string what)
     {
         foreach (var model in session.Models)
         {
-            var entityType = model?.GetEntityTypes().FirstOrDefault(e => LsmTableNames.Of(e) == table);
-            if (entityType?.GetProperties().FirstOrDefault(p => LsmTableNames.ColumnOf(p) == column) is { } property)
+            // Models a migration builds are finalized (IEntityType); an unfinalized one has no layout and is not consulted.
+            if (model?.GetEntityTypes().FirstOrDefault(e => e.BaseType is null && LsmTableNames.Of(e) == table) is not IEntityType root)
             {
-                return property.Name;
+                continue;
+            }
+
+            var matches = LsmRowLayout.For(root).StoredProperties.Where(p => LsmTableNames.ColumnOf(p.Property) == column).ToList();
+            if (matches.Count > 1)
+            {
+                throw new NotSupportedException(
+                    $"{what} '{column}' on '{table}': the column maps to properties of "
+                    + $"{string.Join(", ", matches.Select(m => "'" + m.Property.DeclaringType.DisplayName() + "'"))}, types of the "
+                    + $"hierarchy of entity type '{root.DisplayName()}' that each store it under an id of their own (TPH); EFCore.Lsm "
+                    + "cannot map one column to several of them. Give the properties distinct names or column names (HasColumnName).");
+            }
+
+            if (matches.Count == 1)
+            {
+                return matches[0].Name;
             }
         }
 
@@ -607,7 +629,8 @@ internal sealed class OperationInterpreter(MigrationSession session)
         var type = Nullable.GetUnderlyingType(clrType) ?? clrType;
         foreach (var model in session.Models)
         {
-            if (model?.FindEntityType(entityName)?.FindProperty(propertyName) is { } property)
+            if (model?.FindEntityType(entityName) is IEntityType root
+                && LsmRowLayout.For(root).StoredProperties.FirstOrDefault(p => p.Name == propertyName).Property is { } property)
             {
                 var providerType = property.GetValueConverter()?.ProviderClrType ?? property.ClrType;
                 providerType = Nullable.GetUnderlyingType(providerType) ?? providerType;
