@@ -1,5 +1,6 @@
 using EFCore.Lsm.Etcd.FunctionalTests.TestUtilities;
 using EFCore.Lsm.Storage;
+using Grpc.Core;
 using static EFCore.Lsm.Etcd.FunctionalTests.TestUtilities.EtcdTestStore;
 
 namespace EFCore.Lsm.Etcd.FunctionalTests.EtcdBackend;
@@ -261,7 +262,9 @@ public sealed class EtcdStoreContractTests : IDisposable
     public void A_resent_commit_whose_first_send_applied_applies_once_and_reports_that_revision()
     {
         var lost = 0;
-        _test.Store.Committer.LoseAnswer = _ => Interlocked.Increment(ref lost) <= 2;
+        _test.Store.Committer.ReplaceAnswer = _ => Interlocked.Increment(ref lost) <= 2
+            ? new RpcException(new Status(StatusCode.Unavailable, "answer dropped by the test hook"))
+            : null;
         var before = _test.Store.Committer.Statistics;
 
         // Without the commit slot the resend would fail its own RequireAbsent (the first send inserted the key), or
@@ -271,7 +274,7 @@ public sealed class EtcdStoreContractTests : IDisposable
             b.RequireAbsent(Key("once"));
             b.Put(Key("once"), Key("1"));
         });
-        _test.Store.Committer.LoseAnswer = null;
+        _test.Store.Committer.ReplaceAnswer = null;
 
         var after = _test.Store.Committer.Statistics;
         Assert.Equal(1, after.AppliedBeforeResend - before.AppliedBeforeResend);
@@ -281,6 +284,44 @@ public sealed class EtcdStoreContractTests : IDisposable
         Assert.True(view.Version >= revision);
         AssertConflict(0, b => b.RequireUnchangedSince(Key("once"), revision - 1));
         Commit(b => b.RequireUnchangedSince(Key("once"), revision));
+    }
+
+    [Fact]
+    public void A_commit_answered_NOSPACE_after_it_applied_reports_success_not_nothing_written()
+    {
+        // etcd applies the transaction that takes its database over --quota-backend-bytes and answers it with NOSPACE.
+        // Regression: that answer was reported as "Nothing of the batch was written" while the batch was in.
+        _test.Store.Committer.ReplaceAnswer = _ => new RpcException(new Status(StatusCode.ResourceExhausted, "etcdserver: mvcc: database space exceeded"));
+        var revision = Commit(b =>
+        {
+            b.RequireAbsent(Key("crossing"));
+            b.Put(Key("crossing"), Key("in"));
+        });
+        _test.Store.Committer.ReplaceAnswer = null;
+
+        using var view = Store.OpenView();
+        Assert.Equal("in", Text(view.Get(Key("crossing"))));
+        Commit(b => b.RequireUnchangedSince(Key("crossing"), revision));
+    }
+
+    [Fact]
+    public void A_commit_refused_NOSPACE_before_it_applied_says_nothing_was_written()
+    {
+        // The other NOSPACE: refused before raft (the alarm already raised). Simulated by refusing before the send applies:
+        // a condition that fails keeps the transaction from writing, and the hook then answers NOSPACE.
+        Put("taken", "x");
+        _test.Store.Committer.ReplaceAnswer = response => response.Succeeded
+            ? null
+            : new RpcException(new Status(StatusCode.ResourceExhausted, "etcdserver: mvcc: database space exceeded"));
+        var e = Assert.Throws<LsmStoreUnavailableException>(() => Commit(b =>
+        {
+            b.RequireAbsent(Key("taken"));
+            b.Put(Key("taken"), Key("y"));
+        }));
+        _test.Store.Committer.ReplaceAnswer = null;
+
+        Assert.Contains("Nothing of the batch was written", e.Message);
+        Assert.Equal("x", Get("taken"));
     }
 
     private long Put(string key, string value) => Commit(b => b.Put(Key(key), Key(value)));

@@ -1,6 +1,7 @@
 using EFCore.Lsm.Engine;
 using EFCore.Lsm.FunctionalTests.TestUtilities;
 using EFCore.Lsm.Storage;
+using EFCore.Lsm.TestUtilities;
 using Microsoft.EntityFrameworkCore;
 
 namespace EFCore.Lsm.FunctionalTests.Recovery;
@@ -93,6 +94,33 @@ public sealed class OperatorDamageTests : IDisposable
             stream.SetLength(stream.Length - 1);
         }
 
+        AssertWholeOrTypedError(path);
+    }
+
+    [Fact]
+    public void LOCK_deleted_while_open_does_not_let_a_second_process_in()
+    {
+        var path = Bank(_temp.Db());
+        using (var holder = TestContext.Create(path))
+        {
+            // This process has the bank open; the operator deletes LOCK and starts another application on the folder.
+            Assert.Equal(Accounts, holder.Customers.Count());
+            File.Delete(Path.Combine(path, "LOCK"));
+            var files = Directory.GetFiles(path).Select(Path.GetFileName).ToHashSet();
+
+            using var second = new CrashWorkerProcess("EFCore.Lsm.FunctionalTests.CrashWorker.dll", [path, "0", "2"]);
+            Assert.False(second.WaitForLines(1, TimeSpan.FromMinutes(3)), "the second process saved into a database another process has open");
+            second.Kill();
+            Assert.Contains("open elsewhere", second.Errors, StringComparison.Ordinal);
+            Assert.True(files.All(f => File.Exists(Path.Combine(path, f!))), "the refused process deleted files");
+
+            // The first process goes on as if nothing happened.
+            var account = holder.Customers.Find(1)!;
+            account.Name += " still here";
+            holder.SaveChanges();
+        }
+
+        Assert.True(LsmStorePool.Close(path));
         AssertWholeOrTypedError(path);
     }
 }

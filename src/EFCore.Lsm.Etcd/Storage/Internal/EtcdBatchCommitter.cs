@@ -31,10 +31,11 @@ internal sealed class EtcdBatchCommitter(
         Interlocked.Read(ref _unknownOutcomes));
 
     /// <summary>
-    /// Test hook: called after each send of a commit transaction that got an answer; returning true drops the answer as a
-    /// broken connection would (the transaction applied, the caller never heard), to exercise the resend path.
+    /// Test hook: called after each send of a commit transaction that got an answer; an error it returns replaces the
+    /// answer (the transaction applied, the caller hears only the error): an Unavailable status as a broken connection
+    /// gives, to exercise the resend path, or the NOSPACE error etcd answers for the transaction that crossed the quota.
     /// </summary>
-    internal Func<TxnResponse, bool>? LoseAnswer { get; set; }
+    internal Func<TxnResponse, RpcException?>? ReplaceAnswer { get; set; }
 
     public long Commit(LsmConditionalBatch batch)
     {
@@ -82,9 +83,9 @@ internal sealed class EtcdBatchCommitter(
                     }
 
                     response = connection.WriteTransaction(txn, connection.AttemptDeadline(deadline));
-                    if (LoseAnswer?.Invoke(response) == true)
+                    if (ReplaceAnswer?.Invoke(response) is { } replaced)
                     {
-                        throw new RpcException(new Status(StatusCode.Unavailable, "answer dropped by the test hook"));
+                        throw replaced;
                     }
                 }
                 catch (RpcException e) when (EtcdErrors.IsTransient(e))
@@ -127,11 +128,20 @@ internal sealed class EtcdBatchCommitter(
                 }
                 catch (RpcException e) when (EtcdErrors.IsNoSpace(e))
                 {
+                    // etcd answers NOSPACE both for a request it refused before raft (the alarm was already raised) and for
+                    // the transaction whose apply took the database over its quota, which HAS applied. The slot tells them
+                    // apart: only this commit writes it, so a slot moved past its last revision means the batch is in.
+                    if (AppliedRevision(slot, deadline, e) is { } applied)
+                    {
+                        slots.Release(slot, applied);
+                        Interlocked.Increment(ref _commits);
+                        return applied;
+                    }
+
                     slots.Release(slot, slot.ModRevision);
                     throw new LsmStoreUnavailableException(
                         $"The {description} is out of space: its database reached --quota-backend-bytes and it raised the NOSPACE alarm, "
-                        + "so it refuses writes until it is compacted, defragmented and the alarm is disarmed. "
-                        + (maybeApplied ? "An earlier attempt of the batch may have been applied." : "Nothing of the batch was written."),
+                        + "so it refuses writes until it is compacted, defragmented and the alarm is disarmed. Nothing of the batch was written.",
                         e);
                 }
                 catch (RpcException e)
@@ -190,6 +200,30 @@ internal sealed class EtcdBatchCommitter(
                     + $"{response.Header.Revision}; nothing was written.");
             }
         }
+    }
+
+    /// <summary>
+    /// The revision at which this commit's transaction applied, read from its slot (moved past <see cref="EtcdCommitSlots.Slot.ModRevision"/>
+    /// only by this commit), or null when it did not apply. A slot that cannot be read leaves the outcome unknown.
+    /// </summary>
+    private long? AppliedRevision(EtcdCommitSlots.Slot slot, DateTime deadline, RpcException refusal)
+    {
+        RangeResponse state;
+        try
+        {
+            state = connection.Range(new RangeRequest { Key = slot.Key }, deadline);
+        }
+        catch (LsmStoreUnavailableException unavailable)
+        {
+            slots.Retire(slot, leaseLost: false);
+            Interlocked.Increment(ref _unknownOutcomes);
+            throw new LsmStoreUnavailableException(
+                $"The {description} answered the batch with {EtcdErrors.Describe(refusal)} and then could not be read to learn whether "
+                + "the batch had applied; the batch may or may not have been applied.",
+                unavailable);
+        }
+
+        return state.Kvs.Count > 0 && state.Kvs[0].ModRevision != slot.ModRevision ? state.Kvs[0].ModRevision : null;
     }
 
     /// <summary>The batch's puts and deletes as transaction operations: one per key, the last operation on a key winning.</summary>
