@@ -1,5 +1,28 @@
 using System.Globalization;
+using EFCore.Lsm.Diagnostics;
 using EFCore.Lsm.FunctionalTests.CrashWorker;
+using EFCore.Lsm.FunctionalTests.CrashWorker.Migrations;
+using Microsoft.EntityFrameworkCore;
+
+// Usage: EFCore.Lsm.FunctionalTests.CrashWorker migrate <db-path> [target-migration]
+// Runs Database.Migrate() on ThingsContext, printing each migration progress event as a line ("P ..."), then "DONE".
+// The parent SIGKILLs this process at its k-th progress line and checks the database is as before or after a migration.
+if (args[0] == "migrate")
+{
+    using var migrating = new ThingsContext(args[1], o => o.LogTo(
+        (id, _) => id == LsmEventId.MigrationOperationProgress,
+        e =>
+        {
+            Console.Out.WriteLine("P " + e);
+            Console.Out.Flush();
+        }));
+    Console.Out.WriteLine("READY");
+    Console.Out.Flush();
+    migrating.Database.Migrate(args.Length > 2 ? args[2] : null);
+    Console.Out.WriteLine("DONE");
+    Console.Out.Flush();
+    return;
+}
 
 // Usage: EFCore.Lsm.FunctionalTests.CrashWorker <db-path> <first-save-number> <rows-per-save>
 // Each SaveChanges inserts <rows-per-save> rows of one save number and updates the shared counter row (a concurrency

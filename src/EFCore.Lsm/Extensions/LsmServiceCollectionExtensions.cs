@@ -1,12 +1,14 @@
 using EFCore.Lsm.Diagnostics.Internal;
 using EFCore.Lsm.Infrastructure.Internal;
 using EFCore.Lsm.Metadata.Conventions.Internal;
+using EFCore.Lsm.Migrations.Internal;
 using EFCore.Lsm.Query.Internal;
 using EFCore.Lsm.Storage.Internal;
 using EFCore.Lsm.ValueGeneration.Internal;
 using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.EntityFrameworkCore.Metadata.Conventions.Infrastructure;
+using Microsoft.EntityFrameworkCore.Migrations;
 using Microsoft.EntityFrameworkCore.Query;
 using Microsoft.EntityFrameworkCore.Storage;
 using Microsoft.EntityFrameworkCore.ValueGeneration;
@@ -41,7 +43,14 @@ public static class LsmServiceCollectionExtensions
             .TryAdd<IResettableService, LsmStoreConnection>(p => p.GetRequiredService<LsmStoreConnection>())
             .TryAddProviderSpecificServices(b => b
                 .TryAddScoped<LsmStoreConnection, LsmStoreConnection>()
-                .TryAddSingleton<LsmStoreTracker, LsmStoreTracker>());
+                .TryAddSingleton<LsmStoreTracker, LsmStoreTracker>()
+
+                // Migrations: EF's Migration classes and tools, interpreted on key schemas (docs/migrations.md). Registering
+                // IMigrator is all Database.Migrate() needs; the provider stays non-relational.
+                .TryAddSingleton<IMigrationsIdGenerator, LsmMigrationsIdGenerator>()
+                .TryAddScoped<IMigrationsAssembly, LsmMigrationsAssembly>()
+                .TryAddScoped<IHistoryRepository, LsmHistoryRepository>()
+                .TryAddScoped<IMigrator, LsmMigrator>());
 
         builder.TryAddCoreServices();
         return serviceCollection;

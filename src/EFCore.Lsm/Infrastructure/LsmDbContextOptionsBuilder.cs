@@ -41,6 +41,18 @@ public sealed class LsmDbContextOptionsBuilder
     public LsmDbContextOptionsBuilder BlockCacheSize(long bytes) => With(e => e.WithBlockCacheSize(bytes));
 
     /// <summary>
+    /// The assembly that holds the context's migrations (its <c>[DbContext]</c> <c>Migration</c> classes and model snapshot),
+    /// as relational providers' <c>MigrationsAssembly</c>; default the context's own assembly.
+    /// </summary>
+    public LsmDbContextOptionsBuilder MigrationsAssembly(string? assemblyName) => With(e => e.WithMigrationsAssembly(assemblyName));
+
+    /// <summary>
+    /// Rows a migration copies, re-keys or indexes per batch (default 1024): what bounds a migration's memory however large
+    /// the table is (docs/migrations.md).
+    /// </summary>
+    public LsmDbContextOptionsBuilder MigrationBatchRows(int rows) => With(e => e.WithMigrationBatchRows(rows));
+
+    /// <summary>
     /// Opens the database read-only (<c>LsmOptions.ReadOnly</c>): no lock and no write, so it works beside another process
     /// that has the database open, and on a full or read-only disk. Contexts see the database as it was when the store
     /// opened; <c>SaveChanges</c> and anything else that writes (registering a new entity type in the catalog, reserving

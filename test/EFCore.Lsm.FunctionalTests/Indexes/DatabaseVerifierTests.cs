@@ -70,7 +70,7 @@ public sealed class DatabaseVerifierTests : IDisposable
         {
             var database = (LsmDatabaseWrapper)context.GetService<IDatabase>();
             var mapping = database.GetMapping(context.Model.FindEntityType(typeof(Member))!);
-            var index = mapping.Indexes.Single(i => i.Name == "IX_Member_City_Score");
+            var index = mapping.Indexes.Single(i => i.Name == "IX_Members_City_Score");
             byte[] first;
             IndexEntry stray;
             using (var view = database.OpenView())
@@ -90,15 +90,15 @@ public sealed class DatabaseVerifierTests : IDisposable
 
             var withModel = LsmDatabaseVerifier.Verify(context);
             Assert.False(withModel.IsConsistent);
-            Assert.Contains(withModel.Problems, p => p.StartsWith("IX_Member_City_Score:", StringComparison.Ordinal) && p.Contains("matches no row", StringComparison.Ordinal));
-            Assert.Contains(withModel.Problems, p => p.StartsWith("IX_Member_City_Score:", StringComparison.Ordinal) && p.Contains("rows have no entry", StringComparison.Ordinal));
+            Assert.Contains(withModel.Problems, p => p.StartsWith("IX_Members_City_Score:", StringComparison.Ordinal) && p.Contains("matches no row", StringComparison.Ordinal));
+            Assert.Contains(withModel.Problems, p => p.StartsWith("IX_Members_City_Score:", StringComparison.Ordinal) && p.Contains("rows have no entry", StringComparison.Ordinal));
         }
 
         Assert.True(LsmStorePool.Close(path));
         var result = LsmDatabaseVerifier.VerifyIndexes(path);
         Assert.False(result.IsConsistent);
         Assert.Equal(2, result.Problems.Count);
-        Assert.Contains(result.Problems, p => p.EndsWith($"IX_Member_City_Score: entry 0x{strayHex} matches no row", StringComparison.Ordinal));
-        Assert.Contains(result.Problems, p => p.EndsWith("IX_Member_City_Score: 1 rows have no entry (15 entries for 15 rows)", StringComparison.Ordinal));
+        Assert.Contains(result.Problems, p => p.EndsWith($"IX_Members_City_Score: entry 0x{strayHex} matches no row", StringComparison.Ordinal));
+        Assert.Contains(result.Problems, p => p.EndsWith("IX_Members_City_Score: 1 rows have no entry (15 entries for 15 rows)", StringComparison.Ordinal));
     }
 }

@@ -108,8 +108,8 @@ public sealed class IndexMaintenanceTests : IDisposable
 
             context.SaveChanges();
             Assert.Empty(Problems(context));
-            Assert.Equal(50, EntryCount(context, "IX_Member_Email"));
-            Assert.Equal(50, EntryCount(context, "IX_Member_City_Score"));
+            Assert.Equal(50, EntryCount(context, "IX_Members_Email"));
+            Assert.Equal(50, EntryCount(context, "IX_Members_City_Score"));
 
             // Changing indexed columns moves entries; changing another column leaves them; deletes remove them.
             foreach (var member in context.Members.Where(m => m.Id < 20).ToList())
@@ -125,7 +125,7 @@ public sealed class IndexMaintenanceTests : IDisposable
             context.RemoveRange(context.Members.Where(m => m.Id >= 40).ToList());
             context.SaveChanges();
             Assert.Empty(Problems(context));
-            Assert.Equal(40, EntryCount(context, "IX_Member_Email"));
+            Assert.Equal(40, EntryCount(context, "IX_Members_Email"));
         }
 
         // Reopened from disk: the entries were logged and recovered with their rows.
@@ -133,7 +133,7 @@ public sealed class IndexMaintenanceTests : IDisposable
         using (var context = IndexContext.Create(path))
         {
             Assert.Empty(Problems(context));
-            Assert.Equal(40, EntryCount(context, "IX_Member_City_Score"));
+            Assert.Equal(40, EntryCount(context, "IX_Members_City_Score"));
         }
     }
 
@@ -149,7 +149,7 @@ public sealed class IndexMaintenanceTests : IDisposable
         context.SaveChanges();
 
         var database = (LsmDatabaseWrapper)context.GetService<IDatabase>();
-        var index = database.GetMapping(context.Model.FindEntityType(typeof(Member))!).Indexes.Single(i => i.Name == "IX_Member_City_Score");
+        var index = database.GetMapping(context.Model.FindEntityType(typeof(Member))!).Indexes.Single(i => i.Name == "IX_Members_City_Score");
         using var view = database.OpenView();
         using var cursor = view.Scan(index.KeyspaceLowerBound, index.KeyspaceUpperBound);
         var rows = new List<int>();
@@ -173,14 +173,14 @@ public sealed class IndexMaintenanceTests : IDisposable
 
         context.Add(new Member { Id = 2, Email = "taken@x", City = "Oslo" });
         var across = Assert.Throws<DbUpdateException>(() => context.SaveChanges());
-        Assert.Contains("IX_Member_Email", across.Message, StringComparison.Ordinal);
+        Assert.Contains("IX_Members_Email", across.Message, StringComparison.Ordinal);
         Assert.Contains("'taken@x'", across.Message, StringComparison.Ordinal);
         Assert.Single(across.Entries);
         context.ChangeTracker.Clear();
 
         context.AddRange(new Member { Id = 3, Email = "twin@x" }, new Member { Id = 4, Email = "twin@x" });
         var within = Assert.Throws<DbUpdateException>(() => context.SaveChanges());
-        Assert.Contains("IX_Member_Email", within.Message, StringComparison.Ordinal);
+        Assert.Contains("IX_Members_Email", within.Message, StringComparison.Ordinal);
         Assert.Equal(2, within.Entries.Count);
         context.ChangeTracker.Clear();
 
@@ -250,7 +250,7 @@ public sealed class IndexMaintenanceTests : IDisposable
                     context.SaveChanges();
                     Interlocked.Increment(ref wins[round]);
                 }
-                catch (DbUpdateException e) when (e.Message.Contains("IX_Member_Email", StringComparison.Ordinal))
+                catch (DbUpdateException e) when (e.Message.Contains("IX_Members_Email", StringComparison.Ordinal))
                 {
                 }
                 catch (Exception e)
@@ -288,7 +288,7 @@ public sealed class IndexMaintenanceTests : IDisposable
             context.Add(new Member { Id = 5000, Email = "after" });
             context.SaveChanges();
             Assert.Empty(Problems(context));
-            Assert.Equal(3001, EntryCount(context, "IX_Member_Email"));
+            Assert.Equal(3001, EntryCount(context, "IX_Members_Email"));
             var mapping = ((LsmDatabaseWrapper)context.GetService<IDatabase>()).GetMapping(context.Model.FindEntityType(typeof(Member))!);
             Assert.All(mapping.Indexes, i => Assert.True(i.IsReady, i.Name));
         }
@@ -310,7 +310,7 @@ public sealed class IndexMaintenanceTests : IDisposable
         {
             context.Add(new Member { Id = 3, Email = "c" });
             var e = Assert.Throws<InvalidOperationException>(() => context.SaveChanges());
-            Assert.Contains("IX_Member_City", e.Message, StringComparison.Ordinal);
+            Assert.Contains("IX_Members_City", e.Message, StringComparison.Ordinal);
             Assert.Contains("Oslo", e.Message, StringComparison.Ordinal);
         }
 
@@ -333,7 +333,7 @@ public sealed class IndexMaintenanceTests : IDisposable
             context.Add(new Member { Id = 1, Email = "a", City = "Oslo" });
             context.SaveChanges();
             keyspace = ((LsmDatabaseWrapper)context.GetService<IDatabase>()).GetMapping(context.Model.FindEntityType(typeof(Member))!)
-                .Indexes.Single(i => i.Name == "IX_Member_Email").KeyspaceId;
+                .Indexes.Single(i => i.Name == "IX_Members_Email").KeyspaceId;
         }
 
         using (var context = IndexContext.Create(path, withIndexes: false))

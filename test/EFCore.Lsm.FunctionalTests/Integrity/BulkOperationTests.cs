@@ -185,7 +185,7 @@ public sealed class BulkOperationTests : IDisposable
 
         // Against a row it does not change.
         var existing = Assert.Throws<DbUpdateException>(() => context.Items.Where(i => i.Id == 3).ExecuteUpdate(s => s.SetProperty(i => i.Code, "c4")));
-        Assert.Contains("IX_Item_Code", existing.Message, StringComparison.Ordinal);
+        Assert.Contains("IX_Items_Code", existing.Message, StringComparison.Ordinal);
 
         // Between two rows it changes.
         var within = Assert.Throws<DbUpdateException>(() => context.Items.Where(i => i.Id < 5).ExecuteUpdate(s => s.SetProperty(i => i.Code, "same")));

@@ -51,7 +51,7 @@ public class BloggingContext(string path) : DbContext
     }
 }
 
-/// <summary>An earlier model whose Blog had a Subtitle, which the current model dropped (so the catalog retires it).</summary>
+/// <summary>An earlier model whose Blog had a Subtitle, which the current model dropped without a migration (so the catalog keeps it and its values).</summary>
 public sealed class EarlierBloggingContext(string path) : BloggingContext(path)
 {
     protected override void OnModelCreating(ModelBuilder model)
@@ -61,7 +61,7 @@ public sealed class EarlierBloggingContext(string path) : BloggingContext(path)
     }
 }
 
-/// <summary>An EF database written by the provider: 3 blogs, 5 posts of blog 1 and 1 of blog 2, a retired Blog.Subtitle.</summary>
+/// <summary>An EF database written by the provider: 3 blogs, 5 posts of blog 1 and 1 of blog 2, a Blog.Subtitle the current model lacks.</summary>
 internal static class EfSampleDatabase
 {
     public const string BlogType = "EFCore.Lsm.Tool.Tests.TestUtilities.Blog";

@@ -8,4 +8,20 @@ internal sealed class LsmLoggingDefinitions : LoggingDefinitions
     public EventDefinitionBase? LogQueryPlanExecuting;
 
     public EventDefinitionBase? LogTransactionEnlisted;
+
+    public EventDefinitionBase? LogEntityTypeNotInModel;
+
+    public EventDefinitionBase? LogPropertyNotInModel;
+
+    public EventDefinitionBase? LogPropertyTypeConverted;
+
+    public EventDefinitionBase? LogMigrationApplying;
+
+    public EventDefinitionBase? LogMigrationReverting;
+
+    public EventDefinitionBase? LogMigrationOperationProgress;
+
+    public EventDefinitionBase? LogMigrationCommitted;
+
+    public EventDefinitionBase? LogMigrationInterrupted;
 }

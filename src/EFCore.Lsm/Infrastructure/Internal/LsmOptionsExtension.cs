@@ -26,7 +26,12 @@ public sealed class LsmOptionsExtension : IDbContextOptionsExtension
     private long _blockCacheSize = DefaultBlockCacheSize;
     private bool _readOnly;
     private ILsmKeyValueStoreFactory? _storeFactory;
+    private string? _migrationsAssembly;
+    private int _migrationBatchRows = DefaultMigrationBatchRows;
     private ExtensionInfo? _info;
+
+    /// <summary>Rows a migration reads and writes per batch by default (docs/migrations.md, "Memory").</summary>
+    public const int DefaultMigrationBatchRows = 1024;
 
     public LsmOptionsExtension()
     {
@@ -41,6 +46,8 @@ public sealed class LsmOptionsExtension : IDbContextOptionsExtension
         _blockCacheSize = copyFrom._blockCacheSize;
         _readOnly = copyFrom._readOnly;
         _storeFactory = copyFrom._storeFactory;
+        _migrationsAssembly = copyFrom._migrationsAssembly;
+        _migrationBatchRows = copyFrom._migrationBatchRows;
     }
 
     public DbContextOptionsExtensionInfo Info => _info ??= new ExtensionInfo(this);
@@ -69,6 +76,30 @@ public sealed class LsmOptionsExtension : IDbContextOptionsExtension
 
     /// <summary>The engine's block cache size in bytes (<c>LsmOptions.BlockCacheSize</c>).</summary>
     public long BlockCacheSize => _blockCacheSize;
+
+    /// <summary>The assembly the context's migrations live in (null: the context's own assembly).</summary>
+    public string? MigrationsAssembly => _migrationsAssembly;
+
+    /// <summary>
+    /// Rows a migration copies, re-keys or indexes per batch: what bounds its memory (one batch of rows and their new keys)
+    /// however large the table is.
+    /// </summary>
+    public int MigrationBatchRows => _migrationBatchRows;
+
+    public LsmOptionsExtension WithMigrationsAssembly(string? assemblyName)
+    {
+        var clone = new LsmOptionsExtension(this);
+        clone._migrationsAssembly = assemblyName;
+        return clone;
+    }
+
+    public LsmOptionsExtension WithMigrationBatchRows(int rows)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(rows, 1, nameof(rows));
+        var clone = new LsmOptionsExtension(this);
+        clone._migrationBatchRows = rows;
+        return clone;
+    }
 
     /// <summary>Whether the engine is opened read-only (<c>LsmOptions.ReadOnly</c>): no lock, and every write is refused.</summary>
     public bool ReadOnly => _readOnly;

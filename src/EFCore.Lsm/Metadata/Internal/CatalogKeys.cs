@@ -20,6 +20,12 @@ internal static class CatalogKeys
     /// <summary>Record kind of a key generator: (0, 2, keyspace id, property id) → the end of its last allocated block.</summary>
     public const long GeneratorKind = 2;
 
+    /// <summary>Record kind of an applied migration: (0, 3, migration id) → its product version (docs/migrations.md).</summary>
+    public const long HistoryKind = 3;
+
+    /// <summary>Record kind of the migration in progress: (0, 4) → what it reserved and what to clean up (docs/migrations.md).</summary>
+    public const long MigrationStateKind = 4;
+
     /// <summary>Exclusive upper bound of the catalog keyspace: every catalog key sorts below it, every row key above.</summary>
     public static byte[] CatalogUpperBound { get; } = KeyRange.AfterParts(KeyspacePrefix(CatalogKeyspaceId));
 
@@ -48,6 +54,17 @@ internal static class CatalogKeys
             w.Write(keyspaceId);
             w.Write(propertyId);
         });
+
+    public static byte[] History(string migrationId) => Build(HistoryKind, (ref w) => w.Write(migrationId.AsSpan()));
+
+    public static byte[] MigrationState() => Build(MigrationStateKind, static (ref w) => { });
+
+    /// <summary>The key range of the generator records of keyspace <paramref name="keyspaceId"/>.</summary>
+    public static (byte[] Lower, byte[] Upper) GeneratorsOf(long keyspaceId)
+    {
+        var lower = Build(GeneratorKind, (ref w) => w.Write(keyspaceId));
+        return (lower, KeyRange.AfterParts(lower));
+    }
 
     /// <summary>The bytes every key of record kind <paramref name="kind"/> starts with.</summary>
     public static byte[] KindPrefix(long kind) => Build(kind, static (ref w) => { });

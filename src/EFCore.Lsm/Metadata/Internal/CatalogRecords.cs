@@ -7,7 +7,10 @@ namespace EFCore.Lsm.Metadata.Internal;
 /// <param name="Id">The stable property id, the key of the property's value in every row; never reused.</param>
 /// <param name="Name">The EF property name.</param>
 /// <param name="ProviderType">The provider CLR type's full name (after value conversion), nullable unwrapped.</param>
-/// <param name="Retired">Whether the model no longer has the property; its id stays taken.</param>
+/// <param name="Retired">
+/// Whether a migration dropped the property (or, in databases written before schema drift was tolerated, the model stopped
+/// having it); its values are skipped by readers and its id stays taken. A property the model merely lacks is not retired.
+/// </param>
 internal sealed record CatalogProperty(uint Id, string Name, string ProviderType, bool Retired);
 
 /// <summary>One part of an entity type's primary key as the catalog records it.</summary>
@@ -43,6 +46,9 @@ internal sealed record CatalogIndex(
         PropertyIds.SequenceEqual(other.PropertyIds) && Descending.SequenceEqual(other.Descending) && Unique == other.Unique;
 }
 
+/// <summary>The value rows without a value of property <paramref name="PropertyId"/> read as: one MessagePack value.</summary>
+internal sealed record CatalogDefault(uint PropertyId, byte[] Value);
+
 /// <summary>An entity type's catalog record: where its rows live and how its keys and values are laid out.</summary>
 internal sealed record CatalogEntity(
     string Name,
@@ -55,6 +61,49 @@ internal sealed record CatalogEntity(
     /// <summary>The entity type's secondary indexes (field 6; absent in records written before indexes existed).</summary>
     public IReadOnlyList<CatalogIndex> Indexes { get; init; } = [];
 
+    /// <summary>
+    /// The table name EF's relational conventions give the entity type (field 7), which migrations name it by; null in
+    /// records written before migrations existed.
+    /// </summary>
+    public string? TableName { get; init; }
+
+    /// <summary>
+    /// Values that rows without a value of a property read as (field 8), each one MessagePack value: the default of a column
+    /// a migration added (<c>AddColumn(defaultValue: …)</c>). A property not listed reads as the model's default.
+    /// </summary>
+    public IReadOnlyList<CatalogDefault> Defaults { get; init; } = [];
+
+    /// <summary>The table name for messages: <see cref="TableName"/>, or the entity type's short name.</summary>
+    public string DisplayTableName => TableName ?? LsmTableNames.ShortName(Name);
+
+    /// <summary>The live (not retired) property named <paramref name="name"/>, or null.</summary>
+    public CatalogProperty? FindProperty(string name)
+    {
+        foreach (var property in Properties)
+        {
+            if (!property.Retired && property.Name == name)
+            {
+                return property;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>The stored default of property <paramref name="propertyId"/> (MessagePack), or null.</summary>
+    public byte[]? FindDefault(uint propertyId)
+    {
+        foreach (var d in Defaults)
+        {
+            if (d.PropertyId == propertyId)
+            {
+                return d.Value;
+            }
+        }
+
+        return null;
+    }
+
     // Field numbers of the record's MessagePack map. Written to disk: do not change.
     private const uint KeyspaceIdField = 1;
     private const uint ValueFormatField = 2;
@@ -62,12 +111,14 @@ internal sealed record CatalogEntity(
     private const uint PropertiesField = 4;
     private const uint KeyPartsField = 5;
     private const uint IndexesField = 6;
+    private const uint TableNameField = 7;
+    private const uint DefaultsField = 8;
 
     public byte[] Encode()
     {
         using var buffer = new PooledByteBufferWriter();
         var writer = new MessagePackWriter(buffer);
-        writer.WriteMapHeader(Indexes.Count > 0 ? 6u : 5u);
+        writer.WriteMapHeader(5u + (Indexes.Count > 0 ? 1u : 0u) + (TableName is null ? 0u : 1u) + (Defaults.Count > 0 ? 1u : 0u));
         writer.Write(KeyspaceIdField);
         writer.Write(KeyspaceId);
         writer.Write(ValueFormatField);
@@ -121,6 +172,24 @@ internal sealed record CatalogEntity(
             }
         }
 
+        if (TableName is not null)
+        {
+            writer.Write(TableNameField);
+            writer.WriteStrictString(TableName);
+        }
+
+        if (Defaults.Count > 0)
+        {
+            writer.Write(DefaultsField);
+            writer.WriteArrayHeader((uint)Defaults.Count);
+            foreach (var d in Defaults)
+            {
+                writer.WriteArrayHeader(2);
+                writer.Write(d.PropertyId);
+                writer.Write(d.Value);
+            }
+        }
+
         writer.Flush();
         return buffer.ToArray();
     }
@@ -146,6 +215,8 @@ internal sealed record CatalogEntity(
         var properties = new List<CatalogProperty>();
         var keyParts = new List<CatalogKeyPart>();
         var indexes = new List<CatalogIndex>();
+        string? tableName = null;
+        var defaults = new List<CatalogDefault>();
         var fields = reader.ReadMapHeader();
         for (var i = 0; i < fields; i++)
         {
@@ -210,6 +281,18 @@ internal sealed record CatalogEntity(
                     }
 
                     break;
+                case TableNameField:
+                    tableName = reader.ReadStrictString();
+                    break;
+                case DefaultsField:
+                    var defaultCount = reader.ReadArrayHeader();
+                    for (var d = 0; d < defaultCount; d++)
+                    {
+                        ExpectArray(ref reader, 2, name);
+                        defaults.Add(new CatalogDefault(reader.ReadUInt32(), reader.ReadStrictBytes()));
+                    }
+
+                    break;
                 default:
                     // A field written by a later catalog version: skipping keeps this reader forward compatible.
                     reader.SkipValue();
@@ -222,7 +305,12 @@ internal sealed record CatalogEntity(
             throw new MessagePackFormatException(reader.Consumed, $"the catalog record of entity type '{name}' is malformed");
         }
 
-        return new CatalogEntity(name, keyspaceId, valueFormat, nextPropertyId, properties, keyParts) { Indexes = indexes };
+        return new CatalogEntity(name, keyspaceId, valueFormat, nextPropertyId, properties, keyParts)
+        {
+            Indexes = indexes,
+            TableName = tableName,
+            Defaults = defaults,
+        };
     }
 
     private static void ExpectArray(ref MessagePackReader reader, int length, string name)

@@ -1,4 +1,5 @@
 using EFCore.Lsm.Storage;
+using EFCore.Lsm.Metadata;
 using EFCore.Lsm.KeyEncoding.Internal;
 using EFCore.Lsm.RowEncoding.Internal;
 using MessagePack;
@@ -76,14 +77,20 @@ internal sealed class LsmCatalog
 
     /// <summary>
     /// The catalog records that must be written so every entity type of <paramref name="model"/> has a keyspace and every
-    /// property an id: new entity types and properties get new ids, removed properties are retired. Empty when the
-    /// catalog already matches. Throws when an entity type's key schema differs from the stored one (re-keying a
-    /// keyspace is a migration, which this version cannot do).
+    /// property an id: new entity types and properties get new ids. Empty when the catalog already matches. Nothing stored
+    /// is given up (docs/catalog.md, "Schema drift"): a property the model no longer has keeps its id and its values (a save
+    /// carries them over, and a model that has it again reads them); a changed provider type keeps the stored type when every
+    /// stored value converts to the new one without loss (<see cref="StoredTypeConversion"/>), and is refused otherwise.
+    /// Refused too, with the migration to write named: a changed key schema, and what looks like a rename of an entity type or
+    /// property whose keyspace has rows (<paramref name="hasRows"/>; null treats every keyspace as empty).
+    /// The differences that are tolerated are listed in <see cref="CatalogChanges.Drift"/>.
     /// </summary>
-    public CatalogChanges PlanRegistration(IModel model)
+    public CatalogChanges PlanRegistration(IModel model, Func<CatalogEntity, bool>? hasRows = null)
     {
         var changes = new CatalogChanges(Exists ? null : NextKeyspaceId, []);
         var nextKeyspaceId = NextKeyspaceId;
+        var modelNames = model.GetEntityTypes().Where(HasKeyspace).Select(e => e.Name).ToHashSet(StringComparer.Ordinal);
+        var missingEntities = _entities.Values.Where(e => !modelNames.Contains(e.Name)).ToList();
         foreach (var entityType in model.GetEntityTypes().Where(HasKeyspace))
         {
             // A hierarchy is one record, its root's: every type's properties, by their stored names (LsmRowLayout).
@@ -101,57 +108,91 @@ internal sealed class LsmCatalog
             }
 
             _entities.TryGetValue(entityType.Name, out var stored);
+            if (stored is null)
+            {
+                CheckNotRenamed(entityType, layout, missingEntities, hasRows);
+            }
+
             var keyspaceId = stored?.KeyspaceId ?? nextKeyspaceId++;
             var nextPropertyId = stored?.NextPropertyId ?? 1;
-            var catalogProperties = new List<CatalogProperty>();
             var changed = stored is null;
+            var tableName = LsmTableNames.Of(entityType);
+            changed |= stored is not null && stored.TableName != tableName;
 
             var byName = stored?.Properties.Where(p => !p.Retired).ToDictionary(p => p.Name, StringComparer.Ordinal)
                 ?? new Dictionary<string, CatalogProperty>(StringComparer.Ordinal);
             var assigned = new Dictionary<string, CatalogProperty>(StringComparer.Ordinal);
+            var added = new List<(IProperty Property, string Name)>();
             foreach (var (property, name) in layout.StoredProperties)
             {
                 var providerType = ProviderTypeName(property);
-                if (byName.Remove(name, out var existing) && existing.ProviderType == providerType)
+                if (byName.Remove(name, out var existing))
                 {
+                    if (existing.ProviderType != providerType
+                        && !SameRepresentation(ProviderTypes.Resolve(existing.ProviderType, model), ProviderType(property)))
+                    {
+                        CheckConvertible(entityType, property, existing, model);
+                        changes.Drift.Add(new LsmSchemaDifference(
+                            LsmSchemaDifferenceKind.PropertyTypeConverted,
+                            entityType.Name,
+                            name,
+                            $"The property '{entityType.DisplayName()}.{name}' is stored as {existing.ProviderType} and the model "
+                            + $"maps it to {providerType}: stored values are converted when read, and saved values must fit "
+                            + $"{existing.ProviderType} until a migration alters the column (migrationBuilder.AlterColumn)."));
+                    }
+
                     assigned[name] = existing;
                     continue;
                 }
 
-                if (existing is not null)
-                {
-                    // Same name, different stored type: old values cannot be read as the new type, so the old id is
-                    // retired with its values and the property starts afresh under a new id.
-                    catalogProperties.Add(existing with { Retired = true });
-                }
-
                 assigned[name] = new CatalogProperty(nextPropertyId++, name, providerType, Retired: false);
+                added.Add((property, name));
                 changed = true;
             }
 
-            foreach (var removed in byName.Values)
+            if (stored is not null && byName.Count > 0)
             {
-                catalogProperties.Add(removed with { Retired = true });
-                changed = true;
+                // Properties the model no longer has keep their ids and values; a look-alike new property with rows present is
+                // refused as a probable rename, which only a migration can express.
+                var rows = hasRows?.Invoke(stored) ?? false;
+                foreach (var missing in byName.Values)
+                {
+                    if (rows && added.FirstOrDefault(p => ProviderTypeName(p.Property) == missing.ProviderType) is { Property: not null } look)
+                    {
+                        throw PropertyRenamed(entityType, missing, look.Property);
+                    }
+
+                    changes.Drift.Add(new LsmSchemaDifference(
+                        LsmSchemaDifferenceKind.PropertyNotInModel,
+                        entityType.Name,
+                        missing.Name,
+                        $"The property '{entityType.DisplayName()}.{missing.Name}' ({missing.ProviderType}) is in the EFCore.Lsm database "
+                        + "but not in the model: its stored values are kept (saves carry them over) and come back if the model has it "
+                        + $"again. To remove them, add a migration with migrationBuilder.DropColumn(name: \"{missing.Name}\", "
+                        + $"table: \"{tableName}\")."));
+                }
             }
 
+            var catalogProperties = new List<CatalogProperty>();
             if (stored is not null)
             {
-                catalogProperties.AddRange(stored.Properties.Where(p => p.Retired));
+                catalogProperties.AddRange(stored.Properties.Where(p => p.Retired || byName.ContainsKey(p.Name)));
             }
 
             catalogProperties.AddRange(assigned.Values);
             catalogProperties.Sort((a, b) => a.Id.CompareTo(b.Id));
 
             var keyParts = keyProperties
-                .Select(p => new CatalogKeyPart(assigned[layout.StoredNameOf(p)].Id, ProviderTypeName(p), Descending: false))
+                .Select(p => new CatalogKeyPart(
+                    assigned[layout.StoredNameOf(p)].Id, assigned[layout.StoredNameOf(p)].ProviderType, Descending: false))
                 .ToList();
             if (stored is not null && !stored.KeyParts.SequenceEqual(keyParts))
             {
                 throw new InvalidOperationException(
                     $"The primary key of entity type '{entityType.DisplayName()}' is ({Describe(keyParts, catalogProperties)}) "
-                    + $"in the model but ({Describe(stored.KeyParts, stored.Properties)}) in the EFCore.Lsm database; changing a "
-                    + "key schema needs a migration, which this version of the provider does not support.");
+                    + $"in the model but ({Describe(stored.KeyParts, stored.Properties)}) in the EFCore.Lsm database. Changing a key "
+                    + "re-keys every row: add a migration (dotnet ef migrations add, or migrationBuilder.DropPrimaryKey and "
+                    + $"AddPrimaryKey on table \"{tableName}\") and apply it with Database.Migrate().");
             }
 
             var indexes = new List<CatalogIndex>();
@@ -166,9 +207,23 @@ internal sealed class LsmCatalog
                     descending,
                     unique,
                     CatalogIndexState.Ready);
-                if (storedIndexes.Remove(definition.Name, out var existingIndex) && existingIndex.SameDefinition(definition))
+                if (storedIndexes.Remove(definition.Name, out var existingIndex))
                 {
-                    indexes.Add(existingIndex);
+                    if (existingIndex.SameDefinition(definition))
+                    {
+                        indexes.Add(existingIndex);
+                        continue;
+                    }
+
+                    changes.DroppedIndexes.Add(existingIndex);
+                }
+                else if (storedIndexes.Values.FirstOrDefault(i => i.SameDefinition(definition)) is { } renamed)
+                {
+                    // The same entries under another name (a migration's index name, or one from before indexes were named
+                    // after tables): keep the keyspace, take the model's name.
+                    storedIndexes.Remove(renamed.Name);
+                    indexes.Add(renamed with { Name = definition.Name });
+                    changed = true;
                     continue;
                 }
 
@@ -194,11 +249,90 @@ internal sealed class LsmCatalog
                     entityType.Name, keyspaceId, RowFormat.CurrentVersion, nextPropertyId, catalogProperties, keyParts)
                 {
                     Indexes = indexes,
+                    TableName = tableName,
+                    Defaults = stored?.Defaults ?? [],
                 });
             }
         }
 
+        foreach (var missing in missingEntities)
+        {
+            changes.Drift.Add(new LsmSchemaDifference(
+                LsmSchemaDifferenceKind.EntityTypeNotInModel,
+                missing.Name,
+                null,
+                $"The entity type '{missing.Name}' is in the EFCore.Lsm database but not in the model: its rows are kept and come "
+                + "back if the model has it again. To remove them, add a migration with migrationBuilder.DropTable(name: "
+                + $"\"{missing.DisplayTableName}\")."));
+        }
+
         return changes with { NextKeyspaceId = nextKeyspaceId != NextKeyspaceId || !Exists ? nextKeyspaceId : null };
+    }
+
+    /// <summary>
+    /// Refuses a new entity type that looks like a stored one renamed: the stored one is gone from the model, has rows, has
+    /// the same key (property names and types), and at least half of its other properties are in the new type by name and type.
+    /// Reading the new one would find no rows while the old ones sit under the old name.
+    /// </summary>
+    private static void CheckNotRenamed(
+        IEntityType entityType, LsmRowLayout layout, List<CatalogEntity> missingEntities, Func<CatalogEntity, bool>? hasRows)
+    {
+        if (hasRows is null || missingEntities.Count == 0)
+        {
+            return;
+        }
+
+        var key = entityType.FindPrimaryKey()!.Properties.Select(p => (layout.StoredNameOf(p), ProviderTypeName(p))).ToList();
+        var shape = layout.StoredProperties.Select(p => (p.Name, ProviderTypeName(p.Property))).ToHashSet();
+        foreach (var missing in missingEntities)
+        {
+            var storedKey = missing.KeyParts
+                .Select(k => (missing.Properties.FirstOrDefault(p => p.Id == k.PropertyId)?.Name ?? "", k.ProviderType))
+                .ToList();
+            var others = missing.Properties.Where(p => !p.Retired && missing.KeyParts.All(k => k.PropertyId != p.Id)).ToList();
+            var alike = others.Count(p => shape.Contains((p.Name, p.ProviderType)));
+            if (storedKey.SequenceEqual(key) && alike * 2 >= others.Count && hasRows(missing))
+            {
+                var newTable = LsmTableNames.Of(entityType);
+                throw new InvalidOperationException(
+                    $"The entity type '{entityType.DisplayName()}' is new to the EFCore.Lsm database, and '{missing.Name}', which has rows "
+                    + $"with the same key shape, is no longer in the model. If it was renamed, add a migration with "
+                    + $"migrationBuilder.RenameTable(name: \"{missing.DisplayTableName}\", newName: \"{newTable}\") and apply it with "
+                    + "Database.Migrate(); if it was removed, add a migration with migrationBuilder.DropTable(name: "
+                    + $"\"{missing.DisplayTableName}\").");
+            }
+        }
+    }
+
+    private static InvalidOperationException PropertyRenamed(IEntityType entityType, CatalogProperty missing, IProperty look)
+    {
+        var table = LsmTableNames.Of(entityType);
+        return new InvalidOperationException(
+            $"The property '{look.DeclaringType.DisplayName()}.{look.Name}' is new to the EFCore.Lsm database, and '{missing.Name}' "
+            + $"({missing.ProviderType}), which has stored values, is no longer in the model. If '{missing.Name}' was renamed, add a "
+            + $"migration with migrationBuilder.RenameColumn(name: \"{missing.Name}\", table: \"{table}\", newName: "
+            + $"\"{look.Name}\") and apply it with Database.Migrate(); if it was removed, add a migration with "
+            + $"migrationBuilder.DropColumn(name: \"{missing.Name}\", table: \"{table}\").");
+    }
+
+    /// <summary>An enum and its underlying integer type store the same values: no conversion to report.</summary>
+    private static bool SameRepresentation(Type? stored, Type model) =>
+        stored is not null
+        && (stored.IsEnum ? Enum.GetUnderlyingType(stored) : stored) == (model.IsEnum ? Enum.GetUnderlyingType(model) : model);
+
+    private static void CheckConvertible(IEntityType entityType, IProperty property, CatalogProperty stored, IModel model)
+    {
+        var storedType = ProviderTypes.Resolve(stored.ProviderType, model);
+        var modelType = ProviderType(property);
+        if (storedType is null || !StoredTypeConversion.IsLossless(storedType, modelType))
+        {
+            throw new InvalidOperationException(
+                $"The property '{property.DeclaringType.DisplayName()}.{property.Name}' is stored as {stored.ProviderType} in the EFCore.Lsm "
+                + $"database, but the model maps it to {modelType.FullName}, and not every stored value converts to that type without "
+                + "loss. Add a migration that converts the stored values (migrationBuilder.AlterColumn on table "
+                + $"\"{LsmTableNames.Of(entityType)}\", column \"{LsmTableNames.ColumnOf(property)}\") and apply it with Database.Migrate(), or map "
+                + $"the property to {stored.ProviderType} again.");
+        }
     }
 
     /// <summary>
@@ -282,11 +416,11 @@ internal sealed class LsmCatalog
         "AK_" + key.DeclaringEntityType.ShortName() + "_" + string.Join("_", key.Properties.Select(p => p.Name));
 
     /// <summary>
-    /// The name an index is recorded under: EF's name for it, or, as EF names unnamed indexes, <c>IX_</c> + the entity
-    /// type's short name + its property names.
+    /// The name an index is recorded under: EF's name for it, or, as EF's relational conventions name unnamed indexes (and so
+    /// as migrations name them), <c>IX_</c> + the table name + the column names.
     /// </summary>
     public static string IndexName(IReadOnlyIndex index) =>
-        index.Name ?? "IX_" + index.DeclaringEntityType.ShortName() + "_" + string.Join("_", index.Properties.Select(p => p.Name));
+        index.Name ?? "IX_" + LsmTableNames.Of(index.DeclaringEntityType) + "_" + string.Join("_", index.Properties.Select(LsmTableNames.ColumnOf));
 
     /// <summary>Whether part <paramref name="i"/> of <paramref name="index"/> is descending (EF: null = none, empty = all).</summary>
     public static bool IsDescending(IReadOnlyIndex index, int i)
@@ -309,12 +443,15 @@ internal sealed class LsmCatalog
         return new CatalogChanges(null, [entity with { Indexes = indexes }]);
     }
 
-    public static string ProviderTypeName(IReadOnlyProperty property)
+    public static string ProviderTypeName(IReadOnlyProperty property) => ProviderType(property).FullName!;
+
+    /// <summary>The CLR type a property's values are stored as: after value conversion, nullable unwrapped.</summary>
+    public static Type ProviderType(IReadOnlyProperty property)
     {
         var type = property.GetValueConverter()?.ProviderClrType
             ?? property.GetTypeMapping().Converter?.ProviderClrType
             ?? property.ClrType;
-        return (Nullable.GetUnderlyingType(type) ?? type).FullName!;
+        return Nullable.GetUnderlyingType(type) ?? type;
     }
 
     internal static byte[] EncodeHeader(long nextKeyspaceId)
@@ -391,6 +528,9 @@ internal sealed class LsmCatalog
 internal sealed record CatalogChanges(long? NextKeyspaceId, List<CatalogEntity> Entities)
 {
     public List<CatalogIndex> DroppedIndexes { get; } = [];
+
+    /// <summary>Differences between the stored schema and the model that registration tolerates (logged as warnings).</summary>
+    public List<LsmSchemaDifference> Drift { get; } = [];
 
     public bool IsEmpty => NextKeyspaceId is null && Entities.Count == 0;
 }

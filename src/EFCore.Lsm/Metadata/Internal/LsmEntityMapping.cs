@@ -24,6 +24,15 @@ internal sealed class LsmEntityMapping
     private readonly int[] _slotById;
     private readonly PropertyMapping[] _key;
     private readonly Dictionary<IEntityType, TypeMapping> _types = [];
+    private readonly uint[] _preservedIds;
+
+    // Model values of properties a row lacks (added after it was written, PropertyMapping.MissingValue): by slot for the
+    // properties every row of the hierarchy has (null when all of them read as null); the ones declared on derived types
+    // apply only to rows of a type that has them, found by the row's discriminator.
+    private readonly object?[]? _missingBySlot;
+    private readonly bool _hasDerivedMissingValues;
+    private readonly PropertyMapping? _discriminator;
+    private readonly Dictionary<object, TypeMapping> _typesByDiscriminator = [];
 
     public LsmEntityMapping(IEntityType entityType, CatalogEntity catalog)
     {
@@ -33,19 +42,30 @@ internal sealed class LsmEntityMapping
         KeyspaceLowerBound = CatalogKeys.KeyspacePrefix(catalog.KeyspaceId);
         KeyspaceUpperBound = KeyRange.AfterParts(KeyspaceLowerBound);
 
-        var ids = catalog.Properties.Where(p => !p.Retired).ToDictionary(p => p.Name, p => p.Id, StringComparer.Ordinal);
+        var live = catalog.Properties.Where(p => !p.Retired).ToDictionary(p => p.Name, StringComparer.Ordinal);
         _bySlot = new PropertyMapping[Layout.SlotCount];
         foreach (var slot in Layout.Slots)
         {
             var property = (IProperty)slot.Property;
             var converter = property.GetTypeMapping().Converter;
             var providerType = converter?.ProviderClrType ?? property.ClrType;
-            var codec = ProviderValueCodec.Find(providerType) ?? throw new InvalidOperationException(
-                $"The property '{property.DeclaringType.DisplayName()}.{property.Name}' has type '{providerType.Name}', "
+            var storedName = Layout.StoredNameOf(property);
+            var stored = live[storedName];
+            var storedType = LsmCatalog.ProviderTypeName(property) == stored.ProviderType
+                ? providerType
+                : ProviderTypes.Resolve(stored.ProviderType, EntityType.Model) ?? providerType;
+            var codec = ProviderValueCodec.Find(storedType) ?? throw new InvalidOperationException(
+                $"The property '{property.DeclaringType.DisplayName()}.{property.Name}' has type '{storedType.Name}', "
                 + "which EFCore.Lsm cannot store.");
-            _bySlot[slot.Index] = new PropertyMapping(property, ids[Layout.StoredNameOf(property)], slot.Index, converter, codec);
+            var conversion = StoredTypeConversion.Find(storedType, providerType);
+            var mapping = new PropertyMapping(property, stored.Id, slot.Index, converter, codec, conversion);
+            mapping.SetMissingValue(catalog.FindDefault(stored.Id));
+            _bySlot[slot.Index] = mapping;
+            live.Remove(storedName);
         }
 
+        // Properties the catalog has and the model lacks: their values stay in the rows, and saves carry them over.
+        _preservedIds = [.. live.Values.Select(p => p.Id).Order()];
         _byId = [.. _bySlot.OrderBy(p => p.Id)];
         _slotById = new int[_byId.Length == 0 ? 1 : _byId[^1].Id + 1];
         Array.Fill(_slotById, -1);
@@ -60,13 +80,43 @@ internal sealed class LsmEntityMapping
         {
             var properties = type.GetProperties().ToHashSet();
             var written = _byId.Where(p => properties.Contains(p.Property)).ToArray();
+            var hasSlot = new bool[_bySlot.Length];
+            foreach (var property in written)
+            {
+                hasSlot[property.Slot] = true;
+            }
+
             _types[type] = new TypeMapping(
                 written,
                 [.. written.Where(p => p.Property.IsConcurrencyToken)],
                 [
                     .. written.Select(p => p.Property).Where(p =>
                         p.IsConcurrencyToken && p.ValueGenerated == ValueGenerated.OnAddOrUpdate && p.ClrType == typeof(byte[])),
-                ]);
+                ],
+                [
+                    .. written.Where(p => p.Property.FindAnnotation(LsmTableNames.DefaultValueAnnotation) is not null
+                        || catalog.FindDefault(p.Id) is not null),
+                ],
+                hasSlot);
+        }
+
+        if (_bySlot.Any(p => p.MissingValue is not null && p.Property.DeclaringType == EntityType))
+        {
+            _missingBySlot = [.. _bySlot.Select(p => p.Property.DeclaringType == EntityType ? p.MissingValue : null)];
+        }
+
+        // Only a derived type's property that reads as non-null when missing needs the row's type; the discriminator says it.
+        _hasDerivedMissingValues = _bySlot.Any(p => p.MissingValue is not null && p.Property.DeclaringType != EntityType);
+        if (EntityType.FindDiscriminatorProperty() is { } discriminator && Layout.TryGetSlot(discriminator, out var discriminatorSlot))
+        {
+            _discriminator = _bySlot[discriminatorSlot];
+            foreach (var type in LsmRowLayout.HierarchyOf(EntityType))
+            {
+                if (type.GetDiscriminatorValue() is { } value)
+                {
+                    _typesByDiscriminator[value] = _types[type];
+                }
+            }
         }
 
         var byId = _bySlot.ToDictionary(p => p.Id);
@@ -185,6 +235,69 @@ internal sealed class LsmEntityMapping
 
     /// <summary>Whether rows of <paramref name="entityType"/> have concurrency tokens.</summary>
     public bool HasConcurrencyTokens(IEntityType entityType) => TypeOf(entityType).ConcurrencyTokens.Length > 0;
+
+    /// <summary>
+    /// Properties of <paramref name="entityType"/> with a column default (<c>HasDefaultValue</c>, or a migration's
+    /// <c>defaultValue</c>): an insert that leaves one unset (EF marks it store-generated) stores the default, as a relational
+    /// database fills a column default.
+    /// </summary>
+    public IReadOnlyList<PropertyMapping> DefaultedProperties(IEntityType entityType) => TypeOf(entityType).Defaulted;
+
+    /// <summary>
+    /// Whether the catalog has properties the model lacks, whose stored values an update must carry over from the stored row
+    /// (<see cref="CarryOver"/>) so that no save loses them.
+    /// </summary>
+    public bool PreservesValues => _preservedIds.Length > 0;
+
+    /// <summary>
+    /// <paramref name="newRow"/> with the values of the properties the model lacks copied from <paramref name="storedRow"/>,
+    /// in property id order; <paramref name="newRow"/> itself when the stored row has none of them.
+    /// </summary>
+    public byte[] CarryOver(byte[] newRow, byte[]? storedRow, PooledByteBufferWriter buffer)
+    {
+        if (storedRow is null || _preservedIds.Length == 0)
+        {
+            return newRow;
+        }
+
+        // Only rows of a model that lacks stored properties come here (schema drift), so copying their values is fine.
+        var kept = new List<(uint Id, byte[] Value)>();
+        using var stored = new RowReader(storedRow);
+        foreach (var id in _preservedIds)
+        {
+            if (stored.TryFind(id))
+            {
+                kept.Add((id, stored.RawValue.ToArray()));
+            }
+        }
+
+        if (kept.Count == 0)
+        {
+            return newRow;
+        }
+
+        buffer.Reset();
+        using var current = new RowReader(newRow);
+        var row = new RowWriter(buffer, current.PropertyCount + kept.Count);
+        var k = 0;
+        while (current.MoveNext())
+        {
+            for (; k < kept.Count && kept[k].Id < current.PropertyId; k++)
+            {
+                row.WriteRawValue(kept[k].Id, kept[k].Value);
+            }
+
+            row.WriteRawValue(current.PropertyId, current.RawValue);
+        }
+
+        for (; k < kept.Count; k++)
+        {
+            row.WriteRawValue(kept[k].Id, kept[k].Value);
+        }
+
+        row.Complete();
+        return buffer.ToArray();
+    }
 
     /// <summary>
     /// The row versions (<c>IsRowVersion</c> byte arrays) of <paramref name="entityType"/>'s rows: the store has no row version
@@ -408,11 +521,12 @@ internal sealed class LsmEntityMapping
 
     /// <summary>
     /// Decodes the values of <paramref name="properties"/> (model form, converters applied back) from a stored row, in
-    /// the order given; a property missing from the row reads as null. Decodes nothing else.
+    /// the order given; a property missing from the row reads as its default. Decodes nothing else.
     /// </summary>
     public object?[] ReadProperties(ReadOnlySpan<byte> value, IReadOnlyList<PropertyMapping> properties)
     {
         var values = new object?[properties.Count];
+        TypeMapping? rowType = null;
         using var row = new RowReader(value);
         for (var i = 0; i < values.Length; i++)
         {
@@ -422,6 +536,14 @@ internal sealed class LsmEntityMapping
                 var reader = row.ValueReader;
                 values[i] = properties[i].ReadValue(ref reader);
             }
+            else if (properties[i].MissingValue is { } missing)
+            {
+                // A derived type's property is missing from the rows of the other types, which read it as null.
+                values[i] = properties[i].Property.DeclaringType == EntityType
+                    || (rowType ??= RowTypeOf(value))?.HasSlot[properties[i].Slot] == true
+                        ? missing
+                        : null;
+            }
         }
 
         return values;
@@ -429,8 +551,9 @@ internal sealed class LsmEntityMapping
 
     /// <summary>
     /// Decodes a stored row into model values (value converters applied back) in the slots of <see cref="Layout"/>, the layout
-    /// of the query pipeline's rows. A property missing from the row (of another type of the hierarchy, or added to the
-    /// model after the row was written) reads as null.
+    /// of the query pipeline's rows. A property missing from the row reads as null when the row's type does not have it (it
+    /// belongs to another type of the hierarchy), and as its default (<see cref="PropertyMapping.MissingValue"/>) when it was
+    /// added to the model after the row was written.
     /// </summary>
     public object?[] DecodeRow(ReadOnlySpan<byte> value) => DecodeRow(value, neededSlots: null);
 
@@ -446,6 +569,19 @@ internal sealed class LsmEntityMapping
             return values;
         }
 
+        // Defaults first; a value the row has overwrites its slot's.
+        if (_missingBySlot is not null)
+        {
+            for (var i = 0; i < values.Length; i++)
+            {
+                if (neededSlots is null || neededSlots[i])
+                {
+                    values[i] = _missingBySlot[i];
+                }
+            }
+        }
+
+        var present = _hasDerivedMissingValues ? new bool[values.Length] : null;
         using var row = new RowReader(value);
         while (row.MoveNext())
         {
@@ -458,9 +594,42 @@ internal sealed class LsmEntityMapping
 
             var reader = row.ValueReader;
             values[slot] = _bySlot[slot].ReadValue(ref reader);
+            if (present is not null)
+            {
+                present[slot] = true;
+            }
+        }
+
+        if (present is not null && RowTypeOf(value) is { } type)
+        {
+            for (var i = 0; i < values.Length; i++)
+            {
+                if (!present[i] && type.HasSlot[i] && (neededSlots is null || neededSlots[i]))
+                {
+                    values[i] = _bySlot[i].MissingValue;
+                }
+            }
         }
 
         return values;
+    }
+
+    /// <summary>The mapping of the type a stored row is of, by its discriminator; null when the hierarchy has none.</summary>
+    private TypeMapping? RowTypeOf(ReadOnlySpan<byte> storedRow)
+    {
+        if (_discriminator is null)
+        {
+            return _types.Count == 1 ? _types.Values.First() : null;
+        }
+
+        using var row = new RowReader(storedRow);
+        if (!row.TryFind(_discriminator.Id))
+        {
+            return null;
+        }
+
+        var reader = row.ValueReader;
+        return _discriminator.ReadValue(ref reader) is { } value ? _typesByDiscriminator.GetValueOrDefault(value) : null;
     }
 
     /// <summary>
@@ -502,11 +671,19 @@ internal sealed class LsmEntityMapping
                 or TypeCode.UInt32 or TypeCode.Int64 or TypeCode.UInt64;
     }
 
-    /// <summary>What is stored for one entity type of the hierarchy: its properties by id, its tokens, its row versions.</summary>
-    private sealed record TypeMapping(PropertyMapping[] Written, PropertyMapping[] ConcurrencyTokens, IProperty[] RowVersions);
+    /// <summary>
+    /// What is stored for one entity type of the hierarchy: its properties by id, its tokens, its row versions, its column
+    /// defaults, and which slots of the layout its rows have.
+    /// </summary>
+    private sealed record TypeMapping(
+        PropertyMapping[] Written, PropertyMapping[] ConcurrencyTokens, IProperty[] RowVersions, PropertyMapping[] Defaulted, bool[] HasSlot);
 
-    /// <summary>One property: its stable id, its slot in decoded rows, its value converter and the codec of its provider type.</summary>
-    internal sealed class PropertyMapping(IProperty property, uint id, int slot, ValueConverter? converter, ProviderValueCodec codec)
+    /// <summary>
+    /// One property: its stable id, its slot in decoded rows, its value converter, the codec of the type its values are stored
+    /// as, and, when that stored type differs from the model's provider type, the lossless conversion between them.
+    /// </summary>
+    internal sealed class PropertyMapping(
+        IProperty property, uint id, int slot, ValueConverter? converter, ProviderValueCodec codec, StoredTypeConversion? conversion = null)
     {
         public IProperty Property { get; } = property;
 
@@ -515,12 +692,38 @@ internal sealed class LsmEntityMapping
         /// <summary>The slot of the property's value in a decoded row (<see cref="LsmRowLayout"/>).</summary>
         public int Slot { get; } = slot;
 
-        /// <summary>The codec of the provider type (after value conversion).</summary>
+        /// <summary>The codec of the stored provider type (after value conversion).</summary>
         public ProviderValueCodec Codec { get; } = codec;
+
+        /// <summary>
+        /// The model value of a row that has no value for the property (it was added after the row was written): the stored
+        /// default a migration gave the column, else the model's <c>HasDefaultValue</c>, else the CLR default of a
+        /// non-nullable type (never null for a property that cannot hold null), else null.
+        /// </summary>
+        public object? MissingValue { get; private set; }
+
+        internal void SetMissingValue(byte[]? storedDefault)
+        {
+            if (storedDefault is not null)
+            {
+                var reader = new MessagePackReader(storedDefault);
+                MissingValue = ReadValue(ref reader);
+                return;
+            }
+
+            if (Property.FindAnnotation(LsmTableNames.DefaultValueAnnotation)?.Value is { } configured && configured is not DBNull)
+            {
+                MissingValue = configured;
+                return;
+            }
+
+            var clrType = Property.ClrType;
+            MissingValue = clrType.IsValueType && Nullable.GetUnderlyingType(clrType) is null ? Activator.CreateInstance(clrType) : null;
+        }
 
         public void WriteKeyPart(ref KeyWriter writer, object? modelValue, IEntityType entityType)
         {
-            var value = ToProvider(modelValue);
+            var value = ToProvider(modelValue, entityType);
             if (value is null)
             {
                 throw new LsmInvalidEntityException(
@@ -543,9 +746,10 @@ internal sealed class LsmEntityMapping
 
         public void WriteValue(ref MessagePackWriter writer, object? modelValue, IEntityType entityType)
         {
+            var value = ToProvider(modelValue, entityType);
             try
             {
-                Codec.WriteValue(ref writer, ToProvider(modelValue));
+                Codec.WriteValue(ref writer, value);
             }
             catch (ArgumentException e)
             {
@@ -556,11 +760,38 @@ internal sealed class LsmEntityMapping
         public object? ReadValue(ref MessagePackReader reader)
         {
             var value = Codec.ReadValue(ref reader);
+            if (value is not null && conversion is not null)
+            {
+                value = conversion.ToModel(value);
+            }
+
             return value is null || converter is null ? value : converter.ConvertFromProvider(value);
         }
 
-        /// <summary>The provider form of a model value (the value converter applied).</summary>
-        public object? ToProvider(object? modelValue) =>
-            modelValue is null || converter is null ? modelValue : converter.ConvertToProvider(modelValue);
+        /// <summary>The stored form of a model value: the value converter applied, then the stored-type conversion.</summary>
+        public object? ToProvider(object? modelValue) => ToProvider(modelValue, Property.DeclaringType as IEntityType);
+
+        private object? ToProvider(object? modelValue, IEntityType? entityType)
+        {
+            var value = modelValue is null || converter is null ? modelValue : converter.ConvertToProvider(modelValue);
+            if (value is null || conversion is null)
+            {
+                return value;
+            }
+
+            try
+            {
+                return conversion.ToStored(value);
+            }
+            catch (OverflowException e)
+            {
+                throw new LsmInvalidEntityException(
+                    entityType!,
+                    Property,
+                    $"the database stores it as {conversion.StoredType.Name} (the model says {conversion.ModelType.Name}) and {e.Message} "
+                    + "Add a migration that alters the column to convert the stored values (migrationBuilder.AlterColumn).",
+                    e);
+            }
+        }
     }
 }

@@ -1,4 +1,5 @@
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.EntityFrameworkCore.Metadata;
 
 namespace EFCore.Lsm.Metadata.Internal;
@@ -55,11 +56,16 @@ internal sealed class LsmRowLayout
 
     public int SlotCount => _slotList.Count;
 
-    /// <summary>The layout of the rows of <paramref name="entityType"/>'s hierarchy (built once per model).</summary>
+    /// <summary>
+    /// The layout of the rows of <paramref name="entityType"/>'s hierarchy (built once per model; built afresh for a model
+    /// that is not read-only, as a migration's target model is, since only a read-only model holds runtime annotations).
+    /// </summary>
     public static LsmRowLayout For(IEntityType entityType)
     {
         var root = entityType.GetRootType();
-        return root.GetOrAddRuntimeAnnotationValue(AnnotationName, static r => new LsmRowLayout(r!), root);
+        return root is AnnotatableBase { IsReadOnly: false }
+            ? new LsmRowLayout(root)
+            : root.GetOrAddRuntimeAnnotationValue(AnnotationName, static r => new LsmRowLayout(r!), root);
     }
 
     /// <summary>The entity types sharing a root's keyspace: the root, then its derived types (a fixed order).</summary>

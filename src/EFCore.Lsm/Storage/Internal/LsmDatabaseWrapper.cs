@@ -21,9 +21,12 @@ namespace EFCore.Lsm.Storage.Internal;
 internal sealed class LsmDatabaseWrapper(
     LsmStoreConnection connection,
     IQueryCompilationContextFactory queryCompilationContextFactory,
+    IDiagnosticsLogger<DbLoggerCategory.Model> modelLogger,
     IDiagnosticsLogger<DbLoggerCategory.Database.Transaction> transactionLogger)
     : IDatabase
 {
+    private bool _driftReported;
+
     /// <summary>The transaction saves go to, set by the transaction manager.</summary>
     public LsmTransaction? CurrentTransaction { get; set; }
 
@@ -36,6 +39,11 @@ internal sealed class LsmDatabaseWrapper(
 
     public int SaveChanges(IList<IUpdateEntry> entries)
     {
+        if (entries.Count > 0)
+        {
+            ReportDrift(entries[0].EntityType.Model);
+        }
+
         var writes = RowWriteBuilder.Build(entries, Store, connection.SyncWrites);
         if (!TryStage(writes))
         {
@@ -105,7 +113,29 @@ internal sealed class LsmDatabaseWrapper(
     /// <summary>
     /// The storage mapping of <paramref name="entityType"/> for reading (writes nothing; see <see cref="LsmStore.GetMappingForRead"/>).
     /// </summary>
-    public LsmEntityMapping GetMapping(IEntityType entityType) => Store.GetMappingForRead(entityType);
+    public LsmEntityMapping GetMapping(IEntityType entityType)
+    {
+        ReportDrift(entityType.Model);
+        return Store.GetMappingForRead(entityType);
+    }
+
+    /// <summary>
+    /// Logs the schema drift between the database and the model (a warning per difference), once per open store and model:
+    /// the first context that reads or writes through the model reports it.
+    /// </summary>
+    public void ReportDrift(IModel model)
+    {
+        if (_driftReported)
+        {
+            return;
+        }
+
+        _driftReported = true;
+        foreach (var difference in Store.TakeUnreportedDrift(model))
+        {
+            modelLogger.SchemaDrift(difference);
+        }
+    }
 
     /// <summary>
     /// A consistent view for one query: the current transaction's (with its own writes merged in), or a new view of the

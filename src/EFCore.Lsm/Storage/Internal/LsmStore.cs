@@ -1,3 +1,4 @@
+using EFCore.Lsm.Metadata;
 using EFCore.Lsm.Metadata.Internal;
 using EFCore.Lsm.Update.Internal;
 using EFCore.Lsm.ValueGeneration.Internal;
@@ -13,13 +14,14 @@ namespace EFCore.Lsm.Storage.Internal;
 /// </summary>
 internal sealed class LsmStore : IDisposable
 {
-    private const int DeleteChunk = 4096;
-
     // Serialises catalog changes in this process (rare: a new model, EnsureCreated/EnsureDeleted); their commits are
     // conditional anyway, so a writer in another process is detected rather than overwritten.
     private readonly Lock _catalogLock = new();
     private LsmCatalog _catalog;
     private Dictionary<IModel, Dictionary<IEntityType, LsmEntityMapping>> _mappings = new(ReferenceEqualityComparer.Instance);
+
+    // Per model: the schema drift registration tolerated (null once it has been logged).
+    private readonly Dictionary<IModel, List<LsmSchemaDifference>?> _drift = new(ReferenceEqualityComparer.Instance);
 
     public LsmStore(ILsmKeyValueStore keyValueStore)
     {
@@ -75,11 +77,13 @@ internal sealed class LsmStore : IDisposable
                 return RegisterLocked(model, sync);
             }
 
-            var changes = _catalog.PlanRegistration(model);
+            var changes = _catalog.PlanRegistration(model, HasRows);
             if (changes.IsEmpty)
             {
                 return RegisterLocked(model, sync);
             }
+
+            _drift.TryAdd(model, changes.Drift);
 
             var entities = new Dictionary<string, CatalogEntity>(_catalog.Entities, StringComparer.Ordinal);
             foreach (var entity in changes.Entities)
@@ -99,6 +103,15 @@ internal sealed class LsmStore : IDisposable
             var existed = _catalog.Exists;
             RegisterLocked(model, sync);
             return !existed;
+        }
+    }
+
+    /// <summary>Creates the catalog header when the database has none, registering no entity type (migrations do that).</summary>
+    public void EnsureCreatedEmpty(bool sync)
+    {
+        lock (_catalogLock)
+        {
+            CommitCatalogChange(() => new CatalogChanges(_catalog.Exists ? null : _catalog.NextKeyspaceId, []), sync);
         }
     }
 
@@ -128,6 +141,76 @@ internal sealed class LsmStore : IDisposable
 
     public void Dispose() => KeyValueStore.Dispose();
 
+    /// <summary>
+    /// Reads the catalog again after a migration switched it (docs/migrations.md): mappings and key generators built from the
+    /// old catalog are dropped, so the next use of any model maps it against the new one.
+    /// </summary>
+    public void ReloadCatalog()
+    {
+        lock (_catalogLock)
+        {
+            using (var view = KeyValueStore.OpenView())
+            {
+                _catalog = LsmCatalog.Load(view);
+            }
+
+            Generators.Clear();
+            _drift.Clear();
+            Volatile.Write(
+                ref _mappings, new Dictionary<IModel, Dictionary<IEntityType, LsmEntityMapping>>(ReferenceEqualityComparer.Instance));
+        }
+    }
+
+    /// <summary>The catalog as this store last read or committed it (for migrations, which plan against it).</summary>
+    public LsmCatalog Catalog
+    {
+        get
+        {
+            lock (_catalogLock)
+            {
+                return _catalog;
+            }
+        }
+    }
+
+    /// <summary>
+    /// The schema drift between the catalog and <paramref name="model"/> (docs/catalog.md, "Schema drift"), the first time it
+    /// is asked for per model, so that it is logged once per open store; empty after that.
+    /// </summary>
+    public IReadOnlyList<LsmSchemaDifference> TakeUnreportedDrift(IModel model)
+    {
+        GetMappings(model, sync: false, register: false);
+        lock (_catalogLock)
+        {
+            if (_drift.TryGetValue(model, out var drift) && drift is not null)
+            {
+                _drift[model] = null;
+                return drift;
+            }
+
+            _drift[model] = null;
+            return [];
+        }
+    }
+
+    /// <summary>The schema drift between the catalog and <paramref name="model"/>, as registration would see it now.</summary>
+    public IReadOnlyList<LsmSchemaDifference> CompareWithModel(IModel model)
+    {
+        lock (_catalogLock)
+        {
+            return _catalog.PlanRegistration(model, HasRows).Drift;
+        }
+    }
+
+    /// <summary>Whether the keyspace of <paramref name="entity"/> holds at least one row (one seek).</summary>
+    private bool HasRows(CatalogEntity entity)
+    {
+        var lower = CatalogKeys.KeyspacePrefix(entity.KeyspaceId);
+        using var view = KeyValueStore.OpenView();
+        using var cursor = view.Scan(lower, KeyEncoding.Internal.KeyRange.AfterParts(lower), limit: 1);
+        return cursor.MoveNext();
+    }
+
     private Dictionary<IEntityType, LsmEntityMapping> RegisterLocked(IModel model, bool sync)
     {
         if (_mappings.TryGetValue(model, out var existing))
@@ -135,7 +218,20 @@ internal sealed class LsmStore : IDisposable
             return existing;
         }
 
-        var changes = CommitCatalogChange(() => _catalog.PlanRegistration(model), sync);
+        List<LsmSchemaDifference> drift = [];
+        var changes = CommitCatalogChange(
+            () =>
+            {
+                var planned = _catalog.PlanRegistration(model, HasRows);
+                drift = planned.Drift;
+                return planned;
+            },
+            sync);
+        if (!_drift.TryGetValue(model, out var unreported) || unreported is not null)
+        {
+            _drift[model] = drift;
+        }
+
         foreach (var dropped in changes?.DroppedIndexes ?? [])
         {
             // The catalog no longer names the index, so nothing reads these entries; they only take room.
@@ -193,29 +289,5 @@ internal sealed class LsmStore : IDisposable
         }
     }
 
-    private void DeleteRange(byte[] lower, byte[] upper, bool sync)
-    {
-        var chunk = Math.Min(DeleteChunk, KeyValueStore.Limits.MaxOperations ?? DeleteChunk);
-        while (true)
-        {
-            // One chunk per view: a store may bound how long a view lives, and each chunk's deletes are committed before
-            // the next chunk is read, so a crash leaves a prefix deleted.
-            var batch = new LsmConditionalBatch();
-            using (var view = KeyValueStore.OpenView())
-            using (var cursor = view.Scan(lower, upper, limit: chunk))
-            {
-                while (cursor.MoveNext())
-                {
-                    batch.Delete(cursor.Key.ToArray());
-                }
-            }
-
-            if (batch.Operations.Count == 0)
-            {
-                return;
-            }
-
-            KeyValueStore.Commit(batch, sync);
-        }
-    }
+    private void DeleteRange(byte[] lower, byte[] upper, bool sync) => RangeDeleter.Delete(KeyValueStore, lower, upper, sync);
 }

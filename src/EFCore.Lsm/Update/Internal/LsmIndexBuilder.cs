@@ -68,26 +68,6 @@ internal static class LsmIndexBuilder
     public static void DeleteEntries(ILsmKeyValueStore store, CatalogIndex index, bool sync)
     {
         var lower = CatalogKeys.KeyspacePrefix(index.KeyspaceId);
-        var upper = KeyEncoding.Internal.KeyRange.AfterParts(lower);
-        var chunk = Math.Min(4096, store.Limits.MaxOperations ?? 4096);
-        while (true)
-        {
-            var batch = new LsmConditionalBatch();
-            using (var view = store.OpenView())
-            using (var cursor = view.Scan(lower, upper, limit: chunk))
-            {
-                while (cursor.MoveNext())
-                {
-                    batch.Delete(cursor.Key.ToArray());
-                }
-            }
-
-            if (batch.Operations.Count == 0)
-            {
-                return;
-            }
-
-            store.Commit(batch, sync);
-        }
+        Storage.Internal.RangeDeleter.Delete(store, lower, KeyEncoding.Internal.KeyRange.AfterParts(lower), sync);
     }
 }

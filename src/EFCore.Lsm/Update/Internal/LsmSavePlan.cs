@@ -119,8 +119,17 @@ internal sealed class LsmSavePlan
         }
 
         _writes.Add(write);
-        if (write.Value is { } value)
+        if (write.Value is { } written)
         {
+            // A model that lacks some stored properties must not drop their values: an update carries them over.
+            var value = write.Check != RowCheck.MustBeAbsent && write.Mapping.PreservesValues
+                ? write.Mapping.CarryOver(written, before, Scratch)
+                : written;
+            if (!ReferenceEquals(value, written))
+            {
+                _rows[write.Key] = _rows[write.Key] with { Value = value };
+            }
+
             Batch.Put(write.Key, value);
         }
         else
@@ -258,8 +267,11 @@ internal sealed class LsmSavePlan
     private (byte[]? Row, bool Known) AddCondition(RowWrite write)
     {
         var mapping = write.Mapping;
+        // The stored row is needed for its index entries, for the dependents a delete reaches, and for the values of
+        // properties the model lacks (schema drift), which an update carries over.
         var needsRow = mapping.Indexes.Count > 0
-            || (EnforceForeignKeys && write.Value is null && mapping.ReferencingForeignKeys.Count > 0);
+            || (EnforceForeignKeys && write.Value is null && mapping.ReferencingForeignKeys.Count > 0)
+            || (write.Value is not null && mapping.PreservesValues);
         switch (write.Check)
         {
             case RowCheck.MustBeAbsent:

@@ -62,6 +62,14 @@ internal static class RowWriteBuilder
             {
                 case EntityState.Added:
                 {
+                    foreach (var defaulted in mapping.DefaultedProperties(entry.EntityType))
+                    {
+                        if (entry.IsStoreGenerated(defaulted.Property))
+                        {
+                            entry.SetStoreGeneratedValue(defaulted.Property, defaulted.MissingValue);
+                        }
+                    }
+
                     var key = mapping.EncodeKey(entry, original: false);
                     var replacing = entry.SharedIdentityEntry is not null;
                     var check = replacing ? RowCheck.MustExist : RowCheck.MustBeAbsent;

@@ -97,38 +97,53 @@ public sealed class LsmCatalogTests
     }
 
     [Fact]
-    public void Removed_properties_are_retired_and_their_ids_never_reused()
+    public void A_property_the_model_no_longer_has_keeps_its_id_and_gets_it_back_when_it_returns()
     {
         using var engine = OpenMemory(new MemoryFileSystem());
         var catalog = Commit(engine, Load(engine), Model(b => b.Entity<A>()));
         var before = catalog.Entities[typeof(A).FullName!];
         var countId = before.Properties.Single(p => p.Name == "Count").Id;
 
-        Commit(engine, catalog, Model(b => b.Entity<A>().Ignore(a => a.Count)));
-        var without = Load(engine).Entities[typeof(A).FullName!];
-        Assert.True(without.Properties.Single(p => p.Id == countId).Retired);
+        // Dropping a property from the model is not a change of the catalog: its id and its stored values stay.
+        var without = catalog.PlanRegistration(Model(b => b.Entity<A>().Ignore(a => a.Count)));
+        Assert.True(without.IsEmpty);
+        var drift = Assert.Single(without.Drift);
+        Assert.Equal(EFCore.Lsm.Metadata.LsmSchemaDifferenceKind.PropertyNotInModel, drift.Kind);
+        Assert.Equal("Count", drift.Property);
 
-        // The property comes back: it gets a new id, the old one stays retired.
-        Commit(engine, catalog, Model(b => b.Entity<A>()));
-        var back = Load(engine).Entities[typeof(A).FullName!];
-        var live = back.Properties.Single(p => p.Name == "Count" && !p.Retired);
-        Assert.NotEqual(countId, live.Id);
-        Assert.True(live.Id >= before.NextPropertyId);
-        Assert.Equal(back.Properties.Count, back.Properties.Select(p => p.Id).Distinct().Count());
-        Assert.Equal(before.KeyspaceId, back.KeyspaceId);
+        // A new property next to it gets a fresh id; the missing one keeps its own.
+        Commit(engine, catalog, Model(b => b.Entity<A>(e =>
+        {
+            e.Ignore(a => a.Count);
+            e.Property<string>("Extra");
+        })));
+        var stored = Load(engine).Entities[typeof(A).FullName!];
+        Assert.False(stored.Properties.Single(p => p.Id == countId).Retired);
+        Assert.True(stored.Properties.Single(p => p.Name == "Extra").Id >= before.NextPropertyId);
+        Assert.Equal(stored.Properties.Count, stored.Properties.Select(p => p.Id).Distinct().Count());
+
+        // The property comes back under its old id: nothing to register, the stored id is the live one.
+        var back = Load(engine);
+        Assert.True(back.PlanRegistration(Model(b => b.Entity<A>(e => e.Property<string>("Extra")))).IsEmpty);
+        Assert.Equal(countId, back.Entities[typeof(A).FullName!].FindProperty("Count")!.Id);
     }
 
     [Fact]
-    public void A_property_whose_stored_type_changes_gets_a_new_id()
+    public void A_lossless_type_change_keeps_the_stored_type_and_a_lossy_one_is_refused()
     {
         using var engine = OpenMemory(new MemoryFileSystem());
         var catalog = Commit(engine, Load(engine), Model(b => b.Entity<A>()));
-        var countId = catalog.Entities[typeof(A).FullName!].Properties.Single(p => p.Name == "Count").Id;
-        Commit(engine, catalog, Model(b => b.Entity<A>().Property(a => a.Count).HasConversion<string>()));
-        var entity = Load(engine).Entities[typeof(A).FullName!];
-        var live = entity.Properties.Single(p => p.Name == "Count" && !p.Retired);
-        Assert.NotEqual(countId, live.Id);
-        Assert.Equal("System.String", live.ProviderType);
+        var count = catalog.Entities[typeof(A).FullName!].Properties.Single(p => p.Name == "Count");
+
+        var widened = catalog.PlanRegistration(Model(b => b.Entity<A>().Property(a => a.Count).HasConversion<long>()));
+        Assert.True(widened.IsEmpty);
+        Assert.Equal(EFCore.Lsm.Metadata.LsmSchemaDifferenceKind.PropertyTypeConverted, Assert.Single(widened.Drift).Kind);
+        Assert.Equal("System.Int32", Load(engine).Entities[typeof(A).FullName!].Properties.Single(p => p.Id == count.Id).ProviderType);
+
+        var e = Assert.Throws<InvalidOperationException>(
+            () => catalog.PlanRegistration(Model(b => b.Entity<A>().Property(a => a.Count).HasConversion<string>())));
+        Assert.Contains("A.Count", e.Message);
+        Assert.Contains("AlterColumn", e.Message);
     }
 
     [Fact]
@@ -213,7 +228,7 @@ public sealed class LsmCatalogTests
         Commit(store, first, Model(b => b.Entity<A>()));
 
         // After its own commit a catalog is current: its next change needs no reload.
-        Commit(store, first, Model(b => b.Entity<A>().Ignore(a => a.Count)));
+        Commit(store, first, Model(b => b.Entity<A>().Property<string>("Extra")));
 
         // The second writer read the catalog before the first one's commits: its plan would reuse the same keyspace id.
         Assert.Throws<LsmWriteConflictException>(() => Commit(store, second, Model(b => b.Entity<B>().HasKey(x => new { x.Key, x.Part }))));

@@ -5,7 +5,10 @@ using Microsoft.EntityFrameworkCore.Metadata.Conventions.Infrastructure;
 
 namespace EFCore.Lsm.Metadata.Conventions.Internal;
 
-/// <summary>EF's conventions, with the provider's runtime model convention in place of the core one.</summary>
+/// <summary>
+/// EF's conventions, with the provider's runtime model convention in place of the core one, and tables named after the
+/// context's <c>DbSet</c>s as relational providers name them (for migrations).
+/// </summary>
 internal sealed class LsmConventionSetBuilder(ProviderConventionSetBuilderDependencies dependencies)
     : ProviderConventionSetBuilder(dependencies)
 {
@@ -13,6 +16,11 @@ internal sealed class LsmConventionSetBuilder(ProviderConventionSetBuilderDepend
     {
         var conventionSet = base.CreateConventionSet();
         conventionSet.Replace<RuntimeModelConvention>(new LsmRuntimeModelConvention(Dependencies));
+        var tableNames = new LsmTableNameConvention(Dependencies);
+        conventionSet.EntityTypeAddedConventions.Add(tableNames);
+        conventionSet.EntityTypeBaseTypeChangedConventions.Add(tableNames);
+        conventionSet.PropertyAnnotationChangedConventions.Add(new LsmDefaultValueConvention());
+        conventionSet.ModelFinalizingConventions.Add(new LsmColumnTypeConvention());
         return conventionSet;
     }
 }
