@@ -29,7 +29,9 @@ internal static class ConsistentRead
             {
                 result = attempt();
             }
-            catch (LsmException) when (Mark.Read(fs, dbPath) != before)
+            // A file the attempt listed and then could not open (FileNotFoundException, an IOException) vanished just as a
+            // damaged one would: both are retried when a writer moved on meanwhile.
+            catch (Exception e) when (e is LsmException or IOException && Mark.Read(fs, dbPath) != before)
             {
                 ThrowIfExhausted(dbPath, i);
                 continue;
