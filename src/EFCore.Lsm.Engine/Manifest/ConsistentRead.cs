@@ -14,6 +14,9 @@ internal static class ConsistentRead
 {
     public const int MaxAttempts = 20;
 
+    /// <summary>Attempts a file that vanished is retried for while CURRENT and the manifest stay the same.</summary>
+    public const int VanishedFileAttempts = 3;
+
     /// <summary>
     /// Runs <paramref name="attempt"/> until it gives an answer that no concurrent change can explain: it succeeds and
     /// its result is not <paramref name="doubtful"/>, or it fails (or is doubtful) while CURRENT and the manifest stayed
@@ -30,8 +33,11 @@ internal static class ConsistentRead
                 result = attempt();
             }
             // A file the attempt listed and then could not open (FileNotFoundException, an IOException) vanished just as a
-            // damaged one would: both are retried when a writer moved on meanwhile.
-            catch (Exception e) when (e is LsmException or IOException && Mark.Read(fs, dbPath) != before)
+            // damaged one would: both are retried when a writer moved on meanwhile. A vanished file is also retried a few
+            // times when nothing moved: the writer deletes a file only after the edit retiring it, and that edit may have
+            // come just before this attempt's mark while the deletion came after its listing; a new listing lacks it.
+            catch (Exception e) when (e is LsmException or IOException
+                && (Mark.Read(fs, dbPath) != before || (e is IOException && i < VanishedFileAttempts)))
             {
                 ThrowIfExhausted(dbPath, i);
                 continue;

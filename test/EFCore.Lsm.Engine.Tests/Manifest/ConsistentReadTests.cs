@@ -33,6 +33,25 @@ public class ConsistentReadTests
     }
 
     [Fact]
+    public void A_file_deleted_after_the_edit_that_retired_it_is_retried_even_if_the_mark_did_not_move()
+    {
+        // The writer's edit came before the reader's mark, its deletion after the reader's listing: the mark is the same,
+        // and a new listing no longer has the file (`lsm scan` beside a busy writer: "Could not find file 000030.log").
+        using var dir = new TempDirectory("consistent-read-late-delete");
+        var path = dir.Sub("db");
+        using (LsmDatabase.Open(path))
+        {
+        }
+
+        var attempts = 0;
+        var result = ConsistentRead.Run(LocalFileSystem.Instance, path, () =>
+            ++attempts == 1 ? throw new FileNotFoundException("Could not find file '000030.log'.") : 7);
+
+        Assert.Equal(7, result);
+        Assert.Equal(2, attempts);
+    }
+
+    [Fact]
     public void A_missing_file_while_nothing_changed_is_believed()
     {
         using var dir = new TempDirectory("consistent-read-real");
