@@ -217,9 +217,10 @@ public class LogTests
             writer.AddRecord(record.AsSpan(0, i * 977 % record.Length));
         }
 
-        // A per-record allocation would cost at least 24 KB here; the slack only absorbs runtime noise (tiering).
+        // A per-record allocation would cost at least 24 KB here (the smallest object is 24 bytes); the slack only absorbs
+        // runtime noise (tiering, which on a loaded machine has allocated up to about 5 KB here).
         var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
-        Assert.True(allocated < 1024, $"{allocated} bytes allocated for 1000 records");
+        Assert.True(allocated < 16 * 1024, $"{allocated} bytes allocated for 1000 records");
     }
 
     [Fact]

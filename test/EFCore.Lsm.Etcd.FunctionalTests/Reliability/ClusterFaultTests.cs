@@ -140,7 +140,8 @@ public sealed class ClusterFaultTests(Xunit.Abstractions.ITestOutputHelper outpu
 
     private static LedgerContext Ledger(EtcdCluster cluster, string prefix, TimeSpan? timeout = null) =>
         new(new DbContextOptionsBuilder<LedgerContext>()
-            .UseLsmCluster(cluster.ClientUrls, etcd => etcd.KeyPrefix(prefix).OperationTimeout(timeout ?? TimeSpan.FromSeconds(5)))
+            // A guard, not a measure: a save waits this long for a leader; an election on a loaded 2-core machine took over 5 s.
+            .UseLsmCluster(cluster.ClientUrls, etcd => etcd.KeyPrefix(prefix).OperationTimeout(timeout ?? TimeSpan.FromSeconds(30)))
             .Options);
 
     private static EtcdCommitStatistics Statistics(EtcdCluster cluster, string prefix)
