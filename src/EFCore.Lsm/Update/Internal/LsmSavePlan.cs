@@ -103,33 +103,31 @@ internal sealed class LsmSavePlan
     {
         byte[]? before;
         bool beforeKnown;
-        if (_rows.TryGetValue(write.Key, out var pending))
+        var known = _rows.TryGetValue(write.Key, out var pending);
+        if (known)
         {
             // Written earlier in this save (a delete and an insert of one key, a row a cascade reaches twice): checked
             // against that, and its old index entries come from it.
-            Check(write, pending.Value);
+            Check(write, pending!.Value);
             before = pending.Value;
             beforeKnown = true;
-            _rows[write.Key] = pending with { Value = write.Value, Write = write };
         }
         else
         {
             (before, beforeKnown) = AddCondition(write);
-            _rows[write.Key] = new PendingRow(write.Value, before, beforeKnown, write);
         }
 
-        _writes.Add(write);
-        if (write.Value is { } written)
-        {
-            // A model that lacks some stored properties must not drop their values: an update carries them over.
-            var value = write.Check != RowCheck.MustBeAbsent && write.Mapping.PreservesValues
-                ? write.Mapping.CarryOver(written, before, Scratch)
-                : written;
-            if (!ReferenceEquals(value, written))
-            {
-                _rows[write.Key] = _rows[write.Key] with { Value = value };
-            }
+        // A model that lacks some stored properties must not drop their values: an update carries them over.
+        var value = write.Value is { } written && write.Check != RowCheck.MustBeAbsent && write.Mapping.PreservesValues
+            ? write.Mapping.CarryOver(written, before, Scratch)
+            : write.Value;
+        _rows[write.Key] = known
+            ? pending! with { Value = value, Write = write }
+            : new PendingRow(value, before, beforeKnown, write);
 
+        _writes.Add(write);
+        if (value is not null)
+        {
             Batch.Put(write.Key, value);
         }
         else
