@@ -26,7 +26,25 @@ public static partial class NorthwindQueries
     private static IQueryable<Employee> E(IQuerySource s) => s.Set<Employee>();
 
     public static IEnumerable<QueryCase> All() =>
-        [.. Where(), .. Select(), .. Aggregates(), .. Miscellaneous(), .. Include(), .. Join(), .. GroupBy(), .. SetOperations()];
+        [.. Where(), .. WhereFunctions(), .. Select(), .. SelectShapes(), .. Aggregates(), .. AggregateSelectors(), .. Miscellaneous(),
+            .. Paging(), .. Include(), .. IncludeNoTracking(), .. Join(), .. JoinShapes(), .. GroupBy(), .. GroupByKeys(), .. SetOperations(),
+            .. SetOperationShapes()];
+
+    /// <summary>
+    /// The result of a query that fails, as text: the exception's type and message. EF's own errors on empty sets
+    /// ("Sequence contains no elements") are part of what a provider must reproduce.
+    /// </summary>
+    private static string Error(Func<object?> run)
+    {
+        try
+        {
+            return "no error: " + run();
+        }
+        catch (InvalidOperationException e)
+        {
+            return e.GetType().Name + ": " + e.Message;
+        }
+    }
 
     private static QueryCase Q(string family, string name, Func<IQuerySource, object?> run, bool ordered = false) =>
         new(family, name, run) { Ordered = ordered };
