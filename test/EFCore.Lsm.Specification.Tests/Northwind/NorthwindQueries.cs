@@ -28,7 +28,7 @@ public static partial class NorthwindQueries
     public static IEnumerable<QueryCase> All() =>
         [.. Where(), .. WhereFunctions(), .. Select(), .. SelectShapes(), .. Aggregates(), .. AggregateSelectors(), .. Miscellaneous(),
             .. Paging(), .. Include(), .. IncludeNoTracking(), .. Join(), .. JoinShapes(), .. GroupBy(), .. GroupByKeys(), .. SetOperations(),
-            .. SetOperationShapes()];
+            .. SetOperationShapes(), .. EdgeShapes()];
 
     /// <summary>
     /// The result of a query that fails, as text: the exception's type and message. EF's own errors on empty sets

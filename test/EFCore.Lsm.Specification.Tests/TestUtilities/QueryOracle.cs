@@ -126,7 +126,8 @@ public static class ResultDescriber
         }
 
         var type = value.GetType();
-        if (value is IEnumerable sequence && !isEntity(type))
+        // An array of entities has its element's namespace, so the test models' entity check would take it for one.
+        if (value is IEnumerable sequence && (type.IsArray || !isEntity(type)))
         {
             var items = new List<string>();
             foreach (var item in sequence)
