@@ -169,8 +169,7 @@ internal sealed partial class LsmQueryableMethodTranslatingExpressionVisitor : Q
     {
         if (defaultValue is not null)
         {
-            AddTranslationErrorDetails(
-                "DefaultIfEmpty with a default value is not supported by EFCore.Lsm; use DefaultIfEmpty() and replace null on the client.");
+            AddTranslationErrorDetails(LsmRefusedOperators.DefaultIfEmptyWithValue);
             return null;
         }
 
@@ -325,7 +324,7 @@ internal sealed partial class LsmQueryableMethodTranslatingExpressionVisitor : Q
         ShapedQueryExpression outer, ShapedQueryExpression inner, LambdaExpression outerKeySelector, LambdaExpression innerKeySelector,
         LambdaExpression resultSelector)
     {
-        AddTranslationErrorDetails("RightJoin is not supported by EFCore.Lsm; swap the two sides and use LeftJoin.");
+        AddTranslationErrorDetails(LsmRefusedOperators.RightJoin);
         return null;
     }
 
@@ -475,13 +474,13 @@ internal sealed partial class LsmQueryableMethodTranslatingExpressionVisitor : Q
 
     protected override ShapedQueryExpression? TranslateSkipWhile(ShapedQueryExpression source, LambdaExpression predicate)
     {
-        AddTranslationErrorDetails("SkipWhile is not supported by EFCore.Lsm; use Where, or run it on the client after AsEnumerable().");
+        AddTranslationErrorDetails(LsmRefusedOperators.SkipWhile);
         return null;
     }
 
     protected override ShapedQueryExpression? TranslateTakeWhile(ShapedQueryExpression source, LambdaExpression predicate)
     {
-        AddTranslationErrorDetails("TakeWhile is not supported by EFCore.Lsm; use Where, or run it on the client after AsEnumerable().");
+        AddTranslationErrorDetails(LsmRefusedOperators.TakeWhile);
         return null;
     }
 
