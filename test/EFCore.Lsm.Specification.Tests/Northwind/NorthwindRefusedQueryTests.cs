@@ -40,7 +40,8 @@ public sealed class NorthwindRefusedQueryTests(ITestOutputHelper output) : IDisp
             "RightJoin is not supported by EFCore.Lsm; swap the two sides and use LeftJoin.");
         yield return new("ExecuteUpdate with a value read through a navigation", db => db.Orders.Where(o => o.OrderID < 0)
                 .ExecuteUpdate(u => u.SetProperty(o => o.Freight, o => o.Customer!.Orders.Count)),
-            "ExecuteUpdate");
+            "ExecuteUpdate needs a query whose result is the entities of one stored entity type",
+            "Here a navigation read in a value joins another entity type to the query: read the values in a query first, then run ExecuteUpdate with them per key");
 
         // Not handed to any provider by EF's query pipeline (EF's own error names the operator and the workaround).
         yield return NotTranslated("Select with an index", db => db.Customers.Select((c, i) => new { c.CustomerID, i }).ToList(), ".Select((c, i) =>");

@@ -115,9 +115,17 @@ internal sealed partial class LsmQueryableMethodTranslatingExpressionVisitor
             return entityType;
         }
 
+        // A navigation read in a setter's value makes EF's navigation expansion join its entity type to the source, so the
+        // source yields pairs of entities (EF's TransparentIdentifier) rather than the entities to change: say why.
+        var joined = source.ShaperExpression.Type is { IsGenericType: true } type
+            && type.GetGenericTypeDefinition().Name.StartsWith("TransparentIdentifier", StringComparison.Ordinal);
         AddTranslationErrorDetails(
             $"{operation} needs a query whose result is the entities of one stored entity type, not a projection, an aggregate, "
-            + "an owned or a keyless type.");
+            + "an owned or a keyless type."
+            + (joined
+                ? $" Here a navigation read in a value joins another entity type to the query: read the values in a query first, "
+                    + $"then run {operation} with them per key, or set values computed from the entity's own properties."
+                : ""));
         return null;
     }
 }
