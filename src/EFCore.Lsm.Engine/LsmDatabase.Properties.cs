@@ -147,7 +147,8 @@ public sealed partial class LsmDatabase
         text.Append(CultureInfo.InvariantCulture,
             $"Since open: writes {Interlocked.Read(ref s.Writes)} batches, {Interlocked.Read(ref s.GroupedCommits)} group commits, {Interlocked.Read(ref s.ConditionFailures)} refused by a condition; user {Interlocked.Read(ref s.UserBytesWritten) / MiB:F1} MiB, WAL {Interlocked.Read(ref s.WalBytesWritten) / MiB:F1} MiB, flush {Interlocked.Read(ref s.FlushBytesWritten) / MiB:F1} MiB ({Interlocked.Read(ref s.FlushCount)} flushes), compaction {s.CompactionBytesWritten / MiB:F1} MiB; write amplification {s.WriteAmplification:F2}\n");
         text.Append(CultureInfo.InvariantCulture,
-            $"Stalls: {Interlocked.Read(ref s.SlowdownWrites)} slowed, {Interlocked.Read(ref s.StoppedWrites)} stopped, {s.StallTime.TotalSeconds:F3} s\n");
+            $"Stalls: {Interlocked.Read(ref s.SlowdownWrites)} slowed, {Interlocked.Read(ref s.StoppedWrites)} stopped, {s.StallTime.TotalSeconds:F3} s; " +
+            $"{Interlocked.Read(ref s.MemtableSwitches)} memtable switches, {s.SwitchSyncTime.TotalSeconds:F3} s syncing their WALs\n");
         text.Append(CultureInfo.InvariantCulture,
             $"Memtables: active {state.Mem.ApproximateMemoryUsage} bytes, {state.Immutables.Length} immutable; last sequence {LastSequence}; live snapshots {_snapshots.Count}\n");
         text.Append(CultureInfo.InvariantCulture,

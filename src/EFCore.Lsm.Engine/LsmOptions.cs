@@ -60,7 +60,7 @@ public sealed class LsmOptions
     /// <summary>Zstandard level for <see cref="TableCompression.Zstd"/> tables, 1..22 (default 3).</summary>
     public int ZstdLevel { get; set; } = 3;
 
-    /// <summary>Bytes of decoded blocks kept in the shared LRU block cache (default 32 MiB).</summary>
+    /// <summary>Bytes of decoded blocks kept in the shared block cache (CLOCK, an approximation of LRU) (default 32 MiB).</summary>
     public long BlockCacheSize { get; set; } = 32L << 20;
 
     /// <summary>SST files kept open at once by the table cache (default 1000).</summary>

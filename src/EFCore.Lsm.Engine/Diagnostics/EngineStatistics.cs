@@ -23,6 +23,11 @@ internal sealed class EngineStatistics
     public long StoppedWrites;
     public long StallTicks;
 
+    // Memtable switches, and the time the write leader spent in them syncing the frozen WAL and the folder: the writer
+    // waits there, off the CPU, so a CPU profile does not show it.
+    public long MemtableSwitches;
+    public long SwitchSyncTicks;
+
     private readonly object _gate = new();
     private readonly LevelCompactionStatistics[] _levels = Enumerable.Range(0, Manifest.ManifestConstants.NumLevels)
         .Select(_ => new LevelCompactionStatistics()).ToArray();
@@ -103,6 +108,8 @@ internal sealed class EngineStatistics
     }
 
     public TimeSpan StallTime => TimeSpan.FromTicks(Interlocked.Read(ref StallTicks));
+
+    public TimeSpan SwitchSyncTime => TimeSpan.FromTicks(Interlocked.Read(ref SwitchSyncTicks));
 }
 
 internal sealed class LevelCompactionStatistics

@@ -284,9 +284,17 @@ public sealed class LocalFileSystem : IFileSystem
     {
         // Appends are small (WAL records, block-sized SST writes); buffering here keeps syscalls per block, not per record.
         private const int BufferSize = 64 * 1024;
+
+        // Every this many bytes handed to the OS, their writeback is started without waiting for it (as RocksDB's
+        // bytes_per_sync), so a later fdatasync only waits for the last stretch: the writer syncs a full 16 MiB WAL when
+        // it switches memtables, and with writeback started all along that sync took a fraction of the time (see the
+        // engine's "WAL switch syncs" statistic).
+        private const long WritebackChunk = 1L << 20;
+
         private readonly byte[] _buffer = new byte[BufferSize];
         private int _buffered;
         private long _length;
+        private long _writebackStart;
         private Exception? _failure;
 
         public long Length => _length;
@@ -306,6 +314,7 @@ public sealed class LocalFileSystem : IFileSystem
             if (data.Length >= BufferSize)
             {
                 Guard(data, static (s, d) => s.Write(d));
+                StartWritebackIfDue();
             }
             else
             {
@@ -320,6 +329,7 @@ public sealed class LocalFileSystem : IFileSystem
         {
             FlushBuffer();
             Guard(default, static (s, _) => s.Flush(flushToDisk: true));
+            _writebackStart = _length;
         }
 
         public void SyncData()
@@ -340,6 +350,8 @@ public sealed class LocalFileSystem : IFileSystem
                 {
                     throw new IOException($"fdatasync failed (errno {Marshal.GetLastPInvokeError()}).");
                 }
+
+                _writebackStart = _length;
             }
             finally
             {
@@ -372,7 +384,40 @@ public sealed class LocalFileSystem : IFileSystem
             {
                 Guard(_buffer.AsSpan(0, _buffered), static (s, d) => s.Write(d));
                 _buffered = 0;
+                StartWritebackIfDue();
             }
+        }
+
+        /// <summary>
+        /// Starts (never waits for) writeback of the bytes handed to the OS since the last start, once they reach
+        /// <see cref="WritebackChunk"/>. Only a hint, so a failure is ignored here: a write error still surfaces at the
+        /// next sync, which is what decides durability.
+        /// </summary>
+        private void StartWritebackIfDue()
+        {
+            var handed = _length - _buffered;
+            if (handed - _writebackStart < WritebackChunk || !OperatingSystem.IsLinux())
+            {
+                return;
+            }
+
+            var handle = stream.SafeFileHandle;
+            var added = false;
+            try
+            {
+                handle.DangerousAddRef(ref added);
+                _ = Posix.sync_file_range((int)handle.DangerousGetHandle(), _writebackStart, handed - _writebackStart,
+                    Posix.SYNC_FILE_RANGE_WRITE);
+            }
+            finally
+            {
+                if (added)
+                {
+                    handle.DangerousRelease();
+                }
+            }
+
+            _writebackStart = handed;
         }
 
         private void Guard(ReadOnlySpan<byte> data, WriteAction action)
@@ -508,5 +553,11 @@ public sealed class LocalFileSystem : IFileSystem
 
         [DllImport("libc", SetLastError = true)]
         public static extern int fdatasync(int fd);
+
+        /// <summary>sync_file_range(2) flag: start writeback of the range's dirty pages, do not wait for it.</summary>
+        public const uint SYNC_FILE_RANGE_WRITE = 2;
+
+        [DllImport("libc", SetLastError = true)]
+        public static extern int sync_file_range(int fd, long offset, long nbytes, uint flags);
     }
 }

@@ -4,11 +4,13 @@ using System.Runtime.CompilerServices;
 namespace EFCore.Lsm.Engine.Table;
 
 /// <summary>
-/// A sharded LRU cache of decoded data blocks keyed by (file number, block offset), bounded in bytes: each block is
-/// charged its buffer size plus <see cref="EntryOverhead"/>. Each shard has its own lock, dictionary and LRU list and gets
-/// an equal share of the capacity. Blocks are reference-counted <see cref="CachedBlock"/>s: evicting one only drops the
-/// cache's reference, so a reader that obtained it keeps reading valid bytes until it releases its own reference, and
-/// the buffer is recycled after that. A hit allocates nothing; an insert allocates one node.
+/// A sharded cache of decoded data blocks keyed by (file number, block offset), bounded in bytes: each block is
+/// charged its buffer size plus <see cref="EntryOverhead"/>. Each shard has its own lock, dictionary and list and gets
+/// an equal share of the capacity. Eviction is CLOCK over the insertion-ordered list (a hit marks a block; eviction
+/// passes a marked block over once), which approximates LRU without writing the list on a hit. Blocks are
+/// reference-counted <see cref="CachedBlock"/>s: evicting one only drops the cache's reference, so a reader that
+/// obtained it keeps reading valid bytes until it releases its own reference, and the buffer is recycled after that.
+/// A hit allocates nothing; an insert allocates one node.
 /// Thread-safe.
 /// </summary>
 internal sealed class BlockCache
@@ -124,7 +126,11 @@ internal sealed class BlockCache
             if (shard.Map.TryGetValue(key, out var node))
             {
                 shard.Hits++;
-                shard.MoveToFront(node);
+
+                // A hit only marks the node; eviction gives a marked node a second chance (CLOCK, an approximation of
+                // LRU). Moving it to the front on every hit wrote six links and touched both neighbours, which sit
+                // anywhere in memory: on seekrandom that was most of the time spent in the cache.
+                node.Referenced = true;
 
                 // The cache's own reference keeps the count above zero while the node is mapped, and eviction takes
                 // the same lock, so this reference is never added to a recycled block.
@@ -159,15 +165,14 @@ internal sealed class BlockCache
                 return;
             }
 
+            // Room is made before the new block goes in: blocks given a second chance move to the front ahead of it,
+            // and a new block must not be the first one evicted.
+            shard.EvictUntilFree(charge);
             block.AddReference();
             var node = new Node(key, block, charge);
             shard.Map.Add(key, node);
             shard.PushFront(node);
             shard.Usage += charge;
-            while (shard.Usage > shard.Capacity)
-            {
-                shard.Remove(shard.Head.Prev!);
-            }
         }
     }
 
@@ -230,9 +235,12 @@ internal sealed class BlockCache
         public Node? Prev { get; set; }
 
         public Node? Next { get; set; }
+
+        /// <summary>Read since it was inserted or last passed over by eviction.</summary>
+        public bool Referenced { get; set; }
     }
 
-    /// <summary>One lock, one dictionary and one circular LRU list (most recent after <see cref="Head"/>); used under its own lock.</summary>
+    /// <summary>One lock, one dictionary and one circular list (newest after <see cref="Head"/>); used under its own lock.</summary>
     private sealed class Shard
     {
         public readonly Dictionary<BlockKey, Node> Map = new();
@@ -257,15 +265,25 @@ internal sealed class BlockCache
             Head.Next = node;
         }
 
-        public void MoveToFront(Node node)
+        /// <summary>
+        /// Evicts from the tail until <paramref name="charge"/> more bytes fit; a node read since it was last passed over
+        /// is moved to the front once instead (second chance), so every node is evicted within two passes of the list.
+        /// </summary>
+        public void EvictUntilFree(long charge)
         {
-            if (Head.Next == node)
+            while (Usage + charge > Capacity && Head.Prev != Head)
             {
-                return;
-            }
+                var tail = Head.Prev!;
+                if (tail.Referenced)
+                {
+                    tail.Referenced = false;
+                    Unlink(tail);
+                    PushFront(tail);
+                    continue;
+                }
 
-            Unlink(node);
-            PushFront(node);
+                Remove(tail);
+            }
         }
 
         /// <summary>Unmaps a node and drops the cache's reference: its buffer is recycled once no reader holds it.</summary>

@@ -58,6 +58,37 @@ public class BlockCacheTests
         Assert.True(cache.Usage <= cache.Capacity);
     }
 
+    [Fact]
+    public void A_block_read_since_eviction_last_passed_it_gets_one_second_chance()
+    {
+        var cache = new BlockCache(4 * (1000 + Overhead));
+        for (var i = 0; i < 4; i++)
+        {
+            cache.Insert(1, i * 1000, CachedBlock.Wrap(new byte[1000]));
+        }
+
+        // Every block read: the first eviction passes over all of them once and then takes the oldest.
+        for (var i = 0; i < 4; i++)
+        {
+            Assert.True(cache.TryGet(1, i * 1000, out _));
+        }
+
+        cache.Insert(1, 4000, CachedBlock.Wrap(new byte[1000]));
+        Assert.False(cache.TryGet(1, 0, out _));
+
+        // Their marks are spent: with no read in between, the next inserts take the next oldest, then the one after,
+        // unless it was read again meanwhile (block 3 was, so block 4 goes after block 2).
+        cache.Insert(1, 5000, CachedBlock.Wrap(new byte[1000]));
+        Assert.False(cache.TryGet(1, 1000, out _));
+        Assert.True(cache.TryGet(1, 3000, out _));
+        cache.Insert(1, 6000, CachedBlock.Wrap(new byte[1000]));
+        Assert.False(cache.TryGet(1, 2000, out _));
+        cache.Insert(1, 7000, CachedBlock.Wrap(new byte[1000]));
+        Assert.True(cache.TryGet(1, 3000, out _));
+        Assert.False(cache.TryGet(1, 4000, out _));
+        Assert.Equal(4, cache.Count);
+    }
+
     [Theory]
     [InlineData(1, 0)]
     [InlineData(2, 4)]
