@@ -49,10 +49,7 @@ internal sealed partial class LsmQueryExpression : Expression, IPrintableExpress
     {
         var layout = LsmRowLayout.For(entityType);
         var projection = CreateEntityProjection(entityType, layout, _row);
-        foreach (var (_, read) in projection.Reads)
-        {
-            _rowReads.Add(read);
-        }
+        AddRowReads(projection, layout);
 
         if (entityType.BaseType is not null || entityType.GetDirectlyDerivedTypes().Any())
         {
@@ -75,13 +72,32 @@ internal sealed partial class LsmQueryExpression : Expression, IPrintableExpress
     {
         var query = new LsmQueryExpression(source, Parameter(typeof(ValueBuffer), "row"));
         var projection = CreateEntityProjection(entityType, layout, query._row);
-        foreach (var (_, read) in projection.Reads)
-        {
-            query._rowReads.Add(read);
-        }
+        query.AddRowReads(projection, layout);
 
         query._projectionMapping[new ProjectionMember()] = projection;
         return query;
+    }
+
+    /// <summary>
+    /// The reads of the rows a source starts with: the projection's; with owned values, every slot of the layout in order
+    /// (owned values are read from their slots, so a row rebuilt from these reads, as a grouping's elements are, keeps them).
+    /// </summary>
+    private void AddRowReads(LsmEntityProjectionExpression projection, LsmRowLayout layout)
+    {
+        if (!layout.HasOwnedValues)
+        {
+            foreach (var (_, read) in projection.Reads)
+            {
+                _rowReads.Add(read);
+            }
+
+            return;
+        }
+
+        foreach (var slot in layout.Slots)
+        {
+            _rowReads.Add(LsmRowReads.Read(_row, typeof(object), slot.Index, slot.Property));
+        }
     }
 
     /// <summary>The LINQ-to-objects query over rows (of type <c>IEnumerable&lt;ValueBuffer&gt;</c>, or one row for a scalar).</summary>
