@@ -94,7 +94,17 @@ internal sealed class StoredEntity
         var live = catalog.Properties.Where(p => !p.Retired).ToDictionary(p => p.Id, p => new StoredProperty(p));
         KeyParts = [.. catalog.KeyParts.Select(part => live[part.PropertyId])];
         DescendingKey = catalog.KeyParts.Any(p => p.Descending);
-        Columns = [.. KeyParts, .. live.Values.Where(p => !KeyParts.Contains(p)).OrderBy(p => p.Id)];
+        // Owned values are nested in their navigation's value (docs/row_encoding.md, "Owned values"): a column per owned
+        // navigation, whose members are shown inside it.
+        foreach (var navigation in live.Values.Where(p => p.Property.IsOwnedNavigation))
+        {
+            var prefix = navigation.Name + LsmRowLayout.PathSeparator;
+            navigation.Members = live.Values
+                .Where(p => p.Name.StartsWith(prefix, StringComparison.Ordinal) && p.Name.IndexOf(LsmRowLayout.PathSeparator, prefix.Length) < 0)
+                .ToDictionary(p => p.Id);
+        }
+
+        Columns = [.. KeyParts, .. live.Values.Where(p => !KeyParts.Contains(p) && !p.Property.IsOwnedMember).OrderBy(p => p.Id)];
         Retired = [.. catalog.Properties.Where(p => p.Retired).OrderBy(p => p.Id)];
     }
 
@@ -213,6 +223,12 @@ internal sealed class StoredEntity
 /// <summary>One decoded row: values by column, and whether the row holds each column at all.</summary>
 internal readonly record struct DecodedRow(object?[] Values, bool[] Present);
 
+/// <summary>An owned value as the entity commands show it: its members by name, in stored order.</summary>
+internal sealed class OwnedValue(List<(string Name, object? Value)> members)
+{
+    public IReadOnlyList<(string Name, object? Value)> Members { get; } = members;
+}
+
 /// <summary>
 /// A live property: its catalog record and the provider's codec for its provider type. Types the tool cannot load by name
 /// are enums of the application (stored as their underlying integer, docs/row_encoding.md), read and parsed as integers.
@@ -237,9 +253,61 @@ internal sealed class StoredProperty
     /// <summary>The provider's codec for the type; null for a type the tool cannot load (an application enum).</summary>
     public ProviderValueCodec? Codec { get; }
 
-    /// <summary>Reads one stored value (nil reads as null).</summary>
+    /// <summary>For an owned navigation: the stored properties of the owned type (and its owned navigations), by id.</summary>
+    public Dictionary<uint, StoredProperty>? Members { get; set; }
+
+    private object? ReadOwned(ref MessagePackReader reader)
+    {
+        if (reader.TryReadNil())
+        {
+            return null;
+        }
+
+        if (Property.ProviderType == CatalogProperty.OwnedReferenceType)
+        {
+            return ReadOwnedMap(ref reader);
+        }
+
+        var count = reader.ReadArrayHeader();
+        var elements = new List<OwnedValue>(count);
+        for (var i = 0; i < count; i++)
+        {
+            elements.Add(ReadOwnedMap(ref reader));
+        }
+
+        return elements;
+    }
+
+    private OwnedValue ReadOwnedMap(ref MessagePackReader reader)
+    {
+        var count = reader.ReadMapHeader();
+        var members = new List<(string, object?)>(count);
+        for (var i = 0; i < count; i++)
+        {
+            var id = reader.ReadUInt32();
+            if (Members?.GetValueOrDefault(id) is { } member)
+            {
+                members.Add((member.Name[(member.Name.LastIndexOf(LsmRowLayout.PathSeparator) + 1)..], member.Read(ref reader)));
+            }
+            else
+            {
+                // A member whose id the catalog does not list as live (a dropped one): shown by id, value skipped.
+                reader.Skip();
+                members.Add(("#" + id, "(dropped)"));
+            }
+        }
+
+        return new OwnedValue(members);
+    }
+
+    /// <summary>Reads one stored value (nil reads as null; an owned value as an <see cref="OwnedValue"/> or a list of them).</summary>
     public object? Read(ref MessagePackReader reader)
     {
+        if (Property.IsOwnedNavigation)
+        {
+            return ReadOwned(ref reader);
+        }
+
         if (Codec is not null)
         {
             return Codec.ReadValue(ref reader);

@@ -87,6 +87,8 @@ internal static class ValueText
     {
         null => "null",
         string text => text,
+        OwnedValue owned => "{" + string.Join(", ", owned.Members.Select(m => m.Name + "=" + Format(m.Value))) + "}",
+        List<OwnedValue> elements => "[" + string.Join(", ", elements.Select(Format)) + "]",
         bool flag => flag ? "true" : "false",
         byte[] bytes => ByteText.Format(bytes, hex: true),
         DateTime time => time.ToString("O", Invariant),
@@ -107,6 +109,25 @@ internal static class ValueText
         {
             case null:
                 writer.WriteNullValue();
+                break;
+            case OwnedValue owned:
+                writer.WriteStartObject();
+                foreach (var (name, member) in owned.Members)
+                {
+                    writer.WritePropertyName(name);
+                    WriteJson(writer, member);
+                }
+
+                writer.WriteEndObject();
+                break;
+            case List<OwnedValue> elements:
+                writer.WriteStartArray();
+                foreach (var element in elements)
+                {
+                    WriteJson(writer, element);
+                }
+
+                writer.WriteEndArray();
                 break;
             case bool flag:
                 writer.WriteBooleanValue(flag);

@@ -10,8 +10,9 @@ namespace EFCore.Lsm.Infrastructure.Internal;
 /// <summary>
 /// Model rules of the provider, checked before EF's own so the message names what the provider needs: every entity type
 /// has a primary key whose parts have an order-preserving key encoding (after value conversion); a hierarchy is mapped
-/// table-per-hierarchy (TPT/TPC are refused); owned and complex types are refused by this version rather than stored in a
-/// way that gives wrong answers.
+/// table-per-hierarchy (TPT/TPC are refused); owned types are stored in their owner's row, within the limits
+/// <see cref="ValidateOwnedType"/> names; complex types are refused by this version rather than stored in a way that gives
+/// wrong answers.
 /// </summary>
 internal sealed class LsmModelValidator(ModelValidatorDependencies dependencies) : ModelValidator(dependencies)
 {
@@ -31,23 +32,51 @@ internal sealed class LsmModelValidator(ModelValidatorDependencies dependencies)
     private static Type ProviderType(IProperty property) =>
         property.GetValueConverter()?.ProviderClrType ?? property.FindTypeMapping()?.Converter?.ProviderClrType ?? property.ClrType;
 
+    /// <summary>
+    /// Owned types are stored inside their owner's row (docs/row_encoding.md, "Owned values"): what a nested value cannot
+    /// hold is refused here, naming it.
+    /// </summary>
+    private static void ValidateOwnedType(IEntityType entityType)
+    {
+        var ownership = entityType.FindOwnership()!;
+        var path = $"'{ownership.PrincipalEntityType.DisplayName()}.{ownership.PrincipalToDependent?.Name}'";
+        if (entityType.BaseType is not null || entityType.GetDirectlyDerivedTypes().Any())
+        {
+            throw new InvalidOperationException(
+                $"The owned type '{entityType.DisplayName()}' (owned through {path}) is part of an inheritance hierarchy; EFCore.Lsm "
+                + "does not store owned types with derived types. Map the hierarchy as entity types with keys of their own.");
+        }
+
+        if (entityType.GetDeclaredIndexes().FirstOrDefault() is { } index)
+        {
+            throw new InvalidOperationException(
+                $"The owned type '{entityType.DisplayName()}' (owned through {path}) has the index {index.DisplayName()}; EFCore.Lsm "
+                + "stores owned values inside their owner's row and does not index them. Remove the index, or map the type as an "
+                + "entity type with a key of its own.");
+        }
+
+        if (entityType.GetDeclaredForeignKeys().FirstOrDefault(f => !f.IsOwnership) is { } foreignKey)
+        {
+            throw new InvalidOperationException(
+                $"The owned type '{entityType.DisplayName()}' (owned through {path}) has a relationship to "
+                + $"'{foreignKey.PrincipalEntityType.DisplayName()}'; EFCore.Lsm does not check or join relationships of owned "
+                + "values. Put the foreign key on the owner, or map the type as an entity type with a key of its own.");
+        }
+    }
+
     private static void ValidateEntityType(IEntityType entityType)
     {
         if (entityType.IsOwned())
         {
-            var ownership = entityType.FindOwnership();
-            var owner = ownership is null ? "" : $" (owned through '{ownership.PrincipalEntityType.DisplayName()}."
-                + $"{ownership.PrincipalToDependent?.Name}')";
-            throw new InvalidOperationException(
-                $"The entity type '{entityType.DisplayName()}'{owner} is owned; EFCore.Lsm does not store owned types yet. "
-                + "Map it as an entity type with its own key.");
+            ValidateOwnedType(entityType);
         }
 
         if (entityType.GetComplexProperties().FirstOrDefault() is { } complex)
         {
             throw new InvalidOperationException(
-                $"The property '{entityType.DisplayName()}.{complex.Name}' is a complex property; "
-                + "EFCore.Lsm does not store complex types yet.");
+                $"The property '{entityType.DisplayName()}.{complex.Name}' is a complex property (ComplexProperty); EFCore.Lsm does "
+                + "not store complex types yet. Map it as an owned type instead (OwnsOne, or OwnsMany for a collection): owned "
+                + "values are stored inside the owner's row.");
         }
 
         // A hierarchy is stored in its root's keyspace with a discriminator (TPH); the other strategies are relational ideas

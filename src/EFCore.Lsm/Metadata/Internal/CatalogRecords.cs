@@ -11,7 +11,23 @@ namespace EFCore.Lsm.Metadata.Internal;
 /// Whether a migration dropped the property (or, in databases written before schema drift was tolerated, the model stopped
 /// having it); its values are skipped by readers and its id stays taken. A property the model merely lacks is not retired.
 /// </param>
-internal sealed record CatalogProperty(uint Id, string Name, string ProviderType, bool Retired);
+internal sealed record CatalogProperty(uint Id, string Name, string ProviderType, bool Retired)
+{
+    /// <summary>
+    /// The provider type recorded for an owned reference navigation: its value is a nested map (docs/row_encoding.md,
+    /// "Owned values"). Written to disk: do not change.
+    /// </summary>
+    public const string OwnedReferenceType = "EFCore.Lsm:OwnedReference";
+
+    /// <summary>The provider type recorded for an owned collection navigation: its value is an array of nested maps. Written to disk: do not change.</summary>
+    public const string OwnedCollectionType = "EFCore.Lsm:OwnedCollection";
+
+    /// <summary>Whether the record is an owned navigation's (<see cref="OwnedReferenceType"/>, <see cref="OwnedCollectionType"/>).</summary>
+    public bool IsOwnedNavigation => ProviderType is OwnedReferenceType or OwnedCollectionType;
+
+    /// <summary>Whether the record is a member of an owned value: its name is a path (<c>ShippingAddress/City</c>), not a row's own.</summary>
+    public bool IsOwnedMember => Name.Contains(LsmRowLayout.PathSeparator);
+}
 
 /// <summary>One part of an entity type's primary key as the catalog records it.</summary>
 internal sealed record CatalogKeyPart(uint PropertyId, string ProviderType, bool Descending);

@@ -150,6 +150,28 @@ internal sealed class LsmCatalog
                 changed = true;
             }
 
+            // Owned navigations (docs/row_encoding.md, "Owned values"): an id each, under which the nested value is stored.
+            foreach (var (navigation, name) in layout.OwnedNavigationNames)
+            {
+                var providerType = navigation.IsCollection ? CatalogProperty.OwnedCollectionType : CatalogProperty.OwnedReferenceType;
+                if (byName.Remove(name, out var existing))
+                {
+                    if (existing.ProviderType != providerType)
+                    {
+                        throw new InvalidOperationException(
+                            $"The owned navigation '{entityType.DisplayName()}.{name}' is stored as {existing.ProviderType} in the "
+                            + $"EFCore.Lsm database and the model maps it as {providerType}; changing between an owned reference, an "
+                            + "owned collection and a property is not supported. Give the new navigation another name.");
+                    }
+
+                    assigned[name] = existing;
+                    continue;
+                }
+
+                assigned[name] = new CatalogProperty(nextPropertyId++, name, providerType, Retired: false);
+                changed = true;
+            }
+
             if (stored is not null && byName.Count > 0)
             {
                 // Properties the model no longer has keep their ids and values; a look-alike new property with rows present is

@@ -25,6 +25,8 @@ internal sealed class LsmEntityMapping
     private readonly PropertyMapping[] _key;
     private readonly Dictionary<IEntityType, TypeMapping> _types = [];
     private readonly uint[] _preservedIds;
+    private readonly Dictionary<uint, LsmOwnedMember> _ownedById = [];
+    private readonly string[] _droppedOwnedMembers;
 
     // Model values of properties a row lacks (added after it was written, PropertyMapping.MissingValue): by slot for the
     // properties every row of the hierarchy has (null when all of them read as null); the ones declared on derived types
@@ -43,14 +45,11 @@ internal sealed class LsmEntityMapping
         KeyspaceUpperBound = KeyRange.AfterParts(KeyspaceLowerBound);
 
         var live = catalog.Properties.Where(p => !p.Retired).ToDictionary(p => p.Name, StringComparer.Ordinal);
-        _bySlot = new PropertyMapping[Layout.SlotCount];
-        foreach (var slot in Layout.Slots)
+        var all = new Dictionary<string, CatalogProperty>(live, StringComparer.Ordinal);
+        PropertyMapping Bind(IProperty property, int slot, CatalogProperty stored)
         {
-            var property = (IProperty)slot.Property;
             var converter = property.GetTypeMapping().Converter;
             var providerType = converter?.ProviderClrType ?? property.ClrType;
-            var storedName = Layout.StoredNameOf(property);
-            var stored = live[storedName];
             var storedType = LsmCatalog.ProviderTypeName(property) == stored.ProviderType
                 ? providerType
                 : ProviderTypes.Resolve(stored.ProviderType, EntityType.Model) ?? providerType;
@@ -58,10 +57,39 @@ internal sealed class LsmEntityMapping
                 $"The property '{property.DeclaringType.DisplayName()}.{property.Name}' has type '{storedType.Name}', "
                 + "which EFCore.Lsm cannot store.");
             var conversion = StoredTypeConversion.Find(storedType, providerType);
-            var mapping = new PropertyMapping(property, stored.Id, slot.Index, converter, codec, conversion);
+            var mapping = new PropertyMapping(property, stored.Id, slot, converter, codec, conversion);
             mapping.SetMissingValue(catalog.FindDefault(stored.Id));
-            _bySlot[slot.Index] = mapping;
-            live.Remove(storedName);
+            live.Remove(stored.Name);
+            return mapping;
+        }
+
+        _bySlot = new PropertyMapping[Layout.TopLevelSlotCount];
+        foreach (var slot in Layout.Slots.Take(Layout.TopLevelSlotCount))
+        {
+            var property = (IProperty)slot.Property;
+            _bySlot[slot.Index] = Bind(property, slot.Index, live[Layout.StoredNameOf(property)]);
+        }
+
+        // Owned values live in the owner's row (docs/row_encoding.md, "Owned values"): ids of their own, nested under the id of
+        // their navigation.
+        Owned = new LsmOwnedMap(Layout, [], Layout.OwnedNodes, all, Bind);
+        foreach (var (_, name) in Layout.OwnedNavigationNames)
+        {
+            live.Remove(name);
+        }
+
+        foreach (var member in Owned.Members)
+        {
+            _ownedById[member.Id] = member;
+        }
+
+        OwnedGeneratedKeys = [.. Owned.AllValues().Where(p => IsGeneratedIntegerKey(p.Property))];
+
+        // A member of an owned value the catalog has and the model lacks is inside a nested map that saves rewrite whole.
+        _droppedOwnedMembers = [.. live.Values.Where(p => p.Name.Contains(LsmRowLayout.PathSeparator)).Select(p => p.Name)];
+        foreach (var dropped in _droppedOwnedMembers)
+        {
+            live.Remove(dropped);
         }
 
         // Properties the catalog has and the model lacks: their values stay in the rows, and saves carry them over.
@@ -88,6 +116,7 @@ internal sealed class LsmEntityMapping
 
             _types[type] = new TypeMapping(
                 written,
+                [.. Owned.Members.Where(m => m.Node.Navigation.DeclaringEntityType.IsAssignableFrom(type))],
                 [.. written.Where(p => p.Property.IsConcurrencyToken)],
                 [
                     .. written.Select(p => p.Property).Where(p =>
@@ -196,6 +225,15 @@ internal sealed class LsmEntityMapping
 
     /// <summary>The root of the hierarchy whose rows this mapping stores.</summary>
     public IEntityType EntityType { get; }
+
+    /// <summary>The owned navigations stored in the rows (docs/row_encoding.md, "Owned values"), bound to their ids.</summary>
+    public LsmOwnedMap Owned { get; }
+
+    /// <summary>
+    /// The integer key parts of owned collection elements (their ordinal keys) that the provider generates: from the
+    /// owner's keyspace's generators, so no two elements of the keyspace get the same value.
+    /// </summary>
+    public IReadOnlyList<PropertyMapping> OwnedGeneratedKeys { get; }
 
     /// <summary>Where each property's value is in a decoded row.</summary>
     public LsmRowLayout Layout { get; }
@@ -410,13 +448,42 @@ internal sealed class LsmEntityMapping
     /// <summary>The row value of <paramref name="entry"/>: every property of its type's current value, by ascending property id.</summary>
     public byte[] EncodeRow(IUpdateEntry entry, PooledByteBufferWriter buffer)
     {
-        var properties = TypeOf(entry.EntityType).Written;
+        var type = TypeOf(entry.EntityType);
+        var properties = type.Written;
+        var owned = type.OwnedMembers;
+        if (owned.Length > 0 && _droppedOwnedMembers.Length > 0)
+        {
+            throw new NotSupportedException(
+                $"Cannot save '{EntityType.DisplayName()}': the database stores the owned members "
+                + string.Join(", ", _droppedOwnedMembers.Select(n => "'" + n + "'"))
+                + " that the model no longer has, inside owned values that a save rewrites whole. Add a migration that drops them "
+                + "(migrationBuilder.DropColumn) or put them back in the model.");
+        }
+
+        // An owned value is encoded first (it is written as one raw value of the row, docs/row_encoding.md "Owned values").
+        var ownedValues = owned.Length == 0 ? [] : new byte[owned.Length][];
+        for (var i = 0; i < owned.Length; i++)
+        {
+            ownedValues[i] = owned[i].Encode(entry);
+        }
+
         buffer.Reset();
-        var row = new RowWriter(buffer, properties.Length);
+        var row = new RowWriter(buffer, properties.Length + owned.Length);
+        var m = 0;
         foreach (var property in properties)
         {
+            for (; m < owned.Length && owned[m].Id < property.Id; m++)
+            {
+                row.WriteRawValue(owned[m].Id, ownedValues[m]);
+            }
+
             row.WritePropertyId(property.Id);
             property.WriteValue(ref row.ValueWriter, entry.GetCurrentValue(property.Property), entry.EntityType);
+        }
+
+        for (; m < owned.Length; m++)
+        {
+            row.WriteRawValue(owned[m].Id, ownedValues[m]);
         }
 
         row.Complete();
@@ -438,7 +505,7 @@ internal sealed class LsmEntityMapping
             while (row.MoveNext())
             {
                 var id = row.PropertyId;
-                if (id < _slotById.Length && _slotById[id] >= 0 && !Changes(changes, id))
+                if (((id < _slotById.Length && _slotById[id] >= 0) || _ownedById.ContainsKey(id)) && !Changes(changes, id))
                 {
                     kept.Add((id, row.RawValue.ToArray(), -1));
                 }
@@ -563,7 +630,7 @@ internal sealed class LsmEntityMapping
     /// </summary>
     public object?[] DecodeRow(ReadOnlySpan<byte> value, bool[]? neededSlots)
     {
-        var values = new object?[_bySlot.Length];
+        var values = new object?[Layout.SlotCount];
         if (neededSlots is not null && Array.IndexOf(neededSlots, true) < 0)
         {
             return values;
@@ -572,7 +639,7 @@ internal sealed class LsmEntityMapping
         // Defaults first; a value the row has overwrites its slot's.
         if (_missingBySlot is not null)
         {
-            for (var i = 0; i < values.Length; i++)
+            for (var i = 0; i < _bySlot.Length; i++)
             {
                 if (neededSlots is null || neededSlots[i])
                 {
@@ -581,7 +648,7 @@ internal sealed class LsmEntityMapping
             }
         }
 
-        var present = _hasDerivedMissingValues ? new bool[values.Length] : null;
+        var present = _hasDerivedMissingValues ? new bool[_bySlot.Length] : null;
         using var row = new RowReader(value);
         while (row.MoveNext())
         {
@@ -602,11 +669,28 @@ internal sealed class LsmEntityMapping
 
         if (present is not null && RowTypeOf(value) is { } type)
         {
-            for (var i = 0; i < values.Length; i++)
+            for (var i = 0; i < _bySlot.Length; i++)
             {
                 if (!present[i] && type.HasSlot[i] && (neededSlots is null || neededSlots[i]))
                 {
                     values[i] = _bySlot[i].MissingValue;
+                }
+            }
+        }
+
+        if (_ownedById.Count > 0)
+        {
+            // After the row's own values: an owned value's key is its owner's (docs/row_encoding.md, "Owned values").
+            using var owned = new RowReader(value);
+            foreach (var member in Owned.Members)
+            {
+                if (owned.TryFind(member.Id))
+                {
+                    member.Decode(owned.IsNull ? default : owned.RawValue, owned.IsNull, values, neededSlots);
+                }
+                else if (member.Node.IsCollection && (neededSlots is null || neededSlots[member.Node.Slot]))
+                {
+                    member.Decode(default, isNull: true, values, neededSlots);
                 }
             }
         }
@@ -676,7 +760,7 @@ internal sealed class LsmEntityMapping
     /// defaults, and which slots of the layout its rows have.
     /// </summary>
     private sealed record TypeMapping(
-        PropertyMapping[] Written, PropertyMapping[] ConcurrencyTokens, IProperty[] RowVersions, PropertyMapping[] Defaulted, bool[] HasSlot);
+        PropertyMapping[] Written, LsmOwnedMember[] OwnedMembers, PropertyMapping[] ConcurrencyTokens, IProperty[] RowVersions, PropertyMapping[] Defaulted, bool[] HasSlot);
 
     /// <summary>
     /// One property: its stable id, its slot in decoded rows, its value converter, the codec of the type its values are stored

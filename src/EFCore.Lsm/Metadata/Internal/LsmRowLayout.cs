@@ -1,23 +1,32 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.EntityFrameworkCore.Metadata;
+using Microsoft.EntityFrameworkCore.Storage;
 
 namespace EFCore.Lsm.Metadata.Internal;
 
 /// <summary>
 /// Where each value of a stored row lands when the query pipeline decodes it: one slot per property of the whole
 /// hierarchy of a root entity type (TPH: every derived type's properties too, since all of them share the root's keyspace),
-/// so a decoded row is a <c>ValueBuffer</c> whose slot <see cref="SlotOf"/> holds that property's model value. Derived from
-/// the model alone (queries are compiled before any store is opened); the catalog's property ids are bound per store by
+/// then one slot per property of each owned reference stored in the row (owned types live inside their owner's row,
+/// docs/row_encoding.md, "Owned values"), and one slot per owned collection holding its element rows (each a
+/// <see cref="ValueBuffer"/> in the collection's own <see cref="LsmOwnedNode.Element"/> layout). A decoded row is a
+/// <c>ValueBuffer</c> whose slot <see cref="SlotOf"/> holds that property's model value. Derived from the model alone
+/// (queries are compiled before any store is opened); the catalog's property ids are bound per store by
 /// <see cref="LsmEntityMapping"/>.
 /// </summary>
 internal sealed class LsmRowLayout
 {
+    /// <summary>Separates the parts of an owned member's stored name: <c>ShippingAddress/City</c> (docs/catalog.md).</summary>
+    public const char PathSeparator = '/';
+
     private const string AnnotationName = "Lsm:RowLayout";
 
     private readonly Dictionary<IPropertyBase, int> _slots = [];
     private readonly List<LsmRowSlot> _slotList = [];
     private readonly Dictionary<IPropertyBase, string> _storedNames = [];
+    private readonly List<IProperty> _storedProperties = [];
+    private readonly List<LsmOwnedNode> _ownedNodes = [];
 
     private LsmRowLayout(IEntityType root)
     {
@@ -28,33 +37,120 @@ internal sealed class LsmRowLayout
         {
             foreach (var property in entityType.GetDeclaredProperties())
             {
-                Add(new LsmRowSlot(property, _slotList.Count, property.ClrType));
+                AddSlot(property, property.ClrType);
 
                 // Derived types of one hierarchy may declare properties of the same name; each gets its own id, named after
                 // its declaring type when the name alone is ambiguous.
                 _storedNames[property] = declaredNames[property.Name] == 1 || entityType == root
                     ? property.Name
                     : entityType.ShortName() + ":" + property.Name;
+                _storedProperties.Add(property);
             }
+        }
+
+        TopLevelSlotCount = _slotList.Count;
+        foreach (var entityType in HierarchyOf(root))
+        {
+            foreach (var navigation in OwnedNavigations(entityType, declaredOnly: true))
+            {
+                _ownedNodes.Add(CreateNode(navigation, prefix: ""));
+            }
+        }
+    }
+
+    /// <summary>The layout of the elements of the owned collection <paramref name="collection"/>.</summary>
+    private LsmRowLayout(INavigation collection, string prefix)
+    {
+        Root = collection.TargetEntityType;
+        var ownership = collection.ForeignKey;
+        foreach (var property in Root.GetProperties())
+        {
+            var slot = AddSlot(property, property.ClrType);
+            var keyIndex = IndexOf(ownership.Properties, property);
+            if (keyIndex >= 0)
+            {
+                // The ownership key repeats the owner's key: not stored, filled from the owner's row (outer values).
+                OuterOwnerKeys.Add(new LsmOwnerKeySlot(slot, ownership.PrincipalKey.Properties[keyIndex]));
+                continue;
+            }
+
+            _storedNames[property] = prefix + property.Name;
+            _storedProperties.Add(property);
+        }
+
+        TopLevelSlotCount = _slotList.Count;
+        foreach (var navigation in OwnedNavigations(Root, declaredOnly: false))
+        {
+            _ownedNodes.Add(CreateNode(navigation, prefix));
         }
     }
 
     /// <summary>
     /// The name the catalog records <paramref name="property"/> under (docs/catalog.md): its name, or for a property declared
-    /// on a derived type whose name another type of the hierarchy declares too, <c>DeclaringType:Name</c>.
+    /// on a derived type whose name another type of the hierarchy declares too, <c>DeclaringType:Name</c>; for a property of
+    /// an owned type, its path from the row (<c>ShippingAddress/City</c>, <c>Addresses/Street</c>).
     /// </summary>
-    public string StoredNameOf(IPropertyBase property) => _storedNames[property];
+    public string StoredNameOf(IPropertyBase property) =>
+        TryGetStoredName(property, out var name)
+            ? name
+            : throw new InvalidOperationException(
+                $"'{property.DeclaringType.DisplayName()}.{property.Name}' is not stored in the rows of '{Root.DisplayName()}'.");
 
-    /// <summary>Every stored property of the hierarchy with its catalog name, in slot order.</summary>
+    private bool TryGetStoredName(IPropertyBase property, out string name)
+    {
+        if (_storedNames.TryGetValue(property, out name!))
+        {
+            return true;
+        }
+
+        foreach (var element in ElementLayouts())
+        {
+            if (element.TryGetStoredName(property, out name))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>
+    /// Every stored property with its catalog name: the hierarchy's own in slot order, then those of its owned values (also the
+    /// elements of owned collections), whose stored names are paths.
+    /// </summary>
     public IEnumerable<(IProperty Property, string Name)> StoredProperties =>
-        _slotList.Select(s => ((IProperty)s.Property, _storedNames[s.Property]));
+        _storedProperties.Select(p => (p, _storedNames[p])).Concat(ElementLayouts().SelectMany(e => e.StoredProperties));
 
-    /// <summary>The root of the hierarchy whose rows this layout describes.</summary>
+    /// <summary>Only the properties of the row's own types (not of owned values), with their catalog names.</summary>
+    public IEnumerable<(IProperty Property, string Name)> TopLevelProperties =>
+        _storedProperties.Where(p => !IsOwnedValue(p)).Select(p => (p, _storedNames[p]));
+
+    /// <summary>
+    /// The stored names of the owned navigations of the rows (theirs, and those nested in owned values): each has an id of
+    /// its own, under which its nested map or array is stored (docs/row_encoding.md, "Owned values").
+    /// </summary>
+    public IEnumerable<(INavigation Navigation, string Name)> OwnedNavigationNames =>
+        AllNodes(_ownedNodes).Select(n => (n.Navigation, n.StoredName))
+            .Concat(ElementLayouts().SelectMany(e => e.OwnedNavigationNames));
+
+    /// <summary>The owned navigations stored at the top level of the rows, with their nested values.</summary>
+    public IReadOnlyList<LsmOwnedNode> OwnedNodes => _ownedNodes;
+
+    /// <summary>For an element layout: the slots of the ownership key, filled from the owner's (outer) row.</summary>
+    public List<LsmOwnerKeySlot> OuterOwnerKeys { get; } = [];
+
+    /// <summary>The root of the hierarchy whose rows this layout describes (for an element layout, the owned type).</summary>
     public IEntityType Root { get; }
 
     public IReadOnlyList<LsmRowSlot> Slots => _slotList;
 
     public int SlotCount => _slotList.Count;
+
+    /// <summary>The slots of the row's own properties (<c>0..TopLevelSlotCount-1</c>); owned values' slots follow.</summary>
+    public int TopLevelSlotCount { get; }
+
+    /// <summary>Whether the rows hold owned values.</summary>
+    public bool HasOwnedValues => _ownedNodes.Count > 0;
 
     /// <summary>
     /// The layout of the rows of <paramref name="entityType"/>'s hierarchy (built once per model; built afresh for a model
@@ -71,6 +167,11 @@ internal sealed class LsmRowLayout
     /// <summary>The entity types sharing a root's keyspace: the root, then its derived types (a fixed order).</summary>
     public static IEnumerable<IEntityType> HierarchyOf(IEntityType root) => root.GetDerivedTypesInclusive();
 
+    /// <summary>The navigations of <paramref name="entityType"/> to the owned types stored in its rows.</summary>
+    public static IEnumerable<INavigation> OwnedNavigations(IEntityType entityType, bool declaredOnly) =>
+        (declaredOnly ? entityType.GetDeclaredNavigations() : entityType.GetNavigations())
+        .Where(n => n.ForeignKey.IsOwnership && n.IsOnDependent == false);
+
     public int SlotOf(IPropertyBase property) =>
         _slots.TryGetValue(property, out var slot)
             ? slot
@@ -79,12 +180,214 @@ internal sealed class LsmRowLayout
 
     public bool TryGetSlot(IPropertyBase property, out int slot) => _slots.TryGetValue(property, out slot);
 
-    private void Add(LsmRowSlot slot)
+    /// <summary>The owned node of <paramref name="navigation"/> in this layout (top level or nested in an owned reference).</summary>
+    public LsmOwnedNode? FindNode(INavigation navigation) => AllNodes(_ownedNodes).FirstOrDefault(n => n.Navigation == navigation);
+
+    /// <summary>The layout of the elements of the owned collection <paramref name="navigation"/>, wherever its owner is stored.</summary>
+    public static LsmRowLayout FindElementLayout(INavigation navigation)
     {
-        _slots.Add(slot.Property, slot.Index);
-        _slotList.Add(slot);
+        var root = navigation.DeclaringEntityType;
+        while (root.IsOwned())
+        {
+            root = root.FindOwnership()!.PrincipalEntityType;
+        }
+
+        return Find(For(root), navigation) ?? throw new InvalidOperationException(
+            $"The owned collection '{navigation.DeclaringEntityType.DisplayName()}.{navigation.Name}' is not stored in the rows of "
+            + $"'{root.DisplayName()}'.");
+
+        static LsmRowLayout? Find(LsmRowLayout layout, INavigation navigation)
+        {
+            foreach (var node in AllNodes(layout._ownedNodes))
+            {
+                if (node.Element is { } element)
+                {
+                    if (node.Navigation == navigation)
+                    {
+                        return element;
+                    }
+
+                    if (Find(element, navigation) is { } nested)
+                    {
+                        return nested;
+                    }
+                }
+            }
+
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// Adds to <paramref name="needed"/> what decoding its owned slots needs: an owned value's key is its owner's, so its
+    /// owner's key slots are decoded with it.
+    /// </summary>
+    public void CompleteNeededSlots(bool[] needed)
+    {
+        foreach (var node in AllNodes(_ownedNodes))
+        {
+            if (node.IsNeeded(needed))
+            {
+                foreach (var key in node.OwnerKeys)
+                {
+                    needed[key.SourceSlot] = true;
+                }
+            }
+        }
+    }
+
+    private LsmOwnedNode CreateNode(INavigation navigation, string prefix)
+    {
+        var name = prefix + navigation.Name;
+        if (navigation.IsCollection)
+        {
+            var slot = AddSlot(navigation, typeof(IEnumerable<ValueBuffer>));
+            return new LsmOwnedNode(navigation, name, slot, new LsmRowLayout(navigation, name + PathSeparator), [], [], []);
+        }
+
+        var target = navigation.TargetEntityType;
+        var ownership = navigation.ForeignKey;
+        var values = new List<(IProperty, int)>();
+        var keys = new List<LsmOwnerKeySlot>();
+        foreach (var property in target.GetProperties())
+        {
+            var slot = AddSlot(property, property.ClrType);
+            var keyIndex = IndexOf(ownership.Properties, property);
+            if (keyIndex >= 0)
+            {
+                keys.Add(new LsmOwnerKeySlot(slot, ownership.PrincipalKey.Properties[keyIndex]) { SourceSlot = SlotOf(ownership.PrincipalKey.Properties[keyIndex]) });
+                continue;
+            }
+
+            _storedNames[property] = name + PathSeparator + property.Name;
+            _storedProperties.Add(property);
+            values.Add((property, slot));
+        }
+
+        var nested = OwnedNavigations(target, declaredOnly: false).Select(n => CreateNode(n, name + PathSeparator)).ToList();
+        return new LsmOwnedNode(navigation, name, -1, null, values, keys, nested);
+    }
+
+    private IEnumerable<LsmRowLayout> ElementLayouts() =>
+        AllNodes(_ownedNodes).Where(n => n.Element is not null).Select(n => n.Element!);
+
+    private static IEnumerable<LsmOwnedNode> AllNodes(IEnumerable<LsmOwnedNode> nodes)
+    {
+        foreach (var node in nodes)
+        {
+            yield return node;
+            foreach (var nested in AllNodes(node.Nested))
+            {
+                yield return nested;
+            }
+        }
+    }
+
+    private bool IsOwnedValue(IProperty property) => _slots[property] >= TopLevelSlotCount;
+
+    private static int IndexOf(IReadOnlyList<IProperty> properties, IProperty property)
+    {
+        for (var i = 0; i < properties.Count; i++)
+        {
+            if (properties[i] == property)
+            {
+                return i;
+            }
+        }
+
+        return -1;
+    }
+
+    private int AddSlot(IPropertyBase property, Type clrType)
+    {
+        var slot = _slotList.Count;
+        _slots.Add(property, slot);
+        _slotList.Add(new LsmRowSlot(property, slot, clrType));
+        return slot;
     }
 }
 
 /// <summary>One slot of a decoded row: the property whose value it holds and the CLR type of that value.</summary>
 internal sealed record LsmRowSlot(IPropertyBase Property, int Index, Type ClrType);
+
+/// <summary>
+/// A slot of an owned type's ownership key (not stored: it repeats its owner's key) and the owner's key property it copies;
+/// <see cref="SourceSlot"/> is that property's slot in the same layout (owned references) or -1 (collection elements,
+/// whose owner is the outer row).
+/// </summary>
+internal sealed record LsmOwnerKeySlot(int Slot, IProperty Source)
+{
+    public int SourceSlot { get; init; } = -1;
+}
+
+/// <summary>
+/// An owned navigation stored in a row (docs/row_encoding.md, "Owned values"): a reference is a nested map whose values land
+/// in slots of the containing layout (<see cref="Values"/>, <see cref="OwnerKeys"/>, <see cref="Nested"/>), nil or absent when
+/// the owned entity is null; a collection is an array of element maps decoded into <see cref="Element"/>'s layout, held in
+/// slot <see cref="Slot"/>.
+/// </summary>
+internal sealed class LsmOwnedNode(
+    INavigation navigation,
+    string storedName,
+    int slot,
+    LsmRowLayout? element,
+    IReadOnlyList<(IProperty Property, int Slot)> values,
+    IReadOnlyList<LsmOwnerKeySlot> ownerKeys,
+    IReadOnlyList<LsmOwnedNode> nested)
+{
+    public INavigation Navigation { get; } = navigation;
+
+    public string StoredName { get; } = storedName;
+
+    public bool IsCollection => Element is not null;
+
+    public int Slot { get; } = slot;
+
+    public LsmRowLayout? Element { get; } = element;
+
+    public IReadOnlyList<(IProperty Property, int Slot)> Values { get; } = values;
+
+    public IReadOnlyList<LsmOwnerKeySlot> OwnerKeys { get; } = ownerKeys;
+
+    public IReadOnlyList<LsmOwnedNode> Nested { get; } = nested;
+
+    /// <summary>Whether decoding the slots <paramref name="needed"/> marks (all when null) needs this node's value.</summary>
+    public bool IsNeeded(bool[]? needed)
+    {
+        if (needed is null)
+        {
+            return true;
+        }
+
+        if (IsCollection)
+        {
+            return needed[Slot];
+        }
+
+        foreach (var (_, valueSlot) in Values)
+        {
+            if (needed[valueSlot])
+            {
+                return true;
+            }
+        }
+
+        foreach (var key in OwnerKeys)
+        {
+            if (needed[key.Slot])
+            {
+                return true;
+            }
+        }
+
+        foreach (var node in Nested)
+        {
+            if (node.IsNeeded(needed))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+}

@@ -613,6 +613,17 @@ internal sealed class OperationInterpreter(MigrationSession session)
 
             if (matches.Count == 1)
             {
+                if (matches[0].Name.Contains(LsmRowLayout.PathSeparator))
+                {
+                    // Owned values are nested in their owner's row (docs/row_encoding.md, "Owned values"); the interpreter
+                    // changes top-level properties only.
+                    throw new NotSupportedException(
+                        $"{what} '{column}' on '{table}': the column is the member '{matches[0].Name}' of an owned type, stored "
+                        + "inside its owner's row; EFCore.Lsm migrations do not change owned values yet. Without a migration, an "
+                        + "owned member added to the model reads as its default in existing rows; keep removed owned members in "
+                        + "the model (saves of rows holding them are refused otherwise).");
+                }
+
                 return matches[0].Name;
             }
         }

@@ -49,10 +49,7 @@ internal sealed partial class LsmQueryExpression : Expression, IPrintableExpress
     {
         var layout = LsmRowLayout.For(entityType);
         var projection = CreateEntityProjection(entityType, layout, _row);
-        foreach (var (_, read) in projection.Reads)
-        {
-            _rowReads.Add(read);
-        }
+        AddRowReads(projection, layout);
 
         if (entityType.BaseType is not null || entityType.GetDirectlyDerivedTypes().Any())
         {
@@ -75,13 +72,32 @@ internal sealed partial class LsmQueryExpression : Expression, IPrintableExpress
     {
         var query = new LsmQueryExpression(source, Parameter(typeof(ValueBuffer), "row"));
         var projection = CreateEntityProjection(entityType, layout, query._row);
-        foreach (var (_, read) in projection.Reads)
-        {
-            query._rowReads.Add(read);
-        }
+        query.AddRowReads(projection, layout);
 
         query._projectionMapping[new ProjectionMember()] = projection;
         return query;
+    }
+
+    /// <summary>
+    /// The reads of the rows a source starts with: the projection's; with owned values, every slot of the layout in order
+    /// (owned values are read from their slots, so a row rebuilt from these reads, as a grouping's elements are, keeps them).
+    /// </summary>
+    private void AddRowReads(LsmEntityProjectionExpression projection, LsmRowLayout layout)
+    {
+        if (!layout.HasOwnedValues)
+        {
+            foreach (var (_, read) in projection.Reads)
+            {
+                _rowReads.Add(read);
+            }
+
+            return;
+        }
+
+        foreach (var slot in layout.Slots)
+        {
+            _rowReads.Add(LsmRowReads.Read(_row, typeof(object), slot.Index, slot.Property));
+        }
     }
 
     /// <summary>The LINQ-to-objects query over rows (of type <c>IEnumerable&lt;ValueBuffer&gt;</c>, or one row for a scalar).</summary>
@@ -109,7 +125,43 @@ internal sealed partial class LsmQueryExpression : Expression, IPrintableExpress
             reads[property] = LsmRowReads.Read(row, type, layout.SlotOf(property), property);
         }
 
-        return new LsmEntityProjectionExpression(entityType, reads);
+        // Owned values are in the same row (docs/row_encoding.md, "Owned values"): a reference is a nullable shaper over its
+        // slots, a collection a slot of element rows.
+        var owned = new Dictionary<INavigation, StructuralTypeShaperExpression>();
+        var relevant = layout.OwnedNodes.Where(n =>
+            n.Navigation.DeclaringEntityType.IsAssignableFrom(entityType) || entityType.IsAssignableFrom(n.Navigation.DeclaringEntityType));
+        AddOwnedValues(relevant, layout, row, reads, owned);
+        return new LsmEntityProjectionExpression(entityType, reads, owned);
+    }
+
+    private static void AddOwnedValues(
+        IEnumerable<LsmOwnedNode> nodes,
+        LsmRowLayout layout,
+        Expression row,
+        Dictionary<IPropertyBase, Expression> reads,
+        Dictionary<INavigation, StructuralTypeShaperExpression> owned)
+    {
+        foreach (var node in nodes)
+        {
+            if (node.IsCollection)
+            {
+                reads[node.Navigation] = LsmRowReads.Read(row, typeof(IEnumerable<ValueBuffer>), node.Slot, node.Navigation);
+                continue;
+            }
+
+            // An owned reference may be absent (null): every value of it reads as nullable.
+            var target = node.Navigation.TargetEntityType;
+            var ownedReads = new Dictionary<IPropertyBase, Expression>();
+            foreach (var property in target.GetProperties())
+            {
+                ownedReads[property] = LsmRowReads.Read(row, property.ClrType.MakeNullable(), layout.SlotOf(property), property);
+            }
+
+            var nested = new Dictionary<INavigation, StructuralTypeShaperExpression>();
+            AddOwnedValues(node.Nested, layout, row, ownedReads, nested);
+            owned[node.Navigation] = new StructuralTypeShaperExpression(
+                target, new LsmEntityProjectionExpression(target, ownedReads, nested), nullable: true);
+        }
     }
 
     /// <summary>The properties a projection of <paramref name="entityType"/> carries: its base types', its own, its derived types'.</summary>

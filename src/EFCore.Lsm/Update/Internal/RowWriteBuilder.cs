@@ -18,6 +18,7 @@ internal static class RowWriteBuilder
         var writes = new List<RowWrite>(entries.Count);
         var limits = store.KeyValueStore.Limits;
         using var buffer = new PooledByteBufferWriter();
+        var ownerRewrites = OwnersOfOwnedEntries(entries);
 
         // Deletes first, then updates, then inserts: a save that deletes a row and inserts a new entity with the same key
         // must check the insert against the state after the delete.
@@ -25,7 +26,7 @@ internal static class RowWriteBuilder
         {
             foreach (var entry in entries)
             {
-                if (entry.EntityState != state)
+                if (entry.EntityState != state || entry.EntityType.IsOwned())
                 {
                     continue;
                 }
@@ -40,9 +41,59 @@ internal static class RowWriteBuilder
                 CheckSize(write, limits, buffer);
                 writes.Add(write);
             }
+
+            if (state == EntityState.Modified && ownerRewrites is not null)
+            {
+                foreach (var owner in ownerRewrites)
+                {
+                    var write = BuildOwnerRewrite(owner, store, sync, buffer);
+                    CheckSize(write, limits, buffer);
+                    writes.Add(write);
+                }
+            }
         }
 
         return writes;
+    }
+
+    /// <summary>
+    /// The owners to rewrite for the owned entries of a save: an owned entity is stored in its owner's row (docs/row_encoding.md,
+    /// "Owned values"), so a change of one rewrites its root owner's row with every owned value as it is now. An owner the save
+    /// writes anyway (added, modified, deleted) does that itself; one it does not otherwise change is listed here.
+    /// </summary>
+    private static List<IUpdateEntry>? OwnersOfOwnedEntries(IList<IUpdateEntry> entries)
+    {
+        List<IUpdateEntry>? owners = null;
+        HashSet<IUpdateEntry>? seen = null;
+        foreach (var entry in entries)
+        {
+            if (!entry.EntityType.IsOwned())
+            {
+                continue;
+            }
+
+            var owner = LsmOwnedEntries.RootOwner(entry);
+            if (owner.EntityState == EntityState.Unchanged && (seen ??= new(ReferenceEqualityComparer.Instance)).Add(owner))
+            {
+                (owners ??= []).Add(owner);
+            }
+        }
+
+        return owners;
+    }
+
+    /// <summary>The rewrite of an unchanged owner's row whose owned values changed: an update, its concurrency tokens checked.</summary>
+    private static RowWrite BuildOwnerRewrite(IUpdateEntry owner, LsmStore store, bool sync, PooledByteBufferWriter buffer)
+    {
+        try
+        {
+            var mapping = store.GetMappingForWrite(owner.EntityType, sync);
+            return new RowWrite(mapping.EncodeKey(owner, original: true), mapping.EncodeRow(owner, buffer), RowCheck.MustExist, owner, mapping);
+        }
+        catch (LsmInvalidEntityException e)
+        {
+            throw new DbUpdateException(e.Message, e, [owner]);
+        }
     }
 
     private static RowWrite BuildOne(IUpdateEntry entry, LsmStore store, bool sync, PooledByteBufferWriter buffer)

@@ -39,8 +39,17 @@ internal abstract class LsmIntegerValueGenerator : ValueGenerator
     protected static long NextStoreValue(EntityEntry entry, IProperty property)
     {
         var database = (LsmDatabaseWrapper)entry.Context.GetService<IDatabase>();
-        var mapping = database.Store.GetMappingForWrite(entry.Metadata, database.Connection.SyncWrites);
-        var key = mapping.GeneratedKeys.FirstOrDefault(k => k.Property == property) ?? throw new InvalidOperationException(
+
+        // An owned collection element's ordinal key comes from its root owner's keyspace (owned values have none of their own).
+        var owner = entry.Metadata;
+        while (owner.IsOwned())
+        {
+            owner = owner.FindOwnership()!.PrincipalEntityType;
+        }
+
+        var mapping = database.Store.GetMappingForWrite(owner, database.Connection.SyncWrites);
+        var keys = entry.Metadata.IsOwned() ? mapping.OwnedGeneratedKeys : mapping.GeneratedKeys;
+        var key = keys.FirstOrDefault(k => k.Property == property) ?? throw new InvalidOperationException(
             $"The key property '{property.DeclaringType.DisplayName()}.{property.Name}' has no EFCore.Lsm key generator.");
         return database.Store.Generators.Next(mapping, key, database.Connection.SyncWrites);
     }

@@ -255,6 +255,11 @@ internal static class LsmAccessPlanner
             all &= needed[i];
         }
 
+        if (!all && layout.HasOwnedValues)
+        {
+            layout.CompleteNeededSlots(needed);
+        }
+
         return all ? null : needed;
     }
 }

@@ -1,0 +1,78 @@
+using EFCore.Lsm.FunctionalTests.TestUtilities;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
+using Microsoft.EntityFrameworkCore.Migrations;
+
+namespace EFCore.Lsm.FunctionalTests.Owned;
+
+/// <summary>
+/// Migrations do not change owned values (nested in their owner's row): a column operation on an owned member is refused
+/// naming the operation, and nothing changes.
+/// </summary>
+public sealed class OwnedMigrationTests : IDisposable
+{
+    private readonly TempDirectory _temp = new();
+
+    public void Dispose() => _temp.Dispose();
+
+    [Fact]
+    public void AddColumn_of_an_owned_member_is_refused_naming_the_operation_and_nothing_changes()
+    {
+        using var context = new OwnedMigrationContext(_temp.Db());
+        context.Database.Migrate("20250301000001_Members");
+        var error = Assert.Throws<NotSupportedException>(() => context.Database.Migrate());
+        Assert.Contains("AddColumn 'City' on 'Members'", error.Message);
+        Assert.Contains("'Home/City' of an owned type", error.Message);
+        Assert.Equal(["20250301000001_Members"], context.Database.GetAppliedMigrations());
+    }
+}
+
+public sealed class Member
+{
+    public int Id { get; set; }
+
+    public string Email { get; set; } = "";
+
+    public Home? Home { get; set; }
+}
+
+public sealed class Home
+{
+    public string City { get; set; } = "";
+}
+
+public sealed class OwnedMigrationContext(string path) : DbContext
+{
+    public DbSet<Member> Members => Set<Member>();
+
+    protected override void OnConfiguring(DbContextOptionsBuilder optionsBuilder) => optionsBuilder.UseLsm(path);
+
+    protected override void OnModelCreating(ModelBuilder modelBuilder)
+    {
+        modelBuilder.Entity<Member>().Property(m => m.Id).ValueGeneratedNever();
+        modelBuilder.Entity<Member>().OwnsOne(m => m.Home);
+    }
+}
+
+[DbContext(typeof(OwnedMigrationContext))]
+[Migration("20250301000001_Members")]
+public sealed class CreateMembers : Migration
+{
+    protected override void Up(MigrationBuilder migrationBuilder) =>
+        migrationBuilder.CreateTable(
+            name: "Members",
+            columns: table => new { Id = table.Column<int>(nullable: false), Email = table.Column<string>(nullable: false) },
+            constraints: table => table.PrimaryKey("PK_Members", x => x.Id));
+
+    protected override void Down(MigrationBuilder migrationBuilder) => migrationBuilder.DropTable("Members");
+}
+
+[DbContext(typeof(OwnedMigrationContext))]
+[Migration("20250301000002_MemberHome")]
+public sealed class AddMemberHome : Migration
+{
+    protected override void Up(MigrationBuilder migrationBuilder) =>
+        migrationBuilder.AddColumn<string>(name: "City", table: "Members", nullable: true);
+
+    protected override void Down(MigrationBuilder migrationBuilder) => migrationBuilder.DropColumn("City", "Members");
+}
