@@ -1,6 +1,7 @@
 using EFCore.Lsm.Specification.Tests.Inheritance;
 using EFCore.Lsm.Specification.Tests.ManyToMany;
 using EFCore.Lsm.Specification.Tests.Northwind;
+using EFCore.Lsm.Specification.Tests.Owned;
 using Xunit.Abstractions;
 
 namespace EFCore.Lsm.Specification.Tests;
@@ -21,6 +22,7 @@ public sealed class CorpusCountTests(ITestOutputHelper output)
         ("Inheritance", () => InheritanceQueries.All().Select(c => c.Family)),
         ("ManyToMany", () => ManyToManyQueries.All().Select(c => c.Family)),
         ("ManyToMany tracking", () => ManyToManyTracking.All().Select(_ => "ManyToMany Tracking")),
+        ("Owned", () => OwnedQueries.All().Select(c => c.Family)),
     ];
 
     [Fact]
@@ -40,7 +42,7 @@ public sealed class CorpusCountTests(ITestOutputHelper output)
     [Fact]
     public void Case_names_are_unique_within_each_family()
     {
-        var names = NorthwindQueries.All().Concat(InheritanceQueries.All()).Concat(ManyToManyQueries.All())
+        var names = NorthwindQueries.All().Concat(InheritanceQueries.All()).Concat(ManyToManyQueries.All()).Concat(OwnedQueries.All())
             .Select(c => c.ToString()).Concat(ManyToManyTracking.All().Select(c => "ManyToMany Tracking: " + c.Name)).ToList();
         var repeated = names.GroupBy(n => n).Where(g => g.Count() > 1).Select(g => g.Key).ToList();
         Assert.True(repeated.Count == 0, "Repeated case names: " + string.Join("; ", repeated));
