@@ -90,8 +90,22 @@ internal static class LsmCommandLine
     private static Command Catalog(ToolOutput output)
     {
         var db = DatabaseArgument();
-        var command = new Command("catalog", "Print the EF catalog (the stored schema: keyspaces, property ids, key parts) as JSON.") { db };
-        command.SetAction(r => new CatalogCommand(output).Run(r.GetValue(db)!));
+        var data = new Option<bool>("--data")
+        {
+            Description = "Also read every row: per property, the rows holding a value, and the retired properties whose values "
+                + "are still stored (\"retiredWithData\").",
+        };
+        var command = new Command(
+            "catalog",
+            "Print the EF catalog (the stored schema: keyspaces, property ids, retired properties, key parts, indexes) as JSON. "
+            + "Catalog only: the tool does not load the application's model, so it cannot tell a property the model lacks, a "
+            + "pending rename or a type change; the application reports those against its model "
+            + "(context.Database.GetLsmSchemaDifferences() and the warnings logged when it opens the database).")
+        {
+            db,
+            data,
+        };
+        command.SetAction(r => new CatalogCommand(output).Run(r.GetValue(db)!, r.GetValue(data)));
         return command;
     }
 
@@ -249,12 +263,24 @@ internal static class LsmCommandLine
     private static Command Verify(ToolOutput output)
     {
         var db = DatabaseArgument();
+        var indexes = new Option<bool>("--indexes")
+        {
+            Description = "Instead of the files, check the EF data: every index entry points to a live row with those values and "
+                + "every row has its entries (prints the rows and entries read and the indexes skipped; exit code 2 when "
+                + "inconsistent). Unlike the file check, this opens the database and takes its lock: exit code 3 while an "
+                + "application has it open.",
+        };
         var command = new Command(
-            "verify", "Check every block of every live table, every WAL record and the manifest (exit code 2 on damage).")
+            "verify",
+            "Check every block of every live table, every WAL record and the manifest (exit code 2 on damage; read-only and "
+            + "lock-free), or with --indexes the EF indexes against the rows.")
         {
             db,
+            indexes,
         };
-        command.SetAction(r => new VerifyCommand(output).Run(r.GetValue(db)!));
+        command.SetAction(r => r.GetValue(indexes)
+            ? new VerifyCommand(output).RunIndexes(r.GetValue(db)!)
+            : new VerifyCommand(output).Run(r.GetValue(db)!));
         return command;
     }
 

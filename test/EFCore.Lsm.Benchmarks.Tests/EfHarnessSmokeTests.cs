@@ -185,6 +185,39 @@ public sealed class EfHarnessSmokeTests
         };
     }
 
+    [Fact]
+    public void The_rekey_migration_moves_every_row_to_its_new_key_on_lsm_and_sqlite_and_is_refused_elsewhere_naming_the_provider()
+    {
+        using var dir = new TestDirectory();
+        var providers = new List<string> { "lsm", "inmemory" };
+        if (EfProviderCatalog.TryPrepare("sqlite", new BenchOptions(), out _))
+        {
+            providers.Add("sqlite");
+        }
+
+        var (exitCode, output, report) = Run(dir,
+            "--engines", "none", "--providers", string.Join(',', providers), "--benchmarks", "ef-rekey",
+            "--ef-num", EfNum.ToString(CultureInfo.InvariantCulture), "--migration-batch-rows", "100",
+            "--seed", Seed.ToString(CultureInfo.InvariantCulture), "--isolation", "none");
+
+        // InMemory runs no migrations: its run fails, naming the workload and the provider, and the others are unaffected.
+        Assert.Equal(1, exitCode);
+        var runs = report.RootElement.GetProperty("Engines").EnumerateArray().ToDictionary(r => r.GetProperty("Engine").GetString()!);
+        Assert.Contains("ef-rekey runs EF migrations", runs["inmemory"].GetProperty("Error").GetString(), StringComparison.Ordinal);
+        foreach (var provider in providers.Where(p => p != "inmemory"))
+        {
+            Assert.True(runs[provider].GetProperty("Error").ValueKind == JsonValueKind.Null, runs[provider].GetProperty("Error").ToString());
+            var result = Assert.Single(runs[provider].GetProperty("Results").EnumerateArray());
+            Assert.Equal(EfNum, result.GetProperty("Operations").GetInt64());
+
+            // The workload checks its result after the measurement (every row under its new key, the index) and fails otherwise.
+            Assert.StartsWith($"{EfNum} rows re-keyed to (TenantId, Id)", result.GetProperty("Note").GetString(), StringComparison.Ordinal);
+            Assert.StartsWith($"{EfNum} rows loaded keyed by Id", result.GetProperty("Preparation").GetString(), StringComparison.Ordinal);
+        }
+
+        Assert.Contains("batches of 100 rows", output, StringComparison.Ordinal);
+    }
+
     private static (int ExitCode, string Output, JsonDocument Report) Run(TestDirectory dir, params string[] args)
     {
         using var output = new StringWriter();

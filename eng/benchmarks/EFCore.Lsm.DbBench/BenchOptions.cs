@@ -34,6 +34,9 @@ internal sealed record BenchOptions
     /// <summary>Durable SaveChanges per context in the ef-insertsync workloads.</summary>
     public int EfSyncOps { get; init; } = 1_000;
 
+    /// <summary>Rows per batch of an EFCore.Lsm migration (ef-rekey); null: the provider's default (MigrationBatchRows).</summary>
+    public int? MigrationBatchRows { get; init; }
+
     /// <summary>Npgsql connection string of the PostgreSQL server for the postgres provider (its database is not touched).</summary>
     public string PostgresConnection { get; init; } = EfProviderCatalog.DefaultPostgresConnection;
 
@@ -129,12 +132,13 @@ internal sealed record BenchOptions
     public static string Usage => """
         Usage: EFCore.Lsm.DbBench [options]     (db_bench's workloads over our engine, RocksDB and LevelDB, and EF Core
                                                  workloads over EFCore.Lsm, SQLite, InMemory and PostgreSQL)
-          --benchmarks a,b,c       workloads, run in this order (default: all). Engine workloads: fillseq,fillrandom,
-                                   overwrite,readrandom,readmissing,readseq,seekrandom,deleterandom,fillsync,fillsync8
-                                   (fillsyncN = N writers). EF workloads: ef-bulkinsert,ef-find,ef-find-notrack,ef-range,
+          --benchmarks a,b,c       workloads, run in this order (default: all but ef-rekey). Engine workloads:
+                                   fillseq,fillrandom,overwrite,readrandom,readmissing,readseq,seekrandom,deleterandom,
+                                   fillsync,fillsync8 (fillsyncN = N writers). EF workloads: ef-bulkinsert,ef-find,ef-find-notrack,ef-range,
                                    ef-scan,ef-count,ef-sum,ef-indexed,ef-update,ef-insertsync,ef-insertsync8,ef-shortlived,
-                                   ef-delete,ef-executedelete (ef-insertsyncN = N contexts; ef-shortlived = a new context
-                                   per save)
+                                   ef-delete,ef-executedelete,ef-rekey (ef-insertsyncN = N contexts; ef-shortlived = a new
+                                   context per save; ef-rekey = an EF migration that changes the primary key of --ef-num
+                                   rows, on lsm and sqlite only)
           --engines a,b,c          ours, rocksdb (release build from the RocksDB NuGet package), rocksdb-debian (Debian's
                                    7.8.3, assertions on), leveldb, zonetree, or none (default: all; one that cannot load
                                    here is reported and skipped)
@@ -144,6 +148,7 @@ internal sealed record BenchOptions
           --ef-ops N               ops of ef-find*, ef-range, ef-indexed, ef-update, ef-delete (default 10000)
           --ef-scans N             queries of ef-scan, ef-count, ef-sum (default 20)
           --ef-sync-ops N          durable SaveChanges per context in ef-insertsync*, and in all in ef-shortlived (default 1000)
+          --migration-batch-rows N rows per batch of an EFCore.Lsm migration in ef-rekey (default: the provider's, 1024)
           --ef-min-seconds S       repeatable EF workloads (queries, updates) run whole passes for at least S s (default 2)
           --rounds N               rounds of every engine and provider, interleaved, each a fresh process (default 3);
                                    the report shows medians and the range of the per-round ratios
@@ -225,6 +230,7 @@ internal sealed record BenchOptions
                 "ef-ops" => options with { EfOps = ParseInt(name, Value(), min: 1) },
                 "ef-scans" => options with { EfScans = ParseInt(name, Value(), min: 1) },
                 "ef-sync-ops" => options with { EfSyncOps = ParseInt(name, Value(), min: 1) },
+                "migration-batch-rows" => options with { MigrationBatchRows = ParseInt(name, Value(), min: 1) },
                 "postgres" => options with { PostgresConnection = ParsePath(name, Value()) },
                 "etcd" => options with { EtcdEndpoints = ParsePath(name, Value()) },
                 "num" => options with { Num = ParseInt(name, Value(), min: 1) },
@@ -310,6 +316,11 @@ internal sealed record BenchOptions
         if (Reads is { } reads)
         {
             args.AddRange(["--reads", reads.ToString(CultureInfo.InvariantCulture)]);
+        }
+
+        if (MigrationBatchRows is { } migrationBatchRows)
+        {
+            args.AddRange(["--migration-batch-rows", migrationBatchRows.ToString(CultureInfo.InvariantCulture)]);
         }
 
         if (RocksDbLibrary is not null)

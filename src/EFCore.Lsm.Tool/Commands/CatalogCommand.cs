@@ -1,5 +1,6 @@
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using EFCore.Lsm.RowEncoding.Internal;
 using EFCore.Lsm.Tool.Entities;
 using EFCore.Lsm.Tool.Output;
 
@@ -8,13 +9,16 @@ namespace EFCore.Lsm.Tool.Commands;
 /// <summary>
 /// <c>lsm catalog &lt;db&gt;</c>: the stored schema of an EF database as JSON, field for field as docs/catalog.md describes
 /// the catalog records (the next keyspace id; per entity type its keyspace, value format, property ids, key parts and
-/// indexes).
+/// indexes). With <c>--data</c> it also reads every row and gives, per property, how many rows hold a value for it, and
+/// lists under "retiredWithData" the retired properties whose values are still in rows (a dropped column's values are not
+/// rewritten; readers skip them). Catalog only: without the application's model it cannot tell what the model lacks.
 /// </summary>
 internal sealed class CatalogCommand(ToolOutput output)
 {
-    public int Run(string database) => CommandRunner.Run(output, () =>
+    public int Run(string database, bool data = false) => CommandRunner.Run(output, () =>
     {
         using var db = EntityDatabase.Open(database);
+        var counts = data ? db.Schema.Entities.ToDictionary(e => e.Name, e => CountValues(db, e), StringComparer.Ordinal) : null;
         using var buffer = new MemoryStream();
         using (var json = new Utf8JsonWriter(buffer, Options))
         {
@@ -50,6 +54,11 @@ internal sealed class CatalogCommand(ToolOutput output)
                     json.WriteString("name", property.Name);
                     json.WriteString("providerType", property.ProviderType);
                     json.WriteBoolean("retired", property.Retired);
+                    if (counts is not null)
+                    {
+                        json.WriteNumber("rowsWithValue", counts[catalog.Name].GetValueOrDefault(property.Id));
+                    }
+
                     json.WriteEndObject();
                 }
 
@@ -82,12 +91,54 @@ internal sealed class CatalogCommand(ToolOutput output)
             }
 
             json.WriteEndArray();
+            if (counts is not null)
+            {
+                json.WriteStartArray("retiredWithData");
+                foreach (var entity in db.Schema.Entities)
+                {
+                    foreach (var property in entity.Catalog.Properties.Where(p => p.Retired && counts[entity.Name].GetValueOrDefault(p.Id) > 0))
+                    {
+                        json.WriteStartObject();
+                        json.WriteString("entityType", entity.Name);
+                        json.WriteString("property", property.Name);
+                        json.WriteNumber("rows", counts[entity.Name][property.Id]);
+                        json.WriteEndObject();
+                    }
+                }
+
+                json.WriteEndArray();
+            }
+
             json.WriteEndObject();
         }
 
         output.Out.WriteLine(System.Text.Encoding.UTF8.GetString(buffer.ToArray()));
         return ExitCodes.Success;
     });
+
+    /// <summary>How many rows of <paramref name="entity"/> hold a value for each property id.</summary>
+    private static Dictionary<uint, long> CountValues(EntityDatabase db, StoredEntity entity)
+    {
+        var counts = new Dictionary<uint, long>();
+        using var cursor = db.View.Scan(entity.KeyspaceLowerBound, entity.KeyspaceUpperBound);
+        while (cursor.MoveNext())
+        {
+            var reader = new RowReader(cursor.Value);
+            try
+            {
+                while (reader.MoveNext())
+                {
+                    counts[reader.PropertyId] = counts.GetValueOrDefault(reader.PropertyId) + 1;
+                }
+            }
+            finally
+            {
+                reader.Dispose();
+            }
+        }
+
+        return counts;
+    }
 
     private static JsonWriterOptions Options => new() { Indented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 }

@@ -39,15 +39,19 @@ public sealed class EtcdTestStoreBackend : ITestStoreBackend
         foreach (var path in _paths.Keys.Where(p => p.StartsWith(under, StringComparison.Ordinal)).ToList())
         {
             _paths.TryRemove(path, out _);
-            var factory = new Storage.Internal.EtcdKeyValueStoreFactory(
-                new Infrastructure.Internal.EtcdClusterOptions(Infrastructure.Internal.EtcdClusterOptions.ParseEndpoints(SharedClusters.Suite.ClientUrls))
-                {
-                    KeyPrefix = Encoding.UTF8.GetBytes(Prefix(path)),
-                });
+            var factory = Factory(path);
             LsmStorePool.Close(factory.StoreKey);
             DeletePrefix(Encoding.UTF8.GetBytes(Prefix(path)));
         }
     }
+
+    public bool Close(string path) => LsmStorePool.Close(Factory(Path.GetFullPath(path)).StoreKey);
+
+    private static Storage.Internal.EtcdKeyValueStoreFactory Factory(string fullPath) =>
+        new(new Infrastructure.Internal.EtcdClusterOptions(Infrastructure.Internal.EtcdClusterOptions.ParseEndpoints(SharedClusters.Suite.ClientUrls))
+        {
+            KeyPrefix = Encoding.UTF8.GetBytes(Prefix(fullPath)),
+        });
 
     private static string Prefix(string fullPath) => "ft" + fullPath + "/";
 

@@ -101,7 +101,7 @@ public sealed class IntegrityContext(DbContextOptions options, DeleteBehaviors b
     public static IntegrityContext Lsm(string path, DeleteBehaviors? behaviors = null, bool enforceForeignKeys = true) =>
         new(
             new DbContextOptionsBuilder<IntegrityContext>()
-                .UseLsm(path, o => o.EnforceForeignKeys(enforceForeignKeys))
+                .UseTestStore(path, o => o.EnforceForeignKeys(enforceForeignKeys))
                 .ReplaceService<IModelCacheKeyFactory, VariantCacheKeyFactory>()
                 .Options,
             behaviors ?? DeleteBehaviors.Cascade,
@@ -242,7 +242,7 @@ public sealed class OracleRun(TempDirectory temp)
         }
 
         // The outcome survives a reopen.
-        Assert.True(EFCore.Lsm.Storage.LsmStorePool.Close(lsmPath));
+        Assert.True(TestStore.Close(lsmPath));
         using (var reopened = IntegrityContext.Lsm(lsmPath, behaviors))
         {
             Assert.Equal(lsm.State, reopened.Dump());

@@ -69,7 +69,7 @@ public sealed class ModelBasedIntegrityTests(Xunit.Abstractions.ITestOutputHelpe
         public DbSet<Toy> Toys => Set<Toy>();
 
         public static PetContext Create(string path) =>
-            new(new DbContextOptionsBuilder<PetContext>().UseLsm(path, o => o.SyncWrites(false).WriteBufferSize(64 * 1024)).Options);
+            new(new DbContextOptionsBuilder<PetContext>().UseTestStore(path, o => o.SyncWrites(false).WriteBufferSize(64 * 1024)).Options);
 
         protected override void OnModelCreating(ModelBuilder modelBuilder)
         {
@@ -180,7 +180,7 @@ public sealed class ModelBasedIntegrityTests(Xunit.Abstractions.ITestOutputHelpe
                 {
                     // From disk: the store leaves the pool and is recovered from its log and tables.
                     context.Dispose();
-                    Assert.True(LsmStorePool.Close(path));
+                    Assert.True(TestStore.Close(path));
                     context = PetContext.Create(path);
                 }
 

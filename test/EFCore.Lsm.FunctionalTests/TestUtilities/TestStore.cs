@@ -1,3 +1,5 @@
+using EFCore.Lsm.Infrastructure;
+using EFCore.Lsm.Storage;
 using EFCore.Lsm.Storage.Internal;
 using Microsoft.EntityFrameworkCore;
 
@@ -29,12 +31,33 @@ public static partial class TestStore
         return builder;
     }
 
+    /// <summary>
+    /// Stores the context's entities in the test database named by <paramref name="path"/>, with provider settings
+    /// (<paramref name="lsm"/>: those a backend has no use for, such as an engine's buffer sizes on etcd, change nothing).
+    /// </summary>
+    public static DbContextOptionsBuilder<TContext> UseTestStore<TContext>(
+        this DbContextOptionsBuilder<TContext> builder, string path, Action<LsmDbContextOptionsBuilder> lsm)
+        where TContext : DbContext
+    {
+        Backend.Configure(builder, path);
+        lsm(new LsmDbContextOptionsBuilder(builder));
+        return builder;
+    }
+
+    /// <summary>
+    /// Closes the store of the test database named by <paramref name="path"/> (contexts opened after it open it again, as a
+    /// new process would); false when it was not open.
+    /// </summary>
+    public static bool Close(string path) => Backend.Close(path);
+
     /// <summary>Implemented by a test project that runs the suite on another backend.</summary>
     static partial void UseOtherBackend(ref ITestStoreBackend? backend);
 
     private sealed class EmbeddedBackend : ITestStoreBackend
     {
         public void Configure(DbContextOptionsBuilder builder, string path) => builder.UseLsm(path);
+
+        public bool Close(string path) => LsmStorePool.Close(path);
 
         // Stores stay open in the pool after their contexts go; close the ones in this folder so it can be deleted.
         public void Release(string folder) => LsmStorePoolEntries.Shared.CloseUnder(folder);
@@ -46,6 +69,9 @@ public interface ITestStoreBackend
 {
     /// <summary>Configures <paramref name="builder"/> for the test database named by <paramref name="path"/>.</summary>
     void Configure(DbContextOptionsBuilder builder, string path);
+
+    /// <summary>Closes the store of the test database named by <paramref name="path"/>; false when it was not open.</summary>
+    bool Close(string path);
 
     /// <summary>A test is over: close the databases named by paths under <paramref name="folder"/> and drop what they hold.</summary>
     void Release(string folder);

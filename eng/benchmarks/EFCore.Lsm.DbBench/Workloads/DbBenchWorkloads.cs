@@ -375,7 +375,7 @@ internal static class WorkloadCatalog
         => DbBenchWorkloads.TryCreate(name)
            ?? throw new BenchArgumentException(
                $"Unknown benchmark '{name}' in --benchmarks; known: {string.Join(", ", DbBenchWorkloads.Names)} (fillsyncN = N writers) " +
-               $"and the EF workloads {string.Join(", ", Ef.Workloads.EfWorkloads.Names)} (ef-insertsyncN = N contexts).");
+               $"and the EF workloads {string.Join(", ", [.. Ef.Workloads.EfWorkloads.Names, .. Ef.Workloads.EfWorkloads.OptInNames])} (ef-insertsyncN = N contexts).");
 
     /// <summary>Throws <see cref="BenchArgumentException"/> unless <paramref name="name"/> is a workload of some group.</summary>
     public static void Validate(string name)

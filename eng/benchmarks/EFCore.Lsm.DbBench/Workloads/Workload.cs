@@ -11,6 +11,9 @@ internal enum DatabaseNeed
 
     /// <summary>Every key 0..num-1 present, so reads of existing keys all hit.</summary>
     AllKeys,
+
+    /// <summary>None of the shared database: the workload builds a database of its own (the migration workloads).</summary>
+    OwnDatabase,
 }
 
 /// <summary>What the database holds between workloads, as far as the runner knows.</summary>

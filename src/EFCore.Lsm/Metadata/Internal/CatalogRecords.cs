@@ -212,129 +212,121 @@ internal sealed record CatalogEntity(
 
     public static CatalogEntity Decode(string name, ReadOnlySpan<byte> value)
     {
-        var reader = new MessagePackReader(value.ToArray());
-        try
+        var record = CatalogRecordReader.Entity(name);
+        var fields = CatalogRecordReader.Read(value, record, new EntityFields(name), ReadField);
+        if (fields.KeyspaceId <= CatalogKeys.CatalogKeyspaceId)
         {
-            return Decode(name, ref reader);
-        }
-        catch (Exception e) when (MessagePackFormatException.IsPackageError(e))
-        {
-            throw MessagePackFormatException.FromPackage(e, reader.Sequence, reader.Consumed, $"the catalog record of entity type '{name}'");
-        }
-    }
-
-    private static CatalogEntity Decode(string name, ref MessagePackReader reader)
-    {
-        long keyspaceId = -1;
-        var valueFormat = 0;
-        uint nextPropertyId = 0;
-        var properties = new List<CatalogProperty>();
-        var keyParts = new List<CatalogKeyPart>();
-        var indexes = new List<CatalogIndex>();
-        string? tableName = null;
-        var defaults = new List<CatalogDefault>();
-        var fields = reader.ReadMapHeader();
-        for (var i = 0; i < fields; i++)
-        {
-            switch (reader.ReadUInt32())
-            {
-                case KeyspaceIdField:
-                    keyspaceId = reader.ReadInt64();
-                    break;
-                case ValueFormatField:
-                    valueFormat = reader.ReadInt32();
-                    break;
-                case NextPropertyIdField:
-                    nextPropertyId = reader.ReadUInt32();
-                    break;
-                case PropertiesField:
-                    var propertyCount = reader.ReadArrayHeader();
-                    for (var p = 0; p < propertyCount; p++)
-                    {
-                        ExpectArray(ref reader, 4, name);
-                        properties.Add(new CatalogProperty(
-                            reader.ReadUInt32(), reader.ReadStrictString(), reader.ReadStrictString(), reader.ReadBoolean()));
-                    }
-
-                    break;
-                case KeyPartsField:
-                    var partCount = reader.ReadArrayHeader();
-                    for (var p = 0; p < partCount; p++)
-                    {
-                        ExpectArray(ref reader, 3, name);
-                        keyParts.Add(new CatalogKeyPart(reader.ReadUInt32(), reader.ReadStrictString(), reader.ReadBoolean()));
-                    }
-
-                    break;
-                case IndexesField:
-                    var indexCount = reader.ReadArrayHeader();
-                    for (var x = 0; x < indexCount; x++)
-                    {
-                        ExpectArray(ref reader, 6, name);
-                        var indexName = reader.ReadStrictString();
-                        var indexKeyspace = reader.ReadInt64();
-                        var ids = new uint[reader.ReadArrayHeader()];
-                        for (var k = 0; k < ids.Length; k++)
-                        {
-                            ids[k] = reader.ReadUInt32();
-                        }
-
-                        var descending = new bool[reader.ReadArrayHeader()];
-                        for (var k = 0; k < descending.Length; k++)
-                        {
-                            descending[k] = reader.ReadBoolean();
-                        }
-
-                        var unique = reader.ReadBoolean();
-                        var state = (CatalogIndexState)reader.ReadInt32();
-                        if (descending.Length != ids.Length || indexKeyspace <= CatalogKeys.CatalogKeyspaceId
-                            || state is not (CatalogIndexState.Building or CatalogIndexState.Ready))
-                        {
-                            throw new MessagePackFormatException(reader.Consumed, $"index '{indexName}' of entity type '{name}' is malformed");
-                        }
-
-                        indexes.Add(new CatalogIndex(indexName, indexKeyspace, ids, descending, unique, state));
-                    }
-
-                    break;
-                case TableNameField:
-                    tableName = reader.ReadStrictString();
-                    break;
-                case DefaultsField:
-                    var defaultCount = reader.ReadArrayHeader();
-                    for (var d = 0; d < defaultCount; d++)
-                    {
-                        ExpectArray(ref reader, 2, name);
-                        defaults.Add(new CatalogDefault(reader.ReadUInt32(), reader.ReadStrictBytes()));
-                    }
-
-                    break;
-                default:
-                    // A field written by a later catalog version: skipping keeps this reader forward compatible.
-                    reader.SkipValue();
-                    break;
-            }
+            throw CatalogRecordReader.Damaged(record, $"has no valid keyspace id ({fields.KeyspaceId})");
         }
 
-        if (keyspaceId <= CatalogKeys.CatalogKeyspaceId || !reader.End)
+        return new CatalogEntity(name, fields.KeyspaceId, fields.ValueFormat, fields.NextPropertyId, fields.Properties, fields.KeyParts)
         {
-            throw new MessagePackFormatException(reader.Consumed, $"the catalog record of entity type '{name}' is malformed");
-        }
-
-        return new CatalogEntity(name, keyspaceId, valueFormat, nextPropertyId, properties, keyParts)
-        {
-            Indexes = indexes,
-            TableName = tableName,
-            Defaults = defaults,
+            Indexes = fields.Indexes,
+            TableName = fields.TableName,
+            Defaults = fields.Defaults,
         };
     }
 
-    private static void ExpectArray(ref MessagePackReader reader, int length, string name)
+    private static bool ReadField(ref MessagePackReader reader, uint field, EntityFields entity)
     {
-        var position = reader.Consumed;
-        if (reader.ReadArrayHeader() != length)
+        var name = entity.Name;
+        switch (field)
         {
-            throw new MessagePackFormatException(position, $"a catalog entry of entity type '{name}' does not have {length} fields");
+            case KeyspaceIdField:
+                entity.KeyspaceId = reader.ReadInt64();
+                return true;
+            case ValueFormatField:
+                entity.ValueFormat = reader.ReadInt32();
+                return true;
+            case NextPropertyIdField:
+                entity.NextPropertyId = reader.ReadUInt32();
+                return true;
+            case PropertiesField:
+                var propertyCount = reader.ReadArrayHeader();
+                for (var p = 0; p < propertyCount; p++)
+                {
+                    CatalogRecordReader.ExpectArray(ref reader, 4, "a property");
+                    entity.Properties.Add(new CatalogProperty(
+                        reader.ReadUInt32(), reader.ReadStrictString(), reader.ReadStrictString(), reader.ReadBoolean()));
+                }
+
+                return true;
+            case KeyPartsField:
+                var partCount = reader.ReadArrayHeader();
+                for (var p = 0; p < partCount; p++)
+                {
+                    CatalogRecordReader.ExpectArray(ref reader, 3, "a key part");
+                    entity.KeyParts.Add(new CatalogKeyPart(reader.ReadUInt32(), reader.ReadStrictString(), reader.ReadBoolean()));
+                }
+
+                return true;
+            case IndexesField:
+                var indexCount = reader.ReadArrayHeader();
+                for (var x = 0; x < indexCount; x++)
+                {
+                    CatalogRecordReader.ExpectArray(ref reader, 6, "an index");
+                    var indexName = reader.ReadStrictString();
+                    var indexKeyspace = reader.ReadInt64();
+                    var ids = new uint[reader.ReadArrayHeader()];
+                    for (var k = 0; k < ids.Length; k++)
+                    {
+                        ids[k] = reader.ReadUInt32();
+                    }
+
+                    var descending = new bool[reader.ReadArrayHeader()];
+                    for (var k = 0; k < descending.Length; k++)
+                    {
+                        descending[k] = reader.ReadBoolean();
+                    }
+
+                    var unique = reader.ReadBoolean();
+                    var state = (CatalogIndexState)reader.ReadInt32();
+                    if (descending.Length != ids.Length || indexKeyspace <= CatalogKeys.CatalogKeyspaceId
+                        || state is not (CatalogIndexState.Building or CatalogIndexState.Ready))
+                    {
+                        throw new MessagePackFormatException(reader.Consumed, $"index '{indexName}' of entity type '{name}' is malformed");
+                    }
+
+                    entity.Indexes.Add(new CatalogIndex(indexName, indexKeyspace, ids, descending, unique, state));
+                }
+
+                return true;
+            case TableNameField:
+                entity.TableName = reader.ReadStrictString();
+                return true;
+            case DefaultsField:
+                var defaultCount = reader.ReadArrayHeader();
+                for (var d = 0; d < defaultCount; d++)
+                {
+                    CatalogRecordReader.ExpectArray(ref reader, 2, "a default value");
+                    entity.Defaults.Add(new CatalogDefault(reader.ReadUInt32(), reader.ReadStrictBytes()));
+                }
+
+                return true;
+            default:
+                return false;
         }
+    }
+
+    /// <summary>The fields of an entity record as they are read.</summary>
+    private sealed class EntityFields(string name)
+    {
+        public string Name { get; } = name;
+
+        public long KeyspaceId { get; set; } = -1;
+
+        public int ValueFormat { get; set; }
+
+        public uint NextPropertyId { get; set; }
+
+        public List<CatalogProperty> Properties { get; } = [];
+
+        public List<CatalogKeyPart> KeyParts { get; } = [];
+
+        public List<CatalogIndex> Indexes { get; } = [];
+
+        public string? TableName { get; set; }
+
+        public List<CatalogDefault> Defaults { get; } = [];
     }
 }

@@ -491,51 +491,45 @@ internal sealed class LsmCatalog
 
     private static long DecodeHeader(ReadOnlySpan<byte> value)
     {
-        var reader = new MessagePackReader(value.ToArray());
-        try
-        {
-            return DecodeHeader(ref reader);
-        }
-        catch (Exception e) when (MessagePackFormatException.IsPackageError(e))
-        {
-            throw MessagePackFormatException.FromPackage(e, reader.Sequence, reader.Consumed, "the catalog header");
-        }
-    }
-
-    private static long DecodeHeader(ref MessagePackReader reader)
-    {
-        var version = -1;
-        long next = -1;
-        var fields = reader.ReadMapHeader();
-        for (var i = 0; i < fields; i++)
-        {
-            switch (reader.ReadUInt32())
+        var header = CatalogRecordReader.Read(
+            value,
+            CatalogRecordReader.Header,
+            new HeaderFields(),
+            static (ref MessagePackReader reader, uint field, HeaderFields header) =>
             {
-                case FormatVersionField:
-                    version = reader.ReadInt32();
-                    break;
-                case NextKeyspaceIdField:
-                    next = reader.ReadInt64();
-                    break;
-                default:
-                    reader.SkipValue();
-                    break;
-            }
-        }
+                switch (field)
+                {
+                    case FormatVersionField:
+                        header.Version = reader.ReadInt32();
+                        return true;
+                    case NextKeyspaceIdField:
+                        header.Next = reader.ReadInt64();
+                        return true;
+                    default:
+                        return false;
+                }
+            });
 
-        if (version > FormatVersion)
+        if (header.Version > FormatVersion)
         {
             throw new LsmStoredDataException(
-                $"The database's catalog has format version {version}; this provider reads version {FormatVersion} and older. "
-                + "Use a newer EFCore.Lsm.");
+                $"The catalog (keyspace 0) of the EFCore.Lsm database has format version {header.Version} in "
+                + $"{CatalogRecordReader.Header}; this provider reads version {FormatVersion} and older. Use a newer EFCore.Lsm.");
         }
 
-        if (version < 1 || next <= CatalogKeys.CatalogKeyspaceId)
+        if (header.Version < 1 || header.Next <= CatalogKeys.CatalogKeyspaceId)
         {
-            throw new LsmStoredDataException("The catalog is damaged: its header is malformed.");
+            throw CatalogRecordReader.Damaged(CatalogRecordReader.Header, "is malformed (no format version or next keyspace id)");
         }
 
-        return next;
+        return header.Next;
+    }
+
+    private sealed class HeaderFields
+    {
+        public int Version { get; set; } = -1;
+
+        public long Next { get; set; } = -1;
     }
 
     private static string Describe(IEnumerable<CatalogKeyPart> parts, IEnumerable<CatalogProperty> properties) =>

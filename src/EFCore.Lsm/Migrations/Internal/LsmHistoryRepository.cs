@@ -40,7 +40,8 @@ internal sealed class LsmHistoryRepository(LsmStoreConnection connection) : IHis
         while (cursor.MoveNext())
         {
             var reader = new KeyReader(cursor.Key[prefix.Length..]);
-            rows.Add(new HistoryRow(reader.ReadString(), HistoryRecord.Decode(cursor.Value)));
+            var id = reader.ReadString();
+            rows.Add(new HistoryRow(id, HistoryRecord.Decode(id, cursor.Value)));
         }
 
         return rows;

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using MessagePack;
 using EFCore.Lsm.Diagnostics.Internal;
 using EFCore.Lsm.KeyEncoding.Internal;
@@ -699,25 +700,22 @@ internal static class HistoryRecord
         return buffer.ToArray();
     }
 
-    public static string Decode(ReadOnlySpan<byte> value)
-    {
-        var reader = new MessagePackReader(value.ToArray());
-        var version = "";
-        var fields = reader.ReadMapHeader();
-        for (var i = 0; i < fields; i++)
-        {
-            if (reader.ReadUInt32() == ProductVersionField)
+    /// <summary>The product version of the history record of <paramref name="migrationId"/> ("" when it has none).</summary>
+    public static string Decode(string migrationId, ReadOnlySpan<byte> value) =>
+        CatalogRecordReader.Read(
+            value,
+            CatalogRecordReader.History(migrationId),
+            new StrongBox<string>(""),
+            static (ref MessagePackReader reader, uint field, StrongBox<string> version) =>
             {
-                version = reader.ReadStrictString();
-            }
-            else
-            {
-                reader.SkipValue();
-            }
-        }
+                if (field != ProductVersionField)
+                {
+                    return false;
+                }
 
-        return version;
-    }
+                version.Value = reader.ReadStrictString();
+                return true;
+            }).Value!;
 }
 
 /// <summary>A migration could not switch in because the store was written while it ran; nothing of it is visible.</summary>

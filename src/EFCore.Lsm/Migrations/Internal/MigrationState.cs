@@ -1,6 +1,6 @@
 using MessagePack;
 using EFCore.Lsm.RowEncoding.Internal;
-using EFCore.Lsm.Storage;
+using EFCore.Lsm.Metadata.Internal;
 
 namespace EFCore.Lsm.Migrations.Internal;
 
@@ -63,58 +63,62 @@ internal sealed record MigrationState(
 
     public static MigrationState Decode(ReadOnlySpan<byte> value)
     {
-        var reader = new MessagePackReader(value.ToArray());
-        string? id = null;
-        var down = false;
-        var phase = MigrationPhase.Building;
-        var reserved = new List<(long, long)>();
-        var garbage = new List<long>();
-        var fields = reader.ReadMapHeader();
-        for (var i = 0; i < fields; i++)
+        var fields = CatalogRecordReader.Read(value, CatalogRecordReader.MigrationState, new StateFields(), ReadField);
+        if (fields.Id is null || fields.Phase is not (MigrationPhase.Building or MigrationPhase.Committed))
         {
-            switch (reader.ReadUInt32())
-            {
-                case MigrationIdField:
-                    id = reader.ReadStrictString();
-                    break;
-                case DownField:
-                    down = reader.ReadBoolean();
-                    break;
-                case PhaseField:
-                    phase = (MigrationPhase)reader.ReadInt32();
-                    break;
-                case ReservedField:
-                    var ranges = reader.ReadArrayHeader();
-                    for (var r = 0; r < ranges; r++)
-                    {
-                        if (reader.ReadArrayHeader() != 2)
-                        {
-                            throw new LsmStoredDataException("The migration state record is damaged: a reserved range is malformed.");
-                        }
-
-                        reserved.Add((reader.ReadInt64(), reader.ReadInt64()));
-                    }
-
-                    break;
-                case GarbageField:
-                    var count = reader.ReadArrayHeader();
-                    for (var g = 0; g < count; g++)
-                    {
-                        garbage.Add(reader.ReadInt64());
-                    }
-
-                    break;
-                default:
-                    reader.SkipValue();
-                    break;
-            }
+            throw CatalogRecordReader.Damaged(
+                CatalogRecordReader.MigrationState, $"is malformed (migration id {fields.Id ?? "missing"}, phase {(int)fields.Phase})");
         }
 
-        if (id is null || phase is not (MigrationPhase.Building or MigrationPhase.Committed))
-        {
-            throw new LsmStoredDataException("The migration state record is damaged.");
-        }
+        return new MigrationState(fields.Id, fields.Down, fields.Phase, fields.Reserved, fields.Garbage);
+    }
 
-        return new MigrationState(id, down, phase, reserved, garbage);
+    private static bool ReadField(ref MessagePackReader reader, uint field, StateFields state)
+    {
+        switch (field)
+        {
+            case MigrationIdField:
+                state.Id = reader.ReadStrictString();
+                return true;
+            case DownField:
+                state.Down = reader.ReadBoolean();
+                return true;
+            case PhaseField:
+                state.Phase = (MigrationPhase)reader.ReadInt32();
+                return true;
+            case ReservedField:
+                var ranges = reader.ReadArrayHeader();
+                for (var r = 0; r < ranges; r++)
+                {
+                    CatalogRecordReader.ExpectArray(ref reader, 2, "a reserved keyspace range");
+                    state.Reserved.Add((reader.ReadInt64(), reader.ReadInt64()));
+                }
+
+                return true;
+            case GarbageField:
+                var count = reader.ReadArrayHeader();
+                for (var g = 0; g < count; g++)
+                {
+                    state.Garbage.Add(reader.ReadInt64());
+                }
+
+                return true;
+            default:
+                return false;
+        }
+    }
+
+    /// <summary>The fields of the state record as they are read.</summary>
+    private sealed class StateFields
+    {
+        public string? Id { get; set; }
+
+        public bool Down { get; set; }
+
+        public MigrationPhase Phase { get; set; }
+
+        public List<(long From, long To)> Reserved { get; } = [];
+
+        public List<long> Garbage { get; } = [];
     }
 }

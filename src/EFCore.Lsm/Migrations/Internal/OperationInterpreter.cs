@@ -487,18 +487,63 @@ internal sealed class OperationInterpreter(MigrationSession session)
     private void CheckNoNulls(StagedEntity entity, CatalogProperty property, string what) =>
         CheckEveryValue(entity, property, what, v => v ?? throw new InvalidOperationException(
             $"{what}: a row has no value (null) for the column, which is no longer nullable; give those rows a value first "
-            + "(UpdateData or LsmOperation)."), checkMissing: true);
+            + "(UpdateData or LsmOperation)."), checkMissing: true, rows: RowsStoring(entity, property));
 
-    private void CheckEveryValue(StagedEntity entity, CatalogProperty property, string what, Func<object?, object?> check, bool checkMissing = false)
+    private void CheckEveryValue(
+        StagedEntity entity,
+        CatalogProperty property,
+        string what,
+        Func<object?, object?> check,
+        bool checkMissing = false,
+        Func<byte[], bool>? rows = null)
     {
         foreach (var (_, row) in session.Rows(entity))
         {
+            if (rows is not null && !rows(row))
+            {
+                continue;
+            }
+
             var value = session.Values.Read(row, entity.Record, property.Id);
             if (value is not null || checkMissing)
             {
                 check(value);
             }
         }
+    }
+
+    /// <summary>
+    /// Which rows of a table store <paramref name="property"/>: every row (null), unless a model says the column is a property
+    /// of a derived type of the hierarchy (TPH), whose rows only are those whose discriminator names that type or one derived
+    /// from it; the rows of sibling types have no such column at all.
+    /// </summary>
+    private Func<byte[], bool>? RowsStoring(StagedEntity entity, CatalogProperty property)
+    {
+        foreach (var model in session.Models)
+        {
+            if (model?.FindEntityType(entity.Record.Name) is not IEntityType root)
+            {
+                continue;
+            }
+
+            var layout = LsmRowLayout.For(root);
+            if (layout.StoredProperties.FirstOrDefault(p => p.Name == property.Name).Property is not { } stored)
+            {
+                continue;
+            }
+
+            if (stored.DeclaringType is not IEntityType { BaseType: not null } declaring
+                || root.FindDiscriminatorProperty() is not { } discriminator
+                || entity.Record.FindProperty(layout.StoredNameOf(discriminator)) is not { } discriminatorColumn)
+            {
+                return null;
+            }
+
+            var values = declaring.GetDerivedTypesInclusive().Select(t => t.GetDiscriminatorValue()).ToHashSet();
+            return row => values.Contains(session.Values.Read(row, entity.Record, discriminatorColumn.Id));
+        }
+
+        return null;
     }
 
     private static object? Convert(object? value, Type from, Type to, string what)

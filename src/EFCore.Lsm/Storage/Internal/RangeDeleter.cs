@@ -8,26 +8,33 @@ internal static class RangeDeleter
     public static void Delete(ILsmKeyValueStore store, byte[] lower, byte[] upper, bool sync)
     {
         var chunk = Math.Min(Chunk, store.Limits.MaxOperations ?? Chunk);
+        var from = lower;
         while (true)
         {
             // One chunk per view: a store may bound how long a view lives, and each chunk's deletes are committed before
-            // the next chunk is read.
+            // the next chunk is read. The next chunk starts just after the last key deleted, not at the range's start: a scan
+            // from the start would pass over every tombstone the earlier chunks wrote, which makes deleting n keys cost n²/chunk.
+            // The callers delete ranges nothing writes while they go (garbage keyspaces, an index the catalog dropped, the whole
+            // database in EnsureDeleted); a write behind the cursor would survive, as one after the last chunk always could.
             var batch = new LsmConditionalBatch();
+            byte[]? last = null;
             using (var view = store.OpenView())
-            using (var cursor = view.Scan(lower, upper, limit: chunk))
+            using (var cursor = view.Scan(from, upper, limit: chunk))
             {
                 while (cursor.MoveNext())
                 {
-                    batch.Delete(cursor.Key.ToArray());
+                    last = cursor.Key.ToArray();
+                    batch.Delete(last);
                 }
             }
 
-            if (batch.Operations.Count == 0)
+            if (last is null)
             {
                 return;
             }
 
             store.Commit(batch, sync);
+            from = [.. last, 0];
         }
     }
 }

@@ -194,7 +194,7 @@ public sealed class LsmCatalogTests
     }
 
     [Fact]
-    public void Malformed_entity_records_raise_a_format_exception()
+    public void Malformed_entity_records_raise_the_typed_stored_data_error_naming_the_record()
     {
         var valid = new CatalogEntity("T", 3, 1, 2, [new CatalogProperty(1, "Id", "System.Int32", false)], []).Encode();
         var random = new Random(7);
@@ -210,13 +210,14 @@ public sealed class LsmCatalogTests
                     var decoded = CatalogEntity.Decode("T", bytes);
                     Assert.True(decoded.KeyspaceId > 0);
                 }
-                catch (MessagePackFormatException)
+                catch (LsmStoredDataException e)
                 {
+                    Assert.Contains("entity type 'T'", e.Message);
                 }
             }
         }
 
-        Assert.Throws<MessagePackFormatException>(() => CatalogEntity.Decode("T", [0x80]));
+        Assert.Contains("(0, 1, 'T')", Assert.Throws<LsmStoredDataException>(() => CatalogEntity.Decode("T", [0x80])).Message);
     }
 
     [Fact]

@@ -49,6 +49,11 @@ internal sealed class EtcdEfProvider(string endpoints) : IEfProvider
         _keepAlive.Database.EnsureCreated();
     }
 
+    // The migration workloads run on lsm and sqlite only (the README's Benchmarks section says why).
+    public DbContextOptions<TContext>? CreateMigrationOptions<TContext>(string database)
+        where TContext : DbContext
+        => null;
+
     public long DatabaseBytes() => 0;
 
     public void Dispose()

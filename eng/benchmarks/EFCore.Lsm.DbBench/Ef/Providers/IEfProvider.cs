@@ -1,4 +1,5 @@
 using EFCore.Lsm.DbBench.Ef.Model;
+using Microsoft.EntityFrameworkCore;
 
 namespace EFCore.Lsm.DbBench.Ef.Providers;
 
@@ -13,6 +14,14 @@ internal interface IEfProvider : IDisposable
     /// non-syncing mode (SQLite synchronous=NORMAL in WAL mode, PostgreSQL synchronous_commit=off).
     /// </summary>
     BenchDbContext CreateContext(bool durable);
+
+    /// <summary>
+    /// Options of a context of another model over a database of its own, <paramref name="database"/>, beside this provider's
+    /// (the migration workloads), set up as <see cref="CreateContext"/> sets up its contexts when not durable; a new
+    /// connection each call where the provider's contexts own one. Null when the harness runs no EF migrations on this provider.
+    /// </summary>
+    DbContextOptions<TContext>? CreateMigrationOptions<TContext>(string database)
+        where TContext : DbContext;
 
     /// <summary>Drops the database and creates it again with the model's schema and no rows.</summary>
     void Recreate();

@@ -23,6 +23,11 @@ internal sealed class InMemoryEfProvider : IEfProvider
         db.Database.EnsureCreated();
     }
 
+    // The migration workloads run on lsm and sqlite only (the README's Benchmarks section says why).
+    public DbContextOptions<TContext>? CreateMigrationOptions<TContext>(string database)
+        where TContext : DbContext
+        => null;
+
     public long DatabaseBytes() => 0;
 
     public void Dispose()

@@ -18,6 +18,19 @@ internal sealed class LsmEfProvider(string path, BenchOptions options) : IEfProv
 
     public BenchDbContext CreateContext(bool durable) => new(durable ? _durable : _relaxed);
 
+    public DbContextOptions<TContext> CreateMigrationOptions<TContext>(string database)
+        where TContext : DbContext
+        => new DbContextOptionsBuilder<TContext>()
+            .UseLsm(path + "-" + database, lsm =>
+            {
+                lsm.SyncWrites(false).WriteBufferSize(options.WriteBufferSize).BlockCacheSize(options.CacheSize);
+                if (options.MigrationBatchRows is { } rows)
+                {
+                    lsm.MigrationBatchRows(rows);
+                }
+            })
+            .Options;
+
     public void Recreate()
     {
         _keepAlive?.Dispose();

@@ -35,6 +35,11 @@ internal sealed class PostgresEfProvider : IEfProvider
         db.Database.EnsureCreated();
     }
 
+    // The migration workloads run on lsm and sqlite only (the README's Benchmarks section says why).
+    public DbContextOptions<TContext>? CreateMigrationOptions<TContext>(string database)
+        where TContext : DbContext
+        => null;
+
     public long DatabaseBytes()
     {
         using var connection = new NpgsqlConnection(_database);

@@ -14,18 +14,14 @@ internal sealed class SqliteEfProvider(string folder, BenchOptions options) : IE
 
     public string Name => EfProviderCatalog.Sqlite;
 
-    public BenchDbContext CreateContext(bool durable)
-    {
-        var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = _file, Pooling = false }.ToString());
-        connection.Open();
-        using (var pragma = connection.CreateCommand())
-        {
-            pragma.CommandText = $"PRAGMA synchronous={(durable ? "FULL" : "NORMAL")}; PRAGMA cache_size=-{options.CacheSize >> 10};";
-            pragma.ExecuteNonQuery();
-        }
+    public BenchDbContext CreateContext(bool durable) => new(Options<BenchDbContext>(_file, durable));
 
-        // The context disposes the connection it was given ownership of.
-        return new BenchDbContext(new DbContextOptionsBuilder<BenchDbContext>().UseSqlite(connection, contextOwnsConnection: true).Options);
+    /// <summary>A database file of its own beside efbench.db, in WAL mode like it (the mode is stored in the file).</summary>
+    public DbContextOptions<TContext> CreateMigrationOptions<TContext>(string database)
+        where TContext : DbContext
+    {
+        Directory.CreateDirectory(folder);
+        return Options<TContext>(Path.Combine(folder, database + ".db"), durable: false, walMode: true);
     }
 
     public void Recreate()
@@ -42,6 +38,22 @@ internal sealed class SqliteEfProvider(string folder, BenchOptions options) : IE
 
         // WAL mode is stored in the database file, so every later connection uses it.
         db.Database.ExecuteSqlRaw("PRAGMA journal_mode=WAL;");
+    }
+
+    private DbContextOptions<TContext> Options<TContext>(string file, bool durable, bool walMode = false)
+        where TContext : DbContext
+    {
+        var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = file, Pooling = false }.ToString());
+        connection.Open();
+        using (var pragma = connection.CreateCommand())
+        {
+            pragma.CommandText = $"{(walMode ? "PRAGMA journal_mode=WAL; " : "")}PRAGMA synchronous={(durable ? "FULL" : "NORMAL")}; "
+                + $"PRAGMA cache_size=-{options.CacheSize >> 10};";
+            pragma.ExecuteNonQuery();
+        }
+
+        // The context disposes the connection it was given ownership of.
+        return new DbContextOptionsBuilder<TContext>().UseSqlite(connection, contextOwnsConnection: true).Options;
     }
 
     public long DatabaseBytes() => Measurement.ProcessStats.DirectorySize(folder);

@@ -45,9 +45,11 @@ internal sealed class EfRunner(string provider, BenchOptions options, TextWriter
                     }
                 }
 
+                preparation ??= workload.Prepare(context);
                 var result = WorkloadMeasurement.Measure(
                     provider, workload.Name, workload.Group, target.DatabaseBytes, latencies => workload.Run(context, latencies))
                     with { Preparation = preparation };
+                workload.Finish(context);
                 results.Add(result);
                 content = workload.After(content);
                 log.WriteLine(

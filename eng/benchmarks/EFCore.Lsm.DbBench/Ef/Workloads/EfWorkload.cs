@@ -43,6 +43,17 @@ internal abstract class EfWorkload
     /// <summary>What the database holds after this workload, given what it held before.</summary>
     public abstract DatabaseContent After(DatabaseContent before);
 
+    /// <summary>
+    /// Unmeasured set-up of a workload that builds its own database (<see cref="DatabaseNeed.OwnDatabase"/>), run just before
+    /// it; returns what the report says it did, or null.
+    /// </summary>
+    public virtual string? Prepare(EfWorkloadContext context) => null;
+
+    /// <summary>Unmeasured work after the workload: checking what it left, removing its own database.</summary>
+    public virtual void Finish(EfWorkloadContext context)
+    {
+    }
+
     public abstract WorkloadOutcome Run(EfWorkloadContext context, LatencyHistogram latencies);
 }
 
@@ -53,5 +64,5 @@ internal static class EfWorkloadCatalog
     public static EfWorkload Create(string name)
         => EfWorkloads.TryCreate(name)
            ?? throw new BenchArgumentException(
-               $"Unknown EF benchmark '{name}' in --benchmarks; known: {string.Join(", ", EfWorkloads.Names)} (ef-insertsyncN = N contexts).");
+               $"Unknown EF benchmark '{name}' in --benchmarks; known: {string.Join(", ", [.. EfWorkloads.Names, .. EfWorkloads.OptInNames])} (ef-insertsyncN = N contexts).");
 }

@@ -29,6 +29,7 @@ internal static class EfWorkloads
     public const string ExecuteDelete = "ef-executedelete";
     public const string InsertSyncPrefix = "ef-insertsync";
     public const string ShortLived = "ef-shortlived";
+    public const string Rekey = "ef-rekey";
 
     /// <summary>Entities per SaveChanges in the bulk insert (and in the unmeasured load).</summary>
     public const int BulkBatchSize = 1000;
@@ -38,6 +39,12 @@ internal static class EfWorkloads
 
     public static IReadOnlyList<string> Names { get; } =
         [BulkInsert, Find, FindNoTracking, Range, Scan, Count, Sum, Indexed, Update, InsertSyncPrefix, InsertSyncPrefix + "8", ShortLived, Delete, ExecuteDelete];
+
+    /// <summary>
+    /// Workloads that run only when --benchmarks names them: ef-rekey runs on lsm and sqlite only, and loads --ef-num rows of
+    /// its own.
+    /// </summary>
+    public static IReadOnlyList<string> OptInNames { get; } = [Rekey];
 
     public static bool IsEfWorkload(string name) => name.StartsWith("ef-", StringComparison.Ordinal);
 
@@ -55,6 +62,7 @@ internal static class EfWorkloads
         Indexed => new IndexedWorkload(),
         ExecuteDelete => new ExecuteDeleteWorkload(),
         ShortLived => new ShortLivedContextWorkload(),
+        Rekey => new RekeyMigrationWorkload(),
         _ when name.StartsWith(InsertSyncPrefix, StringComparison.Ordinal) && TryParseContexts(name, out var contexts)
             => new InsertSyncWorkload(name, contexts),
         _ => null,
