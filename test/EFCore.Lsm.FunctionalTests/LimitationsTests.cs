@@ -42,15 +42,6 @@ public sealed class LimitationsTests : IDisposable
     }
 
     [Fact]
-    public void Queries_do_not_read_through_indexes_yet()
-    {
-        var plans = new List<string>();
-        using var db = new LimitsContext(_temp.Db(), log: plans.Add);
-        Assert.Equal(["ada"], db.Authors.Where(a => a.Name == "ada").Select(a => a.Name).ToList());
-        Assert.StartsWith("full scan", Assert.Single(plans).Trim());
-    }
-
-    [Fact]
     public void Owned_entity_types_are_refused_by_the_model_validator_naming_them()
     {
         using var db = new UnsupportedModelContext(_temp.Db("owned"), owned: true);

@@ -171,13 +171,7 @@ internal sealed class LsmAccessPathRewriter : ExpressionVisitor
                 && allTerms.All(candidate.EnforcedTerms.Contains) && plan.Kind != LsmAccessKind.PointGet)
             {
                 candidateValues.Add(skip is null ? take : Expression.Call(AddLimitsMethod, skip, take));
-                plan = new LsmAccessPlan
-                {
-                    EntityType = plan.EntityType, Kind = plan.Kind, IndexName = plan.IndexName, Covered = plan.Covered,
-                    EqualCount = plan.EqualCount, HasLower = plan.HasLower, LowerInclusive = plan.LowerInclusive, HasUpper = plan.HasUpper,
-                    UpperInclusive = plan.UpperInclusive, HasStartsWith = plan.HasStartsWith, HasKeys = plan.HasKeys, HasLimit = true,
-                    Reverse = plan.Reverse, NeededSlots = plan.NeededSlots,
-                };
+                plan = plan with { HasLimit = true };
                 limited = true;
             }
 
