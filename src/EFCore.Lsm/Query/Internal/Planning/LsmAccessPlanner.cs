@@ -20,9 +20,9 @@ internal sealed record LsmPlannedAccess(
 /// full primary key equality → point get; equality on a key prefix plus a range or <c>StartsWith</c> on the next part →
 /// key range; <c>ids.Contains(e.Id)</c> → multi-get; equality on an index prefix plus a range or <c>StartsWith</c> on the
 /// next column → index range, then a multi-get of its rows. When several are possible, all are offered and
-/// <see cref="LsmRowSource"/> picks the one with the smallest estimated range when it runs (the values are known only
-/// then). Orderings the chosen path's key order gives need no sort (descending → reverse scan). The filters still run
-/// after the access, so a path only ever reads a superset of the rows that match.
+/// <see cref="LsmRowSource"/> picks one when it runs, by a fixed rank (docs/query_planning.md). Orderings the chosen path's
+/// key order gives need no sort (descending → reverse scan). The filters still run after the access, so a path only ever
+/// reads a superset of the rows that match.
 /// </summary>
 internal static class LsmAccessPlanner
 {
