@@ -132,7 +132,8 @@ internal sealed record BenchOptions
           --benchmarks a,b,c       workloads, run in this order (default: all). Engine workloads: fillseq,fillrandom,
                                    overwrite,readrandom,readmissing,readseq,seekrandom,deleterandom,fillsync,fillsync8
                                    (fillsyncN = N writers). EF workloads: ef-bulkinsert,ef-find,ef-find-notrack,ef-range,
-                                   ef-scan,ef-count,ef-sum,ef-indexed,ef-update,ef-insertsync,ef-insertsync8,ef-shortlived,
+                                   ef-scan,ef-count,ef-sum,ef-indexed,ef-include,ef-join,ef-update,ef-insertsync,
+                                   ef-insertsync8,ef-shortlived,
                                    ef-delete,ef-executedelete (ef-insertsyncN = N contexts; ef-shortlived = a new context
                                    per save)
           --engines a,b,c          ours, rocksdb (release build from the RocksDB NuGet package), rocksdb-debian (Debian's
@@ -141,7 +142,8 @@ internal sealed record BenchOptions
           --providers a,b,c        EF providers: lsm, sqlite, inmemory, postgres, etcd, or none (default: all; one that
                                    cannot run here, such as postgres with no server, is reported and skipped)
           --ef-num N               customers the EF workloads insert and query (default 100000)
-          --ef-ops N               ops of ef-find*, ef-range, ef-indexed, ef-update, ef-delete (default 10000)
+          --ef-ops N               ops of ef-find*, ef-range, ef-indexed, ef-include, ef-join, ef-update, ef-delete
+                                   (default 10000)
           --ef-scans N             queries of ef-scan, ef-count, ef-sum (default 20)
           --ef-sync-ops N          durable SaveChanges per context in ef-insertsync*, and in all in ef-shortlived (default 1000)
           --ef-min-seconds S       repeatable EF workloads (queries, updates) run whole passes for at least S s (default 2)
