@@ -24,11 +24,7 @@ public sealed class JoinPlanTests : IDisposable
     public JoinPlanTests()
     {
         (_customers, _orders, _lines) = ShopContext.Seed();
-        using var context = Create();
-        context.AddRange(_customers);
-        context.AddRange(_orders);
-        context.AddRange(_lines);
-        context.SaveChanges();
+        ShopContext.Save(Create, _customers, _orders, _lines);
         _log.Clear();
     }
 
