@@ -96,8 +96,8 @@ public sealed class BenchOptionsTests
         Assert.Equal(100_000, options.EfNum);
         Assert.Equal(["fillseq", "fillrandom", "overwrite", "readrandom", "readmissing", "readseq", "seekrandom", "deleterandom",
             "fillsync", "fillsync8"], options.EngineBenchmarks);
-        Assert.Equal(["ef-bulkinsert", "ef-find", "ef-find-notrack", "ef-range", "ef-scan", "ef-count", "ef-sum", "ef-indexed", "ef-update",
-            "ef-insertsync", "ef-insertsync8", "ef-shortlived", "ef-delete", "ef-executedelete"], options.EfBenchmarks);
+        Assert.Equal(["ef-bulkinsert", "ef-find", "ef-find-notrack", "ef-range", "ef-scan", "ef-count", "ef-sum", "ef-indexed", "ef-include", "ef-join",
+            "ef-update", "ef-insertsync", "ef-insertsync8", "ef-shortlived", "ef-delete", "ef-executedelete"], options.EfBenchmarks);
     }
 
     [Fact]

@@ -23,8 +23,8 @@ public sealed class EfHarnessSmokeTests
     // ef-delete early: the next workload needs every seeded row back, so the runner recreates the database mid-run.
     private static readonly string[] Workloads =
     [
-        "ef-bulkinsert", "ef-find", "ef-delete", "ef-find-notrack", "ef-range", "ef-scan", "ef-count", "ef-sum", "ef-indexed", "ef-update",
-        "ef-insertsync", "ef-insertsync4", "ef-shortlived", "ef-executedelete",
+        "ef-bulkinsert", "ef-find", "ef-delete", "ef-find-notrack", "ef-range", "ef-scan", "ef-count", "ef-sum", "ef-indexed", "ef-include", "ef-join",
+        "ef-update", "ef-insertsync", "ef-insertsync4", "ef-shortlived", "ef-executedelete",
     ];
 
     [Fact]
@@ -169,6 +169,8 @@ public sealed class EfHarnessSmokeTests
         return new Dictionary<string, string>
         {
             ["ef-indexed"] = $"{indexed} rows matched",
+            ["ef-include"] = $"{EfOps * BenchData.OrdersPerCustomer} orders found",
+            ["ef-join"] = $"{EfOps * BenchData.OrdersPerCustomer} orders found",
             ["ef-executedelete"] = $"{EfNum / 10} rows deleted, 0 left in the range",
             ["ef-bulkinsert"] = $"{EfNum} entities in {(EfNum + 999) / 1000} SaveChanges; latencies are per SaveChanges",
             ["ef-find"] = $"{EfOps} of {EfOps} found",

@@ -42,15 +42,6 @@ public sealed class LimitationsTests : IDisposable
     }
 
     [Fact]
-    public void Queries_do_not_read_through_indexes_yet()
-    {
-        var plans = new List<string>();
-        using var db = new LimitsContext(_temp.Db(), log: plans.Add);
-        Assert.Equal(["ada"], db.Authors.Where(a => a.Name == "ada").Select(a => a.Name).ToList());
-        Assert.StartsWith("full scan", Assert.Single(plans).Trim());
-    }
-
-    [Fact]
     public void Owned_types_are_stored_and_an_index_on_one_is_refused_naming_it()
     {
         using (var db = new UnsupportedModelContext(_temp.Db("owned"), owned: true, ownedMany: true))

@@ -134,18 +134,20 @@ internal sealed record BenchOptions
                                                  workloads over EFCore.Lsm, SQLite, InMemory and PostgreSQL)
           --benchmarks a,b,c       workloads, run in this order (default: all but ef-rekey). Engine workloads:
                                    fillseq,fillrandom,overwrite,readrandom,readmissing,readseq,seekrandom,deleterandom,
-                                   fillsync,fillsync8 (fillsyncN = N writers). EF workloads: ef-bulkinsert,ef-find,ef-find-notrack,ef-range,
-                                   ef-scan,ef-count,ef-sum,ef-indexed,ef-update,ef-insertsync,ef-insertsync8,ef-shortlived,
-                                   ef-delete,ef-executedelete,ef-rekey (ef-insertsyncN = N contexts; ef-shortlived = a new
-                                   context per save; ef-rekey = an EF migration that changes the primary key of --ef-num
-                                   rows, on lsm and sqlite only)
+                                   fillsync,fillsync8 (fillsyncN = N writers). EF workloads: ef-bulkinsert,ef-find,
+                                   ef-find-notrack,ef-range,ef-scan,ef-count,ef-sum,ef-indexed,ef-include,ef-join,
+                                   ef-update,ef-insertsync,ef-insertsync8,ef-shortlived,ef-delete,ef-executedelete,
+                                   ef-rekey (ef-insertsyncN = N contexts; ef-shortlived = a new context per save;
+                                   ef-rekey = an EF migration that changes the primary key of --ef-num rows, on lsm and
+                                   sqlite only)
           --engines a,b,c          ours, rocksdb (release build from the RocksDB NuGet package), rocksdb-debian (Debian's
                                    7.8.3, assertions on), leveldb, zonetree, or none (default: all; one that cannot load
                                    here is reported and skipped)
           --providers a,b,c        EF providers: lsm, sqlite, inmemory, postgres, etcd, or none (default: all; one that
                                    cannot run here, such as postgres with no server, is reported and skipped)
           --ef-num N               customers the EF workloads insert and query (default 100000)
-          --ef-ops N               ops of ef-find*, ef-range, ef-indexed, ef-update, ef-delete (default 10000)
+          --ef-ops N               ops of ef-find*, ef-range, ef-indexed, ef-include, ef-join, ef-update, ef-delete
+                                   (default 10000)
           --ef-scans N             queries of ef-scan, ef-count, ef-sum (default 20)
           --ef-sync-ops N          durable SaveChanges per context in ef-insertsync*, and in all in ef-shortlived (default 1000)
           --migration-batch-rows N rows per batch of an EFCore.Lsm migration in ef-rekey (default: the provider's, 1024)

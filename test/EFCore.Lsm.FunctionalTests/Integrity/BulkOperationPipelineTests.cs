@@ -115,7 +115,8 @@ public sealed class BulkOperationPipelineTests : IDisposable
         var path = Seeded();
         using var context = Create(path);
         _log.Clear();
-        var expected = Shape(context, shape).AsNoTracking().Select(a => a.Id).ToList();
+        // Whole entities, as the bulk operations read them (a projection of the key alone is covered by an index).
+        var expected = Shape(context, shape).AsNoTracking().ToList().Select(a => a.Id).ToList();
         var queryPlans = _log.Plans;
         Assert.NotEmpty(queryPlans);
 

@@ -841,6 +841,15 @@ internal sealed class LsmEntityMapping
             }
         }
 
+        /// <summary>
+        /// Whether the property's value can be read back exactly from its key part (an index entry's, a key's): no value
+        /// converter and no stored-type conversion, and a type whose key encoding keeps every bit (integers, bool, char,
+        /// string, Guid). Not decimal (the key is normalised: 1.0 and 1.00 share it), dates (the key drops Kind and offset),
+        /// floating point (-0 and NaN are normalised) or byte arrays.
+        /// </summary>
+        public bool ReadsExactlyFromKey =>
+            converter is null && conversion is null && KeyPartDecoder.CanRead(Nullable.GetUnderlyingType(Property.ClrType) ?? Property.ClrType);
+
         public object? ReadValue(ref MessagePackReader reader)
         {
             var value = Codec.ReadValue(ref reader);

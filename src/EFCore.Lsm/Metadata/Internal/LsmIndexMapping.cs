@@ -227,6 +227,63 @@ internal sealed class LsmIndexMapping
         return rowKey;
     }
 
+    /// <summary>
+    /// Whether the entries alone give every slot <paramref name="neededSlots"/> marks (null: every slot of the row): each is an
+    /// indexed column or a primary key part whose value its key part holds exactly (<see cref="LsmEntityMapping.PropertyMapping.ReadsExactlyFromKey"/>).
+    /// </summary>
+    public bool Covers(bool[]? neededSlots)
+    {
+        var covered = new bool[Entity.Layout.SlotCount];
+        foreach (var column in _columns.Concat(Entity.KeyProperties))
+        {
+            covered[column.Slot] |= column.ReadsExactlyFromKey;
+        }
+
+        for (var slot = 0; slot < covered.Length; slot++)
+        {
+            if ((neededSlots is null || neededSlots[slot]) && !covered[slot])
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>
+    /// The slots <paramref name="neededSlots"/> marks of the row an entry names, read from the entry itself (model values, in
+    /// the root's row layout; the other slots stay null). Only for slots <see cref="Covers"/> accepts.
+    /// </summary>
+    public object?[] DecodeEntry(ReadOnlySpan<byte> entryKey, ReadOnlySpan<byte> entryValue, bool[]? neededSlots)
+    {
+        var values = new object?[Entity.Layout.SlotCount];
+        var reader = new KeyReader(entryKey[KeyspaceLowerBound.Length..]);
+        foreach (var column in _columns)
+        {
+            ReadPart(ref reader, column, values, neededSlots);
+        }
+
+        var primaryKey = new KeyReader(reader.End ? entryValue : reader.Remaining);
+        foreach (var part in Entity.KeyProperties)
+        {
+            ReadPart(ref primaryKey, part, values, neededSlots);
+        }
+
+        return values;
+    }
+
+    private static void ReadPart(ref KeyReader reader, LsmEntityMapping.PropertyMapping property, object?[] values, bool[]? neededSlots)
+    {
+        if (neededSlots is not null && !neededSlots[property.Slot] || values[property.Slot] is not null)
+        {
+            reader.SkipPart();
+            return;
+        }
+
+        var type = property.Property.ClrType;
+        values[property.Slot] = KeyPartDecoder.Read(ref reader, Nullable.GetUnderlyingType(type) ?? type);
+    }
+
     private bool WritePart(ref KeyWriter writer, int i, object? modelValue)
     {
         var value = _columns[i].ToProvider(modelValue);

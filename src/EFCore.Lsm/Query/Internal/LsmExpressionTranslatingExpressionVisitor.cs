@@ -946,7 +946,7 @@ internal sealed class LsmExpressionTranslatingExpressionVisitor(
         var rightValue = LsmTypes.StripObjectAndNullableConvert(right);
         var clrType = property?.ClrType.UnwrapNullableType();
         var usable = comparer is not null
-            && (!IsDefaultComparer(comparer) || clrType == typeof(byte[]))
+            && (!IsDefaultComparer(comparer, property!) || clrType == typeof(byte[]))
             && leftValue.Type.UnwrapNullableType() == clrType
             && rightValue.Type.UnwrapNullableType() == clrType;
         if (!usable)
@@ -980,8 +980,18 @@ internal sealed class LsmExpressionTranslatingExpressionVisitor(
         return true;
     }
 
-    private static bool IsDefaultComparer(ValueComparer comparer) =>
-        comparer.GetType().IsGenericType && comparer.GetType().GetGenericTypeDefinition().Name.StartsWith("DefaultValueComparer", StringComparison.Ordinal);
+    /// <summary>
+    /// Whether <paramref name="comparer"/> compares as the operator does: EF's default comparer, or the nullable wrapper EF
+    /// puts around it for a nullable property with no comparer of its own (so <c>x.NullableColumn == v</c> stays a plain
+    /// comparison, one an access path can read).
+    /// </summary>
+    private static bool IsDefaultComparer(ValueComparer comparer, IProperty property) =>
+        IsNamed(comparer, "DefaultValueComparer")
+        || (IsNamed(comparer, "NullableValueComparer") && property.FindAnnotation("ValueComparer") is null
+            && property.FindAnnotation("ValueComparerType") is null && IsNamed(property.GetTypeMapping().Comparer, "DefaultValueComparer"));
+
+    private static bool IsNamed(ValueComparer comparer, string name) =>
+        comparer.GetType().IsGenericType && comparer.GetType().GetGenericTypeDefinition().Name.StartsWith(name, StringComparison.Ordinal);
 
     private static IProperty? FindProperty(Expression expression) => LsmRowReads.InferProperty(expression) as IProperty;
 

@@ -10,7 +10,7 @@ namespace EFCore.Lsm.Query.Internal;
 
 internal sealed partial class LsmQueryExpression
 {
-    private static readonly MethodInfo LeftJoinMethod = typeof(LsmQueryExpression).GetMethod(
+    internal static readonly MethodInfo LeftJoinMethod = typeof(LsmQueryExpression).GetMethod(
         nameof(LeftJoin), BindingFlags.NonPublic | BindingFlags.Static)!;
 
     /// <summary>Distinct rows: the row is first reduced to the values the projection carries.</summary>

@@ -15,4 +15,6 @@ internal sealed class BenchCustomer
     public decimal Balance { get; set; }
 
     public DateTime Created { get; set; }
+
+    public List<BenchOrder> Orders { get; set; } = [];
 }

@@ -17,6 +17,16 @@ internal sealed class BenchData(ulong seed)
 
     public static string RegionName(int region) => "R" + region.ToString("D3", System.Globalization.CultureInfo.InvariantCulture);
 
+    /// <summary>Orders each customer with orders has (ef-include, ef-join).</summary>
+    public const int OrdersPerCustomer = 4;
+
+    /// <summary>How many customers (the first ones) ef-include and ef-join give orders: at most this many, at most all.</summary>
+    public const int CustomersWithOrders = 20_000;
+
+    /// <summary>Order <paramref name="id"/> (0-based): customer id / OrdersPerCustomer's, an amount from the id.</summary>
+    public static BenchOrder Order(int id) =>
+        new() { Id = id, CustomerId = id / OrdersPerCustomer, Amount = (int)((uint)(id * 2654435761u) % 1000) };
+
     /// <summary>The balance the scan workload filters on: about half the rows have at least this much.</summary>
     public const decimal ScanMinimumBalance = 500m;
 

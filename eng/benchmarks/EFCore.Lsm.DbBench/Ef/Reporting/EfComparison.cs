@@ -19,6 +19,8 @@ internal static class EfComparison
         new(EfWorkloads.FindNoTracking, EfProviderCatalog.Sqlite, 1.5, "primary-key lookup, no tracking"),
         new(EfWorkloads.InsertSyncPrefix + "8", EfProviderCatalog.Sqlite, 4.0, "durable single-entity saves from 8 contexts"),
         new(EfWorkloads.Indexed, EfProviderCatalog.Sqlite, 1.5, "query on a non-key indexed column"),
+        new(EfWorkloads.Include, EfProviderCatalog.Sqlite, 1.5, "Include of a customer's orders, by customer key"),
+        new(EfWorkloads.Join, EfProviderCatalog.Sqlite, 1.5, "join of a customer and its orders, filtered on the customer key"),
         new(EfWorkloads.ExecuteDelete, EfProviderCatalog.Sqlite, 2.0, "ExecuteDelete of 10% of the rows"),
     ];
 

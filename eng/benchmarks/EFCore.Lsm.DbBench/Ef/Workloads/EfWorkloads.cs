@@ -26,6 +26,8 @@ internal static class EfWorkloads
     public const string Update = "ef-update";
     public const string Delete = "ef-delete";
     public const string Indexed = "ef-indexed";
+    public const string Include = "ef-include";
+    public const string Join = "ef-join";
     public const string ExecuteDelete = "ef-executedelete";
     public const string InsertSyncPrefix = "ef-insertsync";
     public const string ShortLived = "ef-shortlived";
@@ -38,7 +40,7 @@ internal static class EfWorkloads
     public const int RangeTake = 100;
 
     public static IReadOnlyList<string> Names { get; } =
-        [BulkInsert, Find, FindNoTracking, Range, Scan, Count, Sum, Indexed, Update, InsertSyncPrefix, InsertSyncPrefix + "8", ShortLived, Delete, ExecuteDelete];
+        [BulkInsert, Find, FindNoTracking, Range, Scan, Count, Sum, Indexed, Include, Join, Update, InsertSyncPrefix, InsertSyncPrefix + "8", ShortLived, Delete, ExecuteDelete];
 
     /// <summary>
     /// Workloads that run only when --benchmarks names them: ef-rekey runs on lsm and sqlite only, and loads --ef-num rows of
@@ -60,6 +62,10 @@ internal static class EfWorkloads
         Update => new UpdateWorkload(),
         Delete => new DeleteWorkload(),
         Indexed => new IndexedWorkload(),
+        Include => new OrdersWorkload(Include, "Where(Id == k).Include(c => c.Orders).Single(), AsNoTracking: a customer with its orders (--ef-ops queries)",
+            (db, key) => db.Customers.AsNoTracking().Where(c => c.Id == key).Include(c => c.Orders).Single().Orders.Count),
+        Join => new OrdersWorkload(Join, "from c in Customers where c.Id == k join o in Orders on c.Id equals o.CustomerId select (c.Name, o.Amount) (--ef-ops queries)",
+            (db, key) => (from c in db.Customers where c.Id == key join o in db.Orders on c.Id equals o.CustomerId select new { c.Name, o.Amount }).ToList().Count),
         ExecuteDelete => new ExecuteDeleteWorkload(),
         ShortLived => new ShortLivedContextWorkload(),
         Rekey => new RekeyMigrationWorkload(),
@@ -312,6 +318,66 @@ internal static class EfWorkloads
                 var region = BenchData.RegionName((int)generator.NextIndex(BenchData.RegionCount));
                 rows += db.Customers.AsNoTracking().Where(c => c.Region == region).ToList().Count;
             }, () => Invariant($"{rows} rows matched"));
+        }
+    }
+
+    /// <summary>
+    /// Queries of a random customer (among those with orders) and its orders, through <paramref name="query"/> (which returns
+    /// the orders found). Seeds the orders first and removes them after (neither measured), so the other workloads see the
+    /// customers alone.
+    /// </summary>
+    private sealed class OrdersWorkload(string name, string description, Func<BenchDbContext, int, int> query) : EfWorkload
+    {
+        public override string Name => name;
+
+        public override string Description => description;
+
+        public override DatabaseNeed Need => DatabaseNeed.AllKeys;
+
+        public override DatabaseContent After(DatabaseContent before) => before;
+
+        public override WorkloadOutcome Run(EfWorkloadContext context, LatencyHistogram latencies)
+        {
+            var customers = Math.Min(context.Num, BenchData.CustomersWithOrders);
+            SeedOrders(context, customers * BenchData.OrdersPerCustomer);
+            try
+            {
+                using var db = context.Provider.CreateContext(durable: false);
+                var generator = new SplitMix64(DbBenchWorkloads.SeedFor(context.Options, Name));
+                long orders = 0;
+                return Repeat(context, context.Options.EfOps, latencies, _ =>
+                {
+                    orders += query(db, (int)generator.NextIndex(customers));
+                }, () => Invariant($"{orders} orders found"));
+            }
+            finally
+            {
+                using var db = context.Provider.CreateContext(durable: false);
+                if (db.Database.IsInMemory())
+                {
+                    db.Orders.RemoveRange(db.Orders.ToList());
+                    db.SaveChanges();
+                }
+                else
+                {
+                    db.Orders.ExecuteDelete();
+                }
+            }
+        }
+
+        private static void SeedOrders(EfWorkloadContext context, int count)
+        {
+            using var db = context.Provider.CreateContext(durable: false);
+            for (var first = 0; first < count; first += BulkBatchSize)
+            {
+                for (var id = first; id < Math.Min(count, first + BulkBatchSize); id++)
+                {
+                    db.Orders.Add(BenchData.Order(id));
+                }
+
+                db.SaveChanges();
+                db.ChangeTracker.Clear();
+            }
         }
     }
 

@@ -4,6 +4,7 @@ using EFCore.Lsm.Diagnostics.Internal;
 using EFCore.Lsm.KeyEncoding.Internal;
 using EFCore.Lsm.Metadata.Internal;
 using EFCore.Lsm.Storage;
+using EFCore.Lsm.Storage.Internal;
 using Microsoft.EntityFrameworkCore.Query;
 using Microsoft.EntityFrameworkCore.Storage;
 
@@ -36,16 +37,253 @@ internal static class LsmRowSource
         {
             LsmAccessKind.PointGet => PointGet(context, mapping, plan, values),
             LsmAccessKind.MultiGet => MultiGet(context, mapping, plan, values[plan.KeysIndex], limit),
+            LsmAccessKind.IndexRange => IndexRanges(FindIndex(mapping, plan)!, plan, values) is { } ranges
+                ? IndexRange(context, FindIndex(mapping, plan)!, plan, ranges, limit)
+                : [],
             _ => KeyBounds(mapping, plan, values) is var (lower, upper)
                 ? Scan(context, mapping, plan, lower, upper, limit)
                 : [],
         };
     }
 
-    /// <summary>The candidate to run: the only one, or the one whose range the store estimates smallest.</summary>
+    /// <summary>
+    /// The candidate to run: the only one, or the best by <see cref="Rank"/>. An index range is a candidate only when the
+    /// catalog has its index ready (every row has its entries); it reads the entries alone when they hold every value the
+    /// query reads.
+    /// </summary>
     private static (LsmAccessPlan, object?[]) Choose(
-        LsmQueryContext context, LsmEntityMapping mapping, LsmSource source, object?[][] candidateValues) =>
-        (source.Candidates[0], candidateValues[0]);
+        LsmQueryContext context, LsmEntityMapping mapping, LsmSource source, object?[][] candidateValues)
+    {
+        var best = -1;
+        var bestRank = int.MaxValue;
+        for (var i = 0; i < source.Candidates.Length; i++)
+        {
+            var candidate = source.Candidates[i];
+            if (candidate.Kind == LsmAccessKind.IndexRange && FindIndex(mapping, candidate) is not { IsReady: true })
+            {
+                continue;
+            }
+
+            var rank = Rank(mapping, candidate);
+            if (rank < bestRank)
+            {
+                (best, bestRank) = (i, rank);
+            }
+        }
+
+        var plan = source.Candidates[best];
+        if (plan.Kind == LsmAccessKind.IndexRange && FindIndex(mapping, plan)!.Covers(plan.NeededSlots))
+        {
+            plan = plan.AsCovered();
+        }
+
+        return (plan, candidateValues[best]);
+    }
+
+    /// <summary>
+    /// The fixed order of access paths, fewest rows read first: a point get, a key list, a unique index equality (at most one
+    /// entry), a key range, an index equality (or list of them), an index range, a full scan.
+    /// </summary>
+    private static int Rank(LsmEntityMapping mapping, LsmAccessPlan plan) =>
+        plan.Kind switch
+        {
+            LsmAccessKind.PointGet => 0,
+            LsmAccessKind.MultiGet => 1,
+            LsmAccessKind.IndexRange when FindIndex(mapping, plan) is { IsUnique: true } index && plan.EqualCount == index.Columns.Count => 2,
+            LsmAccessKind.KeyRange => 3,
+            LsmAccessKind.IndexRange when !plan.HasLower && !plan.HasUpper && !plan.HasStartsWith => 4,
+            LsmAccessKind.IndexRange => 5,
+            _ => 6,
+        };
+
+    private static LsmIndexMapping? FindIndex(LsmEntityMapping mapping, LsmAccessPlan plan)
+    {
+        foreach (var index in mapping.Indexes)
+        {
+            if (index.Name == plan.IndexName)
+            {
+                return index;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// The entry ranges [lower, upper) of an index range (docs/index_encoding.md), in the order the plan reads them, or null
+    /// when no entry can match: a bound is null (a comparison with null is false) or a value cannot be encoded. Equal values
+    /// may be null (the entries hold null parts, and <c>x.Column == null</c> holds for them); a range on the next column
+    /// leaves out its null entries, which no comparison matches. A descending column's values sort backwards in its bytes,
+    /// so its lower value bound is an upper byte bound.
+    /// </summary>
+    private static List<(byte[] Lower, byte[] Upper)>? IndexRanges(LsmIndexMapping index, LsmAccessPlan plan, object?[] values)
+    {
+        if ((plan.HasLower && values[plan.LowerIndex] is null)
+            || (plan.HasUpper && values[plan.UpperIndex] is null)
+            || (plan.HasStartsWith && values[plan.StartsWithIndex] is null))
+        {
+            return null;
+        }
+
+        var equal = values.AsSpan(0, plan.EqualCount).ToArray();
+        var ranges = new List<(byte[] Lower, byte[] Upper)>();
+        try
+        {
+            if (plan.HasKeys)
+            {
+                var seen = new HashSet<byte[]>(ByteArrayEqualityComparer.Instance);
+                foreach (var key in values[plan.KeysIndex] as IEnumerable ?? Array.Empty<object>())
+                {
+                    byte[] prefix;
+                    try
+                    {
+                        prefix = index.EncodePrefix([.. equal, key]);
+                    }
+                    catch (LsmInvalidEntityException)
+                    {
+                        // A value no entry can hold matches no row.
+                        continue;
+                    }
+
+                    if (seen.Add(prefix))
+                    {
+                        ranges.Add((prefix, KeyRange.AfterParts(prefix)));
+                    }
+                }
+
+                ranges.Sort(static (a, b) => a.Lower.AsSpan().SequenceCompareTo(b.Lower));
+            }
+            else
+            {
+                var prefix = index.EncodePrefix(equal);
+                var prefixEnd = KeyRange.AfterParts(prefix);
+                if (plan.HasStartsWith)
+                {
+                    var start = index.EncodePrefix(equal, (string)values[plan.StartsWithIndex]!);
+                    var end = KeyRange.PrefixSuccessor(start) is { } successor && successor.AsSpan().SequenceCompareTo(prefixEnd) < 0
+                        ? successor
+                        : prefixEnd;
+                    ranges.Add((start, end));
+                }
+                else if (!plan.HasLower && !plan.HasUpper)
+                {
+                    ranges.Add((prefix, prefixEnd));
+                }
+                else
+                {
+                    var descending = index.Descending[plan.EqualCount];
+                    var (lower, upper) = (prefix, prefixEnd);
+                    if (plan.HasLower)
+                    {
+                        var bound = index.EncodePrefix([.. equal, values[plan.LowerIndex]]);
+                        (lower, upper) = descending
+                            ? (lower, plan.LowerInclusive ? KeyRange.AfterParts(bound) : bound)
+                            : (plan.LowerInclusive ? bound : KeyRange.AfterParts(bound), upper);
+                    }
+
+                    if (plan.HasUpper)
+                    {
+                        var bound = index.EncodePrefix([.. equal, values[plan.UpperIndex]]);
+                        (lower, upper) = descending
+                            ? (Max(lower, plan.UpperInclusive ? bound : KeyRange.AfterParts(bound)), upper)
+                            : (lower, Min(upper, plan.UpperInclusive ? KeyRange.AfterParts(bound) : bound));
+                    }
+
+                    // Null entries sort first (ascending) or last (descending); no comparison holds for them.
+                    var nulls = index.EncodePrefix([.. equal, null]);
+                    (lower, upper) = descending ? (lower, Min(upper, nulls)) : (Max(lower, KeyRange.AfterParts(nulls)), upper);
+                    ranges.Add((lower, upper));
+                }
+            }
+        }
+        catch (LsmInvalidEntityException)
+        {
+            return null;
+        }
+
+        if (plan.Reverse)
+        {
+            ranges.Reverse();
+        }
+
+        return ranges;
+    }
+
+    private static byte[] Max(byte[] a, byte[] b) => a.AsSpan().SequenceCompareTo(b) >= 0 ? a : b;
+
+    private static byte[] Min(byte[] a, byte[] b) => a.AsSpan().SequenceCompareTo(b) <= 0 ? a : b;
+
+    /// <summary>
+    /// Reads the entries of <paramref name="ranges"/> and yields their rows in entry order: decoded from the entries alone for
+    /// a covered plan, else fetched in batched multi-gets at the same view (an entry names its row's key). A row an entry
+    /// names is always there: the entry and the row are written in one batch.
+    /// </summary>
+    private static IEnumerable<ValueBuffer> IndexRange(
+        LsmQueryContext context, LsmIndexMapping index, LsmAccessPlan plan, List<(byte[] Lower, byte[] Upper)> ranges, int? limit)
+    {
+        var mapping = index.Entity;
+        var view = context.AcquireView();
+        try
+        {
+            var remaining = limit ?? int.MaxValue;
+            var batch = new List<byte[]>();
+            foreach (var (lower, upper) in ranges)
+            {
+                if (remaining == 0)
+                {
+                    break;
+                }
+
+                if (lower.AsSpan().SequenceCompareTo(upper) >= 0)
+                {
+                    continue;
+                }
+
+                using var cursor = view.Scan(lower, upper, plan.Reverse, remaining == int.MaxValue ? null : remaining);
+                while (cursor.MoveNext())
+                {
+                    remaining--;
+                    if (plan.Covered)
+                    {
+                        yield return new ValueBuffer(index.DecodeEntry(cursor.Key, cursor.Value, plan.NeededSlots));
+                        continue;
+                    }
+
+                    batch.Add(index.RowKeyOf(cursor.Key, cursor.Value));
+                    if (batch.Count == RowBatchSize)
+                    {
+                        foreach (var row in view.GetMany(batch))
+                        {
+                            if (row is not null)
+                            {
+                                yield return new ValueBuffer(mapping.DecodeRow(row, plan.NeededSlots));
+                            }
+                        }
+
+                        batch.Clear();
+                    }
+                }
+            }
+
+            if (batch.Count > 0)
+            {
+                foreach (var row in view.GetMany(batch))
+                {
+                    if (row is not null)
+                    {
+                        yield return new ValueBuffer(mapping.DecodeRow(row, plan.NeededSlots));
+                    }
+                }
+            }
+        }
+        finally
+        {
+            context.ReleaseView();
+        }
+    }
+
+    /// <summary>How many rows an index range fetches in one multi-get: one round trip per batch on a remote store, bounded memory.</summary>
+    private const int RowBatchSize = 256;
 
     /// <summary>
     /// The [lower, upper) key range of a key range or full scan (docs/key_encoding.md, "Ranges"), or null when no row can match:

@@ -31,6 +31,11 @@ internal sealed class LsmAccessPathRewriter : ExpressionVisitor
 
     protected override Expression VisitMethodCall(MethodCallExpression node)
     {
+        if (TryRewriteLookupJoin(node) is { } lookupJoin)
+        {
+            return lookupJoin;
+        }
+
         if (TryParseChain(node, out var table, out var operators))
         {
             return RewriteChain(table, operators);
@@ -171,13 +176,7 @@ internal sealed class LsmAccessPathRewriter : ExpressionVisitor
                 && allTerms.All(candidate.EnforcedTerms.Contains) && plan.Kind != LsmAccessKind.PointGet)
             {
                 candidateValues.Add(skip is null ? take : Expression.Call(AddLimitsMethod, skip, take));
-                plan = new LsmAccessPlan
-                {
-                    EntityType = plan.EntityType, Kind = plan.Kind, IndexName = plan.IndexName, Covered = plan.Covered,
-                    EqualCount = plan.EqualCount, HasLower = plan.HasLower, LowerInclusive = plan.LowerInclusive, HasUpper = plan.HasUpper,
-                    UpperInclusive = plan.UpperInclusive, HasStartsWith = plan.HasStartsWith, HasKeys = plan.HasKeys, HasLimit = true,
-                    Reverse = plan.Reverse, NeededSlots = plan.NeededSlots,
-                };
+                plan = plan with { HasLimit = true };
                 limited = true;
             }
 
@@ -190,6 +189,96 @@ internal sealed class LsmAccessPathRewriter : ExpressionVisitor
             QueryCompilationContext.QueryContextParameter,
             Expression.Constant(new LsmSource(table.EntityType, [.. plans])),
             Expression.NewArrayInit(typeof(object[]), values));
+    }
+
+    /// <summary>
+    /// An inner or left equi-join whose inner side is a table (with filters only) looked up by its key: when the inner key is
+    /// the inner type's single-part primary key (a multi-get) or the leading column of one of its indexes (one index range per
+    /// key), the join becomes a <see cref="LsmLookupJoin"/> that reads the inner rows of the outer rows' distinct keys instead
+    /// of the whole keyspace. The inner source keeps its other access paths as fallbacks (an index not ready yet), and the
+    /// inner filters still run on what it reads. Null when the join is not of that shape.
+    /// </summary>
+    private Expression? TryRewriteLookupJoin(MethodCallExpression node)
+    {
+        if (!node.Method.IsGenericMethod)
+        {
+            return null;
+        }
+
+        var definition = node.Method.GetGenericMethodDefinition();
+        var leftOuter = definition == LsmQueryExpression.LeftJoinMethod;
+        if (!leftOuter && definition != LsmEnumerable.Join && definition != LsmEnumerable.JoinComparer)
+        {
+            return null;
+        }
+
+        LsmTableExpression table;
+        List<MethodCallExpression> operators;
+        if (node.Arguments[1] is LsmTableExpression bare)
+        {
+            (table, operators) = (bare, []);
+        }
+        else if (node.Arguments[1] is not MethodCallExpression innerCall || !TryParseChain(innerCall, out table, out operators)
+            || operators.Any(op => KindOf(op.Method.GetGenericMethodDefinition()) != ChainOperator.Where))
+        {
+            return null;
+        }
+
+        var outerKey = (LambdaExpression)node.Arguments[2];
+        var innerKey = (LambdaExpression)node.Arguments[3];
+        // EF boxes join keys (object); the row read under the box is what the access path looks up by.
+        if (LsmConditions.RowProperty(LsmTypes.StripObjectAndNullableConvert(innerKey.Body), innerKey.Parameters[0]) is null)
+        {
+            return null;
+        }
+
+        // The outer rows' keys, as a list the inner source reads by: a synthetic filter keys.Contains(inner key).
+        var keyType = innerKey.ReturnType;
+        var keys = Expression.Parameter(typeof(IEnumerable<>).MakeGenericType(keyType), "keys");
+        var lookupTerm = Expression.Call(LsmEnumerable.Contains.MakeGenericMethod(keyType), keys, innerKey.Body);
+        var predicates = operators.Select(op => (LambdaExpression)op.Arguments[1]).ToList();
+        predicates.Add(Expression.Lambda(lookupTerm, innerKey.Parameters[0]));
+        var neededSlots = LsmAccessPlanner.NeededSlots(table.Root, _readProperties);
+        var candidates = LsmAccessPlanner.Plan(table.EntityType, predicates, [], neededSlots, out _);
+        var lookups = candidates.Where(c => c.EnforcedTerms.Contains(lookupTerm)
+            && c.Plan.Kind is LsmAccessKind.MultiGet or LsmAccessKind.IndexRange && c.Plan.HasKeys).ToList();
+        if (lookups.Count == 0)
+        {
+            return null;
+        }
+
+        var joinKey = (LsmRowReads.InferProperty(LsmTypes.StripObjectAndNullableConvert(outerKey.Body))
+            ?? LsmRowReads.InferProperty(LsmTypes.StripObjectAndNullableConvert(innerKey.Body)))!.Name;
+        var plans = new List<LsmAccessPlan>();
+        var values = new List<Expression>();
+        foreach (var candidate in candidates)
+        {
+            plans.Add(lookups.Contains(candidate) ? candidate.Plan with { JoinKey = joinKey } : candidate.Plan);
+            values.Add(Expression.NewArrayInit(typeof(object), candidate.Values.Select(v => LsmTypes.Box(Visit(v)))));
+        }
+
+        Expression rows = Expression.Call(
+            LsmRowSource.RowsMethod,
+            QueryCompilationContext.QueryContextParameter,
+            Expression.Constant(new LsmSource(table.EntityType, [.. plans])),
+            Expression.NewArrayInit(typeof(object[]), values));
+        foreach (var op in operators)
+        {
+            rows = Expression.Call(op.Method, [rows, .. op.Arguments.Skip(1).Select(Visit)!]);
+        }
+
+        var resultType = node.Method.GetGenericArguments()[3];
+        var comparerType = typeof(IEqualityComparer<>).MakeGenericType(keyType);
+        return Expression.Call(
+            LsmLookupJoin.JoinMethod.MakeGenericMethod(keyType, resultType),
+            Visit(node.Arguments[0]),
+            Expression.Lambda(rows, keys),
+            Visit(outerKey),
+            Visit(innerKey),
+            Visit(node.Arguments[4]),
+            Expression.Constant(leftOuter),
+            leftOuter ? node.Arguments[5] : Expression.Constant(default(ValueBuffer)),
+            leftOuter ? node.Arguments[6] : definition == LsmEnumerable.JoinComparer ? node.Arguments[5] : Expression.Constant(null, comparerType));
     }
 
     private static readonly MethodInfo AddLimitsMethod = typeof(LsmAccessPathRewriter).GetMethod(

@@ -34,8 +34,10 @@ internal enum LsmAccessKind
 /// <see cref="LsmRowSource"/> in one array laid out as <see cref="EqualCount"/> equal values, then the lower bound, the upper
 /// bound, the string prefix, the key list and the limit, each when the plan has it.
 /// </summary>
-internal sealed class LsmAccessPlan
+internal sealed record LsmAccessPlan
 {
+    private LsmAccessPlan? _covered;
+
     public required IEntityType EntityType { get; init; }
 
     public required LsmAccessKind Kind { get; init; }
@@ -67,6 +69,15 @@ internal sealed class LsmAccessPlan
     /// <summary>The slots of the root's row layout the query reads; the others are not decoded. Null: all.</summary>
     public bool[]? NeededSlots { get; init; }
 
+    /// <summary>This index range reading the entries alone (when the index holds every value the query reads).</summary>
+    public LsmAccessPlan AsCovered() => _covered ??= this with { Covered = true };
+
+    /// <summary>
+    /// For a lookup join (the inner side of a join read by the outer rows' keys): the join key, as the log names it.
+    /// The keys are the plan's key list.
+    /// </summary>
+    public string? JoinKey { get; init; }
+
     public int LowerIndex => EqualCount;
 
     public int UpperIndex => EqualCount + (HasLower ? 1 : 0);
@@ -96,16 +107,42 @@ internal sealed class LsmAccessPlan
                 text.Append("point get ").Append(name).Append(' ');
                 AppendTuple(text, equal, sensitive);
                 break;
-            case LsmAccessKind.MultiGet:
-                text.Append("multi get ").Append(name).Append(" [");
+            case LsmAccessKind.MultiGet or LsmAccessKind.IndexRange when JoinKey is not null:
+                text.Append("lookup join ").Append(name);
+                if (IndexName is not null)
+                {
+                    text.Append('.').Append(IndexName);
+                }
+
+                text.Append(" (").Append(JoinKey).Append(')');
+                if (Covered)
+                {
+                    text.Append(" covering");
+                }
+
+                break;
+            case LsmAccessKind.MultiGet or LsmAccessKind.IndexRange when HasKeys:
+                text.Append(Kind == LsmAccessKind.MultiGet ? "multi get " : "index range ").Append(name);
+                if (IndexName is not null)
+                {
+                    text.Append('.').Append(IndexName).Append(" in");
+                }
+
+                text.Append(" [");
                 var first = true;
                 foreach (var key in values[KeysIndex] as IEnumerable ?? Array.Empty<object>())
                 {
-                    text.Append(first ? "(" : ", (").Append(Format(key, sensitive)).Append(')');
+                    text.Append(first ? "" : ", ");
+                    AppendTuple(text, [.. equal, key], sensitive);
                     first = false;
                 }
 
                 text.Append(']');
+                if (Covered)
+                {
+                    text.Append(" covering");
+                }
+
                 break;
             case LsmAccessKind.KeyRange or LsmAccessKind.IndexRange:
                 text.Append(Kind == LsmAccessKind.KeyRange ? "range scan " : "index range ").Append(name);
@@ -120,6 +157,7 @@ internal sealed class LsmAccessPlan
                     var prefix = new StringBuilder();
                     AppendTuple(prefix, [.. equal, new StartsWith(values[StartsWithIndex] as string)], sensitive);
                     text.Append('[').Append(prefix).Append(", ").Append(prefix).Append(']');
+                    text.Append(Covered ? " covering" : "");
                     break;
                 }
 

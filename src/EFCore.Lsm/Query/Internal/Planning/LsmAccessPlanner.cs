@@ -20,9 +20,9 @@ internal sealed record LsmPlannedAccess(
 /// full primary key equality → point get; equality on a key prefix plus a range or <c>StartsWith</c> on the next part →
 /// key range; <c>ids.Contains(e.Id)</c> → multi-get; equality on an index prefix plus a range or <c>StartsWith</c> on the
 /// next column → index range, then a multi-get of its rows. When several are possible, all are offered and
-/// <see cref="LsmRowSource"/> picks the one with the smallest estimated range when it runs (the values are known only
-/// then). Orderings the chosen path's key order gives need no sort (descending → reverse scan). The filters still run
-/// after the access, so a path only ever reads a superset of the rows that match.
+/// <see cref="LsmRowSource"/> picks one when it runs, by a fixed rank (docs/query_planning.md). Orderings the chosen path's
+/// key order gives need no sort (descending → reverse scan). The filters still run after the access, so a path only ever
+/// reads a superset of the rows that match.
 /// </summary>
 internal static class LsmAccessPlanner
 {
@@ -44,7 +44,107 @@ internal static class LsmAccessPlanner
             return candidates;
         }
 
+        // Every row of the hierarchy has an entry in each of its indexes (a type without an indexed property indexes null).
+        foreach (var index in LsmRowLayout.HierarchyOf(entityType.GetRootType()).SelectMany(t => t.GetDeclaredIndexes()))
+        {
+            if (PlanIndex(entityType, index, conditions, orderings, neededSlots) is { } indexPath)
+            {
+                candidates.Add(indexPath);
+            }
+        }
+
         return candidates;
+    }
+
+    /// <summary>
+    /// The index range of <paramref name="index"/> the conditions allow: equality on its leading columns (null too: the
+    /// entries hold null parts), then a range, a <c>StartsWith</c> or a list (<c>values.Contains(e.Column)</c>, one range
+    /// per value) on the next column; null when no leading column is constrained. Whether the entries cover the query is
+    /// decided when it runs (the catalog says which columns the entries hold exactly); the plan says what it may.
+    /// </summary>
+    private static LsmPlannedAccess? PlanIndex(
+        IEntityType entityType, IIndex index, List<LsmCondition> conditions, IReadOnlyList<LsmOrdering> orderings, bool[]? neededSlots)
+    {
+        var columns = index.Properties;
+        var values = new List<Expression>();
+        var enforced = new HashSet<Expression>();
+        var equalCount = 0;
+        for (; equalCount < columns.Count; equalCount++)
+        {
+            if (conditions.FirstOrDefault(c => c.Property == columns[equalCount] && c.Kind == LsmConditionKind.Equal) is not { } equal)
+            {
+                break;
+            }
+
+            values.Add(equal.Value);
+            enforced.Add(equal.Term);
+        }
+
+        var order = IndexOrder(entityType, index);
+        LsmCondition? lower = null, upper = null, startsWith = null, list = null;
+        if (equalCount < columns.Count)
+        {
+            (lower, upper, startsWith) = Bounds(conditions, columns[equalCount]);
+            if (lower is null && upper is null && startsWith is null)
+            {
+                list = conditions.FirstOrDefault(c => c.Property == columns[equalCount] && c.Kind == LsmConditionKind.In);
+            }
+        }
+
+        if (equalCount == 0 && lower is null && upper is null && startsWith is null && list is null)
+        {
+            return null;
+        }
+
+        AddBounds(values, enforced, lower, upper, startsWith);
+        if (list is not null)
+        {
+            values.Add(list.Value);
+            enforced.Add(list.Term);
+        }
+
+        // A list reads its ranges in value order, so the entries come in index order too.
+        var ordered = MatchOrder(order, equalCount, orderings, out var reverse);
+        return new LsmPlannedAccess(
+            new LsmAccessPlan
+            {
+                EntityType = entityType,
+                Kind = LsmAccessKind.IndexRange,
+                IndexName = LsmCatalog.IndexName(index),
+                EqualCount = equalCount,
+                HasLower = lower is not null,
+                LowerInclusive = lower?.Kind == LsmConditionKind.GreaterThanOrEqual,
+                HasUpper = upper is not null,
+                UpperInclusive = upper?.Kind == LsmConditionKind.LessThanOrEqual,
+                HasStartsWith = startsWith is not null,
+                HasKeys = list is not null,
+                Reverse = ordered && reverse,
+                NeededSlots = neededSlots,
+            },
+            values,
+            enforced,
+            ordered);
+    }
+
+    /// <summary>
+    /// The order of an index's entries as (property, ascending) pairs: its columns in their directions, then — ties of equal
+    /// values — the primary key parts ascending (docs/index_encoding.md). A unique index's entries with non-null values have no
+    /// ties; the primary key parts after them order nothing, so they may be listed all the same.
+    /// </summary>
+    private static List<(IProperty Property, bool Ascending)> IndexOrder(IEntityType entityType, IIndex index)
+    {
+        var order = new List<(IProperty, bool)>();
+        for (var i = 0; i < index.Properties.Count; i++)
+        {
+            order.Add((index.Properties[i], !LsmCatalog.IsDescending(index, i)));
+        }
+
+        foreach (var part in entityType.GetRootType().FindPrimaryKey()!.Properties)
+        {
+            order.Add((part, true));
+        }
+
+        return order;
     }
 
     private static LsmPlannedAccess PlanKey(
@@ -156,7 +256,16 @@ internal static class LsmAccessPlanner
     /// the next parts in order, all ascending; or all remaining parts, all descending (a reverse scan; with fewer parts the
     /// ties would come in descending key order, where a sort keeps them ascending). Orderings by a fixed part change nothing.
     /// </summary>
-    public static bool MatchKeyOrder(IReadOnlyList<IProperty> key, int fixedParts, IReadOnlyList<LsmOrdering> orderings, out bool reverse)
+    public static bool MatchKeyOrder(IReadOnlyList<IProperty> key, int fixedParts, IReadOnlyList<LsmOrdering> orderings, out bool reverse) =>
+        MatchOrder([.. key.Select(p => (p, true))], fixedParts, orderings, out reverse);
+
+    /// <summary>
+    /// Whether <paramref name="orderings"/> are the order of a scan whose entries sort by <paramref name="order"/> (each part
+    /// ascending or descending in its bytes), after the <paramref name="fixedParts"/> equal ones: the next parts in the scan's
+    /// directions, or all remaining parts in the opposite directions (a reverse scan; see <see cref="MatchKeyOrder"/>).
+    /// </summary>
+    private static bool MatchOrder(
+        IReadOnlyList<(IProperty Property, bool Ascending)> order, int fixedParts, IReadOnlyList<LsmOrdering> orderings, out bool reverse)
     {
         reverse = false;
         if (orderings.Count == 0)
@@ -172,7 +281,7 @@ internal static class LsmAccessPlanner
                 return false;
             }
 
-            var index = IndexOf(key, property);
+            var index = IndexOf(order, property);
             if (index < 0)
             {
                 return false;
@@ -189,15 +298,17 @@ internal static class LsmAccessPlanner
             return true;
         }
 
-        reverse = !parts[0].Ascending;
-        if (parts.Count > key.Count - fixedParts || (reverse && parts.Count != key.Count - fixedParts))
+        var remaining = order.Count - fixedParts;
+        reverse = parts[0].Ascending != order[fixedParts].Ascending;
+        if (parts.Count > remaining || (reverse && parts.Count != remaining))
         {
             return false;
         }
 
         for (var i = 0; i < parts.Count; i++)
         {
-            if (parts[i].Property != key[fixedParts + i] || parts[i].Ascending == reverse || !IsOrderCompatible(parts[i].Property))
+            var (property, ascending) = order[fixedParts + i];
+            if (parts[i].Property != property || (parts[i].Ascending == ascending) == reverse || !IsOrderCompatible(property))
             {
                 return false;
             }
@@ -206,11 +317,11 @@ internal static class LsmAccessPlanner
         return true;
     }
 
-    private static int IndexOf(IReadOnlyList<IProperty> key, IProperty property)
+    private static int IndexOf(IReadOnlyList<(IProperty Property, bool Ascending)> order, IProperty property)
     {
-        for (var i = 0; i < key.Count; i++)
+        for (var i = 0; i < order.Count; i++)
         {
-            if (key[i] == property)
+            if (order[i].Property == property)
             {
                 return i;
             }

@@ -163,7 +163,7 @@ internal static class LsmConditions
 
             case MethodCallExpression { Method.Name: nameof(Enumerable.Contains), Arguments.Count: 2 } call
                 when call.Method.DeclaringType == typeof(Enumerable)
-                && RowProperty(call.Arguments[1], row) is { } property
+                && RowProperty(StripToObject(call.Arguments[1]), row) is { } property
                 && !References(call.Arguments[0], row):
                 return new LsmCondition(property, LsmConditionKind.In, call.Arguments[0], term);
 
