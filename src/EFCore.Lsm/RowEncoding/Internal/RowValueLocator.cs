@@ -7,7 +7,8 @@ namespace EFCore.Lsm.RowEncoding.Internal;
 /// Finds where the values of chosen properties lie in a stored row (docs/row_encoding.md, "Row layout") by reading the
 /// MessagePack headers alone: a value's length follows from its first bytes (a str's or ext's length field, a collection's
 /// count), so a value nobody asked for is stepped over without being decoded, and nothing is copied or allocated. The
-/// values found are then read by the MessagePack package (<see cref="RowValueCodec"/>) or compared as bytes. Bytes that
+/// values found are then read by the MessagePack package (<see cref="RowValueCodec"/>) or compared as bytes (docs/row_encoding.md,
+/// "Reading one value without decoding the others"). Bytes that
 /// break the format (a truncated value, the unused code 0xc1, ids that do not ascend, bytes after the map) raise
 /// <see cref="MessagePackFormatException"/>, as <see cref="RowReader"/> does.
 /// </summary>

@@ -142,7 +142,7 @@ internal static class LsmScanRows
 /// <summary>
 /// One execution's walk over a scan's stored rows: locates the filter's values by their headers
 /// (<see cref="RowValueLocator"/>), runs the bound tests, and reads or decodes a row on request. Its buffers (the row's copy,
-/// the located offsets) are reused from row to row.
+/// made only when a value is read by the package, and the located offsets) are reused from row to row.
 /// </summary>
 internal sealed class LsmEncodedRowScan : IDisposable
 {
@@ -206,18 +206,23 @@ internal sealed class LsmEncodedRowScan : IDisposable
         while (_cursor.MoveNext())
         {
             var value = _cursor.Value;
-            if (value.Length > _row.Length)
+            if (_needsMemory)
             {
-                _row = new byte[Math.Max(value.Length, 2 * _row.Length)];
+                // The MessagePack package reads memory, and the cursor's span lasts only until it moves: one copy of the row.
+                if (value.Length > _row.Length)
+                {
+                    _row = new byte[Math.Max(value.Length, 2 * _row.Length)];
+                }
+
+                value.CopyTo(_row);
+                _rowLength = value.Length;
+                value = _row.AsSpan(0, _rowLength);
             }
 
-            // One copy of the row: the MessagePack package reads memory, and the cursor's span lasts only until it moves.
-            value.CopyTo(_row);
-            _rowLength = value.Length;
             if (_starts.Length > 0)
             {
                 Array.Fill(_starts, -1);
-                RowValueLocator.Locate(_row.AsSpan(0, _rowLength), _indexById, _starts.Length, _starts, _lengths);
+                RowValueLocator.Locate(value, _indexById, _starts.Length, _starts, _lengths);
             }
 
             var verdict = _direct ? LsmRowVerdict.Match : LsmRowVerdict.Unknown;
@@ -229,7 +234,7 @@ internal sealed class LsmEncodedRowScan : IDisposable
                     ? LsmRowVerdict.Unknown
                     : test.NeedsMemory
                         ? test.Evaluate(new ReadOnlyMemory<byte>(_row, start, _lengths[test.Index]))
-                        : test.Evaluate(_row.AsSpan(start, _lengths[test.Index]));
+                        : test.Evaluate(value.Slice(start, _lengths[test.Index]));
                 verdict = result == LsmRowVerdict.NoMatch ? result : result == LsmRowVerdict.Unknown ? result : verdict;
             }
 
@@ -244,7 +249,7 @@ internal sealed class LsmEncodedRowScan : IDisposable
     }
 
     /// <summary>The current row decoded as <see cref="LsmRowSource.Rows"/> decodes it (the slots the query reads).</summary>
-    public ValueBuffer Decode() => new(_mapping.DecodeRow(_row.AsSpan(0, _rowLength), _neededSlots));
+    public ValueBuffer Decode() => new(_mapping.DecodeRow(_needsMemory ? _row.AsSpan(0, _rowLength) : _cursor.Value, _neededSlots));
 
     /// <summary>Reads located value <paramref name="index"/> as <typeparamref name="T"/>; false when only the decoded path can give it.</summary>
     public bool TryRead<T>(int index, out T value)
