@@ -223,6 +223,9 @@ internal sealed class LsmEntityMapping
     /// <summary>The mapping of <paramref name="property"/>.</summary>
     public PropertyMapping Property(IProperty property) => _bySlot[Layout.SlotOf(property)];
 
+    /// <summary>The mapping of the property in slot <paramref name="slot"/> of <see cref="Layout"/>.</summary>
+    public PropertyMapping PropertyAt(int slot) => _bySlot[slot];
+
     /// <summary>The root of the hierarchy whose rows this mapping stores.</summary>
     public IEntityType EntityType { get; }
 
@@ -778,6 +781,9 @@ internal sealed class LsmEntityMapping
 
         /// <summary>The codec of the stored provider type (after value conversion).</summary>
         public ProviderValueCodec Codec { get; } = codec;
+
+        /// <summary>Whether stored values are the model's values as they are (no value converter, no stored-type conversion).</summary>
+        public bool ReadsAsStored => converter is null && conversion is null;
 
         /// <summary>
         /// The model value of a row that has no value for the property (it was added after the row was written): the stored

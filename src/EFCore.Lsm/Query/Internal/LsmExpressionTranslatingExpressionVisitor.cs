@@ -28,7 +28,7 @@ internal sealed class LsmExpressionTranslatingExpressionVisitor(
 {
     private const string RuntimeParameterPrefix = "entity_equality_";
 
-    private static readonly MethodInfo GetParameterValueMethod =
+    internal static readonly MethodInfo GetParameterValueMethod =
         typeof(LsmExpressionTranslatingExpressionVisitor).GetMethod(nameof(GetParameterValue), BindingFlags.NonPublic | BindingFlags.Static)!;
 
     private static readonly MethodInfo ParameterValueExtractorMethod =

@@ -11,7 +11,8 @@ namespace EFCore.Lsm.Query.Internal;
 /// processed into a delegate over that row (EF's materializers build, and when tracking track and identity-resolve,
 /// entities; includes and collections are filled from their subqueries' rows), and the server query's sources become
 /// access paths (<see cref="LsmAccessPathRewriter"/>: point gets, key and index ranges, lookup joins, scans that decode
-/// only the properties the query reads).
+/// only the properties the query reads), and the filters and aggregates over a scan run in its loop on the stored rows
+/// (<see cref="LsmScanFusion"/>).
 /// </summary>
 internal sealed partial class LsmShapedQueryCompilingExpressionVisitor(
     ShapedQueryCompilingExpressionVisitorDependencies dependencies,
@@ -26,7 +27,7 @@ internal sealed partial class LsmShapedQueryCompilingExpressionVisitor(
         query.ApplyProjection();
         var shaper = new ShaperProcessor(this, query, QueryCompilationContext.QueryTrackingBehavior == QueryTrackingBehavior.TrackAll)
             .ProcessShaper(shapedQueryExpression.ShaperExpression);
-        var server = LsmAccessPathRewriter.Rewrite(query.ServerQueryExpression);
+        var server = LsmScanFusion.Rewrite(LsmAccessPathRewriter.Rewrite(query.ServerQueryExpression));
         var enumerableType = typeof(LsmQueryingEnumerable<>).MakeGenericType(shaper.ReturnType);
         return Expression.New(
             enumerableType.GetConstructors()[0],

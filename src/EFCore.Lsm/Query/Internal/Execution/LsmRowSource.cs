@@ -16,7 +16,7 @@ namespace EFCore.Lsm.Query.Internal;
 /// transaction's view with its own writes) and yields them decoded in the root's row layout, only the slots the query
 /// reads. Nothing is read before the first row is asked for.
 /// </summary>
-internal static class LsmRowSource
+internal static partial class LsmRowSource
 {
     public static readonly MethodInfo RowsMethod = typeof(LsmRowSource).GetMethod(nameof(Rows))!;
 
