@@ -227,7 +227,10 @@ internal sealed class LsmScanFusion : ExpressionVisitor
             || read.Arguments[1] is not ConstantExpression { Value: int index }
             || read.Arguments[2] is not ConstantExpression { Value: IProperty property }
             || property.GetTypeMapping().Converter is not null
-            || property.ClrType.UnwrapNullableType() != read.Type.UnwrapNullableType())
+            || property.ClrType.UnwrapNullableType() != read.Type.UnwrapNullableType()
+            // A member of an owned type lives inside its owner's nested value (docs/row_encoding.md, "Owned values"), not
+            // in a top-level slot that headers alone can reach.
+            || (property.DeclaringType is IReadOnlyEntityType declaring && declaring.IsOwned()))
         {
             return false;
         }
