@@ -1,9 +1,7 @@
-using System.Collections.Concurrent;
 using EFCore.Lsm.FunctionalTests.TestUtilities;
 using EFCore.Lsm.Query.Internal;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
-using Microsoft.Extensions.Logging;
 
 namespace EFCore.Lsm.FunctionalTests.Query;
 
@@ -18,7 +16,7 @@ public sealed class EncodedRowFilterTests : IDisposable
     private static readonly string[] Names = ["alice", "Bob", "b", "", "z\u00e9", "\uE000", "\U0001F600", "alice2", "ab\0c"];
 
     private readonly TempDirectory _temp = new();
-    private readonly PlanLog _log = new();
+    private readonly QueryLog _log = new(CoreEventId.QueryExecutionPlanned.Id);
     private readonly List<Item> _items;
 
     public EncodedRowFilterTests()
@@ -157,7 +155,7 @@ public sealed class EncodedRowFilterTests : IDisposable
         _ = context.Items.Count(i => i.Name == name);
         _ = context.Items.Where(i => i.Name == name).Sum(i => i.Amount);
         _ = context.Items.Where(i => i.Name == name && i.Amount >= 500m).AsNoTracking().ToList();
-        var plans = _log.Compiled;
+        var plans = _log.Plans;
         Assert.Equal(3, plans.Count);
         // The printed query names the loops (static methods print without their class) and their filter; no Where is left.
         Assert.True(plans[0].Contains("ConvertChecked(Count(queryContext", StringComparison.Ordinal), plans[0]);
@@ -212,39 +210,6 @@ public sealed class EncodedRowFilterTests : IDisposable
         {
             modelBuilder.Entity<Item>().Property(i => i.Id).ValueGeneratedNever();
             modelBuilder.Entity<Item>().Property(i => i.Temperature).HasConversion(d => d.Value, v => new Degrees(v));
-        }
-    }
-
-    /// <summary>Collects EF's "query compiled" events: the server query as the provider runs it.</summary>
-    private sealed class PlanLog : ILoggerFactory, ILoggerProvider, ILogger
-    {
-        private readonly ConcurrentQueue<string> _compiled = new();
-
-        public IReadOnlyList<string> Compiled => [.. _compiled];
-
-        public void Clear() => _compiled.Clear();
-
-        public ILogger CreateLogger(string categoryName) => this;
-
-        public void AddProvider(ILoggerProvider provider)
-        {
-        }
-
-        public IDisposable? BeginScope<TState>(TState state)
-            where TState : notnull => null;
-
-        public bool IsEnabled(LogLevel logLevel) => true;
-
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
-        {
-            if (eventId.Id == CoreEventId.QueryExecutionPlanned.Id)
-            {
-                _compiled.Enqueue(formatter(state, exception));
-            }
-        }
-
-        public void Dispose()
-        {
         }
     }
 }

@@ -4,10 +4,20 @@ using Microsoft.Extensions.Logging;
 
 namespace EFCore.Lsm.FunctionalTests.Query;
 
-/// <summary>Collects the messages of the provider's query plan events, for tests that assert on the chosen plan.</summary>
-public sealed class QueryLog : ILoggerFactory, ILoggerProvider, ILogger
+/// <summary>
+/// Collects the messages of one event, for tests that assert on the chosen plan: by default the provider's access plans
+/// (<see cref="LsmEventId.QueryPlanExecuting"/>); EF's <c>CoreEventId.QueryExecutionPlanned</c> gives the compiled query.
+/// </summary>
+public sealed class QueryLog(int eventId) : ILoggerFactory, ILoggerProvider, ILogger
 {
+    private readonly int _eventId = eventId;
+
     private readonly ConcurrentQueue<string> _plans = new();
+
+    public QueryLog()
+        : this(LsmEventId.QueryPlanExecuting.Id)
+    {
+    }
 
     public IReadOnlyList<string> Plans => [.. _plans];
 
@@ -26,7 +36,7 @@ public sealed class QueryLog : ILoggerFactory, ILoggerProvider, ILogger
 
     public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
     {
-        if (eventId.Id == LsmEventId.QueryPlanExecuting.Id)
+        if (eventId.Id == _eventId)
         {
             _plans.Enqueue(formatter(state, exception));
         }
