@@ -25,6 +25,78 @@ public sealed class OwnedMigrationTests : IDisposable
         Assert.Contains("'Home/City' of an owned type", error.Message);
         Assert.Equal(["20250301000001_Members"], context.Database.GetAppliedMigrations());
     }
+
+    [Fact]
+    public void A_save_over_an_owned_member_the_model_dropped_is_refused_naming_it_and_the_stored_row_stays()
+    {
+        var path = _temp.Db();
+        using (var context = new OwnedDriftContext(path, withZip: true))
+        {
+            context.Add(new Resident { Id = 1, Name = "ada", Home = new ResidentHome { City = "Oslo", Zip = "0150" } });
+            context.SaveChanges();
+        }
+
+        using (var context = new OwnedDriftContext(path, withZip: false))
+        {
+            var resident = context.Residents.Single();
+            Assert.Equal("Oslo", resident.Home!.City);
+            resident.Name = "ada lovelace";
+            var error = Assert.Throws<NotSupportedException>(() => context.SaveChanges());
+            Assert.Contains("'Home/Zip'", error.Message);
+            Assert.Contains("Put them back in the model", error.Message);
+            Assert.DoesNotContain("DropColumn", error.Message);
+        }
+
+        using (var context = new OwnedDriftContext(path, withZip: true))
+        {
+            var resident = context.Residents.Single();
+            Assert.Equal(("ada", "Oslo", "0150"), (resident.Name, resident.Home!.City, resident.Home.Zip));
+        }
+    }
+}
+
+public sealed class Resident
+{
+    public int Id { get; set; }
+
+    public string Name { get; set; } = "";
+
+    public ResidentHome? Home { get; set; }
+}
+
+public sealed class ResidentHome
+{
+    public string City { get; set; } = "";
+
+    public string? Zip { get; set; }
+}
+
+/// <summary>The same owner with or without the owned member <c>Zip</c>: the second model dropped it.</summary>
+public sealed class OwnedDriftContext(string path, bool withZip) : DbContext
+{
+    public DbSet<Resident> Residents => Set<Resident>();
+
+    protected override void OnConfiguring(DbContextOptionsBuilder optionsBuilder) =>
+        optionsBuilder.UseLsm(path).ReplaceService<IModelCacheKeyFactory, DriftModelCacheKeyFactory>();
+
+    protected override void OnModelCreating(ModelBuilder modelBuilder)
+    {
+        modelBuilder.Entity<Resident>().Property(r => r.Id).ValueGeneratedNever();
+        modelBuilder.Entity<Resident>().OwnsOne(r => r.Home, home =>
+        {
+            if (!withZip)
+            {
+                home.Ignore(h => h.Zip);
+            }
+        });
+    }
+
+    private sealed class DriftModelCacheKeyFactory : IModelCacheKeyFactory
+    {
+        public object Create(DbContext context, bool designTime) => (context.GetType(), ((OwnedDriftContext)context).WithZip, designTime);
+    }
+
+    private bool WithZip => withZip;
 }
 
 public sealed class Member

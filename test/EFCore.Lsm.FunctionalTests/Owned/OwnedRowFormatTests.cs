@@ -102,7 +102,7 @@ public sealed class OwnedRowFormatTests : IDisposable
             Assert.Equal("82" + "0101" + "02A36F6C64", StoredRowHex(context, 1));
         }
 
-        TestStore.Backend.Release(_temp.Path);
+        TestStore.Close(_temp.Db());
         using (var context = new BoxContext(_temp.Db(), owned: true))
         {
             var box = context.Boxes.Single();

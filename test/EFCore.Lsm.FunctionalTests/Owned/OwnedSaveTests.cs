@@ -96,7 +96,7 @@ public sealed class OwnedSaveTests : IDisposable
             context.SaveChanges();
         }
 
-        TestStore.Backend.Release(_temp.Path);
+        TestStore.Close(_temp.Db("keyed"));
         using (var context = OpenKeyed())
         {
             var shelf = context.Set<Shelf>().Single();

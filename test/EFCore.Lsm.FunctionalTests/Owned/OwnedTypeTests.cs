@@ -44,7 +44,7 @@ public sealed class OwnedTypeTests : IDisposable
     public void Owned_references_and_collections_round_trip_after_reopen_tracking_and_not()
     {
         Seed();
-        TestStore.Backend.Release(_temp.Path);
+        TestStore.Close(_temp.Db());
         foreach (var tracking in new[] { true, false })
         {
             using var context = Open();
@@ -84,7 +84,7 @@ public sealed class OwnedTypeTests : IDisposable
             context.SaveChanges();
         }
 
-        TestStore.Backend.Release(_temp.Path);
+        TestStore.Close(_temp.Db());
         using (var context = Open())
         {
             var orders = context.Orders.AsNoTracking().OrderBy(o => o.Id).ToList();
@@ -117,7 +117,7 @@ public sealed class OwnedTypeTests : IDisposable
     public void Owned_members_are_queryable()
     {
         Seed();
-        TestStore.Backend.Release(_temp.Path);
+        TestStore.Close(_temp.Db());
         using var context = Open();
         Assert.Equal([1], context.Orders.Where(o => o.ShippingAddress!.City == "Oslo").Select(o => o.Id).ToList());
         Assert.Equal([2, 1], context.Orders.Where(o => o.ShippingAddress != null).OrderByDescending(o => o.ShippingAddress!.Number).Select(o => o.Id).ToList());

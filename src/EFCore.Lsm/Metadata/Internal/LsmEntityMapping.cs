@@ -459,8 +459,8 @@ internal sealed class LsmEntityMapping
             throw new NotSupportedException(
                 $"Cannot save '{EntityType.DisplayName()}': the database stores the owned members "
                 + string.Join(", ", _droppedOwnedMembers.Select(n => "'" + n + "'"))
-                + " that the model no longer has, inside owned values that a save rewrites whole. Add a migration that drops them "
-                + "(migrationBuilder.DropColumn) or put them back in the model.");
+                + " that the model no longer has, inside owned values that a save rewrites whole, so the save would lose them. "
+                + "Put them back in the model (their stored values read again); migrations do not yet remove members of owned types.");
         }
 
         // An owned value is encoded first (it is written as one raw value of the row, docs/row_encoding.md "Owned values").
