@@ -471,25 +471,7 @@ internal sealed class LsmEntityMapping
         }
 
         buffer.Reset();
-        var row = new RowWriter(buffer, properties.Length + owned.Length);
-        var m = 0;
-        foreach (var property in properties)
-        {
-            for (; m < owned.Length && owned[m].Id < property.Id; m++)
-            {
-                row.WriteRawValue(owned[m].Id, ownedValues[m]);
-            }
-
-            row.WritePropertyId(property.Id);
-            property.WriteValue(ref row.ValueWriter, entry.GetCurrentValue(property.Property), entry.EntityType);
-        }
-
-        for (; m < owned.Length; m++)
-        {
-            row.WriteRawValue(owned[m].Id, ownedValues[m]);
-        }
-
-        row.Complete();
+        LsmOwnedMap.WriteMap(buffer, properties, owned, ownedValues, entry);
         return buffer.ToArray();
     }
 

@@ -1,3 +1,4 @@
+using System.Buffers;
 using EFCore.Lsm.RowEncoding.Internal;
 using EFCore.Lsm.Update.Internal;
 using MessagePack;
@@ -95,22 +96,37 @@ internal sealed class LsmOwnedMap
             memberValues[i] = Members[i].Encode(entry);
         }
 
-        var row = new RowWriter(output, _values.Length + Members.Count);
+        WriteMap(output, _values, Members, memberValues, entry);
+    }
+
+    /// <summary>
+    /// Writes one map of a row (docs/row_encoding.md): <paramref name="values"/> of <paramref name="entry"/> and the encoded
+    /// owned values <paramref name="memberValues"/> of <paramref name="members"/>, merged by ascending property id (both
+    /// lists are in id order; indexed, so a save allocates no enumerator). The owner's row and each owned map are written by it.
+    /// </summary>
+    public static void WriteMap(
+        IBufferWriter<byte> output,
+        ReadOnlySpan<PropertyMapping> values,
+        IReadOnlyList<LsmOwnedMember> members,
+        byte[][] memberValues,
+        IUpdateEntry entry)
+    {
+        var row = new RowWriter(output, values.Length + members.Count);
         var m = 0;
-        foreach (var value in _values)
+        foreach (var value in values)
         {
-            for (; m < Members.Count && Members[m].Id < value.Id; m++)
+            for (; m < members.Count && members[m].Id < value.Id; m++)
             {
-                row.WriteRawValue(Members[m].Id, memberValues[m]);
+                row.WriteRawValue(members[m].Id, memberValues[m]);
             }
 
             row.WritePropertyId(value.Id);
             value.WriteValue(ref row.ValueWriter, entry.GetCurrentValue(value.Property), entry.EntityType);
         }
 
-        for (; m < Members.Count; m++)
+        for (; m < members.Count; m++)
         {
-            row.WriteRawValue(Members[m].Id, memberValues[m]);
+            row.WriteRawValue(members[m].Id, memberValues[m]);
         }
 
         row.Complete();
