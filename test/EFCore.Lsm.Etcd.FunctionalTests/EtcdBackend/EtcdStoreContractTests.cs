@@ -287,6 +287,53 @@ public sealed class EtcdStoreContractTests : IDisposable
     }
 
     [Fact]
+    public void A_resend_refused_after_its_first_send_applied_reports_the_applied_revision()
+    {
+        // The first send applies and its answer is lost; the resend is refused for another reason (here
+        // PermissionDenied, as after a credential rotation). Regression: that was reported as "an earlier attempt may
+        // have been applied" although the commit slot says the batch is in.
+        var answers = 0;
+        _test.Store.Committer.ReplaceAnswer = _ => Interlocked.Increment(ref answers) switch
+        {
+            1 => new RpcException(new Status(StatusCode.Unavailable, "answer dropped by the test hook")),
+            2 => new RpcException(new Status(StatusCode.PermissionDenied, "etcdserver: permission denied")),
+            _ => null,
+        };
+        var before = _test.Store.Committer.Statistics;
+        var revision = Commit(b =>
+        {
+            b.RequireAbsent(Key("refused-resend"));
+            b.Put(Key("refused-resend"), Key("in"));
+        });
+        _test.Store.Committer.ReplaceAnswer = null;
+
+        Assert.Equal(2, answers);
+        Assert.Equal(1, _test.Store.Committer.Statistics.AppliedBeforeResend - before.AppliedBeforeResend);
+        Assert.Equal("in", Get("refused-resend"));
+        Commit(b => b.RequireUnchangedSince(Key("refused-resend"), revision));
+    }
+
+    [Fact]
+    public void A_commit_refused_before_it_applied_says_nothing_was_written_and_keeps_its_slot()
+    {
+        Put("refused-first", "x");
+        _test.Store.Committer.ReplaceAnswer = response => response.Succeeded
+            ? null
+            : new RpcException(new Status(StatusCode.PermissionDenied, "etcdserver: permission denied"));
+        var e = Assert.Throws<LsmStoreUnavailableException>(() => Commit(b =>
+        {
+            b.RequireAbsent(Key("refused-first"));
+            b.Put(Key("refused-first"), Key("y"));
+        }));
+        _test.Store.Committer.ReplaceAnswer = null;
+
+        Assert.Contains("nothing was written", e.Message);
+        Assert.Equal("x", Get("refused-first"));
+        Put("refused-first", "z");
+        Assert.Equal("z", Get("refused-first"));
+    }
+
+    [Fact]
     public void A_commit_answered_NOSPACE_after_it_applied_reports_success_not_nothing_written()
     {
         // etcd applies the transaction that takes its database over --quota-backend-bytes and answers it with NOSPACE.

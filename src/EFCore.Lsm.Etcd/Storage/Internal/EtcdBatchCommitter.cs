@@ -146,10 +146,24 @@ internal sealed class EtcdBatchCommitter(
                 }
                 catch (RpcException e)
                 {
-                    slots.Retire(slot, leaseLost: false);
+                    // Any other refusal. An earlier send whose answer was lost may have applied; only this commit moves the
+                    // slot, so reading it tells whether the batch is in (then the refusal is of a resend that the slot
+                    // compare kept from applying again) or not at all.
+                    if (AppliedRevision(slot, deadline, e) is { } applied)
+                    {
+                        slots.Release(slot, applied);
+                        Interlocked.Increment(ref _commits);
+                        if (maybeApplied)
+                        {
+                            Interlocked.Increment(ref _appliedBeforeResend);
+                        }
+
+                        return applied;
+                    }
+
+                    slots.Release(slot, slot.ModRevision);
                     throw new LsmStoreUnavailableException(
-                        $"The {description} refused the batch ({EtcdErrors.Describe(e)}); "
-                        + (maybeApplied ? "an earlier attempt may have been applied." : "nothing was written."),
+                        $"The {description} refused the batch ({EtcdErrors.Describe(e)}); nothing was written.",
                         e);
                 }
 
