@@ -33,7 +33,8 @@ internal sealed class EtcdBatchCommitter(
     /// <summary>
     /// Test hook: called after each send of a commit transaction that got an answer; an error it returns replaces the
     /// answer (the transaction applied, the caller hears only the error): an Unavailable status as a broken connection
-    /// gives, to exercise the resend path, or the NOSPACE error etcd answers for the transaction that crossed the quota.
+    /// gives, to exercise the resend path, the NOSPACE error etcd answers for the transaction that crossed the quota, or any
+    /// other refusal (the slot then tells whether the batch applied).
     /// </summary>
     internal Func<TxnResponse, RpcException?>? ReplaceAnswer { get; set; }
 
