@@ -349,6 +349,8 @@ public sealed class EtcdStoreContractTests : IDisposable
 
         Assert.Contains(said, e.Message);
         Assert.Equal("x", Get("taken"));
+        Put("taken", "z");
+        Assert.Equal("z", Get("taken"));
     }
 
     private long Put(string key, string value) => Commit(b => b.Put(Key(key), Key(value)));
