@@ -38,57 +38,123 @@ internal static class LsmReferentialIntegrity
     {
         var handled = new HashSet<byte[]>(ByteArrayEqualityComparer.Instance);
 
-        // Writes grows while this runs: a cascaded delete is itself a principal delete whose dependents come next.
-        for (var i = 0; i < plan.Writes.Count; i++)
+        // Writes grows while this runs: a cascaded delete is itself a principal delete whose dependents come next. The
+        // principal deletes are taken a generation at a time (the writes so far, then the cascades they added, ...), so
+        // that the dependents of every principal of one generation are found through a foreign key in one sweep of its
+        // index (LsmDependentSweep) instead of one scan per principal.
+        for (var start = 0; start < plan.Writes.Count;)
         {
-            var write = plan.Writes[i];
-            if (write.Value is not null
-                || write.Mapping.ReferencingForeignKeys.Count == 0
-                || plan.Rows[write.Key] is not { Value: null, Before: { } before }
-                || !handled.Add(write.Key))
+            var end = plan.Writes.Count;
+            var principals = new List<(RowWrite Write, byte[] Before)>();
+            for (var i = start; i < end; i++)
             {
-                continue;
+                var write = plan.Writes[i];
+                if (write.Value is null
+                    && write.Mapping.ReferencingForeignKeys.Count > 0
+                    && plan.Rows[write.Key] is { Value: null, Before: { } before }
+                    && handled.Add(write.Key))
+                {
+                    principals.Add((write, before));
+                }
             }
 
-            foreach (var foreignKey in write.Mapping.ReferencingForeignKeys)
+            foreach (var foreignKey in ForeignKeysOf(principals))
             {
-                ApplyDeleteBehavior(plan, foreignKey, write, before);
+                ApplyDeleteBehavior(plan, foreignKey, principals);
             }
+
+            start = end;
         }
 
         RequirePrincipals(plan);
     }
 
-    private static void ApplyDeleteBehavior(LsmSavePlan plan, LsmForeignKeyMapping foreignKey, RowWrite principal, byte[] principalRow)
+    /// <summary>The foreign keys that reference the entity types of <paramref name="principals"/>, each once, in order.</summary>
+    private static List<LsmForeignKeyMapping> ForeignKeysOf(List<(RowWrite Write, byte[] Before)> principals)
     {
-        var values = foreignKey.PrincipalValues(principalRow);
-        if (foreignKey.PrincipalKeyOfValues(values) is not { } principalKey)
+        var foreignKeys = new List<LsmForeignKeyMapping>();
+        var seen = new HashSet<LsmEntityMapping>();
+        foreach (var (write, _) in principals)
+        {
+            if (seen.Add(write.Mapping))
+            {
+                foreach (var foreignKey in write.Mapping.ReferencingForeignKeys)
+                {
+                    if (!foreignKeys.Contains(foreignKey))
+                    {
+                        foreignKeys.Add(foreignKey);
+                    }
+                }
+            }
+        }
+
+        return foreignKeys;
+    }
+
+    /// <summary>
+    /// Applies the delete behaviour of <paramref name="foreignKey"/> to the dependents of each of <paramref name="principals"/>
+    /// that it references (those of its principal entity type), in the order of <paramref name="principals"/>.
+    /// </summary>
+    private static void ApplyDeleteBehavior(
+        LsmSavePlan plan, LsmForeignKeyMapping foreignKey, List<(RowWrite Write, byte[] Before)> principals)
+    {
+        var targets = new List<LsmDependentSweep.Target>();
+        foreach (var (principal, principalRow) in principals)
+        {
+            if (!principal.Mapping.ReferencingForeignKeys.Contains(foreignKey))
+            {
+                continue;
+            }
+
+            var values = foreignKey.PrincipalValues(principalRow);
+            if (foreignKey.PrincipalKeyOfValues(values) is not { } principalKey)
+            {
+                continue;
+            }
+
+            byte[] lower;
+            byte[] upper;
+            try
+            {
+                (lower, upper) = foreignKey.DependentRange(values);
+            }
+            catch (LsmInvalidEntityException)
+            {
+                // No dependent's foreign key can hold these values.
+                continue;
+            }
+
+            // Phantom protection: a dependent that appears in the range after the view (inserted, or re-pointed to this
+            // principal) makes the batch fail, and the save is planned again seeing it (see the remarks of the class).
+            plan.Require(
+                LsmConditionKind.RangeUnchangedSince,
+                lower,
+                new LsmSaveGuard(LsmGuardKind.Dependents, principal, plan.Retryable) { ForeignKey = foreignKey },
+                plan.GuardVersion,
+                upper);
+            targets.Add(new LsmDependentSweep.Target(principal, principalKey, lower, upper));
+        }
+
+        if (targets.Count == 0)
         {
             return;
         }
 
-        byte[] lower;
-        byte[] upper;
-        try
+        var found = LsmDependentSweep.Find(plan.View, foreignKey, targets);
+        for (var t = 0; t < targets.Count; t++)
         {
-            (lower, upper) = foreignKey.DependentRange(values);
+            if (found[t] is { } entries)
+            {
+                ApplyDeleteBehavior(plan, foreignKey, targets[t], entries);
+            }
         }
-        catch (LsmInvalidEntityException)
-        {
-            // No dependent's foreign key can hold these values.
-            return;
-        }
+    }
 
-        // Phantom protection: a dependent that appears in the range after the view (inserted, or re-pointed to this
-        // principal) makes the batch fail, and the save is planned again seeing it (see the remarks of the class).
-        plan.Require(
-            LsmConditionKind.RangeUnchangedSince,
-            lower,
-            new LsmSaveGuard(LsmGuardKind.Dependents, principal, plan.Retryable) { ForeignKey = foreignKey },
-            plan.GuardVersion,
-            upper);
-
-        var dependents = FindDependents(plan, foreignKey, principalKey, lower, upper);
+    private static void ApplyDeleteBehavior(
+        LsmSavePlan plan, LsmForeignKeyMapping foreignKey, LsmDependentSweep.Target target, List<(byte[] Key, byte[]? Row)> found)
+    {
+        var principal = target.Principal;
+        var dependents = Dependents(plan, foreignKey, target.PrincipalKey, found);
         if (dependents.Count == 0)
         {
             return;
@@ -126,25 +192,13 @@ internal static class LsmReferentialIntegrity
     }
 
     /// <summary>
-    /// The dependents in [<paramref name="lower"/>, <paramref name="upper"/>) that name <paramref name="principalKey"/> as
-    /// the save leaves them: a row the save wrote counts with its new value (deleted, or re-pointed elsewhere, it is not a
-    /// dependent any more); every other row as the view has it.
+    /// Of the rows <paramref name="found"/> in a principal's dependent range at the view, those that name
+    /// <paramref name="principalKey"/> as the save leaves them: a row the save wrote counts with its new value (deleted, or
+    /// re-pointed elsewhere, it is not a dependent any more); every other row as the view has it.
     /// </summary>
-    private static List<(byte[] Key, byte[] Row)> FindDependents(
-        LsmSavePlan plan, LsmForeignKeyMapping foreignKey, byte[] principalKey, byte[] lower, byte[] upper)
+    private static List<(byte[] Key, byte[] Row)> Dependents(
+        LsmSavePlan plan, LsmForeignKeyMapping foreignKey, byte[] principalKey, List<(byte[] Key, byte[]? Row)> found)
     {
-        var found = new List<(byte[] Key, byte[]? Row)>();
-        using (var cursor = plan.View.Scan(lower, upper))
-        {
-            while (cursor.MoveNext())
-            {
-                // An index entry names its row (read below); a primary key prefix or a full scan yields the row itself.
-                found.Add(foreignKey.Access == LsmDependentAccess.Index
-                    ? (foreignKey.DependentRowKeyOf(cursor.Key, cursor.Value), null)
-                    : (cursor.Key.ToArray(), cursor.Value.ToArray()));
-            }
-        }
-
         var dependents = new List<(byte[] Key, byte[] Row)>(found.Count);
         foreach (var (key, stored) in found)
         {
