@@ -119,6 +119,13 @@ public sealed class DependentSweepTests : IDisposable
                 }
 
                 Owners.Add(owner);
+
+                // A save per 25 owners stays within a distributed store's operations per transaction.
+                if (i % 25 == 0)
+                {
+                    SaveChanges();
+                    ChangeTracker.Clear();
+                }
             }
 
             Toys.AddRange(new Toy { Id = 1 }, new Toy { Id = 3 });
@@ -240,19 +247,24 @@ public sealed class DependentSweepTests : IDisposable
     [InlineData("two blocks far apart", 6)]
     public void The_dependents_of_many_owners_are_found_with_a_few_cursors_not_one_per_owner(string selection, int most)
     {
-        var path = _temp.Db("counted");
-        using (var seed = SweepContext.Lsm(path, Cascade))
+        // The embedded engine whatever the backend the suite runs on: the count is of its views' scans.
+        var factory = new ScanCountingStoreFactory(_temp.Db("counted"));
+        SweepContext Open()
+        {
+            var builder = new DbContextOptionsBuilder<SweepContext>().UseLsm(_temp.Db("counted"));
+            var extension = builder.Options.FindExtension<LsmOptionsExtension>()!.WithStoreFactory(factory);
+            ((IDbContextOptionsBuilderInfrastructure)builder).AddOrUpdateExtension(extension);
+            return new SweepContext(builder.Options, Cascade);
+        }
+
+        using (var seed = Open())
         {
             seed.Seed();
         }
 
-        Assert.True(TestStore.Close(path));
-        var factory = new ScanCountingStoreFactory(path);
-        var builder = new DbContextOptionsBuilder<SweepContext>().UseLsm(path);
-        var extension = builder.Options.FindExtension<LsmOptionsExtension>()!.WithStoreFactory(factory);
-        ((IDbContextOptionsBuilderInfrastructure)builder).AddOrUpdateExtension(extension);
-        using var context = new SweepContext(builder.Options, Cascade);
+        using var context = Open();
         var expected = Select(context.Owners.AsNoTracking().ToList().AsQueryable(), selection).Count();
+        Assert.True(expected > 0);
         factory.Scans = 0;
 
         Assert.Equal(expected, Select(context, selection).ExecuteDelete());
@@ -332,6 +344,10 @@ public sealed class DependentSweepTests : IDisposable
             foreach (var owner in rewrite.Owners.ToList())
             {
                 owner.Note = new string('m', 400);
+                if (owner.Id % 50 == 0)
+                {
+                    rewrite.SaveChanges();
+                }
             }
 
             rewrite.SaveChanges();

@@ -11,11 +11,20 @@ public class KeyWriterTests
         var buffer = new byte[64];
         var guid = Guid.NewGuid();
         var checksum = WriteAndRead(buffer, guid, 100); // warm up (tiering, statics)
-        var before = GC.GetAllocatedBytesForCurrentThread();
-        checksum += WriteAndRead(buffer, guid, 10_000);
-        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        // The runtime itself may allocate on this thread while it moves the loop to optimized code (on-stack replacement,
+        // tier-up), whenever a busy machine lets its background compiler finish; that happens in one pass, not in every
+        // one. A pass of 10,000 operations that allocated per operation would show at least 240,000 bytes in every pass.
+        var allocations = new List<long>();
+        for (var pass = 0; pass < 5 && (allocations.Count == 0 || allocations[^1] != 0); pass++)
+        {
+            var before = GC.GetAllocatedBytesForCurrentThread();
+            checksum += WriteAndRead(buffer, guid, 10_000);
+            allocations.Add(GC.GetAllocatedBytesForCurrentThread() - before);
+        }
+
         Assert.NotEqual(0, checksum);
-        Assert.Equal(0, allocated);
+        Assert.Equal(0, allocations[^1]);
     }
 
     private static long WriteAndRead(byte[] buffer, Guid guid, int count)

@@ -37,6 +37,7 @@ internal static class LsmReferentialIntegrity
     public static void Apply(LsmSavePlan plan)
     {
         var handled = new HashSet<byte[]>(ByteArrayEqualityComparer.Instance);
+        var wholeKeyspacesRequired = new HashSet<LsmForeignKeyMapping>();
 
         // Writes grows while this runs: a cascaded delete is itself a principal delete whose dependents come next. The
         // principal deletes are taken a generation at a time (the writes so far, then the cascades they added, ...), so
@@ -60,7 +61,7 @@ internal static class LsmReferentialIntegrity
 
             foreach (var foreignKey in ForeignKeysOf(principals))
             {
-                ApplyDeleteBehavior(plan, foreignKey, principals);
+                ApplyDeleteBehavior(plan, foreignKey, principals, wholeKeyspacesRequired);
             }
 
             start = end;
@@ -96,7 +97,10 @@ internal static class LsmReferentialIntegrity
     /// that it references (those of its principal entity type), in the order of <paramref name="principals"/>.
     /// </summary>
     private static void ApplyDeleteBehavior(
-        LsmSavePlan plan, LsmForeignKeyMapping foreignKey, List<(RowWrite Write, byte[] Before)> principals)
+        LsmSavePlan plan,
+        LsmForeignKeyMapping foreignKey,
+        List<(RowWrite Write, byte[] Before)> principals,
+        HashSet<LsmForeignKeyMapping> wholeKeyspacesRequired)
     {
         var targets = new List<LsmDependentSweep.Target>();
         foreach (var (principal, principalRow) in principals)
@@ -126,12 +130,17 @@ internal static class LsmReferentialIntegrity
 
             // Phantom protection: a dependent that appears in the range after the view (inserted, or re-pointed to this
             // principal) makes the batch fail, and the save is planned again seeing it (see the remarks of the class).
-            plan.Require(
-                LsmConditionKind.RangeUnchangedSince,
-                lower,
-                new LsmSaveGuard(LsmGuardKind.Dependents, principal, plan.Retryable) { ForeignKey = foreignKey },
-                plan.GuardVersion,
-                upper);
+            // Without an index or key prefix every principal's range is the whole dependent keyspace: required once (a
+            // store that checks a range key by key, as etcd does, would otherwise compare the keyspace once per principal).
+            if (foreignKey.Access != LsmDependentAccess.FullScan || wholeKeyspacesRequired.Add(foreignKey))
+            {
+                plan.Require(
+                    LsmConditionKind.RangeUnchangedSince,
+                    lower,
+                    new LsmSaveGuard(LsmGuardKind.Dependents, principal, plan.Retryable) { ForeignKey = foreignKey },
+                    plan.GuardVersion,
+                    upper);
+            }
             targets.Add(new LsmDependentSweep.Target(principal, principalKey, lower, upper));
         }
 
