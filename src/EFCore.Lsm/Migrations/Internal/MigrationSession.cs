@@ -275,7 +275,7 @@ internal sealed class MigrationSession : IDisposable
             writer.WriteRaw(prefix);
             foreach (var (id, codec) in keyCodecs)
             {
-                var value = Values.Read(row, entity, id) ?? throw new InvalidOperationException(
+                var value = StoredValues.Read(row, entity, id, codec) ?? throw new InvalidOperationException(
                     $"{Step}: a row of table '{entity.DisplayTableName}' has no value for its key column "
                     + $"'{entity.Properties.First(p => p.Id == id).Name}'; a key part cannot be null.");
                 codec.WriteKeyPart(ref writer, value);
@@ -398,7 +398,7 @@ internal sealed class MigrationSession : IDisposable
         {
             for (var i = 0; i < values.Length; i++)
             {
-                values[i] = Values.Read(value, record, index.PropertyIds[i]);
+                values[i] = StoredValues.Read(value, record, index.PropertyIds[i], codecs[i]);
             }
 
             IndexEntry entry;
