@@ -3,6 +3,7 @@ using EFCore.Lsm.FunctionalTests.Migrations.Blobs;
 using EFCore.Lsm.FunctionalTests.TestUtilities;
 using EFCore.Lsm.Infrastructure.Internal;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
 
 namespace EFCore.Lsm.FunctionalTests.Migrations;
 
@@ -45,6 +46,26 @@ public sealed class MigrationMemoryTests : IDisposable
         Assert.Equal(Blob.Count, index[0].Entries);
         Assert.Equal(valuesBefore, valuesAfter);
         AssertRows();
+    }
+
+    [Fact]
+    public void A_store_with_a_request_size_limit_gets_migration_batches_within_it()
+    {
+        const long limit = 128 * 1024;
+        var path = _temp.Db("limited");
+        var factory = new LimitedStoreFactory(path, maxOperations: 10_000, maxBytes: limit);
+        void Limited(DbContextOptionsBuilder o) => ((IDbContextOptionsBuilderInfrastructure)o).AddOrUpdateExtension(
+            o.Options.FindExtension<LsmOptionsExtension>()!.WithStoreFactory(factory));
+
+        // The default MigrationBatchBytes (4 MiB) is over the store's limit: batches follow the store's.
+        using (var context = new BlobsContext(path, options: Limited))
+        {
+            context.Database.Migrate();
+        }
+
+        Assert.NotEmpty(factory.CommittedBytes);
+        Assert.All(factory.CommittedBytes, b => Assert.InRange(b, 0, limit));
+        AssertRows(path, Limited);
     }
 
     [Theory]
@@ -100,9 +121,11 @@ public sealed class MigrationMemoryTests : IDisposable
     // The value bytes of every row, in order: a re-key changes keys, never values.
     private static List<string> Values(List<string> dump) => [.. dump.Select(line => line.Split(' ')[2]).Order(StringComparer.Ordinal)];
 
-    private void AssertRows()
+    private void AssertRows() => AssertRows(_temp.Db(), null);
+
+    private static void AssertRows(string path, Action<DbContextOptionsBuilder>? options)
     {
-        using var context = new BlobsContext(_temp.Db());
+        using var context = new BlobsContext(path, options: options);
         var blobs = context.Blobs.AsNoTracking().OrderBy(b => b.Id).ToList();
         Assert.Equal(Blob.Count, blobs.Count);
         foreach (var blob in blobs)

@@ -11,13 +11,16 @@ namespace EFCore.Lsm.Migrations.Internal;
 /// batches. A batch is written as soon as its bytes (<see cref="LsmConditionalBatch.ApproximateSize"/>) reach
 /// <c>MigrationBatchBytes</c> or its puts reach the row bound (<c>MigrationBatchRows</c>, capped by the store's operation
 /// limit), so a step holds at most one batch plus one entry in memory however large or wide the table is
-/// (docs/migrations.md, "Memory"). Each written batch is logged as <c>MigrationBatchWritten</c>, then the step's progress.
+/// (docs/migrations.md, "Memory"). A store with a request size limit (<see cref="LsmStoreLimits.MaxBytes"/>) gets the
+/// batch written before an entry would take it past that limit, which the store would refuse. Each written batch is
+/// logged as <c>MigrationBatchWritten</c>, then the step's progress.
 /// </summary>
 internal sealed class MigrationBatch
 {
     private readonly ILsmKeyValueStore _kv;
     private readonly int _maxPuts;
     private readonly long _maxBytes;
+    private readonly long? _storeMaxBytes;
     private readonly IDiagnosticsLogger<DbLoggerCategory.Migrations> _logger;
     private readonly string _step;
     private readonly Func<byte[], Exception?, Exception>? _duplicate;
@@ -47,6 +50,7 @@ internal sealed class MigrationBatch
         _kv = kv;
         _maxPuts = maxPuts;
         _maxBytes = maxBytes;
+        _storeMaxBytes = kv.Limits.MaxBytes;
         _logger = logger;
         _step = step;
         _duplicate = duplicate;
@@ -58,6 +62,7 @@ internal sealed class MigrationBatch
     /// <summary>Puts <paramref name="value"/> under <paramref name="key"/>.</summary>
     public void Put(byte[] key, byte[] value)
     {
+        MakeRoom(key.Length + value.Length);
         _batch.Put(key, value);
         WriteIfFull();
     }
@@ -69,21 +74,27 @@ internal sealed class MigrationBatch
     /// </summary>
     public bool TryInsert(byte[] key, byte[] value)
     {
-        if (!_pending.TryAdd(key, value))
+        if (_pending.ContainsKey(key))
         {
             return false;
         }
 
+        // The condition and the put are written in one batch: room for both first.
+        MakeRoom((2L * key.Length) + value.Length);
+        _pending.Add(key, value);
         _batch.RequireAbsent(key);
-        Put(key, value);
+        _batch.Put(key, value);
+        WriteIfFull();
         return true;
     }
 
     /// <summary>Puts <paramref name="value"/> under <paramref name="key"/> and remembers it for <see cref="TryGetPending"/>.</summary>
     public void Claim(byte[] key, byte[] value)
     {
+        MakeRoom(key.Length + value.Length);
         _pending[key] = value;
-        Put(key, value);
+        _batch.Put(key, value);
+        WriteIfFull();
     }
 
     /// <summary>What this batch puts under <paramref name="key"/> by <see cref="TryInsert"/> or <see cref="Claim"/>, if it does.</summary>
@@ -112,6 +123,14 @@ internal sealed class MigrationBatch
         _pending.Clear();
         _logger.MigrationBatchWritten(_step, entries, bytes);
         _logger.MigrationOperationProgress($"{_step}: {Rows} rows");
+    }
+
+    private void MakeRoom(long entryBytes)
+    {
+        if (_storeMaxBytes is { } max && _batch.ApproximateSize + entryBytes > max)
+        {
+            Flush();
+        }
     }
 
     private void WriteIfFull()
