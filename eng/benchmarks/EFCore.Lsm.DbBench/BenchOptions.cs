@@ -37,6 +37,9 @@ internal sealed record BenchOptions
     /// <summary>Rows per batch of an EFCore.Lsm migration (ef-rekey); null: the provider's default (MigrationBatchRows).</summary>
     public int? MigrationBatchRows { get; init; }
 
+    /// <summary>Bytes per batch of an EFCore.Lsm migration (ef-rekey); null: the provider's default (MigrationBatchBytes).</summary>
+    public long? MigrationBatchBytes { get; init; }
+
     /// <summary>Npgsql connection string of the PostgreSQL server for the postgres provider (its database is not touched).</summary>
     public string PostgresConnection { get; init; } = EfProviderCatalog.DefaultPostgresConnection;
 
@@ -151,6 +154,7 @@ internal sealed record BenchOptions
           --ef-scans N             queries of ef-scan, ef-count, ef-sum (default 20)
           --ef-sync-ops N          durable SaveChanges per context in ef-insertsync*, and in all in ef-shortlived (default 1000)
           --migration-batch-rows N rows per batch of an EFCore.Lsm migration in ef-rekey (default: the provider's, 1024)
+          --migration-batch-bytes N bytes per batch of an EFCore.Lsm migration in ef-rekey (default: the provider's, 4 MiB)
           --ef-min-seconds S       repeatable EF workloads (queries, updates) run whole passes for at least S s (default 2)
           --rounds N               rounds of every engine and provider, interleaved, each a fresh process (default 3);
                                    the report shows medians and the range of the per-round ratios
@@ -233,6 +237,7 @@ internal sealed record BenchOptions
                 "ef-scans" => options with { EfScans = ParseInt(name, Value(), min: 1) },
                 "ef-sync-ops" => options with { EfSyncOps = ParseInt(name, Value(), min: 1) },
                 "migration-batch-rows" => options with { MigrationBatchRows = ParseInt(name, Value(), min: 1) },
+                "migration-batch-bytes" => options with { MigrationBatchBytes = ParseInt(name, Value(), min: 1) },
                 "postgres" => options with { PostgresConnection = ParsePath(name, Value()) },
                 "etcd" => options with { EtcdEndpoints = ParsePath(name, Value()) },
                 "num" => options with { Num = ParseInt(name, Value(), min: 1) },
@@ -323,6 +328,11 @@ internal sealed record BenchOptions
         if (MigrationBatchRows is { } migrationBatchRows)
         {
             args.AddRange(["--migration-batch-rows", migrationBatchRows.ToString(CultureInfo.InvariantCulture)]);
+        }
+
+        if (MigrationBatchBytes is { } migrationBatchBytes)
+        {
+            args.AddRange(["--migration-batch-bytes", migrationBatchBytes.ToString(CultureInfo.InvariantCulture)]);
         }
 
         if (RocksDbLibrary is not null)

@@ -30,6 +30,7 @@ public static class LsmEventId
         MigrationOperationProgress,
         MigrationCommitted,
         MigrationInterrupted,
+        MigrationBatchWritten,
     }
 
     private static readonly string QueryPrefix = DbLoggerCategory.Query.Name + ".";
@@ -99,4 +100,12 @@ public static class LsmEventId
     /// that migration) and it runs again. Category <see cref="DbLoggerCategory.Migrations"/>, level Warning.
     /// </summary>
     public static readonly EventId MigrationInterrupted = new((int)Id.MigrationInterrupted, MigrationsPrefix + Id.MigrationInterrupted);
+
+    /// <summary>
+    /// A migration wrote one batch of re-keyed or converted rows or of index entries into a keyspace nothing reads until the
+    /// catalog switch. Its size is bounded by <c>MigrationBatchBytes</c> and <c>MigrationBatchRows</c>, so this event shows
+    /// what a migration holds in memory at once. Category <see cref="DbLoggerCategory.Migrations"/>, level Debug; payload
+    /// <see cref="LsmMigrationBatchEventData"/>.
+    /// </summary>
+    public static readonly EventId MigrationBatchWritten = new((int)Id.MigrationBatchWritten, MigrationsPrefix + Id.MigrationBatchWritten);
 }

@@ -53,6 +53,14 @@ public sealed class LsmDbContextOptionsBuilder
     public LsmDbContextOptionsBuilder MigrationBatchRows(int rows) => With(e => e.WithMigrationBatchRows(rows));
 
     /// <summary>
+    /// Bytes of rows or index entries (keys, values and conditions) a migration buffers before writing a batch (default
+    /// 4 MiB, at least 1): what bounds a migration's memory when rows are wide. A batch is written when it reaches this or
+    /// <see cref="MigrationBatchRows"/>, whichever comes first; a single row larger than it is written alone (docs/migrations.md).
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="bytes"/> is less than 1.</exception>
+    public LsmDbContextOptionsBuilder MigrationBatchBytes(long bytes) => With(e => e.WithMigrationBatchBytes(bytes));
+
+    /// <summary>
     /// Opens the database read-only (<c>LsmOptions.ReadOnly</c>): no lock and no write, so it works beside another process
     /// that has the database open, and on a full or read-only disk. Contexts see the database as it was when the store
     /// opened; <c>SaveChanges</c> and anything else that writes (registering a new entity type in the catalog, reserving

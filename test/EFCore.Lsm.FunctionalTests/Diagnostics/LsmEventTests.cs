@@ -52,6 +52,7 @@ public sealed class LsmEventTests : IDisposable
         [nameof(LsmEventId.MigrationApplying)] = (LogLevel.Information, context => Orders(context, m => m.Migrate("20250101000001_Initial"))),
         [nameof(LsmEventId.MigrationCommitted)] = (LogLevel.Information, context => Orders(context, m => m.Migrate("20250101000001_Initial"))),
         [nameof(LsmEventId.MigrationOperationProgress)] = (LogLevel.Information, context => Orders(context, m => m.Migrate("20250101000001_Initial"))),
+        [nameof(LsmEventId.MigrationBatchWritten)] = (LogLevel.Debug, context => Orders(context, m => m.Migrate("20250101000001_Initial"))),
         [nameof(LsmEventId.MigrationReverting)] = (LogLevel.Information, context => Orders(context, m =>
         {
             m.Migrate("20250101000001_Initial");
@@ -106,9 +107,10 @@ public sealed class LsmEventTests : IDisposable
             scenario.Raise(context);
         }
 
-        // Progress is logged per operation and per batch of rows; every other scenario raises its event once.
+        // Progress is logged per operation and per batch of rows, a written batch per batch; every other scenario raises its event once.
         var viaLoggerAll = logger.Entries.Where(e => e.Id == id).ToList();
-        Assert.Equal(name == nameof(LsmEventId.MigrationOperationProgress) ? simple.Count : 1, simple.Count);
+        Assert.Equal(
+            name is nameof(LsmEventId.MigrationOperationProgress) or nameof(LsmEventId.MigrationBatchWritten) ? simple.Count : 1, simple.Count);
         Assert.NotEmpty(simple);
         Assert.Equal(simple.Count, viaLoggerAll.Count);
         var viaLogTo = simple[0];

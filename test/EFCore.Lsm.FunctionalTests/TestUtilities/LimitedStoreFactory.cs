@@ -4,28 +4,37 @@ using EFCore.Lsm.Storage.Internal;
 namespace EFCore.Lsm.FunctionalTests.TestUtilities;
 
 /// <summary>
-/// The embedded engine behind batch limits such as a distributed store has (etcd's --max-txn-ops): a commit over them is
-/// refused with <see cref="LsmBatchTooLargeException"/>, as the seam specifies, and every commit's size is recorded.
+/// The embedded engine behind batch limits such as a distributed store has (etcd's --max-txn-ops and request size limit):
+/// a commit over them is refused with <see cref="LsmBatchTooLargeException"/>, as the seam specifies, and every commit's
+/// size is recorded.
 /// </summary>
-public sealed class LimitedStoreFactory(string path, int maxOperations) : ILsmKeyValueStoreFactory
+public sealed class LimitedStoreFactory(string path, int maxOperations, long? maxBytes = null) : ILsmKeyValueStoreFactory
 {
     private readonly EngineKeyValueStoreFactory _engine = new(path, 1L << 20, 1L << 20);
 
     public string StoreKey => _engine.StoreKey;
 
-    public string SharedSettings => _engine.SharedSettings + ", MaxOperations=" + maxOperations;
+    public string SharedSettings => _engine.SharedSettings + ", MaxOperations=" + maxOperations + ", MaxBytes=" + maxBytes;
 
     /// <summary>Operations plus conditions of each batch committed.</summary>
     public System.Collections.Concurrent.ConcurrentQueue<int> CommittedSizes { get; } = new();
 
-    public ILsmKeyValueStore Open() => new LimitedStore(_engine.Open(), maxOperations, CommittedSizes);
+    /// <summary>Bytes (<see cref="LsmConditionalBatch.ApproximateSize"/>) of each batch committed.</summary>
+    public System.Collections.Concurrent.ConcurrentQueue<long> CommittedBytes { get; } = new();
 
-    private sealed class LimitedStore(ILsmKeyValueStore inner, int maxOperations, System.Collections.Concurrent.ConcurrentQueue<int> sizes)
+    public ILsmKeyValueStore Open() => new LimitedStore(_engine.Open(), maxOperations, maxBytes, CommittedSizes, CommittedBytes);
+
+    private sealed class LimitedStore(
+        ILsmKeyValueStore inner,
+        int maxOperations,
+        long? maxBytes,
+        System.Collections.Concurrent.ConcurrentQueue<int> sizes,
+        System.Collections.Concurrent.ConcurrentQueue<long> bytes)
         : ILsmKeyValueStore
     {
         public string Description => inner.Description + " (limited)";
 
-        public LsmStoreLimits Limits { get; } = inner.Limits with { MaxOperations = maxOperations };
+        public LsmStoreLimits Limits { get; } = inner.Limits with { MaxOperations = maxOperations, MaxBytes = maxBytes };
 
         public ILsmReadView OpenView() => inner.OpenView();
 
@@ -37,8 +46,14 @@ public sealed class LimitedStoreFactory(string path, int maxOperations) : ILsmKe
                 throw new LsmBatchTooLargeException($"{size} operations and conditions, over the limit of {maxOperations}");
             }
 
+            if (batch.ApproximateSize > maxBytes)
+            {
+                throw new LsmBatchTooLargeException($"{batch.ApproximateSize} bytes, over the limit of {maxBytes}");
+            }
+
             var version = inner.Commit(batch, sync);
             sizes.Enqueue(size);
+            bytes.Enqueue(batch.ApproximateSize);
             return version;
         }
 

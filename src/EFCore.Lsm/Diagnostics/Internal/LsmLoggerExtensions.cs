@@ -64,6 +64,42 @@ internal static class LsmLoggerExtensions
         Message(logger, ref definitions.LogMigrationInterrupted, LsmEventId.MigrationInterrupted, LogLevel.Warning, text);
     }
 
+    /// <summary>Logs <see cref="LsmEventId.MigrationBatchWritten"/>: one batch of a migration step committed.</summary>
+    public static void MigrationBatchWritten(
+        this IDiagnosticsLogger<DbLoggerCategory.Migrations> logger, string step, int entries, long bytes)
+    {
+        var definitions = (LsmLoggingDefinitions)logger.Definitions;
+        var definition = (EventDefinition<string, int, long>)(definitions.LogMigrationBatchWritten ??= new EventDefinition<string, int, long>(
+            logger.Options,
+            LsmEventId.MigrationBatchWritten,
+            LogLevel.Debug,
+            "LsmEventId.MigrationBatchWritten",
+            level => LoggerMessage.Define<string, int, long>(
+                level,
+                LsmEventId.MigrationBatchWritten,
+                "{step}: wrote a batch of {entries} entries ({bytes} bytes).")));
+
+        if (logger.ShouldLog(definition))
+        {
+            definition.Log(logger, step, entries, bytes);
+        }
+
+        if (logger.NeedsEventData(definition, out var diagnosticSourceEnabled, out var simpleLogEnabled))
+        {
+            var eventData = new LsmMigrationBatchEventData(
+                definition,
+                static (d, p) =>
+                {
+                    var data = (LsmMigrationBatchEventData)p;
+                    return ((EventDefinition<string, int, long>)d).GenerateMessage(data.Step, data.Entries, data.Bytes);
+                },
+                step,
+                entries,
+                bytes);
+            logger.DispatchEventData(definition, eventData, diagnosticSourceEnabled, simpleLogEnabled);
+        }
+    }
+
     private static void Message<TCategory>(
         IDiagnosticsLogger<TCategory> logger, ref EventDefinitionBase? cached, EventId eventId, LogLevel level, string text)
         where TCategory : LoggerCategory<TCategory>, new()

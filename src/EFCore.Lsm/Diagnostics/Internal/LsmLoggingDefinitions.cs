@@ -24,4 +24,6 @@ internal sealed class LsmLoggingDefinitions : LoggingDefinitions
     public EventDefinitionBase? LogMigrationCommitted;
 
     public EventDefinitionBase? LogMigrationInterrupted;
+
+    public EventDefinitionBase? LogMigrationBatchWritten;
 }

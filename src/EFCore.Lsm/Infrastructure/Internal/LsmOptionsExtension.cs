@@ -28,10 +28,14 @@ public sealed class LsmOptionsExtension : IDbContextOptionsExtension
     private ILsmKeyValueStoreFactory? _storeFactory;
     private string? _migrationsAssembly;
     private int _migrationBatchRows = DefaultMigrationBatchRows;
+    private long _migrationBatchBytes = DefaultMigrationBatchBytes;
     private ExtensionInfo? _info;
 
     /// <summary>Rows a migration reads and writes per batch by default (docs/migrations.md, "Memory").</summary>
     public const int DefaultMigrationBatchRows = 1024;
+
+    /// <summary>Bytes of keys and values a migration buffers per batch by default: 4 MiB (docs/migrations.md, "Memory").</summary>
+    public const long DefaultMigrationBatchBytes = 4L << 20;
 
     public LsmOptionsExtension()
     {
@@ -48,6 +52,7 @@ public sealed class LsmOptionsExtension : IDbContextOptionsExtension
         _storeFactory = copyFrom._storeFactory;
         _migrationsAssembly = copyFrom._migrationsAssembly;
         _migrationBatchRows = copyFrom._migrationBatchRows;
+        _migrationBatchBytes = copyFrom._migrationBatchBytes;
     }
 
     public DbContextOptionsExtensionInfo Info => _info ??= new ExtensionInfo(this);
@@ -86,6 +91,12 @@ public sealed class LsmOptionsExtension : IDbContextOptionsExtension
     /// </summary>
     public int MigrationBatchRows => _migrationBatchRows;
 
+    /// <summary>
+    /// Bytes of keys, values and conditions a migration buffers per batch before writing it: with wide rows this, not the row
+    /// count, is what bounds a migration's memory.
+    /// </summary>
+    public long MigrationBatchBytes => _migrationBatchBytes;
+
     public LsmOptionsExtension WithMigrationsAssembly(string? assemblyName)
     {
         var clone = new LsmOptionsExtension(this);
@@ -98,6 +109,14 @@ public sealed class LsmOptionsExtension : IDbContextOptionsExtension
         ArgumentOutOfRangeException.ThrowIfLessThan(rows, 1, nameof(rows));
         var clone = new LsmOptionsExtension(this);
         clone._migrationBatchRows = rows;
+        return clone;
+    }
+
+    public LsmOptionsExtension WithMigrationBatchBytes(long bytes)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(bytes, 1, "MigrationBatchBytes");
+        var clone = new LsmOptionsExtension(this);
+        clone._migrationBatchBytes = bytes;
         return clone;
     }
 
@@ -213,6 +232,8 @@ public sealed class LsmOptionsExtension : IDbContextOptionsExtension
             debugInfo["Lsm:WriteBufferSize"] = Extension._writeBufferSize.ToString(CultureInfo.InvariantCulture);
             debugInfo["Lsm:BlockCacheSize"] = Extension._blockCacheSize.ToString(CultureInfo.InvariantCulture);
             debugInfo["Lsm:ReadOnly"] = Extension._readOnly ? "1" : "0";
+            debugInfo["Lsm:MigrationBatchRows"] = Extension._migrationBatchRows.ToString(CultureInfo.InvariantCulture);
+            debugInfo["Lsm:MigrationBatchBytes"] = Extension._migrationBatchBytes.ToString(CultureInfo.InvariantCulture);
         }
 
         private string BuildLogFragment()
@@ -242,6 +263,16 @@ public sealed class LsmOptionsExtension : IDbContextOptionsExtension
             if (Extension._readOnly)
             {
                 builder.Append("ReadOnly ");
+            }
+
+            if (Extension._migrationBatchRows != DefaultMigrationBatchRows)
+            {
+                builder.Append("MigrationBatchRows=").Append(Extension._migrationBatchRows.ToString(CultureInfo.InvariantCulture)).Append(' ');
+            }
+
+            if (Extension._migrationBatchBytes != DefaultMigrationBatchBytes)
+            {
+                builder.Append("MigrationBatchBytes=").Append(Extension._migrationBatchBytes.ToString(CultureInfo.InvariantCulture)).Append(' ');
             }
 
             return builder.ToString();

@@ -144,7 +144,8 @@ internal sealed class LsmMigrator(
         for (var attempt = 1; ; attempt++)
         {
             using var session = new MigrationSession(
-                store, id, revert, models, connection.Options.MigrationBatchRows, connection.SyncWrites, logger);
+                store, id, revert, models, connection.Options.MigrationBatchRows, connection.Options.MigrationBatchBytes,
+                connection.SyncWrites, logger);
             session.Begin(keyspaces);
             try
             {

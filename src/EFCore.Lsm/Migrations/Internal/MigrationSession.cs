@@ -45,7 +45,8 @@ internal sealed class StagedEntity(string? originalName, CatalogEntity record)
 /// finally commits the new catalog records, the history row and the state's switch to <see cref="MigrationPhase.Committed"/>
 /// in one conditional batch that requires the schema and every keyspace it read to be unchanged since that view. A crash
 /// before the switch leaves the old catalog (the reserved keyspaces are garbage, removed by the next <c>Migrate</c>); after
-/// it, the new one (the old keyspaces are garbage). Memory is bounded by the batch size: rows stream through in batches.
+/// it, the new one (the old keyspaces are garbage). Memory is bounded by the batch size: rows stream through in batches
+/// (<see cref="MigrationBatch"/>) of at most <c>MigrationBatchBytes</c> and <c>MigrationBatchRows</c>.
 /// </summary>
 internal sealed class MigrationSession : IDisposable
 {
@@ -54,6 +55,7 @@ internal sealed class MigrationSession : IDisposable
     private readonly string _migrationId;
     private readonly bool _down;
     private readonly int _batchRows;
+    private readonly long _batchBytes;
     private readonly bool _sync;
     private readonly IDiagnosticsLogger<DbLoggerCategory.Migrations> _logger;
     private readonly Dictionary<string, StagedEntity> _entities = new(StringComparer.Ordinal);
@@ -72,6 +74,7 @@ internal sealed class MigrationSession : IDisposable
         bool down,
         IReadOnlyList<IReadOnlyModel?> models,
         int batchRows,
+        long batchBytes,
         bool sync,
         IDiagnosticsLogger<DbLoggerCategory.Migrations> logger)
     {
@@ -80,6 +83,7 @@ internal sealed class MigrationSession : IDisposable
         _migrationId = migrationId;
         _down = down;
         _batchRows = Math.Max(1, Math.Min(batchRows, (_kv.Limits.MaxOperations ?? int.MaxValue) / 3));
+        _batchBytes = batchBytes;
         _sync = sync;
         _logger = logger;
         Values = new StoredValues(models);
@@ -223,50 +227,18 @@ internal sealed class MigrationSession : IDisposable
         };
         var targetPrefix = CatalogKeys.KeyspacePrefix(targetId);
         var keyCodecs = target.KeyParts.Select(k => (k.PropertyId, Values.CodecOf(k.ProviderType))).ToArray();
-        var rows = 0L;
-        var batch = new LsmConditionalBatch();
-        var inBatch = new HashSet<byte[]>(ByteArrayEqualityComparer.Instance);
-        var keyed = new List<byte[]>(); // the rows whose keys the batch requires absent, in condition order
-
-        void Flush()
-        {
-            if (batch.Operations.Count == 0)
-            {
-                return;
-            }
-
-            try
-            {
-                _kv.Commit(batch, sync: false);
-            }
-            catch (LsmWriteConflictException e) when (rekey)
-            {
-                throw Duplicate(target, keyed[e.ConditionIndex], e);
-            }
-
-            batch.Clear();
-            inBatch.Clear();
-            keyed.Clear();
-            _logger.MigrationOperationProgress($"{Step}: {description}: {rows} rows");
-        }
+        var batch = new MigrationBatch(
+            _kv, _batchRows, _batchBytes, _logger, $"{Step}: {description}", rekey ? (row, e) => Duplicate(target, row, e) : null);
 
         void Put(byte[] key, byte[] value)
         {
-            if (rekey)
+            if (!rekey)
             {
-                if (!inBatch.Add(key))
-                {
-                    throw Duplicate(target, value, null);
-                }
-
-                batch.RequireAbsent(key);
-                keyed.Add(value);
+                batch.Put(key, value);
             }
-
-            batch.Put(key, value);
-            if (batch.Operations.Count >= _batchRows)
+            else if (!batch.TryInsert(key, value))
             {
-                Flush();
+                throw Duplicate(target, value, null);
             }
         }
 
@@ -274,7 +246,7 @@ internal sealed class MigrationSession : IDisposable
         foreach (var (suffix, value) in Rows(entity))
         {
             var row = transform is null ? value : transform(suffix, value);
-            rows++;
+            batch.Rows++;
             if (row is null)
             {
                 continue;
@@ -285,11 +257,11 @@ internal sealed class MigrationSession : IDisposable
 
         foreach (var row in extra ?? [])
         {
-            rows++;
+            batch.Rows++;
             Put(Key(targetPrefix, target, keyCodecs, row), row);
         }
 
-        Flush();
+        batch.Flush();
         entity.Record = target;
         entity.Changed = true;
     }
@@ -303,7 +275,7 @@ internal sealed class MigrationSession : IDisposable
             writer.WriteRaw(prefix);
             foreach (var (id, codec) in keyCodecs)
             {
-                var value = Values.Read(row, entity, id) ?? throw new InvalidOperationException(
+                var value = StoredValues.Read(row, entity, id, codec) ?? throw new InvalidOperationException(
                     $"{Step}: a row of table '{entity.DisplayTableName}' has no value for its key column "
                     + $"'{entity.Properties.First(p => p.Id == id).Name}'; a key part cannot be null.");
                 codec.WriteKeyPart(ref writer, value);
@@ -419,26 +391,14 @@ internal sealed class MigrationSession : IDisposable
         var prefix = CatalogKeys.KeyspacePrefix(index.KeyspaceId);
         var codecs = index.PropertyIds.Select(id => Values.CodecOf(StoredValues.PropertyType(record, id))).ToArray();
         var values = new object?[codecs.Length];
-        var batch = new LsmConditionalBatch();
-        var claimed = new Dictionary<byte[], byte[]>(ByteArrayEqualityComparer.Instance);
-        var rows = 0L;
+        var batch = new MigrationBatch(_kv, _batchRows, _batchBytes, _logger, $"{Step}: index '{index.Name}' of '{record.DisplayTableName}'");
         _written.Add(index.KeyspaceId);
-        void Flush()
-        {
-            if (batch.Operations.Count > 0)
-            {
-                _kv.Commit(batch, sync: false);
-                batch.Clear();
-                claimed.Clear();
-                _logger.MigrationOperationProgress($"{Step}: index '{index.Name}' of '{record.DisplayTableName}': {rows} rows");
-            }
-        }
 
         foreach (var (suffix, value) in Rows(entity))
         {
             for (var i = 0; i < values.Length; i++)
             {
-                values[i] = Values.Read(value, record, index.PropertyIds[i]);
+                values[i] = StoredValues.Read(value, record, index.PropertyIds[i], codecs[i]);
             }
 
             IndexEntry entry;
@@ -455,8 +415,7 @@ internal sealed class MigrationSession : IDisposable
 
             if (entry.Unique)
             {
-                byte[]? owner;
-                if (!claimed.TryGetValue(entry.Key, out owner))
+                if (!batch.TryGetPending(entry.Key, out var owner))
                 {
                     using var view = _kv.OpenView();
                     owner = view.Get(entry.Key);
@@ -471,18 +430,20 @@ internal sealed class MigrationSession : IDisposable
                         + "unique (for example in an earlier migration step), then migrate again.");
                 }
 
-                claimed[entry.Key] = entry.Value;
             }
 
-            batch.Put(entry.Key, entry.Value);
-            rows++;
-            if (batch.Operations.Count >= _batchRows)
+            batch.Rows++;
+            if (entry.Unique)
             {
-                Flush();
+                batch.Claim(entry.Key, entry.Value);
+            }
+            else
+            {
+                batch.Put(entry.Key, entry.Value);
             }
         }
 
-        Flush();
+        batch.Flush();
         return index;
     }
 

@@ -74,19 +74,26 @@ internal sealed class StoredValues(IReadOnlyList<IReadOnlyModel?> models)
     }
 
     /// <summary>The stored value of property <paramref name="id"/> in <paramref name="row"/>, else its stored default (when <paramref name="useDefault"/>), else null.</summary>
-    public object? Read(ReadOnlySpan<byte> row, CatalogEntity entity, uint id, bool useDefault = true)
+    public object? Read(ReadOnlySpan<byte> row, CatalogEntity entity, uint id, bool useDefault = true) =>
+        Read(row, entity, id, CodecOf(PropertyType(entity, id)), useDefault);
+
+    /// <summary>
+    /// As <see cref="Read(ReadOnlySpan{byte}, CatalogEntity, uint, bool)"/> with the property's codec resolved by the caller,
+    /// once per column rather than once per row (re-keying and index builds read every row).
+    /// </summary>
+    public static object? Read(ReadOnlySpan<byte> row, CatalogEntity entity, uint id, ProviderValueCodec codec, bool useDefault = true)
     {
         using var reader = new RowReader(row);
         if (reader.TryFind(id))
         {
             var value = reader.ValueReader;
-            return CodecOf(PropertyType(entity, id)).ReadValue(ref value);
+            return codec.ReadValue(ref value);
         }
 
         if (useDefault && entity.FindDefault(id) is { } stored)
         {
             var value = new MessagePackReader(stored);
-            return CodecOf(PropertyType(entity, id)).ReadValue(ref value);
+            return codec.ReadValue(ref value);
         }
 
         return null;

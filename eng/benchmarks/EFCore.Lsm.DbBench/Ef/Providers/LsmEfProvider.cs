@@ -28,6 +28,11 @@ internal sealed class LsmEfProvider(string path, BenchOptions options) : IEfProv
                 {
                     lsm.MigrationBatchRows(rows);
                 }
+
+                if (options.MigrationBatchBytes is { } bytes)
+                {
+                    lsm.MigrationBatchBytes(bytes);
+                }
             })
             .Options;
 

@@ -83,6 +83,7 @@ internal sealed class RekeyMigrationWorkload : EfWorkload
         latencies.Record(elapsed);
         var batchRows = context.Provider.Name == Providers.EfProviderCatalog.Lsm
             ? $", batches of {context.Options.MigrationBatchRows?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "1024 (default)"} rows"
+              + $" or {context.Options.MigrationBatchBytes?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "4 MiB (default)"} bytes"
             : "";
         return new WorkloadOutcome(context.Num, elapsed,
             $"{context.Num} rows re-keyed to (TenantId, Id){batchRows}, index rebuilt (checked after: count, a lookup by the new "
