@@ -59,6 +59,15 @@ public interface ILsmReadView : IDisposable
     /// <paramref name="reverse"/>), at most <paramref name="limit"/> of them when given. Dispose the cursor.
     /// </summary>
     ILsmCursor Scan(byte[] lower, byte[] upper, bool reverse = false, int? limit = null);
+
+    /// <summary>
+    /// About how many entries lie in [<paramref name="lower"/>, <paramref name="upper"/>), from statistics the store keeps
+    /// anyway (the engine's table indexes and memtable levels, a cluster's count of a range), so that a query can choose
+    /// between access paths before reading any of them; null when the store has no cheap estimate. Never exact by
+    /// contract: the engine counts versions and deletion markers not yet compacted, and reads its current state, not the
+    /// view's version. The query planner asks once per candidate range per execution.
+    /// </summary>
+    long? ApproximateCount(byte[] lower, byte[] upper) => null;
 }
 
 /// <summary>A forward-only cursor over the entries of a scan. <see cref="Key"/> and <see cref="Value"/> are valid until the next <see cref="MoveNext"/>.</summary>

@@ -89,6 +89,22 @@ internal sealed class EtcdReadView(EtcdKeyValueStore store) : ILsmReadView
         return new EtcdScanCursor(this, store.Keys, store.Keys.RangeStart(lower), store.Keys.Key(upper), reverse, limit);
     }
 
+    /// <summary>
+    /// The exact number of keys in the range at the view's revision: etcd's Range with count_only returns the count
+    /// without sending any key or value (one round trip; the server walks its index of the range).
+    /// </summary>
+    public long? ApproximateCount(byte[] lower, byte[] upper)
+    {
+        ArgumentNullException.ThrowIfNull(lower);
+        ArgumentNullException.ThrowIfNull(upper);
+        if (lower.AsSpan().SequenceCompareTo(upper) >= 0)
+        {
+            return 0;
+        }
+
+        return Range(new RangeRequest { Key = store.Keys.RangeStart(lower), RangeEnd = store.Keys.Key(upper), CountOnly = true }).Count;
+    }
+
     public void Dispose()
     {
         // etcd keeps every revision until the cluster is compacted; a view holds nothing on the server.

@@ -21,6 +21,7 @@ internal sealed class LsmQueryContext(QueryContextDependencies dependencies, Lsm
 {
     private ILsmReadView? _view;
     private int _viewUsers;
+    private Dictionary<LsmSource, long?[]>? _rangeEstimates;
 
     public LsmDatabaseWrapper Database { get; } = database;
 
@@ -49,6 +50,36 @@ internal sealed class LsmQueryContext(QueryContextDependencies dependencies, Lsm
     /// <summary>Logs the plan of an access about to run (the text is built only when some logger wants it).</summary>
     public void LogPlan(LsmAccessPlan plan, object?[] values) =>
         QueryLogger.QueryPlanExecuting((plan, values), static (s, sensitive) => s.plan.Describe(s.values, sensitive));
+
+    /// <summary>Logs the plan of an access about to run with the range estimates it was chosen by, when there were any.</summary>
+    public void LogPlan(LsmAccessPlan plan, object?[] values, LsmSource source, long?[]? estimates)
+    {
+        if (estimates is null)
+        {
+            LogPlan(plan, values);
+            return;
+        }
+
+        QueryLogger.QueryPlanExecuting(
+            (plan, values, source, estimates),
+            static (s, sensitive) => s.plan.Describe(s.values, sensitive) + LsmAccessChooser.Describe(s.source.Candidates, s.estimates));
+    }
+
+    /// <summary>
+    /// The range estimates of <paramref name="source"/>'s candidates, asked of the store by the execution's first run of the
+    /// source and reused by the others (a correlated source runs once per outer row): one estimate per candidate per execution.
+    /// </summary>
+    public long?[] RangeEstimates<TState>(LsmSource source, TState state, Func<TState, long?[]> estimate)
+    {
+        _rangeEstimates ??= new Dictionary<LsmSource, long?[]>(ReferenceEqualityComparer.Instance);
+        if (!_rangeEstimates.TryGetValue(source, out var estimates))
+        {
+            estimates = estimate(state);
+            _rangeEstimates[source] = estimates;
+        }
+
+        return estimates;
+    }
 
     public void ReleaseView()
     {

@@ -109,6 +109,9 @@ internal sealed class EngineKeyValueStore(LsmDatabase engine) : ILsmKeyValueStor
             return new EngineCursor(iterator, reverse, limit);
         }
 
+        /// <summary>The engine's index-block and skiplist estimate (<see cref="LsmDatabase.ApproximateSize"/>): no data is read.</summary>
+        public long? ApproximateCount(byte[] lower, byte[] upper) => engine.ApproximateSize(lower, upper).Entries;
+
         public void Dispose() => snapshot.Dispose();
     }
 

@@ -39,6 +39,9 @@ internal sealed class TransactionalReadView(LsmTransaction transaction) : ILsmRe
             ? transaction.StoreView.Scan(lower, upper, reverse, limit)
             : new MergedCursor(transaction.StoreView.Scan(lower, upper, reverse), transaction.StagedWrites(lower, upper), reverse, limit);
 
+    /// <summary>The store view's estimate: the transaction's staged writes are few next to what an estimate is for.</summary>
+    public long? ApproximateCount(byte[] lower, byte[] upper) => transaction.StoreView.ApproximateCount(lower, upper);
+
     public void Dispose()
     {
     }

@@ -14,8 +14,8 @@ internal static partial class LsmRowSource
         LsmQueryContext context, LsmSource source, object?[][] candidateValues, out LsmEntityMapping mapping, out LsmAccessPlan plan)
     {
         mapping = context.Database.GetMapping(source.EntityType);
-        (plan, var values) = Choose(context, mapping, source, candidateValues);
-        context.LogPlan(plan, values);
+        (plan, var values, var estimates) = Choose(context, mapping, source, candidateValues);
+        context.LogPlan(plan, values, source, estimates);
 
         if (plan.Kind is not (LsmAccessKind.FullScan or LsmAccessKind.KeyRange))
         {

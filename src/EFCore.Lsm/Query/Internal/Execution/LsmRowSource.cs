@@ -24,8 +24,8 @@ internal static partial class LsmRowSource
     {
         var context = (LsmQueryContext)queryContext;
         var mapping = context.Database.GetMapping(source.EntityType);
-        var (plan, values) = Choose(context, mapping, source, candidateValues);
-        context.LogPlan(plan, values);
+        var (plan, values, estimates) = Choose(context, mapping, source, candidateValues);
+        context.LogPlan(plan, values, source, estimates);
 
         var limit = plan.HasLimit ? (int?)values[plan.LimitIndex] : null;
         if (limit <= 0)
@@ -47,38 +47,113 @@ internal static partial class LsmRowSource
     }
 
     /// <summary>
-    /// The candidate to run: the only one, or the best by <see cref="Rank"/>. An index range is a candidate only when the
-    /// catalog has its index ready (every row has its entries); it reads the entries alone when they hold every value the
-    /// query reads.
+    /// The candidate to run: the only one, or the best by <see cref="Rank"/>, or among two or more ranges the one the store
+    /// estimates smallest (<see cref="LsmAccessChooser"/>; the estimates are returned for the plan log, null when none were
+    /// asked). An index range is a candidate only when the catalog has its index ready (every row has its entries); it reads
+    /// the entries alone when they hold every value the query reads.
     /// </summary>
-    private static (LsmAccessPlan, object?[]) Choose(
+    private static (LsmAccessPlan, object?[], long?[]?) Choose(
         LsmQueryContext context, LsmEntityMapping mapping, LsmSource source, object?[][] candidateValues)
     {
-        var best = -1;
-        var bestRank = int.MaxValue;
-        for (var i = 0; i < source.Candidates.Length; i++)
+        var candidates = source.Candidates;
+        Span<int> ranks = candidates.Length <= 32 ? stackalloc int[candidates.Length] : new int[candidates.Length];
+        Span<bool> ranged = candidates.Length <= 32 ? stackalloc bool[candidates.Length] : new bool[candidates.Length];
+        var rangeCount = 0;
+        for (var i = 0; i < candidates.Length; i++)
         {
-            var candidate = source.Candidates[i];
+            var candidate = candidates[i];
             if (candidate.Kind == LsmAccessKind.IndexRange && FindIndex(mapping, candidate) is not { IsReady: true })
             {
+                ranks[i] = int.MaxValue;
                 continue;
             }
 
-            var rank = Rank(mapping, candidate);
-            if (rank < bestRank)
-            {
-                (best, bestRank) = (i, rank);
-            }
+            ranks[i] = Rank(mapping, candidate);
+            ranged[i] = ranks[i] is >= FirstRangeRank and <= LastRangeRank;
+            rangeCount += ranged[i] ? 1 : 0;
         }
 
-        var plan = source.Candidates[best];
+        var best = LsmAccessChooser.ByRank(ranks);
+        long?[]? estimates = null;
+        if (rangeCount >= 2 && ranged[best])
+        {
+            estimates = context.RangeEstimates(
+                source, (context, mapping, source, candidateValues, ranged: ranged.ToArray()), static s => Estimate(s.context, s.mapping, s.source, s.candidateValues, s.ranged));
+            best = LsmAccessChooser.Choose(ranks, ranged, estimates);
+        }
+
+        var plan = candidates[best];
         if (plan.Kind == LsmAccessKind.IndexRange && FindIndex(mapping, plan)!.Covers(plan.NeededSlots))
         {
             plan = plan.AsCovered();
         }
 
-        return (plan, candidateValues[best]);
+        return (plan, candidateValues[best], estimates);
     }
+
+    /// <summary>
+    /// The store's estimate of the rows each range candidate reads, capped by its limit: 0 when no row can match (a null
+    /// bound), null when the store has no estimate. A list of index values is estimated by its first ranges and extrapolated.
+    /// </summary>
+    private static long?[] Estimate(
+        LsmQueryContext context, LsmEntityMapping mapping, LsmSource source, object?[][] candidateValues, bool[] ranged)
+    {
+        var estimates = new long?[ranged.Length];
+        var view = context.AcquireView();
+        try
+        {
+            for (var i = 0; i < ranged.Length; i++)
+            {
+                if (!ranged[i])
+                {
+                    continue;
+                }
+
+                var plan = source.Candidates[i];
+                var values = candidateValues[i];
+                long? estimate;
+                if (plan.Kind == LsmAccessKind.KeyRange)
+                {
+                    estimate = KeyBounds(mapping, plan, values) is var (lower, upper) ? view.ApproximateCount(lower, upper) : 0;
+                }
+                else if (IndexRanges(FindIndex(mapping, plan)!, plan, values) is { } ranges)
+                {
+                    long sum = 0;
+                    var estimated = Math.Min(ranges.Count, LsmAccessChooser.MaxRangesEstimated);
+                    estimate = 0;
+                    for (var r = 0; r < estimated && estimate is not null; r++)
+                    {
+                        estimate = view.ApproximateCount(ranges[r].Lower, ranges[r].Upper);
+                        sum += estimate ?? 0;
+                    }
+
+                    estimate = estimate is null ? null : LsmAccessChooser.Extrapolate(sum, estimated, ranges.Count);
+                }
+                else
+                {
+                    estimate = 0;
+                }
+
+                if (plan.HasLimit && values[plan.LimitIndex] is int limit && estimate > limit)
+                {
+                    estimate = Math.Max(limit, 0);
+                }
+
+                estimates[i] = estimate;
+            }
+        }
+        finally
+        {
+            context.ReleaseView();
+        }
+
+        return estimates;
+    }
+
+    /// <summary>The ranks of the range candidates the store's estimates choose between: key range, index equality, index range.</summary>
+    private const int FirstRangeRank = 3;
+
+    private const int LastRangeRank = 5;
 
     /// <summary>
     /// The fixed order of access paths, fewest rows read first: a point get, a key list, a unique index equality (at most one
