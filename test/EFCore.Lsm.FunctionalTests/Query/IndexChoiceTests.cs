@@ -29,7 +29,7 @@ public class ReadingContext(DbContextOptions options) : DbContext(options)
 }
 
 /// <summary>
-/// A choice between two indexes by the store's range estimates, not by which was declared first: the rows with ids below
+/// A choice between two indexes by the store's range estimates, not by the model's index order: the rows with ids below
 /// <see cref="Split"/> share one sensor and have a batch each; the rows above share one batch and have a sensor each. A
 /// query on both columns must read the selective index of its values, whichever that is, and return what LINQ-to-objects
 /// does, from the memtable and after a reopen from tables.
@@ -98,20 +98,21 @@ public sealed partial class IndexChoiceTests : IDisposable
 
     private void AssertChoices()
     {
-        // The first-declared index (IX_Sensor) holds 2,500 entries for the shared sensor: IX_Batch (one entry) is read.
+        // IX_Sensor holds 2,500 entries for the shared sensor: IX_Batch (one entry) is read.
         Assert.Equal(Expected(SharedSensor, 17), Query(SharedSensor, 17, out var plan));
         Assert.StartsWith("index range Reading.IX_Batch [(17), (17)] (estimated rows: ", plan, StringComparison.Ordinal);
         var estimates = Estimates(plan);
         Assert.True(estimates["IX_Batch"] < estimates["IX_Sensor"], plan);
         Assert.InRange(estimates["IX_Sensor"], Split / 2, Split * 2);
 
-        // The other way round: the shared batch holds 500 entries, the sensor one.
+        // The other way round: the shared batch holds 500 entries, the sensor one. By rank alone IX_Batch would be read here
+        // too: both are index equalities, and the model lists its indexes by name.
         Assert.Equal(Expected(2_600, SharedBatch), Query(2_600, SharedBatch, out plan));
         Assert.StartsWith("index range Reading.IX_Sensor [(2600), (2600)] (estimated rows: ", plan, StringComparison.Ordinal);
         estimates = Estimates(plan);
         Assert.True(estimates["IX_Sensor"] < estimates["IX_Batch"], plan);
 
-        // Values no row has: both ranges are empty, the rank's choice (the first-declared index) stands.
+        // Values no row has: whichever index is read, nothing matches.
         Assert.Empty(Query(SharedSensor, SharedBatch, out plan));
         Assert.Equal(Expected(SharedSensor, SharedBatch), []);
     }
