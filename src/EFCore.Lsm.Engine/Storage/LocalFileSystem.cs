@@ -471,9 +471,10 @@ public sealed class LocalFileSystem : IFileSystem
 
     /// <summary>
     /// A read-only mapping of a whole file. The file must not shrink while mapped (tables never change once written);
-    /// callers make sure no read is in flight when it is disposed (table readers close on their last lease).
+    /// callers make sure no read is in flight when it is disposed, and that no block read in place through
+    /// <see cref="IMappedFile.Start"/> is still in use (table readers unmap on the last reference to the mapping).
     /// </summary>
-    private sealed unsafe class MappedRandomAccessFile : IRandomAccessFile
+    private sealed unsafe class MappedRandomAccessFile : IRandomAccessFile, IMappedFile
     {
         private readonly MemoryMappedFile _map;
         private readonly MemoryMappedViewAccessor _view;
@@ -501,6 +502,15 @@ public sealed class LocalFileSystem : IFileSystem
         }
 
         public long Length { get; }
+
+        public byte* Start
+        {
+            get
+            {
+                ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+                return _start;
+            }
+        }
 
         public int Read(long offset, Span<byte> destination)
         {

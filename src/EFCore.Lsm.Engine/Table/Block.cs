@@ -3,6 +3,7 @@ using System.Buffers.Binary;
 using System.Diagnostics;
 using System.Diagnostics.CodeAnalysis;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using EFCore.Lsm.Engine.Format;
 using EFCore.Lsm.Engine.Iterators;
 using EFCore.Lsm.Engine.Util;
@@ -10,12 +11,20 @@ using EFCore.Lsm.Engine.Util;
 namespace EFCore.Lsm.Engine.Table;
 
 /// <summary>
-/// A parsed view of one block's contents (docs/table_format.md, "Blocks"): the array holding them (a prefix of it:
-/// a pooled buffer may be longer) and where its restart array starts. Constructing one validates the restart trailer; entries are validated as they are decoded.
+/// A parsed view of one block's contents (docs/table_format.md, "Blocks"): either a prefix of an array (a pooled buffer
+/// may be longer) or a range of a table's memory mapping, read in place, and where its restart array starts.
+/// Constructing one validates the restart trailer; entries are validated as they are decoded.
 /// <see cref="FileOffset"/> is where the block starts in its file, so errors can name a file offset.
+/// <para>
+/// A block over a mapping is only valid while the mapping is: whoever reads it holds a reference to the table's
+/// mapping (<see cref="CachedBlock.ForMapping"/>), and the mapping is unmapped only when the last one is released.
+/// </para>
 /// </summary>
-internal readonly struct Block
+internal readonly unsafe struct Block
 {
+    private readonly byte[]? _array;
+    private readonly byte* _mapped;
+
     public Block(byte[] data, string fileName, long fileOffset)
         : this(data, data.Length, fileName, fileOffset)
     {
@@ -25,29 +34,43 @@ internal readonly struct Block
     public Block(byte[] data, int length, string fileName, long fileOffset)
     {
         ArgumentOutOfRangeException.ThrowIfGreaterThan((uint)length, (uint)data.Length, nameof(length));
-        Data = data;
+        _array = data;
+        Length = length;
         FileName = fileName;
         FileOffset = fileOffset;
-        if (length < 4)
-        {
-            throw new LsmCorruptionException(fileName, fileOffset, "block too short for its restart count");
-        }
-
-        var count = BinaryPrimitives.ReadUInt32LittleEndian(data.AsSpan(length - 4));
-        if (count > (uint)(length - 4) / 4)
-        {
-            throw new LsmCorruptionException(fileName, fileOffset + length - 4, $"block restart count {count} too large");
-        }
-
-        RestartCount = (int)count;
-        RestartsOffset = length - 4 - (RestartCount * 4);
-        if (RestartsOffset > 0 && (RestartCount == 0 || BinaryPrimitives.ReadUInt32LittleEndian(data.AsSpan(RestartsOffset)) != 0))
-        {
-            throw new LsmCorruptionException(fileName, fileOffset + RestartsOffset, "block's first restart point is not 0");
-        }
+        (RestartCount, RestartsOffset) = ParseTrailer(data.AsSpan(0, length), fileName, fileOffset);
     }
 
-    public byte[] Data { get; }
+    /// <summary>
+    /// A block whose contents are the <paramref name="length"/> bytes at <paramref name="contents"/>, memory the caller
+    /// keeps mapped for as long as the block is read.
+    /// </summary>
+    public Block(byte* contents, int length, string fileName, long fileOffset)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(length);
+        _mapped = contents;
+        Length = length;
+        FileName = fileName;
+        FileOffset = fileOffset;
+        (RestartCount, RestartsOffset) = ParseTrailer(new ReadOnlySpan<byte>(contents, length), fileName, fileOffset);
+    }
+
+    /// <summary>The array holding the contents, or null when the block is read in place from a mapping.</summary>
+    public byte[]? Data => _array;
+
+    /// <summary>Whether this is a block at all (not <c>default</c>).</summary>
+    public bool IsInitialized => _array is not null || _mapped is not null;
+
+    public int Length { get; }
+
+    /// <summary>The block's contents, wherever they live.</summary>
+    public ReadOnlySpan<byte> Contents
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => _array is not null
+            ? MemoryMarshal.CreateReadOnlySpan(ref MemoryMarshal.GetArrayDataReference(_array), Length)
+            : new ReadOnlySpan<byte>(_mapped, Length);
+    }
 
     public string FileName { get; }
 
@@ -62,6 +85,29 @@ internal readonly struct Block
 
     /// <summary>An iterator over this block's internal keys (data and index blocks).</summary>
     public BlockIterator NewIterator() => new(this);
+
+    private static (int Count, int RestartsOffset) ParseTrailer(ReadOnlySpan<byte> data, string fileName, long fileOffset)
+    {
+        var length = data.Length;
+        if (length < 4)
+        {
+            throw new LsmCorruptionException(fileName, fileOffset, "block too short for its restart count");
+        }
+
+        var count = BinaryPrimitives.ReadUInt32LittleEndian(data[(length - 4)..]);
+        if (count > (uint)(length - 4) / 4)
+        {
+            throw new LsmCorruptionException(fileName, fileOffset + length - 4, $"block restart count {count} too large");
+        }
+
+        var restartsOffset = length - 4 - ((int)count * 4);
+        if (restartsOffset > 0 && (count == 0 || BinaryPrimitives.ReadUInt32LittleEndian(data[restartsOffset..]) != 0))
+        {
+            throw new LsmCorruptionException(fileName, fileOffset + restartsOffset, "block's first restart point is not 0");
+        }
+
+        return ((int)count, restartsOffset);
+    }
 }
 
 /// <summary>
@@ -69,7 +115,7 @@ internal readonly struct Block
 /// lookup can run it on the stack without allocating, and iterators can embed it. Seek = binary search over the
 /// restart points (whose keys are stored whole) followed by a linear scan; Prev rescans from the previous restart.
 /// The current key is rebuilt in a key buffer rented from <see cref="ArrayPool{T}.Shared"/>: call
-/// <see cref="ReleaseBuffer"/> when done. Values are spans into the block array. Corrupt entries raise
+/// <see cref="ReleaseBuffer"/> when done. Values are spans into the block's contents. Corrupt entries raise
 /// <see cref="LsmCorruptionException"/>; every length is checked before it is used.
 /// </summary>
 internal struct BlockCursor
@@ -95,7 +141,7 @@ internal struct BlockCursor
         Reset(block);
     }
 
-    public readonly bool Valid => _block.Data is not null && _current < _block.RestartsOffset;
+    public readonly bool Valid => _block.IsInitialized && _current < _block.RestartsOffset;
 
     public readonly ReadOnlySpan<byte> Key
     {
@@ -111,12 +157,12 @@ internal struct BlockCursor
         get
         {
             Debug.Assert(Valid);
-            return _block.Data.AsSpan(_valueOffset, _valueLength);
+            return _block.Contents.Slice(_valueOffset, _valueLength);
         }
     }
 
-    /// <summary>The block array the value spans point into.</summary>
-    public readonly byte[] BlockData => _block.Data;
+    /// <summary>Whether the cursor was ever given a block (a <c>default</c> cursor was not).</summary>
+    public readonly bool HasBlock => _block.IsInitialized;
 
     /// <summary>File offset of the current entry, for error messages.</summary>
     public readonly long CurrentFileOffset => _block.FileOffset + _current;
@@ -247,7 +293,7 @@ internal struct BlockCursor
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private readonly int RestartPoint(int index)
     {
-        var offset = BinaryPrimitives.ReadUInt32LittleEndian(_block.Data.AsSpan(_block.RestartsOffset + (index * 4)));
+        var offset = BinaryPrimitives.ReadUInt32LittleEndian(_block.Contents.Slice(_block.RestartsOffset + (index * 4)));
         if (offset >= (uint)_block.RestartsOffset)
         {
             Corrupt(_block.RestartsOffset + (index * 4), $"block restart offset {offset} out of range");
@@ -266,7 +312,7 @@ internal struct BlockCursor
             Corrupt(offset, "entry at a restart point shares a prefix");
         }
 
-        var key = _block.Data.AsSpan(offset + headerLength, nonShared);
+        var key = _block.Contents.Slice(offset + headerLength, nonShared);
         if (!InternalKey.IsWellFormed(key))
         {
             Corrupt(offset, "malformed internal key in block");
@@ -302,7 +348,7 @@ internal struct BlockCursor
         }
 
         var keyStart = offset + headerLength;
-        _block.Data.AsSpan(keyStart, nonShared).CopyTo(_key.AsSpan(shared));
+        _block.Contents.Slice(keyStart, nonShared).CopyTo(_key.AsSpan(shared));
         _keyLength = keyLength;
         if (!InternalKey.IsWellFormed(_key.AsSpan(0, keyLength)))
         {
@@ -327,7 +373,7 @@ internal struct BlockCursor
     /// </summary>
     private readonly int DecodeHeader(int offset, out int shared, out int nonShared, out int valueLength)
     {
-        var region = _block.Data.AsSpan(offset, _block.RestartsOffset - offset);
+        var region = _block.Contents.Slice(offset, _block.RestartsOffset - offset);
         int n;
         if (region.Length >= 3 && (region[0] | region[1] | region[2]) < 0x80)
         {

@@ -10,17 +10,26 @@ namespace EFCore.Lsm.Engine.Table;
 /// with a cache smaller than the data, that churn of cache-lifetime arrays made the GC the largest cost of readrandom.
 /// A reference that is never released is safe, only wasteful: the buffer is then never reused and the GC collects it.
 /// </para>
+/// <para>
+/// A table read through a memory mapping has one more instance, made by <see cref="ForMapping"/>, with no buffer: it
+/// counts the readers of the mapping itself. The table reader holds one reference until it is disposed, and every block
+/// read in place from the mapping holds one, so the mapping is unmapped only after the reader is closed (evicted from
+/// the table cache, its file deleted by a compaction) and the last such block is released; a value handed out by a
+/// point lookup thus stays readable after the lookup's table lease ends, exactly as one in a pooled buffer does.
+/// </para>
 /// </summary>
 internal sealed class CachedBlock
 {
     private readonly bool _pooled;
+    private readonly IDisposable? _mapping;
     private int _references = 1;
 
-    private CachedBlock(byte[] buffer, int length, bool pooled)
+    private CachedBlock(byte[] buffer, int length, bool pooled, IDisposable? mapping = null)
     {
         Buffer = buffer;
         Length = length;
         _pooled = pooled;
+        _mapping = mapping;
     }
 
     /// <summary>The buffer; the block's contents are its first <see cref="Length"/> bytes.</summary>
@@ -53,6 +62,16 @@ internal sealed class CachedBlock
         return new CachedBlock(contents, contents.Length, pooled: false);
     }
 
+    /// <summary>
+    /// The reference count of a memory mapping (see the class remarks): <paramref name="mapping"/> is disposed when the
+    /// last reference is released. One reference, the caller's. Its <see cref="Buffer"/> is empty.
+    /// </summary>
+    public static CachedBlock ForMapping(IDisposable mapping)
+    {
+        ArgumentNullException.ThrowIfNull(mapping);
+        return new CachedBlock([], 0, pooled: false, mapping);
+    }
+
     /// <summary>Adds a reference for a new holder; only valid while the caller itself holds one (the count is not zero).</summary>
     public void AddReference()
     {
@@ -72,6 +91,8 @@ internal sealed class CachedBlock
             {
                 BlockBufferPool.Return(Buffer);
             }
+
+            _mapping?.Dispose();
         }
         else if (remaining < 0)
         {

@@ -166,7 +166,7 @@ internal sealed class TableIterator : IInternalIterator
         ReleaseDataBlock();
         var block = _table.GetDataBlock(handle, _index.CurrentFileOffset, _fillCache, out var pin);
         _dataPin = pin;
-        if (_data.BlockData is null)
+        if (!_data.HasBlock)
         {
             _data = new BlockCursor(block);
         }

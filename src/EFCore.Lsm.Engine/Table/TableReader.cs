@@ -17,10 +17,17 @@ namespace EFCore.Lsm.Engine.Table;
 /// to the block its value points into, and the value stays valid until that reference is released, even if the block
 /// is evicted or the reader is disposed meanwhile.
 /// </para>
-/// <para>Disposing the reader closes the file; it must not be used afterwards (the <see cref="TableCache"/> enforces this
-/// with leases).</para>
+/// <para>
+/// A table whose file is memory-mapped (<see cref="IMappedFile"/>) has its uncompressed data blocks read in place: each
+/// load verifies the block's checksum on the mapped bytes and parses it there, with no copy and no block-cache entry
+/// (the page cache already holds those bytes; caching them again cost a copy, an insert and an eviction per miss). Such
+/// a block holds a reference to the mapping (<see cref="CachedBlock.ForMapping"/>), so it stays valid after the reader
+/// is disposed, until released. Compressed blocks are decompressed from the mapping into the block cache.
+/// </para>
+/// <para>Disposing the reader closes the file (a mapping once its last block is released); it must not be used
+/// afterwards (the <see cref="TableCache"/> enforces this with leases).</para>
 /// </summary>
-internal sealed class TableReader : IDisposable
+internal sealed unsafe class TableReader : IDisposable
 {
     private const int StackKeyLimit = 256;
 
@@ -32,6 +39,11 @@ internal sealed class TableReader : IDisposable
     private readonly byte[]? _filter;
     private readonly long _footerOffset;
     private readonly uint _formatVersion;
+
+    // The mapped file's memory and the reference count that keeps it mapped; null when the file is read with copies.
+    private readonly byte* _mapped;
+    private readonly CachedBlock? _mapping;
+    private int _disposed;
 
     private TableReader(
         IRandomAccessFile file,
@@ -54,7 +66,15 @@ internal sealed class TableReader : IDisposable
         _filter = filter;
         Properties = properties;
         _formatVersion = properties.FormatVersion;
+        if (file is IMappedFile mapped)
+        {
+            _mapped = mapped.Start;
+            _mapping = CachedBlock.ForMapping(file);
+        }
     }
+
+    /// <summary>Whether data blocks are read in place from a memory mapping of the file.</summary>
+    internal bool IsMapped => _mapping is not null;
 
     public string FileName { get; }
 
@@ -258,7 +278,7 @@ internal sealed class TableReader : IDisposable
                     throw new LsmCorruptionException(FileName, handle.Offset, "empty data block");
                 }
 
-                if (data.BlockData is null)
+                if (!data.HasBlock)
                 {
                     data = new BlockCursor(block);
                 }
@@ -314,7 +334,23 @@ internal sealed class TableReader : IDisposable
         }
     }
 
-    public void Dispose() => _file.Dispose();
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        // A mapping outlives the reader while blocks read in place from it are still in use.
+        if (_mapping is not null)
+        {
+            _mapping.Release();
+        }
+        else
+        {
+            _file.Dispose();
+        }
+    }
 
     /// <summary>Decodes the block handle stored as the current index entry's value.</summary>
     internal BlockHandle DecodeIndexValue(ref BlockCursor index)
@@ -334,6 +370,12 @@ internal sealed class TableReader : IDisposable
     /// </summary>
     internal Block GetDataBlock(BlockHandle handle, long handleSource, bool fillCache, out CachedBlock pin)
     {
+        if (_mapping is not null && Properties.Compression == TableCompression.None)
+        {
+            // Every block is stored as it is: nothing to decode, so nothing worth caching.
+            return GetMappedBlock(handle, handleSource, out pin);
+        }
+
         if (_cache is not null)
         {
             if (_cache.TryGet(_fileNumber, handle.Offset, out var cached))
@@ -346,8 +388,24 @@ internal sealed class TableReader : IDisposable
             _stats?.AddBlockCacheMiss();
         }
 
-        var data = ReadDataBlock(handle, handleSource);
-        _stats?.AddDataBlockRead(data.Length + TableFormat.BlockTrailerSize);
+        CachedBlock data;
+        if (_mapping is not null)
+        {
+            var stored = VerifyMappedBlock(handle, handleSource, out var type);
+            if (type == TableFormat.BlockTypeUncompressed)
+            {
+                // Compression did not pay for this block: it is used in place like a block of an uncompressed table.
+                return PinMapped(handle, stored, out pin);
+            }
+
+            data = Decompress(handle, new ReadOnlySpan<byte>(stored, (int)handle.Size), type);
+        }
+        else
+        {
+            data = ReadDataBlock(handle, handleSource);
+            _stats?.AddDataBlockRead(data.Length + TableFormat.BlockTrailerSize);
+        }
+
         try
         {
             // Parse before caching so that a block with a damaged restart array never enters the cache.
@@ -365,6 +423,38 @@ internal sealed class TableReader : IDisposable
             data.Release();
             throw;
         }
+    }
+
+    /// <summary>A data block of a mapped table read in place: verified on every load, never copied or cached.</summary>
+    private Block GetMappedBlock(BlockHandle handle, long handleSource, out CachedBlock pin)
+    {
+        var stored = VerifyMappedBlock(handle, handleSource, out var type);
+        if (type != TableFormat.BlockTypeUncompressed)
+        {
+            throw new LsmCorruptionException(FileName, handle.Offset + handle.Size, $"block type {type} in a table whose properties say it is uncompressed");
+        }
+
+        return PinMapped(handle, stored, out pin);
+    }
+
+    private Block PinMapped(BlockHandle handle, byte* contents, out CachedBlock pin)
+    {
+        // Parse before taking the reference, so that a damaged restart array leaves nothing to release.
+        var block = new Block(contents, (int)handle.Size, FileName, handle.Offset);
+        _mapping!.AddReference();
+        pin = _mapping;
+        return block;
+    }
+
+    /// <summary>Checks a data block's bounds, checksum and type on the mapped bytes; returns where its contents start.</summary>
+    private byte* VerifyMappedBlock(BlockHandle handle, long handleSource, out byte type)
+    {
+        CheckHandle(FileName, _footerOffset, handle, handleSource, "data");
+        var total = (int)handle.Size + TableFormat.BlockTrailerSize;
+        var contents = _mapped + handle.Offset;
+        type = CheckStoredBlock(FileName, handle, new ReadOnlySpan<byte>(contents, total), "data", _formatVersion);
+        _stats?.AddDataBlockRead(total);
+        return contents;
     }
 
     /// <summary>
@@ -409,22 +499,28 @@ internal sealed class TableReader : IDisposable
                 return result;
             }
 
-            var length = BlockCompression.UncompressedLength(contents, FileName, handle.Offset, out var header);
-            result = CachedBlock.Rent(length, length);
-            try
-            {
-                BlockCompression.Decompress(type, contents[header..], result.Buffer.AsSpan(0, length), FileName, handle.Offset);
-                return result;
-            }
-            catch
-            {
-                result.Release();
-                throw;
-            }
+            return Decompress(handle, contents, type);
         }
         finally
         {
             ArrayPool<byte>.Shared.Return(stored);
+        }
+    }
+
+    /// <summary>Decompresses a verified block's stored contents into a pooled buffer; one reference, the caller's.</summary>
+    private CachedBlock Decompress(BlockHandle handle, ReadOnlySpan<byte> contents, byte type)
+    {
+        var length = BlockCompression.UncompressedLength(contents, FileName, handle.Offset, out var header);
+        var result = CachedBlock.Rent(length, length);
+        try
+        {
+            BlockCompression.Decompress(type, contents[header..], result.Buffer.AsSpan(0, length), FileName, handle.Offset);
+            return result;
+        }
+        catch
+        {
+            result.Release();
+            throw;
         }
     }
 
@@ -470,13 +566,20 @@ internal sealed class TableReader : IDisposable
     private static byte VerifyBlock(
         IRandomAccessFile file, string fileName, BlockHandle handle, Span<byte> buffer, string what, uint formatVersion = TableFormat.VersionUncompressed)
     {
-        var size = buffer.Length - TableFormat.BlockTrailerSize;
         var read = file.Read(handle.Offset, buffer);
         if (read != buffer.Length)
         {
             throw new LsmCorruptionException(fileName, handle.Offset, $"short read of {what} block: {read} of {buffer.Length} bytes");
         }
 
+        return CheckStoredBlock(fileName, handle, buffer, what, formatVersion);
+    }
+
+    /// <summary>Checks the checksum and block type of a block as stored (<paramref name="buffer"/>: contents and trailer).</summary>
+    private static byte CheckStoredBlock(
+        string fileName, BlockHandle handle, ReadOnlySpan<byte> buffer, string what, uint formatVersion)
+    {
+        var size = buffer.Length - TableFormat.BlockTrailerSize;
         var contents = buffer[..size];
         var type = buffer[size];
         var stored = BinaryPrimitives.ReadUInt32LittleEndian(buffer.Slice(size + 1, 4));
@@ -503,14 +606,14 @@ internal sealed class TableReader : IDisposable
     /// </summary>
     private static void ForEachRawEntry(in Block block, RawEntryAction action)
     {
-        var data = block.Data;
+        var data = block.Contents;
         var key = new byte[64];
         var keyLength = 0;
         var pos = 0;
         while (pos < block.RestartsOffset)
         {
             var entryOffset = block.FileOffset + pos;
-            var region = data.AsSpan(pos, block.RestartsOffset - pos);
+            var region = data.Slice(pos, block.RestartsOffset - pos);
             var n1 = Varint.TryRead32(region, out var shared);
             var n2 = Varint.TryRead32(region[n1..], out var nonShared);
             var n3 = Varint.TryRead32(region[(n1 + n2)..], out var valueLength);

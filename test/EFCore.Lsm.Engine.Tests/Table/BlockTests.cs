@@ -81,7 +81,7 @@ public class BlockTests
     {
         var block = BuildBlock([], 16);
         Assert.True(block.IsEmpty);
-        Assert.Equal(8, block.Data.Length);
+        Assert.Equal(8, block.Length);
         using var it = block.NewIterator();
         it.SeekToFirst();
         Assert.False(it.Valid);
@@ -134,7 +134,7 @@ public class BlockTests
         // Blocks carry no checksum of their own (the file trailer does): the parser must still never crash or hang.
         var rng = new Random(seed);
         var entries = TableTestUtil.RandomEntries(rng, 60, 3, TableTestUtil.PrefixedKey);
-        var pristine = BuildBlock(entries, 4).Data;
+        var pristine = BuildBlock(entries, 4).Data!;
         for (var round = 0; round < 2000; round++)
         {
             var data = (byte[])pristine.Clone();
