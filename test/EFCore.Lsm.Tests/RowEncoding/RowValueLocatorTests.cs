@@ -44,6 +44,79 @@ public sealed class RowValueLocatorTests
     }
 
     [Fact]
+    public void Every_value_form_is_located_as_the_row_reader_reads_it_and_refused_when_cut_short()
+    {
+        // One row per form, so each form's length (from its first byte, its one length byte, or the walk) is checked alone,
+        // between two other pairs, and with an id in a wider integer form before it.
+        foreach (var write in ValueForms())
+        {
+            var buffer = new ArrayBufferWriter<byte>();
+            var writer = new MessagePackWriter(buffer);
+            writer.WriteMapHeader(3);
+            writer.Write(1u);
+            write(ref writer);
+            writer.WriteUInt8(200);
+            write(ref writer);
+            writer.Write(299u);
+            writer.Write(7);
+            writer.Flush();
+            var row = buffer.WrittenSpan.ToArray();
+            AssertSameAsRowReader(row);
+            for (var length = 0; length < row.Length; length++)
+            {
+                // Long rows: the cuts near the headers and near the end (each cut copies the row).
+                if (length < 64 || length > row.Length - 64)
+                {
+                    Assert.Throws<MessagePackFormatException>(() => LocateAll(row.AsSpan(0, length).ToArray()));
+                }
+            }
+        }
+    }
+
+    private delegate void WriteForm(ref MessagePackWriter writer);
+
+    private static IEnumerable<WriteForm> ValueForms()
+    {
+        yield return (ref w) => w.Write(0);
+        yield return (ref w) => w.Write(127);
+        yield return (ref w) => w.Write(-1);
+        yield return (ref w) => w.Write(-32);
+        yield return (ref w) => w.WriteNil();
+        yield return (ref w) => w.Write(true);
+        yield return (ref w) => w.Write(false);
+        yield return (ref w) => w.WriteUInt8(200);
+        yield return (ref w) => w.WriteUInt16(60000);
+        yield return (ref w) => w.WriteUInt32(4000000000);
+        yield return (ref w) => w.WriteUInt64(ulong.MaxValue);
+        yield return (ref w) => w.WriteInt8(-100);
+        yield return (ref w) => w.WriteInt16(-30000);
+        yield return (ref w) => w.WriteInt32(-2000000000);
+        yield return (ref w) => w.WriteInt64(long.MinValue);
+        yield return (ref w) => w.Write(1.5f);
+        yield return (ref w) => w.Write(0.1);
+        foreach (var length in new[] { 0, 1, 5, 31, 32, 255, 256, 70000 })
+        {
+            yield return (ref w) => w.Write(new string('é', length / 2) + new string('x', length % 2));
+            yield return (ref w) => w.Write(new byte[length]);
+            yield return (ref w) => w.WriteExtensionFormat(new ExtensionResult(5, new byte[length]));
+        }
+
+        foreach (var length in new[] { 1, 2, 4, 8, 16 })
+        {
+            yield return (ref w) => w.WriteExtensionFormat(new ExtensionResult(1, new byte[length]));
+        }
+
+        yield return (ref w) => w.WriteMapHeader(0);
+        yield return (ref w) => w.WriteArrayHeader(0);
+        yield return (ref w) =>
+        {
+            w.WriteArrayHeader(2);
+            w.Write("a");
+            w.WriteNil();
+        };
+    }
+
+    [Fact]
     public void Every_truncation_of_a_row_is_refused()
     {
         foreach (var row in new[] { SampleRow(), NestedRow() })

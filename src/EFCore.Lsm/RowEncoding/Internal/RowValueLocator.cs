@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
 using MessagePack;
 
 namespace EFCore.Lsm.RowEncoding.Internal;
@@ -20,6 +21,7 @@ internal static class RowValueLocator
     /// <paramref name="lengths"/>[i]; the caller fills <paramref name="starts"/> with -1 first, so -1 means "the row lacks it".
     /// Stops early once <paramref name="wanted"/> values were found.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Locate(ReadOnlySpan<byte> row, ReadOnlySpan<int> indexById, int wanted, Span<int> starts, Span<int> lengths)
     {
         if (row.IsEmpty || !RowFormat.IsVersion1(row[0]))
@@ -38,7 +40,7 @@ internal static class RowValueLocator
             var id = ReadPropertyId(row, ref offset);
             if (id <= previousId)
             {
-                throw new MessagePackFormatException(idOffset, $"property ids must ascend, but {id} follows {previousId}");
+                throw IdsDoNotAscend(idOffset, id, previousId);
             }
 
             previousId = id;
@@ -64,6 +66,7 @@ internal static class RowValueLocator
     }
 
     /// <summary>The payload of a str value (fixstr, str8/16/32) at <paramref name="value"/>'s start; false for anything else (nil too).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static bool TryGetStringPayload(ReadOnlySpan<byte> value, out ReadOnlySpan<byte> payload)
     {
         var code = value[0];
@@ -79,7 +82,22 @@ internal static class RowValueLocator
         return header >= 0;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static long ReadMapHeader(ReadOnlySpan<byte> row, ref int offset)
+    {
+        var code = row[offset];
+        if (code is >= MessagePackCode.MinFixMap and <= MessagePackCode.MaxFixMap && (code & 0x0f) * 2 <= row.Length - offset - 1)
+        {
+            // A fixmap (up to 15 properties), the common row: no length field to read.
+            offset += 1;
+            return code & 0x0f;
+        }
+
+        return ReadLongMapHeader(row, ref offset);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static long ReadLongMapHeader(ReadOnlySpan<byte> row, ref int offset)
     {
         var code = row[offset];
         long count;
@@ -109,7 +127,20 @@ internal static class RowValueLocator
     }
 
     /// <summary>A property id: any MessagePack integer form with a value in 0..2^32-1, as <see cref="RowReader"/> accepts.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static long ReadPropertyId(ReadOnlySpan<byte> row, ref int offset)
+    {
+        // Ids below 128, what the writer gives every model up to that many properties: a positive fixint.
+        if ((uint)offset < (uint)row.Length && row[offset] <= MessagePackCode.MaxFixInt)
+        {
+            return row[offset++];
+        }
+
+        return ReadWiderPropertyId(row, ref offset);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static long ReadWiderPropertyId(ReadOnlySpan<byte> row, ref int offset)
     {
         var start = offset;
         if (offset >= row.Length)
@@ -166,7 +197,57 @@ internal static class RowValueLocator
     }
 
     /// <summary>The length in bytes of the whole value starting at <paramref name="start"/> (nested collections included).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static int ValueLength(ReadOnlySpan<byte> row, int start)
+    {
+        // Most values (integers, nil, booleans, floats, strings under 32 bytes, fixext values) have a length their first
+        // byte gives, and most others (str8, bin8, ext8 as decimals use) one length byte: a table read or two rather than
+        // the walk below, which also reports a value cut short.
+        if ((uint)start < (uint)row.Length)
+        {
+            var code = row[start];
+            int length = FirstByteLengths[code];
+            if (length == 0 && code is MessagePackCode.Str8 or MessagePackCode.Bin8 or MessagePackCode.Ext8 && start + 1 < row.Length)
+            {
+                length = (code == MessagePackCode.Ext8 ? 3 : 2) + row[start + 1];
+            }
+
+            if (length != 0 && length <= row.Length - start)
+            {
+                return length;
+            }
+        }
+
+        return WalkedValueLength(row, start);
+    }
+
+    /// <summary>
+    /// The whole length of a value whose first byte alone gives it (the MessagePack spec's fixed formats and fixstr), by that
+    /// byte; 0 for the rest (a length field, a collection, the unused 0xc1), which <see cref="WalkedValueLength"/> reads.
+    /// </summary>
+    private static ReadOnlySpan<byte> FirstByteLengths =>
+    [
+        1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, // 0x00
+        1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, // 0x10
+        1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, // 0x20
+        1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, // 0x30
+        1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, // 0x40
+        1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, // 0x50
+        1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, // 0x60
+        1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, // 0x70
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, // 0x80
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, // 0x90
+        1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, // 0xa0
+        17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32, // 0xb0
+        1, 0, 1, 1, 0, 0, 0, 0, 0, 0, 5, 9, 2, 3, 5, 9, // 0xc0
+        2, 3, 5, 9, 3, 4, 6, 10, 18, 0, 0, 0, 0, 0, 0, 0, // 0xd0
+        1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, // 0xe0
+        1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, // 0xf0
+    ];
+
+    /// <summary><see cref="ValueLength"/> by walking the value's headers, nested collections included.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static int WalkedValueLength(ReadOnlySpan<byte> row, int start)
     {
         if (start >= row.Length)
         {
@@ -286,6 +367,9 @@ internal static class RowValueLocator
         length <= row.Length - offset
             ? row.Slice(offset, length)
             : throw new MessagePackFormatException(offset, "the row ends inside a value's header");
+
+    private static MessagePackFormatException IdsDoNotAscend(int offset, long id, long previousId) =>
+        new(offset, $"property ids must ascend, but {id} follows {previousId}");
 
     private static MessagePackFormatException IdOutOfRange(int offset) =>
         new(offset, "a property id is outside the UInt32 range");

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.CompilerServices;
 using EFCore.Lsm.Engine;
 
 namespace EFCore.Lsm.Storage.Internal;
@@ -122,8 +123,15 @@ internal sealed class EngineKeyValueStore(LsmDatabase engine) : ILsmKeyValueStor
 
         public ReadOnlySpan<byte> Key => iterator.Key;
 
-        public ReadOnlySpan<byte> Value => iterator.Value;
+        // Value and MoveNext run once per row of a scan: optimized from the first call, as the scan loop that calls them
+        // (LsmEncodedRowScan says why).
+        public ReadOnlySpan<byte> Value
+        {
+            [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+            get => iterator.Value;
+        }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public bool MoveNext()
         {
             if (_returned == limit)

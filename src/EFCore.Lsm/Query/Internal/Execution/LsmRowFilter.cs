@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Unicode;
 using EFCore.Lsm.Metadata.Internal;
@@ -150,6 +151,8 @@ internal abstract class LsmSlotTest(int index, LsmComparison comparison, int ope
 
         private sealed class BoundString(StringTest test, byte[]? operand, bool operandIsNull) : LsmBoundSlotTest(test.Index)
         {
+            // Runs on every row of a scan: optimized from the first call (LsmEncodedRowScan says why).
+            [MethodImpl(MethodImplOptions.AggressiveOptimization)]
             public override LsmRowVerdict Evaluate(ReadOnlySpan<byte> value)
             {
                 var isNull = value[0] == MessagePackCode.Nil;
