@@ -28,8 +28,35 @@ internal static class LsmDependentSweep
     /// <summary>Entries stepped over between two ranges before the sweep starts a new cursor at the next range.</summary>
     internal const int MaxSkippedEntries = 32;
 
-    /// <summary>A deleted principal: its write, the key its dependents name, and the range of its dependents' entries.</summary>
-    internal readonly record struct Target(RowWrite Principal, byte[] PrincipalKey, byte[] Lower, byte[] Upper);
+    /// <summary>A deleted principal: the key its dependents name, and the range of its dependents' entries.</summary>
+    internal readonly record struct Target(byte[] PrincipalKey, byte[] Lower, byte[] Upper);
+
+    /// <summary>
+    /// The target of the principal row <paramref name="principalRow"/> (as stored before its delete) for
+    /// <paramref name="foreignKey"/>; false when no dependent can name it (a referenced value is null, or cannot be encoded as
+    /// the dependent's parts).
+    /// </summary>
+    public static bool TryTarget(LsmForeignKeyMapping foreignKey, ReadOnlySpan<byte> principalRow, out Target target)
+    {
+        var values = foreignKey.PrincipalValues(principalRow);
+        if (foreignKey.PrincipalKeyOfValues(values) is not { } principalKey)
+        {
+            target = default;
+            return false;
+        }
+
+        try
+        {
+            var (lower, upper) = foreignKey.DependentRange(values);
+            target = new Target(principalKey, lower, upper);
+            return true;
+        }
+        catch (LsmInvalidEntityException)
+        {
+            target = default;
+            return false;
+        }
+    }
 
     /// <summary>
     /// For each of <paramref name="targets"/>, the entries in its range at <paramref name="view"/> as (row key, row), the row
@@ -167,6 +194,50 @@ internal static class LsmDependentSweep
             {
                 return;
             }
+        }
+    }
+
+    /// <summary>
+    /// Sweeps made at one view (by an <c>ExecuteDelete</c> that looked for dependents before writing: <see cref="LsmBulkDelete"/>),
+    /// for a plan of the same principals at that view to use instead of sweeping again.
+    /// </summary>
+    internal sealed class Results
+    {
+        private readonly List<(LsmForeignKeyMapping ForeignKey, IReadOnlyList<Target> Targets, List<(byte[] Key, byte[]? Row)>?[] Found)> _sweeps = [];
+
+        public void Add(LsmForeignKeyMapping foreignKey, IReadOnlyList<Target> targets, List<(byte[] Key, byte[]? Row)>?[] found) =>
+            _sweeps.Add((foreignKey, targets, found));
+
+        /// <summary>What <see cref="Find"/> gave for exactly these targets of <paramref name="foreignKey"/>, or null.</summary>
+        public List<(byte[] Key, byte[]? Row)>?[]? For(LsmForeignKeyMapping foreignKey, IReadOnlyList<Target> targets)
+        {
+            foreach (var sweep in _sweeps)
+            {
+                if (sweep.ForeignKey == foreignKey && SameRanges(sweep.Targets, targets))
+                {
+                    return sweep.Found;
+                }
+            }
+
+            return null;
+        }
+
+        private static bool SameRanges(IReadOnlyList<Target> x, IReadOnlyList<Target> y)
+        {
+            if (x.Count != y.Count)
+            {
+                return false;
+            }
+
+            for (var i = 0; i < x.Count; i++)
+            {
+                if (!x[i].Lower.AsSpan().SequenceEqual(y[i].Lower) || !x[i].Upper.AsSpan().SequenceEqual(y[i].Upper))
+                {
+                    return false;
+                }
+            }
+
+            return true;
         }
     }
 
