@@ -129,6 +129,25 @@ public sealed class BulkDeleteTests : IDisposable
         Assert.Empty(context.Problems());
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void A_join_that_yields_each_row_twice_deletes_it_once(bool repeatsAtOnce)
+    {
+        var path = _temp.Db("join");
+        using var context = new DeleteContext(new DbContextOptionsBuilder<DeleteContext>().UseTestStore(path).Options);
+        Seed(context, Enumerable.Range(1, 150), perSave: 25);
+
+        // Each kept parent twice: one after the other (51, 51, 52, ...), or all of them and then all again (51, ..., 150, 51, ...).
+        var twice = repeatsAtOnce
+            ? from p in context.Parents from q in context.Parents where p.Id > 50 && q.Id <= 2 select p
+            : from q in context.Parents where q.Id <= 2 from p in context.Parents where p.Id > 50 select p;
+        Assert.Equal(200, twice.Count());
+        Assert.Equal(100, twice.ExecuteDelete());
+        Assert.Equal(Enumerable.Range(1, 50), context.Parents.Select(p => p.Id).AsEnumerable().Order());
+        Assert.Empty(context.Problems());
+    }
+
     [Fact]
     public void The_whole_dependent_keyspace_is_required_unchanged_in_every_chunk()
     {

@@ -1,4 +1,5 @@
 using EFCore.Lsm.Metadata.Internal;
+using EFCore.Lsm.RowEncoding.Internal;
 using EFCore.Lsm.Storage;
 using EFCore.Lsm.Storage.Internal;
 using Microsoft.EntityFrameworkCore;
@@ -14,17 +15,19 @@ namespace EFCore.Lsm.Update.Internal;
 /// dependent to cascade to, set null, or refuse the delete for), <see cref="TryBuild"/> says so and the caller plans the
 /// same rows as a save (<see cref="Writes"/>), whose referential integrity then applies.
 /// </summary>
-internal sealed class LsmBulkDelete
+internal sealed class LsmBulkDelete : IDisposable
 {
     private readonly LsmEntityMapping _mapping;
     private readonly LsmForeignKeyMapping[] _foreignKeys;
     private readonly object?[] _values;
+    private readonly object?[][] _principalValues;
     private readonly LsmConditionalBatch _batch = new();
 
     // The selected rows in query order, and where each one's operations and conditions start in _batch: the rows are cut
-    // into chunks at these boundaries when the store limits a batch.
+    // into chunks at these boundaries when the store limits a batch. A row's stored value is read into one pooled buffer,
+    // decoded there and not kept.
     private readonly List<byte[]> _keys = [];
-    private readonly List<byte[]> _oldValues = [];
+    private readonly PooledByteBufferWriter _row = new();
     private readonly List<(int Operations, int Conditions)> _starts = [];
 
     // Per foreign key: the deleted rows' dependent ranges (for the sweep); a foreign key whose dependents are found by a full
@@ -41,6 +44,7 @@ internal sealed class LsmBulkDelete
         _foreignKeys = enforceForeignKeys ? [.. mapping.ReferencingForeignKeys] : [];
         _values = new object?[mapping.Indexes.Count == 0 ? 0 : mapping.Indexes.Max(index => index.Columns.Count)];
         _targets = [.. _foreignKeys.Select(_ => new List<LsmDependentSweep.Target>())];
+        _principalValues = [.. _foreignKeys.Select(foreignKey => new object?[foreignKey.DependentColumns.Count])];
     }
 
     /// <summary>
@@ -50,16 +54,16 @@ internal sealed class LsmBulkDelete
     public static LsmBulkDelete? For(LsmEntityMapping mapping, bool enforceForeignKeys) =>
         mapping.Indexes.Any(index => index.IsUnique && !index.IsReady) ? null : new LsmBulkDelete(mapping, enforceForeignKeys);
 
-    /// <summary>The selected rows as row writes (each read at the view), for the caller to plan as a save.</summary>
-    public List<RowWrite> Writes(long viewVersion)
+    /// <summary>The selected rows as row writes, each read at <paramref name="view"/> (the one they were selected at), for the caller to plan as a save.</summary>
+    public List<RowWrite> Writes(ILsmReadView view)
     {
         var writes = new List<RowWrite>(_keys.Count);
-        for (var i = 0; i < _keys.Count; i++)
+        foreach (var key in _keys)
         {
-            writes.Add(new RowWrite(_keys[i], null, RowCheck.ReadAtView, entry: null, _mapping)
+            writes.Add(new RowWrite(key, null, RowCheck.ReadAtView, entry: null, _mapping)
             {
-                OldValue = _oldValues[i],
-                SinceVersion = viewVersion,
+                OldValue = view.Get(key) ?? throw new InvalidOperationException("A row selected at a view is missing from it."),
+                SinceVersion = view.Version,
             });
         }
 
@@ -74,19 +78,28 @@ internal sealed class LsmBulkDelete
     public bool TryBuild(ILsmReadView view, IEnumerable<object[]> rows, int keyCount, HashSet<byte[]> done)
     {
         Clear();
+        var ascending = true;
         foreach (var row in rows)
         {
             var key = _mapping.EncodeKey(row.AsSpan(0, keyCount));
 
-            // A query that joins can yield an entity more than once; it is deleted once.
-            if (done.Contains(key) || !_selected.Add(key) || view.Get(key) is not { } old)
+            // A query that joins can yield an entity more than once; it is deleted once. While the keys come in ascending
+            // order (a key range or a scan) none can repeat, so the set of keys seen is only built once one does not.
+            if (ascending && _keys.Count > 0 && key.AsSpan().SequenceCompareTo(_keys[^1]) <= 0)
+            {
+                ascending = false;
+                _selected.UnionWith(_keys);
+            }
+
+            _row.Reset();
+            if ((done.Count > 0 && done.Contains(key)) || (!ascending && !_selected.Add(key)) || !view.TryGet(key, _row))
             {
                 continue;
             }
 
+            var old = _row.WrittenSpan;
             _starts.Add((_batch.Operations.Count, _batch.Conditions.Count));
             _keys.Add(key);
-            _oldValues.Add(old);
             _batch.RequireUnchangedSince(key, view.Version);
             _batch.Delete(key);
             foreach (var index in _mapping.Indexes)
@@ -104,7 +117,7 @@ internal sealed class LsmBulkDelete
             for (var f = 0; f < _foreignKeys.Length; f++)
             {
                 var foreignKey = _foreignKeys[f];
-                if (!LsmDependentSweep.TryTarget(foreignKey, old, out var target))
+                if (!LsmDependentSweep.TryTarget(foreignKey, old, out var target, principalKey: false, _principalValues[f]))
                 {
                     continue;
                 }
@@ -293,11 +306,12 @@ internal sealed class LsmBulkDelete
         return LsmSaveErrors.KeptChanging($"the '{_mapping.EntityType.DisplayName()}' rows it read", conflict, []);
     }
 
+    public void Dispose() => _row.Dispose();
+
     private void Clear()
     {
         _batch.Clear();
         _keys.Clear();
-        _oldValues.Clear();
         _starts.Clear();
         _wholeKeyspaces.Clear();
         _selected.Clear();

@@ -65,7 +65,7 @@ internal sealed class LsmBulkOperation(
 
         // A delete that commits on its own writes its batch directly (LsmBulkDelete); one staged in a transaction is planned
         // there with the transaction's other writes.
-        var lean = IsDelete && !staged ? LsmBulkDelete.For(mapping, connection.EnforceForeignKeys) : null;
+        using var lean = IsDelete && !staged ? LsmBulkDelete.For(mapping, connection.EnforceForeignKeys) : null;
         var count = 0;
         for (var attempt = 1; ; attempt++)
         {
@@ -93,7 +93,7 @@ internal sealed class LsmBulkOperation(
                 }
 
                 // The rows' dependents must be cascaded to, set null or refused: the same rows are planned as a save.
-                writes = lean is not null ? lean.Writes(view.Version) : Select(context, mapping, view, done, scratch, limits);
+                writes = lean is not null ? lean.Writes(view) : Select(context, mapping, view, done, scratch, limits);
                 if (database.TryStage(writes))
                 {
                     return writes.Count;

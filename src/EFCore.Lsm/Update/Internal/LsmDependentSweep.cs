@@ -28,18 +28,34 @@ internal static class LsmDependentSweep
     /// <summary>Entries stepped over between two ranges before the sweep starts a new cursor at the next range.</summary>
     internal const int MaxSkippedEntries = 32;
 
-    /// <summary>A deleted principal: the key its dependents name, and the range of its dependents' entries.</summary>
-    internal readonly record struct Target(byte[] PrincipalKey, byte[] Lower, byte[] Upper);
+    /// <summary>
+    /// A deleted principal: the key its dependents name (null where only the range matters: see <see cref="TryTarget"/>),
+    /// and the range of its dependents' entries.
+    /// </summary>
+    internal readonly record struct Target(byte[]? PrincipalKey, byte[] Lower, byte[] Upper);
 
     /// <summary>
     /// The target of the principal row <paramref name="principalRow"/> (as stored before its delete) for
     /// <paramref name="foreignKey"/>; false when no dependent can name it (a referenced value is null, or cannot be encoded as
-    /// the dependent's parts).
+    /// the dependent's parts). Without <paramref name="principalKey"/> the target's key is left out where the sweep does not
+    /// need it (it does to sort a whole table's rows by principal), for a caller that only asks whether there are entries;
+    /// <paramref name="values"/> (one per referenced column) spares a caller with many rows an array per row.
     /// </summary>
-    public static bool TryTarget(LsmForeignKeyMapping foreignKey, ReadOnlySpan<byte> principalRow, out Target target)
+    public static bool TryTarget(
+        LsmForeignKeyMapping foreignKey, ReadOnlySpan<byte> principalRow, out Target target, bool principalKey = true, object?[]? values = null)
     {
-        var values = foreignKey.PrincipalValues(principalRow);
-        if (foreignKey.PrincipalKeyOfValues(values) is not { } principalKey)
+        if (values is null)
+        {
+            values = foreignKey.PrincipalValues(principalRow);
+        }
+        else
+        {
+            foreignKey.PrincipalValues(principalRow, values);
+        }
+
+        byte[]? key = null;
+        if (Array.IndexOf(values, null) >= 0
+            || ((principalKey || foreignKey.Access == LsmDependentAccess.FullScan) && (key = foreignKey.PrincipalKeyOfValues(values)) is null))
         {
             target = default;
             return false;
@@ -48,7 +64,7 @@ internal static class LsmDependentSweep
         try
         {
             var (lower, upper) = foreignKey.DependentRange(values);
-            target = new Target(principalKey, lower, upper);
+            target = new Target(key, lower, upper);
             return true;
         }
         catch (LsmInvalidEntityException)
@@ -97,7 +113,7 @@ internal static class LsmDependentSweep
         var byPrincipal = new Dictionary<byte[], int>(targets.Count, ByteArrayEqualityComparer.Instance);
         for (var t = 0; t < targets.Count; t++)
         {
-            byPrincipal.TryAdd(targets[t].PrincipalKey, t);
+            byPrincipal.TryAdd(targets[t].PrincipalKey!, t);
         }
 
         using var cursor = view.Scan(targets[0].Lower, targets[0].Upper);

@@ -140,7 +140,7 @@ internal static class LsmReferentialIntegrity
         {
             if (found[t] is { } entries)
             {
-                ApplyDeleteBehavior(plan, foreignKey, targets[t].PrincipalKey, targetPrincipals[t], entries);
+                ApplyDeleteBehavior(plan, foreignKey, targets[t].PrincipalKey!, targetPrincipals[t], entries);
             }
         }
     }
