@@ -245,6 +245,12 @@ public sealed class BulkDeleteTests : IDisposable
             Assert.Equal(Enumerable.Range(1, 2020).Count(i => i % 7 == 3), reopened.Parents.Count(p => p.Name == "p3"));
             Assert.Null(reopened.Parents.SingleOrDefault(p => p.Code == "c3001"));
             Assert.Empty(reopened.Problems());
+
+            // Rows far apart in key order (more lie between two than a cursor steps over), and neighbours again after them.
+            Assert.Equal(40 + 10 + 1, reopened.Parents.Where(p => p.Id % 50 == 0 || (p.Id > 1500 && p.Id <= 1510) || p.Id == 2020).ExecuteDelete());
+            Assert.Equal(2020 - 51, reopened.Parents.Count());
+            Assert.Equal(0, reopened.Parents.Count(p => p.Id % 50 == 0 || (p.Id > 1500 && p.Id <= 1510)));
+            Assert.Empty(reopened.Problems());
         }
     }
 }

@@ -37,6 +37,8 @@ internal sealed class LsmBulkDelete : IDisposable
     private readonly List<LsmForeignKeyMapping> _wholeKeyspaces = [];
     private readonly HashSet<byte[]> _selected = new(ByteArrayEqualityComparer.Instance);
     private LsmDependentSweep.Results _swept = new();
+    private ILsmCursor? _cursor;
+    private bool _cursorAtEnd;
 
     private LsmBulkDelete(LsmEntityMapping mapping, bool enforceForeignKeys)
     {
@@ -78,21 +80,37 @@ internal sealed class LsmBulkDelete : IDisposable
     public bool TryBuild(ILsmReadView view, IEnumerable<object[]> rows, int keyCount, HashSet<byte[]> done)
     {
         Clear();
+        try
+        {
+            return Build(view, rows, keyCount, done);
+        }
+        finally
+        {
+            _cursor?.Dispose();
+            _cursor = null;
+        }
+    }
+
+    private bool Build(ILsmReadView view, IEnumerable<object[]> rows, int keyCount, HashSet<byte[]> done)
+    {
         var ascending = true;
+        byte[]? previous = null;
         foreach (var row in rows)
         {
             var key = _mapping.EncodeKey(row.AsSpan(0, keyCount));
 
             // A query that joins can yield an entity more than once; it is deleted once. While the keys come in ascending
-            // order (a key range or a scan) none can repeat, so the set of keys seen is only built once one does not.
-            if (ascending && _keys.Count > 0 && key.AsSpan().SequenceCompareTo(_keys[^1]) <= 0)
+            // order (a key range or a scan) none can repeat, so the set of keys seen is only built once one does not. (The
+            // order is of every key the query yields, rows or not: the reading cursor has passed them all.)
+            if (ascending && previous is not null && key.AsSpan().SequenceCompareTo(previous) <= 0)
             {
                 ascending = false;
                 _selected.UnionWith(_keys);
             }
 
-            _row.Reset();
-            if ((done.Count > 0 && done.Contains(key)) || (!ascending && !_selected.Add(key)) || !view.TryGet(key, _row))
+            previous = key;
+
+            if ((done.Count > 0 && done.Contains(key)) || (!ascending && !_selected.Add(key)) || !TryRead(view, key, ascending))
             {
                 continue;
             }
@@ -153,6 +171,65 @@ internal sealed class LsmBulkDelete : IDisposable
 
     /// <summary>The sweeps of the last <see cref="TryBuild"/>: a plan of <see cref="Writes"/> at the same view reuses them.</summary>
     public LsmDependentSweep.Results Swept => _swept;
+
+    /// <summary>
+    /// Reads the stored row <paramref name="key"/> into <see cref="_row"/>; false when the view has none. While the keys come
+    /// in ascending order they are read through one cursor that steps from each to the next (a key range's rows are
+    /// neighbours: a step costs less than a point read through every level), and reopened at the key when more than
+    /// <see cref="LsmDependentSweep.MaxSkippedEntries"/> rows lie between two; otherwise each is a point read.
+    /// </summary>
+    private bool TryRead(ILsmReadView view, byte[] key, bool ascending)
+    {
+        _row.Reset();
+        if (!ascending)
+        {
+            _cursor?.Dispose();
+            _cursor = null;
+            return view.TryGet(key, _row);
+        }
+
+        var skipped = 0;
+        if (_cursor is null)
+        {
+            Reopen(view, key);
+        }
+
+        while (!_cursorAtEnd)
+        {
+            var order = _cursor!.Key.SequenceCompareTo(key);
+            if (order == 0)
+            {
+                var value = _cursor.Value;
+                value.CopyTo(_row.GetSpan(value.Length));
+                _row.Advance(value.Length);
+                return true;
+            }
+
+            if (order > 0)
+            {
+                return false;
+            }
+
+            if (++skipped > LsmDependentSweep.MaxSkippedEntries)
+            {
+                Reopen(view, key);
+                skipped = 0;
+                continue;
+            }
+
+            _cursorAtEnd = !_cursor.MoveNext();
+        }
+
+        // The cursor ran to the end of the keyspace: no later key has a row either.
+        return false;
+    }
+
+    private void Reopen(ILsmReadView view, byte[] key)
+    {
+        _cursor?.Dispose();
+        _cursor = view.Scan(key, _mapping.KeyspaceUpperBound);
+        _cursorAtEnd = !_cursor.MoveNext();
+    }
 
     /// <summary>Rows selected by the last <see cref="TryBuild"/>.</summary>
     public int Count => _keys.Count;
