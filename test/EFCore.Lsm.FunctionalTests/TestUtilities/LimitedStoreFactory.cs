@@ -6,7 +6,7 @@ namespace EFCore.Lsm.FunctionalTests.TestUtilities;
 /// <summary>
 /// The embedded engine behind batch limits such as a distributed store has (etcd's --max-txn-ops and request size limit):
 /// a commit over them is refused with <see cref="LsmBatchTooLargeException"/>, as the seam specifies, and every commit's
-/// size is recorded.
+/// size is recorded. <see cref="BeforeCommit"/> lets a test look at a batch, or race it with another writer, before it commits.
 /// </summary>
 public sealed class LimitedStoreFactory(string path, int maxOperations, long? maxBytes = null) : ILsmKeyValueStoreFactory
 {
@@ -22,14 +22,18 @@ public sealed class LimitedStoreFactory(string path, int maxOperations, long? ma
     /// <summary>Bytes (<see cref="LsmConditionalBatch.ApproximateSize"/>) of each batch committed.</summary>
     public System.Collections.Concurrent.ConcurrentQueue<long> CommittedBytes { get; } = new();
 
-    public ILsmKeyValueStore Open() => new LimitedStore(_engine.Open(), maxOperations, maxBytes, CommittedSizes, CommittedBytes);
+    /// <summary>Called with each batch before it is checked and committed (on the committing thread).</summary>
+    public Action<LsmConditionalBatch>? BeforeCommit { get; set; }
+
+    public ILsmKeyValueStore Open() => new LimitedStore(_engine.Open(), maxOperations, maxBytes, CommittedSizes, CommittedBytes, this);
 
     private sealed class LimitedStore(
         ILsmKeyValueStore inner,
         int maxOperations,
         long? maxBytes,
         System.Collections.Concurrent.ConcurrentQueue<int> sizes,
-        System.Collections.Concurrent.ConcurrentQueue<long> bytes)
+        System.Collections.Concurrent.ConcurrentQueue<long> bytes,
+        LimitedStoreFactory factory)
         : ILsmKeyValueStore
     {
         public string Description => inner.Description + " (limited)";
@@ -40,6 +44,7 @@ public sealed class LimitedStoreFactory(string path, int maxOperations, long? ma
 
         public long Commit(LsmConditionalBatch batch, bool sync)
         {
+            factory.BeforeCommit?.Invoke(batch);
             var size = batch.Operations.Count + batch.Conditions.Count;
             if (size > maxOperations)
             {

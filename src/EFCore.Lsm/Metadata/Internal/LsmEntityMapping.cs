@@ -578,6 +578,17 @@ internal sealed class LsmEntityMapping
     public object?[] ReadProperties(ReadOnlySpan<byte> value, IReadOnlyList<PropertyMapping> properties)
     {
         var values = new object?[properties.Count];
+        ReadProperties(value, properties, values);
+        return values;
+    }
+
+    /// <summary>
+    /// As <see cref="ReadProperties(ReadOnlySpan{byte}, IReadOnlyList{PropertyMapping})"/>, into the first
+    /// <c>properties.Count</c> elements of <paramref name="values"/>: a caller reading many rows reuses one array.
+    /// </summary>
+    public void ReadProperties(ReadOnlySpan<byte> value, IReadOnlyList<PropertyMapping> properties, Span<object?> values)
+    {
+        values = values[..properties.Count];
         TypeMapping? rowType = null;
         using var row = new RowReader(value);
         for (var i = 0; i < values.Length; i++)
@@ -596,9 +607,11 @@ internal sealed class LsmEntityMapping
                         ? missing
                         : null;
             }
+            else
+            {
+                values[i] = null;
+            }
         }
-
-        return values;
     }
 
     /// <summary>

@@ -111,6 +111,9 @@ internal sealed class LsmForeignKeyMapping
     /// <summary>The values of the referenced key of a principal row (model form, principal key order).</summary>
     public object?[] PrincipalValues(ReadOnlySpan<byte> principalRow) => Principal.ReadProperties(principalRow, _principalColumns);
 
+    /// <summary>As <see cref="PrincipalValues(ReadOnlySpan{byte})"/>, into <paramref name="values"/> (one per referenced column).</summary>
+    public void PrincipalValues(ReadOnlySpan<byte> principalRow, object?[] values) => Principal.ReadProperties(principalRow, _principalColumns, values);
+
     /// <summary>
     /// The byte range that holds the dependents (or their index entries) of the principal whose referenced key values are
     /// <paramref name="principalValues"/>. Throws <see cref="LsmInvalidEntityException"/> when the values cannot be encoded

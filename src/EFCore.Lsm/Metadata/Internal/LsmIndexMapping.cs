@@ -88,14 +88,33 @@ internal sealed class LsmIndexMapping
         var writer = new KeyWriter(stackalloc byte[256]);
         try
         {
-            writer.WriteRaw(KeyspaceLowerBound);
-            var hasNull = false;
-            for (var i = 0; i < _columns.Length; i++)
-            {
-                hasNull |= WritePart(ref writer, i, modelValues[i]);
-            }
+            return Complete(ref writer, primaryKey, IsUnique, WriteParts(ref writer, modelValues));
+        }
+        catch (LsmKeyTooLargeException e)
+        {
+            throw new LsmInvalidEntityException(
+                Entity.EntityType, _columns[0].Property, $"the entry of index '{Name}' is too long: " + e.Message, e);
+        }
+        finally
+        {
+            writer.Dispose();
+        }
+    }
 
-            return Complete(ref writer, primaryKey, IsUnique, hasNull);
+    /// <summary>
+    /// The key alone of the entry of the stored row <paramref name="row"/> at <paramref name="rowKey"/> — what deleting the row
+    /// deletes —, decoding only the indexed columns, into <paramref name="values"/> (at least <see cref="Columns"/> long; a
+    /// caller deleting many rows reuses one). Throws as <see cref="EntryOf(ReadOnlySpan{byte}, byte[])"/> does.
+    /// </summary>
+    public byte[] EntryKeyOf(ReadOnlySpan<byte> rowKey, ReadOnlySpan<byte> row, object?[] values)
+    {
+        Entity.ReadProperties(row, _columns, values);
+        var writer = new KeyWriter(stackalloc byte[256]);
+        try
+        {
+            var hasNull = WriteParts(ref writer, values);
+            CompleteKey(ref writer, rowKey[Entity.KeyspaceLowerBound.Length..], IsUnique, hasNull);
+            return writer.ToArray();
         }
         catch (LsmKeyTooLargeException e)
         {
@@ -114,17 +133,38 @@ internal sealed class LsmIndexMapping
     /// empty value; any other unique entry keeps them in its value. Throws <see cref="LsmKeyTooLargeException"/> for a key
     /// over the size limit.
     /// </summary>
-    internal static IndexEntry Complete(ref KeyWriter writer, ReadOnlySpan<byte> primaryKey, bool unique, bool hasNull)
+    internal static IndexEntry Complete(ref KeyWriter writer, ReadOnlySpan<byte> primaryKey, bool unique, bool hasNull) =>
+        CompleteKey(ref writer, primaryKey, unique, hasNull)
+            ? new IndexEntry(writer.ToArray(), [], Unique: false)
+            : new IndexEntry(writer.ToArray(), primaryKey.ToArray(), Unique: true);
+
+    /// <summary>
+    /// Ends the key of an entry as <see cref="Complete"/> lays it out; true when the key holds the primary key (the entry's
+    /// value is then empty), false for a unique entry, whose value is the primary key.
+    /// </summary>
+    private static bool CompleteKey(ref KeyWriter writer, ReadOnlySpan<byte> primaryKey, bool unique, bool hasNull)
     {
-        if (!unique || hasNull)
+        var keyHoldsPrimaryKey = !unique || hasNull;
+        if (keyHoldsPrimaryKey)
         {
             writer.WriteRaw(primaryKey);
-            KeyEncodingLimits.CheckKeySize(writer.Length);
-            return new IndexEntry(writer.ToArray(), [], Unique: false);
         }
 
         KeyEncodingLimits.CheckKeySize(writer.Length);
-        return new IndexEntry(writer.ToArray(), primaryKey.ToArray(), Unique: true);
+        return keyHoldsPrimaryKey;
+    }
+
+    /// <summary>Writes the keyspace prefix and the indexed parts of <paramref name="modelValues"/>; true when one is null.</summary>
+    private bool WriteParts(ref KeyWriter writer, ReadOnlySpan<object?> modelValues)
+    {
+        writer.WriteRaw(KeyspaceLowerBound);
+        var hasNull = false;
+        for (var i = 0; i < _columns.Length; i++)
+        {
+            hasNull |= WritePart(ref writer, i, modelValues[i]);
+        }
+
+        return hasNull;
     }
 
     /// <summary>

@@ -61,23 +61,46 @@ internal sealed class LsmBulkOperation(
 
         // Inside a TransactionScope the statement belongs to the context's enlistment: joined before the rows are read, so
         // they are read at its view and staged in it, as a save there is (a scope that does not complete writes nothing).
-        if (database.CurrentTransaction is null)
-        {
-            database.Enlist();
-        }
+        var staged = database.CurrentTransaction is not null || database.Enlist() is not null;
+
+        // A delete that commits on its own writes its batch directly (LsmBulkDelete); one staged in a transaction is planned
+        // there with the transaction's other writes.
+        using var lean = IsDelete && !staged ? LsmBulkDelete.For(mapping, connection.EnforceForeignKeys) : null;
         var count = 0;
         for (var attempt = 1; ; attempt++)
         {
             var view = context.AcquireView();
             try
             {
-                var writes = Select(context, mapping, view, done, scratch, limits);
+                List<RowWrite> writes;
+                int written;
+                Exception? failure;
+                if (lean is not null && lean.TryBuild(view, rows(context), keyCount, done))
+                {
+                    (written, failure) = lean.Commit(store.KeyValueStore, view, connection.SyncWrites, done, e => TooLarge(store.KeyValueStore, e));
+                    count += written;
+                    if (failure is null)
+                    {
+                        return count;
+                    }
+
+                    if (attempt >= LsmSaveCommitter.MaxAttempts)
+                    {
+                        throw failure;
+                    }
+
+                    continue;
+                }
+
+                // The rows' dependents must be cascaded to, set null or refused: the same rows are planned as a save.
+                writes = lean is not null ? lean.Writes(view) : Select(context, mapping, view, done, scratch, limits);
                 if (database.TryStage(writes))
                 {
                     return writes.Count;
                 }
 
-                var (written, failure) = CommitInChunks(store, writes, view, scratch, limits, connection.SyncWrites, connection.EnforceForeignKeys, done);
+                (written, failure) = CommitInChunks(
+                    store, writes, view, scratch, limits, connection.SyncWrites, connection.EnforceForeignKeys, done, lean?.Swept);
                 count += written;
                 if (failure is null)
                 {
@@ -182,18 +205,19 @@ internal sealed class LsmBulkOperation(
         LsmStoreLimits limits,
         bool sync,
         bool enforceForeignKeys,
-        HashSet<byte[]> done)
+        HashSet<byte[]> done,
+        LsmDependentSweep.Results? swept)
     {
         var written = 0;
         var remaining = writes;
         while (remaining.Count > 0)
         {
             var take = remaining.Count;
-            var plan = LsmSaveCommitter.Plan(remaining, view, scratch, enforceForeignKeys);
+            var plan = LsmSaveCommitter.Plan(remaining, view, scratch, enforceForeignKeys, swept: swept);
             while (!Fits(plan.Batch, limits) && take > 1)
             {
                 take = Math.Max(1, take / 2);
-                plan = LsmSaveCommitter.Plan(remaining[..take], view, scratch, enforceForeignKeys);
+                plan = LsmSaveCommitter.Plan(remaining[..take], view, scratch, enforceForeignKeys, swept: swept);
             }
 
             var chunk = remaining[..take];
@@ -205,10 +229,7 @@ internal sealed class LsmBulkOperation(
             }
             catch (LsmBatchTooLargeException e)
             {
-                throw new DbUpdateException(
-                    $"{Name} cannot change a '{entityType.DisplayName()}' row: the row with its index entries and the rows its delete "
-                    + $"reaches is more than one batch of {store.KeyValueStore.Description} may hold ({e.Message}).",
-                    e);
+                throw TooLarge(store.KeyValueStore, e);
             }
 
             if (!committed)
@@ -227,6 +248,13 @@ internal sealed class LsmBulkOperation(
 
         return (written, null);
     }
+
+    /// <summary>A single row whose batch exceeds the store's limit (docs/bulk_operations.md, "Batch limits").</summary>
+    private DbUpdateException TooLarge(ILsmKeyValueStore store, LsmBatchTooLargeException e) =>
+        new(
+            $"{Name} cannot change a '{entityType.DisplayName()}' row: the row with its index entries and the rows its delete "
+            + $"reaches is more than one batch of {store.Description} may hold ({e.Message}).",
+            e);
 
     private static bool Fits(LsmConditionalBatch batch, LsmStoreLimits limits) =>
         (limits.MaxOperations is not { } operations || batch.Operations.Count + batch.Conditions.Count <= operations)

@@ -28,8 +28,51 @@ internal static class LsmDependentSweep
     /// <summary>Entries stepped over between two ranges before the sweep starts a new cursor at the next range.</summary>
     internal const int MaxSkippedEntries = 32;
 
-    /// <summary>A deleted principal: its write, the key its dependents name, and the range of its dependents' entries.</summary>
-    internal readonly record struct Target(RowWrite Principal, byte[] PrincipalKey, byte[] Lower, byte[] Upper);
+    /// <summary>
+    /// A deleted principal: the key its dependents name (null where only the range matters: see <see cref="TryTarget"/>),
+    /// and the range of its dependents' entries.
+    /// </summary>
+    internal readonly record struct Target(byte[]? PrincipalKey, byte[] Lower, byte[] Upper);
+
+    /// <summary>
+    /// The target of the principal row <paramref name="principalRow"/> (as stored before its delete) for
+    /// <paramref name="foreignKey"/>; false when no dependent can name it (a referenced value is null, or cannot be encoded as
+    /// the dependent's parts). Without <paramref name="principalKey"/> the target's key is left out where the sweep does not
+    /// need it (it does to sort a whole table's rows by principal), for a caller that only asks whether there are entries;
+    /// <paramref name="values"/> (one per referenced column) spares a caller with many rows an array per row.
+    /// </summary>
+    public static bool TryTarget(
+        LsmForeignKeyMapping foreignKey, ReadOnlySpan<byte> principalRow, out Target target, bool principalKey = true, object?[]? values = null)
+    {
+        if (values is null)
+        {
+            values = foreignKey.PrincipalValues(principalRow);
+        }
+        else
+        {
+            foreignKey.PrincipalValues(principalRow, values);
+        }
+
+        byte[]? key = null;
+        if (Array.IndexOf(values, null) >= 0
+            || ((principalKey || foreignKey.Access == LsmDependentAccess.FullScan) && (key = foreignKey.PrincipalKeyOfValues(values)) is null))
+        {
+            target = default;
+            return false;
+        }
+
+        try
+        {
+            var (lower, upper) = foreignKey.DependentRange(values);
+            target = new Target(key, lower, upper);
+            return true;
+        }
+        catch (LsmInvalidEntityException)
+        {
+            target = default;
+            return false;
+        }
+    }
 
     /// <summary>
     /// For each of <paramref name="targets"/>, the entries in its range at <paramref name="view"/> as (row key, row), the row
@@ -70,7 +113,7 @@ internal static class LsmDependentSweep
         var byPrincipal = new Dictionary<byte[], int>(targets.Count, ByteArrayEqualityComparer.Instance);
         for (var t = 0; t < targets.Count; t++)
         {
-            byPrincipal.TryAdd(targets[t].PrincipalKey, t);
+            byPrincipal.TryAdd(targets[t].PrincipalKey!, t);
         }
 
         using var cursor = view.Scan(targets[0].Lower, targets[0].Upper);
@@ -167,6 +210,50 @@ internal static class LsmDependentSweep
             {
                 return;
             }
+        }
+    }
+
+    /// <summary>
+    /// Sweeps made at one view (by an <c>ExecuteDelete</c> that looked for dependents before writing: <see cref="LsmBulkDelete"/>),
+    /// for a plan of the same principals at that view to use instead of sweeping again.
+    /// </summary>
+    internal sealed class Results
+    {
+        private readonly List<(LsmForeignKeyMapping ForeignKey, IReadOnlyList<Target> Targets, List<(byte[] Key, byte[]? Row)>?[] Found)> _sweeps = [];
+
+        public void Add(LsmForeignKeyMapping foreignKey, IReadOnlyList<Target> targets, List<(byte[] Key, byte[]? Row)>?[] found) =>
+            _sweeps.Add((foreignKey, targets, found));
+
+        /// <summary>What <see cref="Find"/> gave for exactly these targets of <paramref name="foreignKey"/>, or null.</summary>
+        public List<(byte[] Key, byte[]? Row)>?[]? For(LsmForeignKeyMapping foreignKey, IReadOnlyList<Target> targets)
+        {
+            foreach (var sweep in _sweeps)
+            {
+                if (sweep.ForeignKey == foreignKey && SameRanges(sweep.Targets, targets))
+                {
+                    return sweep.Found;
+                }
+            }
+
+            return null;
+        }
+
+        private static bool SameRanges(IReadOnlyList<Target> x, IReadOnlyList<Target> y)
+        {
+            if (x.Count != y.Count)
+            {
+                return false;
+            }
+
+            for (var i = 0; i < x.Count; i++)
+            {
+                if (!x[i].Lower.AsSpan().SequenceEqual(y[i].Lower) || !x[i].Upper.AsSpan().SequenceEqual(y[i].Upper))
+                {
+                    return false;
+                }
+            }
+
+            return true;
         }
     }
 

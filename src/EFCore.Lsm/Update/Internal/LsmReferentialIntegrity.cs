@@ -103,28 +103,12 @@ internal static class LsmReferentialIntegrity
         HashSet<LsmForeignKeyMapping> wholeKeyspacesRequired)
     {
         var targets = new List<LsmDependentSweep.Target>();
+        var targetPrincipals = new List<RowWrite>();
         foreach (var (principal, principalRow) in principals)
         {
-            if (!principal.Mapping.ReferencingForeignKeys.Contains(foreignKey))
+            if (!principal.Mapping.ReferencingForeignKeys.Contains(foreignKey)
+                || !LsmDependentSweep.TryTarget(foreignKey, principalRow, out var target))
             {
-                continue;
-            }
-
-            var values = foreignKey.PrincipalValues(principalRow);
-            if (foreignKey.PrincipalKeyOfValues(values) is not { } principalKey)
-            {
-                continue;
-            }
-
-            byte[] lower;
-            byte[] upper;
-            try
-            {
-                (lower, upper) = foreignKey.DependentRange(values);
-            }
-            catch (LsmInvalidEntityException)
-            {
-                // No dependent's foreign key can hold these values.
                 continue;
             }
 
@@ -136,12 +120,14 @@ internal static class LsmReferentialIntegrity
             {
                 plan.Require(
                     LsmConditionKind.RangeUnchangedSince,
-                    lower,
+                    target.Lower,
                     new LsmSaveGuard(LsmGuardKind.Dependents, principal, plan.Retryable) { ForeignKey = foreignKey },
                     plan.GuardVersion,
-                    upper);
+                    target.Upper);
             }
-            targets.Add(new LsmDependentSweep.Target(principal, principalKey, lower, upper));
+
+            targets.Add(target);
+            targetPrincipals.Add(principal);
         }
 
         if (targets.Count == 0)
@@ -149,21 +135,20 @@ internal static class LsmReferentialIntegrity
             return;
         }
 
-        var found = LsmDependentSweep.Find(plan.View, foreignKey, targets);
+        var found = plan.Swept?.For(foreignKey, targets) ?? LsmDependentSweep.Find(plan.View, foreignKey, targets);
         for (var t = 0; t < targets.Count; t++)
         {
             if (found[t] is { } entries)
             {
-                ApplyDeleteBehavior(plan, foreignKey, targets[t], entries);
+                ApplyDeleteBehavior(plan, foreignKey, targets[t].PrincipalKey!, targetPrincipals[t], entries);
             }
         }
     }
 
     private static void ApplyDeleteBehavior(
-        LsmSavePlan plan, LsmForeignKeyMapping foreignKey, LsmDependentSweep.Target target, List<(byte[] Key, byte[]? Row)> found)
+        LsmSavePlan plan, LsmForeignKeyMapping foreignKey, byte[] principalKey, RowWrite principal, List<(byte[] Key, byte[]? Row)> found)
     {
-        var principal = target.Principal;
-        var dependents = Dependents(plan, foreignKey, target.PrincipalKey, found);
+        var dependents = Dependents(plan, foreignKey, principalKey, found);
         if (dependents.Count == 0)
         {
             return;

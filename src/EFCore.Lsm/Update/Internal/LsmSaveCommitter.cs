@@ -43,11 +43,19 @@ internal static class LsmSaveCommitter
         }
     }
 
-    /// <summary>Builds the plan of <paramref name="writes"/> at <paramref name="view"/>.</summary>
+    /// <summary>
+    /// Builds the plan of <paramref name="writes"/> at <paramref name="view"/>, reusing the dependents <paramref name="swept"/>
+    /// found at that view.
+    /// </summary>
     public static LsmSavePlan Plan(
-        IReadOnlyList<RowWrite> writes, ILsmReadView view, PooledByteBufferWriter scratch, bool enforceForeignKeys, long? guardVersion = null)
+        IReadOnlyList<RowWrite> writes,
+        ILsmReadView view,
+        PooledByteBufferWriter scratch,
+        bool enforceForeignKeys,
+        long? guardVersion = null,
+        LsmDependentSweep.Results? swept = null)
     {
-        var plan = new LsmSavePlan(view, scratch, enforceForeignKeys, immediate: false, guardVersion);
+        var plan = new LsmSavePlan(view, scratch, enforceForeignKeys, immediate: false, guardVersion) { Swept = swept };
         foreach (var write in writes)
         {
             plan.Add(write);

@@ -63,6 +63,9 @@ internal sealed class LsmSavePlan
 
     public LsmConditionalBatch Batch { get; } = new();
 
+    /// <summary>Dependents already found at <see cref="View"/> for some of the plan's deletes, which referential integrity reuses.</summary>
+    public LsmDependentSweep.Results? Swept { get; init; }
+
     /// <summary>What each condition of <see cref="Batch"/> guards, by condition index.</summary>
     public List<LsmSaveGuard> Guards { get; } = [];
 
