@@ -8,6 +8,7 @@ namespace EFCore.Lsm.Metadata.Internal;
 /// <summary>
 /// Where each value of a stored row lands when the query pipeline decodes it: one slot per property of the whole
 /// hierarchy of a root entity type (TPH: every derived type's properties too, since all of them share the root's keyspace),
+/// then one per member of its complex properties (values of the row itself, docs/row_encoding.md, "Complex values"),
 /// then one slot per property of each owned reference stored in the row (owned types live inside their owner's row,
 /// docs/row_encoding.md, "Owned values"), and one slot per owned collection holding its element rows (each a
 /// <see cref="ValueBuffer"/> in the collection's own <see cref="LsmOwnedNode.Element"/> layout). A decoded row is a
@@ -106,7 +107,8 @@ internal sealed class LsmRowLayout
     /// <summary>
     /// The name the catalog records <paramref name="property"/> under (docs/catalog.md): its name, or for a property declared
     /// on a derived type whose name another type of the hierarchy declares too, <c>DeclaringType:Name</c>; for a property of
-    /// an owned type, its path from the row (<c>ShippingAddress/City</c>, <c>Addresses/Street</c>).
+    /// an owned type, its path from the row (<c>ShippingAddress/City</c>, <c>Addresses/Street</c>); for a member of a complex
+    /// property, its path from the entity (<c>Origin.City</c>, <c>Origin.Geo.Latitude</c>).
     /// </summary>
     public string StoredNameOf(IPropertyBase property) =>
         TryGetStoredName(property, out var name)
