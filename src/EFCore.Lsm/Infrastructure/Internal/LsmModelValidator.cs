@@ -11,8 +11,8 @@ namespace EFCore.Lsm.Infrastructure.Internal;
 /// Model rules of the provider, checked before EF's own so the message names what the provider needs: every entity type
 /// has a primary key whose parts have an order-preserving key encoding (after value conversion); a hierarchy is mapped
 /// table-per-hierarchy (TPT/TPC are refused); owned types are stored in their owner's row, within the limits
-/// <see cref="ValidateOwnedType"/> names; complex types are refused by this version rather than stored in a way that gives
-/// wrong answers.
+/// <see cref="ValidateOwnedType"/> names; complex properties are stored in their entity's row, within the limits
+/// <see cref="ValidateComplexProperty"/> names.
 /// </summary>
 internal sealed class LsmModelValidator(ModelValidatorDependencies dependencies) : ModelValidator(dependencies)
 {
@@ -64,6 +64,43 @@ internal sealed class LsmModelValidator(ModelValidatorDependencies dependencies)
         }
     }
 
+    /// <summary>
+    /// Complex values are stored in their entity's row, a pair per member (docs/row_encoding.md, "Complex values"): what that
+    /// cannot hold is refused here, naming the property.
+    /// </summary>
+    private static void ValidateComplexProperty(IEntityType entityType, IComplexProperty complex, string path)
+    {
+        var name = $"'{entityType.DisplayName()}.{path}'";
+        if (complex.IsCollection)
+        {
+            throw new InvalidOperationException(
+                $"The property {name} is a complex collection (ComplexCollection); EFCore.Lsm does not store complex collections. "
+                + "Map it as an owned collection instead (OwnsMany): its elements are stored inside the owner's row.");
+        }
+
+        if (entityType.IsOwned())
+        {
+            throw new InvalidOperationException(
+                $"The property {name} is a complex property of an owned type; EFCore.Lsm stores complex properties of entity types "
+                + "only. Map it as a nested owned type instead (OwnsOne inside the owned type).");
+        }
+
+        foreach (var member in complex.ComplexType.GetDeclaredProperties())
+        {
+            if (ProviderValueCodec.Find(ProviderType(member)) is null)
+            {
+                throw new InvalidOperationException(
+                    $"The property '{entityType.DisplayName()}.{path}.{member.Name}' has type '{ProviderType(member).Name}', which "
+                    + "EFCore.Lsm cannot store; configure a value converter to a type it stores (docs/row_encoding.md lists them).");
+            }
+        }
+
+        foreach (var nested in complex.ComplexType.GetDeclaredComplexProperties())
+        {
+            ValidateComplexProperty(entityType, nested, path + "." + nested.Name);
+        }
+    }
+
     private static void ValidateEntityType(IEntityType entityType)
     {
         if (entityType.IsOwned())
@@ -71,12 +108,9 @@ internal sealed class LsmModelValidator(ModelValidatorDependencies dependencies)
             ValidateOwnedType(entityType);
         }
 
-        if (entityType.GetComplexProperties().FirstOrDefault() is { } complex)
+        foreach (var complex in entityType.GetDeclaredComplexProperties())
         {
-            throw new InvalidOperationException(
-                $"The property '{entityType.DisplayName()}.{complex.Name}' is a complex property (ComplexProperty); EFCore.Lsm does "
-                + "not store complex types yet. Map it as an owned type instead (OwnsOne, or OwnsMany for a collection): owned "
-                + "values are stored inside the owner's row.");
+            ValidateComplexProperty(entityType, complex, complex.Name);
         }
 
         // A hierarchy is stored in its root's keyspace with a discriminator (TPH); the other strategies are relational ideas

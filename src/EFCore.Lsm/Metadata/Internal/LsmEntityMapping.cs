@@ -106,7 +106,7 @@ internal sealed class LsmEntityMapping
         GeneratedKeys = [.. _key.Where(p => IsGeneratedIntegerKey(p.Property))];
         foreach (var type in LsmRowLayout.HierarchyOf(EntityType))
         {
-            var properties = type.GetProperties().ToHashSet();
+            var properties = type.GetFlattenedProperties().ToHashSet();
             var written = _byId.Where(p => properties.Contains(p.Property)).ToArray();
             var hasSlot = new bool[_bySlot.Length];
             foreach (var property in written)
@@ -129,13 +129,13 @@ internal sealed class LsmEntityMapping
                 hasSlot);
         }
 
-        if (_bySlot.Any(p => p.MissingValue is not null && p.Property.DeclaringType == EntityType))
+        if (_bySlot.Any(p => p.MissingValue is not null && LsmRowLayout.DeclaringEntityType(p.Property) == EntityType))
         {
-            _missingBySlot = [.. _bySlot.Select(p => p.Property.DeclaringType == EntityType ? p.MissingValue : null)];
+            _missingBySlot = [.. _bySlot.Select(p => LsmRowLayout.DeclaringEntityType(p.Property) == EntityType ? p.MissingValue : null)];
         }
 
         // Only a derived type's property that reads as non-null when missing needs the row's type; the discriminator says it.
-        _hasDerivedMissingValues = _bySlot.Any(p => p.MissingValue is not null && p.Property.DeclaringType != EntityType);
+        _hasDerivedMissingValues = _bySlot.Any(p => p.MissingValue is not null && LsmRowLayout.DeclaringEntityType(p.Property) != EntityType);
         if (EntityType.FindDiscriminatorProperty() is { } discriminator && Layout.TryGetSlot(discriminator, out var discriminatorSlot))
         {
             _discriminator = _bySlot[discriminatorSlot];
@@ -560,7 +560,7 @@ internal sealed class LsmEntityMapping
         {
             buffer.Reset();
             var writer = new MessagePackWriter(buffer);
-            property.WriteValue(ref writer, entry.GetCurrentValue(property.Property), entry.EntityType);
+            property.WriteValue(ref writer, property.CurrentValue(entry), entry.EntityType);
             writer.Flush();
             if (buffer.WrittenSpan.Length > largest.Bytes)
             {
@@ -602,7 +602,7 @@ internal sealed class LsmEntityMapping
             else if (properties[i].MissingValue is { } missing)
             {
                 // A derived type's property is missing from the rows of the other types, which read it as null.
-                values[i] = properties[i].Property.DeclaringType == EntityType
+                values[i] = LsmRowLayout.DeclaringEntityType(properties[i].Property) == EntityType
                     || (rowType ??= RowTypeOf(value))?.HasSlot[properties[i].Slot] == true
                         ? missing
                         : null;
@@ -774,6 +774,10 @@ internal sealed class LsmEntityMapping
         /// <summary>The slot of the property's value in a decoded row (<see cref="LsmRowLayout"/>).</summary>
         public int Slot { get; } = slot;
 
+        // The nullable complex properties on the path to a complex member (outermost first): when one of them is null, so is
+        // the member, whatever EF's getter gives for a member of a missing struct.
+        private readonly IComplexProperty[] _optionalComplexPath = OptionalComplexPath(property);
+
         /// <summary>The codec of the stored provider type (after value conversion).</summary>
         public ProviderValueCodec Codec { get; } = codec;
 
@@ -802,8 +806,39 @@ internal sealed class LsmEntityMapping
                 return;
             }
 
+            // A member of a complex value that may be null reads as null: the value is null (EF reads it so when its members are).
             var clrType = Property.ClrType;
-            MissingValue = clrType.IsValueType && Nullable.GetUnderlyingType(clrType) is null ? Activator.CreateInstance(clrType) : null;
+            MissingValue = clrType.IsValueType && Nullable.GetUnderlyingType(clrType) is null && !LsmRowLayout.IsInOptionalComplexValue(Property)
+                ? Activator.CreateInstance(clrType)
+                : null;
+        }
+
+        /// <summary>The current value of the property in <paramref name="entry"/>: null for a member of a complex value that is null.</summary>
+        public object? CurrentValue(IUpdateEntry entry)
+        {
+            foreach (var complex in _optionalComplexPath)
+            {
+                if (entry.GetCurrentValue(complex) is null)
+                {
+                    return null;
+                }
+            }
+
+            return entry.GetCurrentValue(Property);
+        }
+
+        private static IComplexProperty[] OptionalComplexPath(IProperty property)
+        {
+            var path = new List<IComplexProperty>();
+            for (var type = property.DeclaringType; type is IComplexType complexType; type = complexType.ComplexProperty.DeclaringType)
+            {
+                if (complexType.ComplexProperty.IsNullable)
+                {
+                    path.Insert(0, complexType.ComplexProperty);
+                }
+            }
+
+            return [.. path];
         }
 
         public void WriteKeyPart(ref KeyWriter writer, object? modelValue, IEntityType entityType)
@@ -863,7 +898,7 @@ internal sealed class LsmEntityMapping
         }
 
         /// <summary>The stored form of a model value: the value converter applied, then the stored-type conversion.</summary>
-        public object? ToProvider(object? modelValue) => ToProvider(modelValue, Property.DeclaringType as IEntityType);
+        public object? ToProvider(object? modelValue) => ToProvider(modelValue, LsmRowLayout.DeclaringEntityType(Property));
 
         private object? ToProvider(object? modelValue, IEntityType? entityType)
         {

@@ -121,7 +121,7 @@ internal sealed class LsmOwnedMap
             }
 
             row.WritePropertyId(value.Id);
-            value.WriteValue(ref row.ValueWriter, entry.GetCurrentValue(value.Property), entry.EntityType);
+            value.WriteValue(ref row.ValueWriter, value.CurrentValue(entry), entry.EntityType);
         }
 
         for (; m < members.Count; m++)

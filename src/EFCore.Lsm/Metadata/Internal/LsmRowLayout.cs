@@ -8,6 +8,7 @@ namespace EFCore.Lsm.Metadata.Internal;
 /// <summary>
 /// Where each value of a stored row lands when the query pipeline decodes it: one slot per property of the whole
 /// hierarchy of a root entity type (TPH: every derived type's properties too, since all of them share the root's keyspace),
+/// then one per member of its complex properties (values of the row itself, docs/row_encoding.md, "Complex values"),
 /// then one slot per property of each owned reference stored in the row (owned types live inside their owner's row,
 /// docs/row_encoding.md, "Owned values"), and one slot per owned collection holding its element rows (each a
 /// <see cref="ValueBuffer"/> in the collection's own <see cref="LsmOwnedNode.Element"/> layout). A decoded row is a
@@ -45,6 +46,24 @@ internal sealed class LsmRowLayout
                     ? property.Name
                     : entityType.ShortName() + ":" + property.Name;
                 _storedProperties.Add(property);
+            }
+        }
+
+        // Members of complex properties are values of the row itself (docs/row_encoding.md, "Complex values"): a pair each at
+        // the top level, named by their path (Address.City), so a query decodes only the members it reads.
+        var complexNames = HierarchyOf(root).SelectMany(t => t.GetDeclaredComplexProperties()).GroupBy(p => p.Name, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);
+        foreach (var entityType in HierarchyOf(root))
+        {
+            foreach (var complex in entityType.GetDeclaredComplexProperties())
+            {
+                var prefix = complexNames[complex.Name] == 1 || entityType == root ? "" : entityType.ShortName() + ":";
+                foreach (var (member, path) in ComplexMembers(complex, prefix + complex.Name))
+                {
+                    AddSlot(member, member.ClrType);
+                    _storedNames[member] = path;
+                    _storedProperties.Add(member);
+                }
             }
         }
 
@@ -88,7 +107,8 @@ internal sealed class LsmRowLayout
     /// <summary>
     /// The name the catalog records <paramref name="property"/> under (docs/catalog.md): its name, or for a property declared
     /// on a derived type whose name another type of the hierarchy declares too, <c>DeclaringType:Name</c>; for a property of
-    /// an owned type, its path from the row (<c>ShippingAddress/City</c>, <c>Addresses/Street</c>).
+    /// an owned type, its path from the row (<c>ShippingAddress/City</c>, <c>Addresses/Street</c>); for a member of a complex
+    /// property, its path from the entity (<c>Origin.City</c>, <c>Origin.Geo.Latitude</c>).
     /// </summary>
     public string StoredNameOf(IPropertyBase property) =>
         TryGetStoredName(property, out var name)
@@ -162,6 +182,65 @@ internal sealed class LsmRowLayout
         return root is AnnotatableBase { IsReadOnly: false }
             ? new LsmRowLayout(root)
             : root.GetOrAddRuntimeAnnotationValue(AnnotationName, static r => new LsmRowLayout(r!), root);
+    }
+
+    /// <summary>Separates the parts of a complex member's stored name: <c>Address.City</c>, <c>Address.Geo.Latitude</c> (docs/catalog.md).</summary>
+    public const char ComplexPathSeparator = '.';
+
+    /// <summary>
+    /// The scalar members of <paramref name="complex"/> and of the complex properties nested in it, each with its stored name
+    /// (<paramref name="path"/>, then the member names, joined by <see cref="ComplexPathSeparator"/>).
+    /// </summary>
+    public static IEnumerable<(IProperty Member, string Path)> ComplexMembers(IComplexProperty complex, string path)
+    {
+        foreach (var member in complex.ComplexType.GetProperties())
+        {
+            yield return (member, path + ComplexPathSeparator + member.Name);
+        }
+
+        foreach (var nested in complex.ComplexType.GetComplexProperties())
+        {
+            foreach (var inner in ComplexMembers(nested, path + ComplexPathSeparator + nested.Name))
+            {
+                yield return inner;
+            }
+        }
+    }
+
+    /// <summary>The properties of <paramref name="type"/> and the members of its complex properties (nested ones too).</summary>
+    public static IEnumerable<IReadOnlyProperty> FlattenedProperties(IReadOnlyTypeBase type) =>
+        type.GetProperties().Concat(type.GetComplexProperties().Where(c => !c.IsCollection).SelectMany(c => FlattenedProperties(c.ComplexType)));
+
+    /// <summary>
+    /// Whether <paramref name="property"/> is a member of a complex value that may be null (a nullable complex property on its
+    /// path): its value reads as null when the complex value is null, so a missing or nil value must not read as a default.
+    /// </summary>
+    public static bool IsInOptionalComplexValue(IReadOnlyProperty property) => IsOptional(property.DeclaringType);
+
+    /// <summary>Whether values of <paramref name="type"/> may be null: a complex type with a nullable complex property on its path.</summary>
+    public static bool IsOptional(IReadOnlyTypeBase type)
+    {
+        for (; type is IReadOnlyComplexType complexType; type = complexType.ComplexProperty.DeclaringType)
+        {
+            if (complexType.ComplexProperty.IsNullable)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>The entity type whose rows hold <paramref name="property"/>: its declaring type, or for a complex member the entity type the complex property is on.</summary>
+    public static IEntityType DeclaringEntityType(IPropertyBase property)
+    {
+        var type = property.DeclaringType;
+        while (type is IComplexType complexType)
+        {
+            type = complexType.ComplexProperty.DeclaringType;
+        }
+
+        return (IEntityType)type;
     }
 
     /// <summary>The entity types sharing a root's keyspace: the root, then its derived types (a fixed order).</summary>

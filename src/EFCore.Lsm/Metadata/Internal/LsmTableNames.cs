@@ -7,7 +7,7 @@ namespace EFCore.Lsm.Metadata.Internal;
 /// The table and column names EF's relational conventions give entity types and properties, which migrations use: the
 /// table of an entity type is its root type's <c>ToTable</c> name, which the provider's conventions set to the name of the
 /// context's <c>DbSet</c> for it (as relational providers do), or else its short CLR name; a column is its property's
-/// <c>HasColumnName</c>, or else the property name.
+/// <c>HasColumnName</c>, or else the property name (for a member of a complex property, its path joined by '_').
 /// </summary>
 internal static class LsmTableNames
 {
@@ -23,7 +23,11 @@ internal static class LsmTableNames
     }
 
     public static string ColumnOf(IReadOnlyProperty property) =>
-        property.FindAnnotation(ColumnNameAnnotation)?.Value as string ?? property.Name;
+        property.FindAnnotation(ColumnNameAnnotation)?.Value as string ?? ComplexPrefix(property.DeclaringType) + property.Name;
+
+    // A member of a complex property is named after its path, as EF's relational conventions name its column (Address_City).
+    private static string ComplexPrefix(IReadOnlyTypeBase type) =>
+        type is IReadOnlyComplexType complex ? ComplexPrefix(complex.ComplexProperty.DeclaringType) + complex.ComplexProperty.Name + "_" : "";
 
     /// <summary>The short name of an entity type name as EF forms it: the part after the last '.' or '+'.</summary>
     public static string ShortName(string entityTypeName)

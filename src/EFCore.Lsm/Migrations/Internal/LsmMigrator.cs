@@ -206,7 +206,7 @@ internal static class SchemaSignature
         {
             var table = LsmTableNames.Of(entityType);
             lines.Add($"table {table} {entityType.Name}");
-            foreach (var property in entityType.GetProperties().OrderBy(p => p.Name, StringComparer.Ordinal))
+            foreach (var property in LsmRowLayout.FlattenedProperties(entityType).OrderBy(LsmTableNames.ColumnOf, StringComparer.Ordinal))
             {
                 lines.Add($"column {table}.{LsmTableNames.ColumnOf(property)} {Stored(property)} {(property.IsNullable ? "null" : "not null")}");
             }

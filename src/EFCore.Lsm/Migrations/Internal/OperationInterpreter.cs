@@ -658,6 +658,17 @@ internal sealed class OperationInterpreter(MigrationSession session)
 
             if (matches.Count == 1)
             {
+                if (matches[0].Property.DeclaringType is IComplexType)
+                {
+                    // Migrations change what a row's values are under one id; a complex member's column is a member of a value
+                    // EF reads whole (docs/row_encoding.md, "Complex values"), which they do not rewrite yet.
+                    throw new NotSupportedException(
+                        $"{what} '{column}' on '{table}': the column is the member '{matches[0].Name}' of a complex property, stored "
+                        + "in its entity's row; EFCore.Lsm migrations do not change complex members yet. Without a migration, a "
+                        + "complex member added to the model reads as its default (null in an optional complex value) in existing "
+                        + "rows, and the values of one removed from the model are kept in the rows.");
+                }
+
                 if (matches[0].Name.Contains(LsmRowLayout.PathSeparator))
                 {
                     // Owned values are nested in their owner's row (docs/row_encoding.md, "Owned values"); the interpreter

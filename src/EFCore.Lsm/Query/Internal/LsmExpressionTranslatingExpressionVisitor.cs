@@ -78,6 +78,39 @@ internal sealed class LsmExpressionTranslatingExpressionVisitor(
             : result;
     }
 
+    /// <summary>
+    /// The shaper of the complex value <paramref name="expression"/> stands for (<c>o.Address</c>, <c>o.Address.Geo</c>) when it
+    /// is a complex property of an entity of the query: a shaper over the entity's projection, whose reads hold the complex
+    /// members (docs/row_encoding.md, "Complex values"); null otherwise.
+    /// </summary>
+    public StructuralTypeShaperExpression? TranslateComplexValue(Expression expression)
+    {
+        // Only a chain of member accesses from an entity can be one (and only such a chain is cheap to visit twice).
+        var root = expression;
+        while (root is MemberExpression { Expression: { } inner })
+        {
+            root = inner;
+        }
+
+        if (root == expression || root is not StructuralTypeShaperExpression { StructuralType: IEntityType })
+        {
+            return null;
+        }
+
+        TranslationErrorDetails = null;
+        if (Visit(expression) is not StructuralTypeReferenceExpression { ComplexProperty: { } complex, Parameter: { } owner } reference)
+        {
+            return null;
+        }
+
+        // A nullable struct is shaped as Nullable<T>, which makes EF's materializer test the value for null.
+        var shaper = new StructuralTypeShaperExpression(
+            reference.StructuralType, owner.ValueBufferExpression, Metadata.Internal.LsmRowLayout.IsOptional(complex.ComplexType));
+#pragma warning disable EF1001 // MakeClrTypeNullable is how EF's own providers shape an optional struct complex value.
+        return complex.ClrType.IsNullableValueType() ? shaper.MakeClrTypeNullable() : shaper;
+#pragma warning restore EF1001
+    }
+
     private void AddTranslationErrorDetails(string details) =>
         TranslationErrorDetails = TranslationErrorDetails is null ? details : TranslationErrorDetails + Environment.NewLine + details;
 
@@ -145,6 +178,12 @@ internal sealed class LsmExpressionTranslatingExpressionVisitor(
             && TryRewriteEntityEquality(node.NodeType, left, right, equalsMethod: false, out var entityEquality))
         {
             return entityEquality;
+        }
+
+        if (node.NodeType is ExpressionType.Equal or ExpressionType.NotEqual
+            && TryRewriteComplexEquality(node, left, right, out var complexEquality))
+        {
+            return complexEquality;
         }
 
         if (LsmTypes.IsConvertedToNullable(left, node.Left) || LsmTypes.IsConvertedToNullable(right, node.Right))
@@ -898,6 +937,26 @@ internal sealed class LsmExpressionTranslatingExpressionVisitor(
             return BindProperty(reference, property, type);
         }
 
+        // A complex value is stored in its entity's row (docs/row_encoding.md, "Complex values"): its members are read from
+        // the same projection. The value of a nullable struct is the struct itself.
+        if (reference.StructuralType.FindComplexProperty(name) is { IsCollection: false } complex)
+        {
+            return new StructuralTypeReferenceExpression(reference, complex);
+        }
+
+        if (reference.ComplexProperty is { } nullableStruct && reference.Type.IsValueType && nullableStruct.ClrType.IsNullableValueType())
+        {
+            if (name == nameof(Nullable<int>.Value))
+            {
+                return reference;
+            }
+
+            if (name == nameof(Nullable<int>.HasValue))
+            {
+                return ComplexNullCheck(reference, ExpressionType.NotEqual);
+            }
+        }
+
         AddTranslationErrorDetails(CoreStrings.QueryUnableToTranslateMember(name, reference.StructuralType.DisplayName()));
         return null;
     }
@@ -1047,6 +1106,108 @@ internal sealed class LsmExpressionTranslatingExpressionVisitor(
                 keys,
                 LsmTypes.ConvertToNullable(PropertyAccess(item, property))));
         return true;
+    }
+
+    /// <summary>
+    /// Equality of complex values, which have no identity (EF compares them by value): with null, whether the value is null as
+    /// EF reads it (a required member, or else every member, is null); with another complex value (a stored one, a constant or
+    /// a parameter of the same CLR type), member by member, nested complex values included. The members are accessed on the
+    /// untranslated operands (<paramref name="node"/>), so each side binds its own complex property's members.
+    /// </summary>
+    private bool TryRewriteComplexEquality(BinaryExpression node, Expression left, Expression right, [NotNullWhen(true)] out Expression? result)
+    {
+        var reference = left as StructuralTypeReferenceExpression ?? right as StructuralTypeReferenceExpression;
+        result = null;
+        if (reference?.StructuralType is not IComplexType complexType)
+        {
+            return false;
+        }
+
+        var other = reference == left ? right : left;
+        if (IsNullConstant(other))
+        {
+            result = ComplexNullCheck(reference, node.NodeType);
+            return true;
+        }
+
+        if (StripConvert(node.Left).Type.UnwrapNullableType() != StripConvert(node.Right).Type.UnwrapNullableType())
+        {
+            return false;
+        }
+
+        var memberwise = ComplexMemberEquality(complexType, StripConvert(node.Left), StripConvert(node.Right));
+        result = Visit(node.NodeType == ExpressionType.Equal ? memberwise : Expression.Not(memberwise));
+        return true;
+    }
+
+    /// <summary><c>left.m == right.m</c> for every member of <paramref name="complexType"/> (nested complex values member by member).</summary>
+    private static Expression ComplexMemberEquality(IComplexType complexType, Expression left, Expression right)
+    {
+        Expression equality = Expression.Constant(true);
+        foreach (var member in complexType.GetProperties())
+        {
+            equality = Expression.AndAlso(
+                equality, EFExpressionExtensions.CreateEqualsExpression(ComplexMember(left, member), ComplexMember(right, member)));
+        }
+
+        foreach (var nested in complexType.GetComplexProperties().Where(p => !p.IsCollection))
+        {
+            equality = Expression.AndAlso(
+                equality, ComplexMemberEquality(nested.ComplexType, ComplexMember(left, nested), ComplexMember(right, nested)));
+        }
+
+        return equality;
+    }
+
+    /// <summary>
+    /// <c>value.member</c>, null when <paramref name="value"/> is (so a null value equals stored members that are all null,
+    /// which is how EF reads a null complex value); a scalar member as a nullable value.
+    /// </summary>
+    private static Expression ComplexMember(Expression value, IPropertyBase member)
+    {
+        var target = value.Type.IsNullableValueType() ? Expression.Property(value, nameof(Nullable<int>.Value)) : value;
+        var access = (Expression)Expression.MakeMemberAccess(target, (MemberInfo?)member.PropertyInfo ?? member.FieldInfo!);
+        if (member is IProperty && !access.Type.IsNullableType())
+        {
+            access = Expression.Convert(access, access.Type.MakeNullable());
+        }
+
+        // A stored value's members read as null when it is null; a parameter's are guarded (it runs on the client).
+        return IsStoredValue(value) || (value.Type.IsValueType && !value.Type.IsNullableValueType())
+            ? access
+            : Expression.Condition(Expression.Equal(value, Expression.Constant(null, value.Type)), Expression.Default(access.Type), access);
+    }
+
+    /// <summary>Whether <paramref name="value"/> is a chain of member accesses from an entity of the query (a stored value).</summary>
+    private static bool IsStoredValue(Expression value)
+    {
+        while (StripConvert(value) is MemberExpression { Expression: { } inner })
+        {
+            value = inner;
+        }
+
+        return StripConvert(value) is StructuralTypeShaperExpression;
+    }
+
+    /// <summary>
+    /// Whether a stored complex value is null (<paramref name="nodeType"/> Equal) or not: as EF's materializer decides, by a
+    /// required member (one is enough), else by all of its members being null. A required complex property is never null.
+    /// </summary>
+    private Expression ComplexNullCheck(StructuralTypeReferenceExpression reference, ExpressionType nodeType)
+    {
+        var complexType = (IComplexType)reference.StructuralType;
+        if (!Metadata.Internal.LsmRowLayout.IsOptional(complexType))
+        {
+            return Expression.Constant(nodeType == ExpressionType.NotEqual);
+        }
+
+        var members = complexType.GetFlattenedProperties().ToList();
+        var required = members.FirstOrDefault(p => !p.IsNullable);
+        var isNull = (required is null ? members : [required])
+            .Select(p => (Expression)Expression.Equal(
+                BindProperty(reference, p, p.ClrType.MakeNullable())!, Expression.Constant(null, p.ClrType.MakeNullable())))
+            .Aggregate(Expression.AndAlso);
+        return nodeType == ExpressionType.Equal ? isNull : Expression.Not(isNull);
     }
 
     private bool TryRewriteEntityEquality(
@@ -1270,6 +1431,15 @@ internal sealed class LsmExpressionTranslatingExpressionVisitor(
             StructuralType = ((StructuralTypeShaperExpression)subquery.ShaperExpression).StructuralType;
         }
 
+        /// <summary>The complex value <paramref name="complexProperty"/> of <paramref name="reference"/>: read from the same row.</summary>
+        public StructuralTypeReferenceExpression(StructuralTypeReferenceExpression reference, IComplexProperty complexProperty)
+        {
+            Parameter = reference.Parameter;
+            Subquery = reference.Subquery;
+            StructuralType = complexProperty.ComplexType;
+            ComplexProperty = complexProperty;
+        }
+
         private StructuralTypeReferenceExpression(StructuralTypeReferenceExpression reference, IEntityType type)
         {
             Parameter = reference.Parameter;
@@ -1277,6 +1447,9 @@ internal sealed class LsmExpressionTranslatingExpressionVisitor(
             StructuralType = type;
             NarrowedFrom = reference.NarrowedFrom ?? (IEntityType)reference.StructuralType;
         }
+
+        /// <summary>For a complex value, the complex property it is the value of.</summary>
+        public IComplexProperty? ComplexProperty { get; }
 
         /// <summary>The entity type a cast narrowed this reference from (its rows may be of other types).</summary>
         public IEntityType? NarrowedFrom { get; }

@@ -65,6 +65,12 @@ internal sealed class LsmProjectionBindingExpressionVisitor(
             return base.Visit(node);
         }
 
+        // A complex value is materialized from its entity's values, as the entity would be, but not tracked (it has no identity).
+        if (expressionTranslator.TranslateComplexValue(node) is { } complexValue)
+        {
+            return MatchTypes(Visit(complexValue), node.Type);
+        }
+
         if (!_indexBased)
         {
             var translation = expressionTranslator.Translate(node);

@@ -118,8 +118,10 @@ internal sealed partial class LsmQueryExpression : Expression, IPrintableExpress
         var reads = new Dictionary<IPropertyBase, Expression>();
         foreach (var property in PropertiesInHierarchy(entityType))
         {
-            // A property of a derived type is absent from rows of other types: read it as nullable.
-            var type = entityType.IsAssignableFrom((IEntityType)property.DeclaringType) && property.DeclaringType != entityType
+            // A property of a derived type is absent from rows of other types, and a member of a complex value that may be null
+            // is null with it: read them as nullable.
+            var declaring = LsmRowLayout.DeclaringEntityType(property);
+            var type = (entityType.IsAssignableFrom(declaring) && declaring != entityType) || LsmRowLayout.IsInOptionalComplexValue(property)
                 ? property.ClrType.MakeNullable()
                 : property.ClrType;
             reads[property] = LsmRowReads.Read(row, type, layout.SlotOf(property), property);
@@ -164,9 +166,12 @@ internal sealed partial class LsmQueryExpression : Expression, IPrintableExpress
         }
     }
 
-    /// <summary>The properties a projection of <paramref name="entityType"/> carries: its base types', its own, its derived types'.</summary>
+    /// <summary>
+    /// The properties a projection of <paramref name="entityType"/> carries: its base types', its own, its derived types', each
+    /// with the members of its complex properties (stored in the same row).
+    /// </summary>
     public static IEnumerable<IProperty> PropertiesInHierarchy(IEntityType entityType) =>
-        entityType.GetAllBaseTypesInclusive().Concat(entityType.GetDerivedTypes()).SelectMany(t => t.GetDeclaredProperties());
+        entityType.GetAllBaseTypesInclusive().Concat(entityType.GetDerivedTypes()).SelectMany(t => t.GetFlattenedDeclaredProperties());
 
     public void UpdateServerQueryExpression(Expression serverQueryExpression) => ServerQueryExpression = serverQueryExpression;
 

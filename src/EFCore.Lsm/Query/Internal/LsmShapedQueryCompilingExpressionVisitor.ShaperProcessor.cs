@@ -59,14 +59,16 @@ internal sealed partial class LsmShapedQueryCompilingExpressionVisitor
             {
                 case StructuralTypeShaperExpression shaper:
                 {
-                    // One materialization per entity, however often the shaper mentions it.
-                    if (!_mapping.TryGetValue(shaper.ValueBufferExpression, out var variable))
+                    // One materialization per entity, however often the shaper mentions it; a complex value shares its entity's
+                    // values, so it is keyed by its own shaper.
+                    var key = shaper.StructuralType is IComplexType ? shaper : shaper.ValueBufferExpression;
+                    if (!_mapping.TryGetValue(key, out var variable))
                     {
-                        variable = Parameter(shaper.StructuralType.ClrType);
+                        variable = Parameter(shaper.Type);
                         _variables.Add(variable);
                         var materializer = Visit(_compiler.InjectStructuralTypeMaterializers(shaper));
                         _expressions.Add(Assign(variable, materializer));
-                        _mapping[shaper.ValueBufferExpression] = variable;
+                        _mapping[key] = variable;
                     }
 
                     return variable;

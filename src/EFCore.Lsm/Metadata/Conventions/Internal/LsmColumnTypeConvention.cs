@@ -13,11 +13,14 @@ namespace EFCore.Lsm.Metadata.Conventions.Internal;
 /// </summary>
 internal sealed class LsmColumnTypeConvention : IModelFinalizingConvention
 {
+    private static IEnumerable<IConventionProperty> ComplexMembers(IConventionTypeBase type) =>
+        type.GetDeclaredComplexProperties().SelectMany(c => c.ComplexType.GetDeclaredProperties().Concat(ComplexMembers(c.ComplexType)));
+
     public void ProcessModelFinalizing(IConventionModelBuilder modelBuilder, IConventionContext<IConventionModelBuilder> context)
     {
         foreach (var entityType in modelBuilder.Metadata.GetEntityTypes())
         {
-            foreach (var property in entityType.GetDeclaredProperties())
+            foreach (var property in entityType.GetDeclaredProperties().Concat(ComplexMembers(entityType)))
             {
                 var type = property.GetValueConverter()?.ProviderClrType ?? property.ClrType;
                 property.Builder.HasAnnotation(LsmTableNames.ColumnTypeAnnotation, (Nullable.GetUnderlyingType(type) ?? type).FullName);
