@@ -125,7 +125,7 @@ internal sealed class TableIterator : IInternalIterator
         while (_dataBlockOffset >= 0 && !_data.Valid)
         {
             _index.Next();
-            LoadDataBlock();
+            LoadDataBlock(readAhead: true);
             if (_dataBlockOffset >= 0)
             {
                 _data.SeekToFirst();
@@ -147,7 +147,8 @@ internal sealed class TableIterator : IInternalIterator
     }
 
     /// <summary>Points the data cursor at the block of the current index entry; no block when the index is exhausted.</summary>
-    private void LoadDataBlock()
+    /// <param name="readAhead">A forward scan moved here from the previous block: start loading the next one too.</param>
+    private void LoadDataBlock(bool readAhead = false)
     {
         if (!_index.Valid)
         {
@@ -176,6 +177,10 @@ internal sealed class TableIterator : IInternalIterator
         }
 
         _dataBlockOffset = handle.Offset;
+        if (readAhead)
+        {
+            _table.PrefetchFollowing(handle);
+        }
     }
 
     private void ReleaseDataBlock()
