@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using EFCore.Lsm.Engine.Format;
+using EFCore.Lsm.Engine.Util;
 
 namespace EFCore.Lsm.Engine.Iterators;
 
@@ -141,12 +142,25 @@ internal sealed class MergingIterator : IInternalIterator
         }
 
         _heapSize = 0;
+
+        // Every child is announced first, so the tables' data blocks load while the memtables (the first children)
+        // search their skiplists, instead of each load starting only after the previous child's seek is done.
+        foreach (var child in _children)
+        {
+            child.PrepareSeek(internalKey);
+        }
+
         foreach (var child in _children)
         {
             child.Seek(internalKey);
         }
 
         BuildHeap(reverse: false);
+    }
+
+    public void PrepareSeek(ReadOnlySpan<byte> internalKey)
+    {
+        // Seek announces to the children itself.
     }
 
     public void Next()
@@ -313,19 +327,8 @@ internal sealed class MergingIterator : IInternalIterator
 
     private ReadOnlySpan<byte> CopySwitchKey(ReadOnlySpan<byte> key)
     {
-        if (_switchKey.Length < key.Length)
-        {
-            if (_switchKey.Length > 0)
-            {
-                ArrayPool<byte>.Shared.Return(_switchKey);
-            }
-
-            _switchKey = ArrayPool<byte>.Shared.Rent(Math.Max(key.Length, 64));
-        }
-
-        key.CopyTo(_switchKey);
         _switchKeyLength = key.Length;
-        return _switchKey.AsSpan(0, key.Length);
+        return PooledCopy.Into(ref _switchKey, key);
     }
 
     private void BuildHeap(bool reverse)

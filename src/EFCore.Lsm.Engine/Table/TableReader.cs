@@ -434,14 +434,19 @@ internal sealed unsafe class TableReader : IDisposable
     /// prefetcher does not run ahead across the page boundaries between blocks. Only for mapped tables on x86.
     /// </summary>
     internal void PrefetchFollowing(BlockHandle handle)
+        => Prefetch(handle.Offset + handle.Size + TableFormat.BlockTrailerSize, handle.Size + TableFormat.BlockTrailerSize);
+
+    /// <summary>Asks the CPU to start loading the data block at <paramref name="handle"/> (mapped tables on x86 only).</summary>
+    internal void Prefetch(BlockHandle handle) => Prefetch(handle.Offset, handle.Size + TableFormat.BlockTrailerSize);
+
+    private void Prefetch(long start, long length)
     {
-        if (_mapping is null || !Sse.IsSupported)
+        if (_mapping is null || !Sse.IsSupported || start < 0)
         {
             return;
         }
 
-        var start = handle.Offset + handle.Size + TableFormat.BlockTrailerSize;
-        var end = Math.Min(start + handle.Size + TableFormat.BlockTrailerSize, _footerOffset);
+        var end = Math.Min(start + length, _footerOffset);
         for (var offset = start; offset < end; offset += 64)
         {
             Sse.Prefetch0(_mapped + offset);
