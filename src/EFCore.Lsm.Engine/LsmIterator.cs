@@ -1,6 +1,7 @@
 using System.Buffers;
 using EFCore.Lsm.Engine.Format;
 using EFCore.Lsm.Engine.Iterators;
+using EFCore.Lsm.Engine.Util;
 
 namespace EFCore.Lsm.Engine;
 
@@ -228,7 +229,7 @@ public sealed class LsmIterator : IDisposable
                     return;
                 }
 
-                if (UserKeyOf(_input.Key).SequenceCompareTo(SavedKey) < 0)
+                if (Bytewise.Compare(UserKeyOf(_input.Key), SavedKey) < 0)
                 {
                     break;
                 }
@@ -293,7 +294,7 @@ public sealed class LsmIterator : IDisposable
 
             // A writer may have added a newer version of userKey (sorting before the entry the seek found) between the
             // seek and the step back; it is invisible at this iterator's sequence, so step over it and any like it.
-            while (_input.Valid && UserKeyOf(_input.Key).SequenceCompareTo(userKey) >= 0)
+            while (_input.Valid && Bytewise.Compare(UserKeyOf(_input.Key), userKey) >= 0)
             {
                 _input.Prev();
             }
@@ -319,7 +320,7 @@ public sealed class LsmIterator : IDisposable
         {
             var internalKey = _input.Key;
             var userKey = UserKeyOf(internalKey);
-            if (upper is not null && userKey.SequenceCompareTo(upper) >= 0)
+            if (upper is not null && Bytewise.Compare(userKey, upper) >= 0)
             {
                 break;
             }
@@ -332,7 +333,7 @@ public sealed class LsmIterator : IDisposable
                     SaveKey(userKey);
                     skipping = true;
                 }
-                else if (!skipping || userKey.SequenceCompareTo(SavedKey) > 0)
+                else if (!skipping || Bytewise.Compare(userKey, SavedKey) > 0)
                 {
                     _valid = true;
                     return;
@@ -388,7 +389,7 @@ public sealed class LsmIterator : IDisposable
         {
             var internalKey = _input.Key;
             var userKey = UserKeyOf(internalKey);
-            if (lower is not null && userKey.SequenceCompareTo(lower) < 0)
+            if (lower is not null && Bytewise.Compare(userKey, lower) < 0)
             {
                 break;
             }
@@ -396,7 +397,7 @@ public sealed class LsmIterator : IDisposable
             var visible = InternalKey.Sequence(internalKey) <= _sequence;
             if (visible)
             {
-                if (candidateKind != ValueKind.Delete && userKey.SequenceCompareTo(SavedKey) < 0)
+                if (candidateKind != ValueKind.Delete && Bytewise.Compare(userKey, SavedKey) < 0)
                 {
                     // Moved past every entry of the candidate key, so the candidate is its newest visible version.
                     break;

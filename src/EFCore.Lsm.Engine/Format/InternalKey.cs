@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Runtime.CompilerServices;
+using EFCore.Lsm.Engine.Util;
 
 namespace EFCore.Lsm.Engine.Format;
 
@@ -60,7 +61,7 @@ internal static class InternalKey
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static int Compare(ReadOnlySpan<byte> a, ReadOnlySpan<byte> b)
     {
-        var c = a[..^TrailerSize].SequenceCompareTo(b[..^TrailerSize]);
+        var c = Bytewise.Compare(a[..^TrailerSize], b[..^TrailerSize]);
         if (c != 0)
         {
             return c;

@@ -26,6 +26,16 @@ internal interface IInternalIterator : IDisposable
     /// <summary>Positions at the first entry whose internal key is &gt;= <paramref name="internalKey"/>.</summary>
     void Seek(ReadOnlySpan<byte> internalKey);
 
+    /// <summary>
+    /// Announces that <see cref="Seek"/> with the same key comes next: an iterator may find what that seek will read
+    /// and start loading it (a table's data block), so that a merger seeking several children lets those loads run
+    /// while it seeks the others. Afterwards the iterator is not <see cref="Valid"/> until the Seek; only a Seek* may
+    /// follow. The default does nothing.
+    /// </summary>
+    void PrepareSeek(ReadOnlySpan<byte> internalKey)
+    {
+    }
+
     void Next();
 
     void Prev();

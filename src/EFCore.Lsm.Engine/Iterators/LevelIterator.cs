@@ -113,6 +113,15 @@ internal sealed class LevelIterator : IInternalIterator
         SkipEmptyFilesForward();
     }
 
+    public void PrepareSeek(ReadOnlySpan<byte> internalKey)
+    {
+        var index = FindFile(internalKey);
+        if (index < FileCount)
+        {
+            OpenFile(index).PrepareSeek(internalKey);
+        }
+    }
+
     public void Next()
     {
         CurrentFile.Next();

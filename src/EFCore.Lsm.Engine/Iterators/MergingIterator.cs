@@ -1,6 +1,8 @@
 using System.Buffers;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using EFCore.Lsm.Engine.Format;
+using EFCore.Lsm.Engine.Util;
 
 namespace EFCore.Lsm.Engine.Iterators;
 
@@ -12,6 +14,12 @@ namespace EFCore.Lsm.Engine.Iterators;
 /// (internal key, child index): equal internal keys (impossible in practice, sequence numbers are unique) come out
 /// lowest child index first going forward and exactly reversed going backward, so a lower index (a newer source) always
 /// behaves as the newer entry and a direction switch never skips or repeats an entry.
+/// </para>
+/// <para>
+/// Each valid child's current key is copied into a buffer of the merger's whenever that child moves, so ordering the
+/// heap compares bytes the merger holds instead of asking each child for its key through the interface (for a level,
+/// two more calls down to its file) on every comparison: a step costs one move, one key fetch and the comparisons.
+/// <see cref="Key"/> is served from that copy too.
 /// </para>
 /// <para>
 /// Like LevelDB's merger, only the current child is positioned "at" the current entry. When the direction changes,
@@ -29,6 +37,10 @@ internal sealed class MergingIterator : IInternalIterator
 
     // Child indices; _heap[0] is the current child while _heapSize > 0.
     private readonly int[] _heap;
+
+    // Per child, a copy of its current key, taken when it last moved; meaningful only for children in the heap.
+    private readonly byte[][] _keys;
+    private readonly int[] _keyLengths;
     private int _heapSize;
     private bool _reverse;
 
@@ -54,12 +66,23 @@ internal sealed class MergingIterator : IInternalIterator
         if (children.Length == 1)
         {
             _single = children[0];
+            _keys = [];
+            _keyLengths = [];
+        }
+        else
+        {
+            _keys = new byte[children.Length][];
+            _keyLengths = new int[children.Length];
+            for (var i = 0; i < children.Length; i++)
+            {
+                _keys[i] = ArrayPool<byte>.Shared.Rent(64);
+            }
         }
     }
 
     public bool Valid => _single?.Valid ?? _heapSize > 0;
 
-    public ReadOnlySpan<byte> Key => _single is not null ? _single.Key : _children[Current].Key;
+    public ReadOnlySpan<byte> Key => _single is not null ? _single.Key : KeyOf(Current);
 
     public ReadOnlySpan<byte> Value => _single is not null ? _single.Value : _children[Current].Value;
 
@@ -119,12 +142,25 @@ internal sealed class MergingIterator : IInternalIterator
         }
 
         _heapSize = 0;
+
+        // Every child is announced first, so the tables' data blocks load while the memtables (the first children)
+        // search their skiplists, instead of each load starting only after the previous child's seek is done.
+        foreach (var child in _children)
+        {
+            child.PrepareSeek(internalKey);
+        }
+
         foreach (var child in _children)
         {
             child.Seek(internalKey);
         }
 
         BuildHeap(reverse: false);
+    }
+
+    public void PrepareSeek(ReadOnlySpan<byte> internalKey)
+    {
+        // Seek announces to the children itself.
     }
 
     public void Next()
@@ -195,6 +231,12 @@ internal sealed class MergingIterator : IInternalIterator
             _switchKey = [];
         }
 
+        for (var i = 0; i < _keys.Length; i++)
+        {
+            ArrayPool<byte>.Shared.Return(_keys[i]);
+            _keys[i] = [];
+        }
+
         List<Exception>? errors = null;
         foreach (var child in _children)
         {
@@ -220,7 +262,7 @@ internal sealed class MergingIterator : IInternalIterator
     /// </summary>
     private void SwitchToForward(int current)
     {
-        var key = CopySwitchKey(_children[current].Key);
+        var key = CopySwitchKey(KeyOf(current));
         for (var i = 0; i < _children.Length; i++)
         {
             if (i == current)
@@ -240,7 +282,7 @@ internal sealed class MergingIterator : IInternalIterator
     /// </summary>
     private void SwitchToReverse(int current)
     {
-        var key = CopySwitchKey(_children[current].Key);
+        var key = CopySwitchKey(KeyOf(current));
         for (var i = 0; i < _children.Length; i++)
         {
             if (i == current)
@@ -285,19 +327,8 @@ internal sealed class MergingIterator : IInternalIterator
 
     private ReadOnlySpan<byte> CopySwitchKey(ReadOnlySpan<byte> key)
     {
-        if (_switchKey.Length < key.Length)
-        {
-            if (_switchKey.Length > 0)
-            {
-                ArrayPool<byte>.Shared.Return(_switchKey);
-            }
-
-            _switchKey = ArrayPool<byte>.Shared.Rent(Math.Max(key.Length, 64));
-        }
-
-        key.CopyTo(_switchKey);
         _switchKeyLength = key.Length;
-        return _switchKey.AsSpan(0, key.Length);
+        return PooledCopy.Into(ref _switchKey, key);
     }
 
     private void BuildHeap(bool reverse)
@@ -308,6 +339,7 @@ internal sealed class MergingIterator : IInternalIterator
         {
             if (_children[i].Valid)
             {
+                SaveKey(i);
                 _heap[_heapSize++] = i;
             }
         }
@@ -344,9 +376,33 @@ internal sealed class MergingIterator : IInternalIterator
 
             _heap[0] = _heap[_heapSize];
         }
+        else
+        {
+            SaveKey(top);
+        }
 
         SiftDown(0);
     }
+
+    /// <summary>Copies child <paramref name="index"/>'s current key (it is valid) into the merger's buffer for it.</summary>
+    private void SaveKey(int index)
+    {
+        var key = _children[index].Key;
+        var buffer = _keys[index];
+        if (buffer.Length < key.Length)
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+            _keys[index] = buffer = ArrayPool<byte>.Shared.Rent(key.Length);
+        }
+
+        key.CopyTo(buffer);
+        _keyLengths[index] = key.Length;
+    }
+
+    /// <summary>The saved key of child <paramref name="index"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private ReadOnlySpan<byte> KeyOf(int index)
+        => MemoryMarshal.CreateReadOnlySpan(ref MemoryMarshal.GetArrayDataReference(_keys[index]), _keyLengths[index]);
 
     private void SiftDown(int position)
     {
@@ -382,7 +438,7 @@ internal sealed class MergingIterator : IInternalIterator
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private bool Before(int a, int b)
     {
-        var c = InternalKey.Compare(_children[a].Key, _children[b].Key);
+        var c = InternalKey.Compare(KeyOf(a), KeyOf(b));
         if (c == 0)
         {
             c = a - b;

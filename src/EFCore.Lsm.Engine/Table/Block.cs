@@ -130,8 +130,6 @@ internal struct BlockCursor
     // Offset just past the current entry.
     private int _next;
 
-    // Index of the restart point at or before _current.
-    private int _restartIndex;
     private int _valueOffset;
     private int _valueLength;
 
@@ -173,7 +171,6 @@ internal struct BlockCursor
         _block = block;
         _current = block.RestartsOffset;
         _next = block.RestartsOffset;
-        _restartIndex = 0;
         _keyLength = 0;
     }
 
@@ -222,21 +219,32 @@ internal struct BlockCursor
     {
         Debug.Assert(Valid);
         var original = _current;
-        var r = _restartIndex;
-        while (RestartPoint(r) >= original)
+        if (original == 0)
         {
-            if (r == 0)
-            {
-                // Before the first entry.
-                _current = _block.RestartsOffset;
-                _next = _block.RestartsOffset;
-                return;
-            }
-
-            r--;
+            // Before the first entry.
+            _current = _block.RestartsOffset;
+            _next = _block.RestartsOffset;
+            return;
         }
 
-        SeekToRestartPoint(r);
+        // The last restart point before the current entry (restart 0 is at offset 0, so there is one). Found by binary
+        // search here rather than tracked on every step: forward scans, the common case, then pay nothing for it. A
+        // restart array out of order only makes the scan below longer, or fail its alignment check.
+        int lo = 0, hi = _block.RestartCount - 1;
+        while (lo < hi)
+        {
+            var mid = lo + ((hi - lo + 1) >> 1);
+            if (RestartPoint(mid) < original)
+            {
+                lo = mid;
+            }
+            else
+            {
+                hi = mid - 1;
+            }
+        }
+
+        SeekToRestartPoint(lo);
         while (ParseNextKey() && _next < original)
         {
         }
@@ -285,7 +293,6 @@ internal struct BlockCursor
     private void SeekToRestartPoint(int index)
     {
         _keyLength = 0;
-        _restartIndex = index;
         _next = RestartPoint(index);
         _current = _next;
     }
@@ -359,11 +366,6 @@ internal struct BlockCursor
         _valueOffset = keyStart + nonShared;
         _valueLength = valueLength;
         _next = _valueOffset + valueLength;
-        while (_restartIndex + 1 < _block.RestartCount && RestartPoint(_restartIndex + 1) <= _current)
-        {
-            _restartIndex++;
-        }
-
         return true;
     }
 

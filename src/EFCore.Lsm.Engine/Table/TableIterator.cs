@@ -1,4 +1,6 @@
+using System.Buffers;
 using EFCore.Lsm.Engine.Iterators;
+using EFCore.Lsm.Engine.Util;
 
 namespace EFCore.Lsm.Engine.Table;
 
@@ -17,6 +19,11 @@ internal sealed class TableIterator : IInternalIterator
     private BlockCursor _data;
     private long _dataBlockOffset = -1;
     private CachedBlock? _dataPin;
+
+    // Set by PrepareSeek: the index cursor already sits where a Seek to _preparedKey puts it.
+    private bool _prepared;
+    private byte[] _preparedKey = [];
+    private int _preparedKeyLength;
     private TableLease _lease;
     private bool _disposed;
 
@@ -28,7 +35,7 @@ internal sealed class TableIterator : IInternalIterator
         _index = new BlockCursor(table.IndexBlock);
     }
 
-    public bool Valid => _dataBlockOffset >= 0 && _data.Valid;
+    public bool Valid => !_prepared && _dataBlockOffset >= 0 && _data.Valid;
 
     public bool FillCache => _fillCache;
 
@@ -38,6 +45,7 @@ internal sealed class TableIterator : IInternalIterator
 
     public void SeekToFirst()
     {
+        _prepared = false;
         _index.SeekToFirst();
         LoadDataBlock();
         if (_dataBlockOffset >= 0)
@@ -50,6 +58,7 @@ internal sealed class TableIterator : IInternalIterator
 
     public void SeekToLast()
     {
+        _prepared = false;
         _index.SeekToLast();
         LoadDataBlock();
         if (_dataBlockOffset >= 0)
@@ -62,7 +71,12 @@ internal sealed class TableIterator : IInternalIterator
 
     public void Seek(ReadOnlySpan<byte> internalKey)
     {
-        _index.Seek(internalKey);
+        if (!_prepared || !internalKey.SequenceEqual(_preparedKey.AsSpan(0, _preparedKeyLength)))
+        {
+            _index.Seek(internalKey);
+        }
+
+        _prepared = false;
         LoadDataBlock();
         if (_dataBlockOffset >= 0)
         {
@@ -70,6 +84,24 @@ internal sealed class TableIterator : IInternalIterator
         }
 
         SkipEmptyBlocksForward();
+    }
+
+    /// <summary>Seeks the index and starts loading the data block the Seek will read, unless it is the one already loaded.</summary>
+    public void PrepareSeek(ReadOnlySpan<byte> internalKey)
+    {
+        _prepared = false;
+        _index.Seek(internalKey);
+        PooledCopy.Into(ref _preparedKey, internalKey);
+        _preparedKeyLength = internalKey.Length;
+        _prepared = true;
+        if (_index.Valid)
+        {
+            var handle = _table.DecodeIndexValue(ref _index);
+            if (handle.Offset != _dataBlockOffset)
+            {
+                _table.Prefetch(handle);
+            }
+        }
     }
 
     public void Next()
@@ -92,6 +124,13 @@ internal sealed class TableIterator : IInternalIterator
         }
 
         _disposed = true;
+        _prepared = false;
+        if (_preparedKey.Length > 0)
+        {
+            ArrayPool<byte>.Shared.Return(_preparedKey);
+            _preparedKey = [];
+        }
+
         _index.ReleaseBuffer();
         _data.ReleaseBuffer();
         _dataBlockOffset = -1;
@@ -112,6 +151,7 @@ internal sealed class TableIterator : IInternalIterator
         }
 
         _dataBlockOffset = -1;
+        _prepared = false;
         ReleaseDataBlock();
         var previous = _lease;
         _lease = lease;
@@ -125,7 +165,7 @@ internal sealed class TableIterator : IInternalIterator
         while (_dataBlockOffset >= 0 && !_data.Valid)
         {
             _index.Next();
-            LoadDataBlock();
+            LoadDataBlock(readAhead: true);
             if (_dataBlockOffset >= 0)
             {
                 _data.SeekToFirst();
@@ -147,7 +187,8 @@ internal sealed class TableIterator : IInternalIterator
     }
 
     /// <summary>Points the data cursor at the block of the current index entry; no block when the index is exhausted.</summary>
-    private void LoadDataBlock()
+    /// <param name="readAhead">A forward scan moved here from the previous block: start loading the next one too.</param>
+    private void LoadDataBlock(bool readAhead = false)
     {
         if (!_index.Valid)
         {
@@ -176,6 +217,10 @@ internal sealed class TableIterator : IInternalIterator
         }
 
         _dataBlockOffset = handle.Offset;
+        if (readAhead)
+        {
+            _table.PrefetchFollowing(handle);
+        }
     }
 
     private void ReleaseDataBlock()

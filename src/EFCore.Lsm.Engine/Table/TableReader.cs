@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Buffers.Binary;
+using System.Runtime.Intrinsics.X86;
 using EFCore.Lsm.Engine.Format;
 using EFCore.Lsm.Engine.Iterators;
 using EFCore.Lsm.Engine.Storage;
@@ -422,6 +423,33 @@ internal sealed unsafe class TableReader : IDisposable
         {
             data.Release();
             throw;
+        }
+    }
+
+    /// <summary>
+    /// Asks the CPU to start loading the data block stored after the block at <paramref name="handle"/>, guessing it is
+    /// as long, so that a forward scan finds it in cache when it gets there (blocks are written back to back,
+    /// docs/table_format.md; a wrong guess costs only the hint). The checksum reads a block whole the moment it is
+    /// loaded, and a block in memory but not in cache made that the slowest step of a scan; the hardware's own
+    /// prefetcher does not run ahead across the page boundaries between blocks. Only for mapped tables on x86.
+    /// </summary>
+    internal void PrefetchFollowing(BlockHandle handle)
+        => Prefetch(handle.Offset + handle.Size + TableFormat.BlockTrailerSize, handle.Size + TableFormat.BlockTrailerSize);
+
+    /// <summary>Asks the CPU to start loading the data block at <paramref name="handle"/> (mapped tables on x86 only).</summary>
+    internal void Prefetch(BlockHandle handle) => Prefetch(handle.Offset, handle.Size + TableFormat.BlockTrailerSize);
+
+    private void Prefetch(long start, long length)
+    {
+        if (_mapping is null || !Sse.IsSupported || start < 0)
+        {
+            return;
+        }
+
+        var end = Math.Min(start + length, _footerOffset);
+        for (var offset = start; offset < end; offset += 64)
+        {
+            Sse.Prefetch0(_mapped + offset);
         }
     }
 

@@ -127,7 +127,18 @@ public class MergingIteratorTests
         }
     }
 
-    private static void RunRandomized(int seed)
+    [Fact]
+    public void Randomized_with_children_that_decode_keys_into_one_shared_buffer()
+    {
+        // Tables decode each key into a buffer that the next move (or, in this test, the next Key call of any child
+        // sharing it) overwrites: the merger must order children by keys it copied, never by spans it read earlier.
+        for (var seed = 0; seed < 300; seed++)
+        {
+            RunRandomized(seed, sharedKeyBuffer: true);
+        }
+    }
+
+    private static void RunRandomized(int seed, bool sharedKeyBuffer = false)
     {
         var random = new Random(seed);
         var childCount = random.Next(0, 6);
@@ -189,7 +200,8 @@ public class MergingIteratorTests
                 : new VectorIterator(sorted, sort: false);
         }
 
-        var merged = new MergingIterator(children);
+        var shared = new SharedKeyBuffer();
+        var merged = new MergingIterator(sharedKeyBuffer ? children.Select(c => (IInternalIterator)new SharedKeyIterator(c, shared)).ToArray() : children);
         var position = -1;
         var log = new List<string>();
         for (var step = 0; step < 200; step++)
@@ -250,5 +262,45 @@ public class MergingIteratorTests
         merged.Dispose();
         Assert.All(opened, o => Assert.True(o.IsDisposed, $"seed {seed}: file left open"));
         Assert.All(children.OfType<VectorIterator>(), c => Assert.Equal(1, c.DisposeCount));
+    }
+
+    private sealed class SharedKeyBuffer
+    {
+        public byte[] Bytes = new byte[64];
+    }
+
+    /// <summary>Returns its child's key as a span over a buffer shared with other iterators, rewritten by every Key call.</summary>
+    private sealed class SharedKeyIterator(IInternalIterator inner, SharedKeyBuffer shared) : IInternalIterator
+    {
+        public bool Valid => inner.Valid;
+
+        public ReadOnlySpan<byte> Key
+        {
+            get
+            {
+                var key = inner.Key;
+                if (shared.Bytes.Length < key.Length)
+                {
+                    shared.Bytes = new byte[key.Length];
+                }
+
+                key.CopyTo(shared.Bytes);
+                return shared.Bytes.AsSpan(0, key.Length);
+            }
+        }
+
+        public ReadOnlySpan<byte> Value => inner.Value;
+
+        public void SeekToFirst() => inner.SeekToFirst();
+
+        public void SeekToLast() => inner.SeekToLast();
+
+        public void Seek(ReadOnlySpan<byte> internalKey) => inner.Seek(internalKey);
+
+        public void Next() => inner.Next();
+
+        public void Prev() => inner.Prev();
+
+        public void Dispose() => inner.Dispose();
     }
 }

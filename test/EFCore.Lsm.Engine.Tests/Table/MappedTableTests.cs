@@ -1,4 +1,5 @@
 using EFCore.Lsm.Engine.Format;
+using EFCore.Lsm.Engine.Iterators;
 using EFCore.Lsm.Engine.Storage;
 using EFCore.Lsm.Engine.Table;
 using EFCore.Lsm.Engine.Tests.TestUtilities;
@@ -26,6 +27,57 @@ public class MappedTableTests
         var reader = TableReader.Open(file, path, 7, cache);
         Assert.True(reader.IsMapped);
         return reader;
+    }
+
+    [Fact]
+    public void Prepared_seeks_land_where_plain_seeks_do_whatever_follows_the_announcement()
+    {
+        // A merger announces each seek (PrepareSeek) before making it; the announced key may sit in the block already
+        // loaded or another one, and the iterator must not be valid in between. A Seek to another key, or a
+        // SeekToFirst/SeekToLast, after an announcement must ignore it.
+        var (dir, path, entries) = BuildTable(3);
+        using var tempDir = dir;
+        var sorted = entries.OrderBy(e => e.Key, InternalKeyComparer.Instance).ToList();
+        using var reader = OpenMapped(path, null, out _);
+        using var it = (TableIterator)reader.NewIterator();
+        var random = new Random(3);
+        for (var step = 0; step < 3000; step++)
+        {
+            var target = sorted[random.Next(sorted.Count)].Key;
+            var announced = random.Next(4) == 0 ? sorted[random.Next(sorted.Count)].Key : target;
+            var near = random.Next(3) == 0 && it.Valid;
+            if (near)
+            {
+                // Often in the block already loaded.
+                target = it.Key.ToArray();
+                announced = target;
+            }
+
+            it.PrepareSeek(announced);
+            Assert.False(it.Valid);
+            switch (random.Next(8))
+            {
+                case 0:
+                    it.SeekToFirst();
+                    Assert.Equal(sorted[0].Key, it.Key.ToArray());
+                    continue;
+                case 1:
+                    it.SeekToLast();
+                    Assert.Equal(sorted[^1].Key, it.Key.ToArray());
+                    continue;
+            }
+
+            it.Seek(target);
+            var expected = TableTestUtil.LowerBound(sorted, target);
+            Assert.True(it.Valid, $"step {step}");
+            Assert.Equal(sorted[expected].Key, it.Key.ToArray());
+            Assert.Equal(sorted[expected].Value, it.Value.ToArray());
+            for (var n = 1; n <= 3 && expected + n < sorted.Count; n++)
+            {
+                it.Next();
+                Assert.Equal(sorted[expected + n].Key, it.Key.ToArray());
+            }
+        }
     }
 
     [Fact]
