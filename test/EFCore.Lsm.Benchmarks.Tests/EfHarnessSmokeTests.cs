@@ -88,6 +88,8 @@ public sealed class EfHarnessSmokeTests
         var folder = report.RootElement.GetProperty("ResultsFolder").GetString()!;
         var markdown = File.ReadAllText(Path.Combine(folder, ReportWriter.MarkdownFile));
         Assert.Contains("## EF Core: lsm / each provider", markdown, StringComparison.Ordinal);
+        Assert.Contains($"]({ReportWriter.SvgFile})", markdown, StringComparison.Ordinal);
+        Assert.DoesNotContain("## Ours / best peer", markdown, StringComparison.Ordinal);
         foreach (var workload in Workloads)
         {
             Assert.Contains($"| {workload} | lsm |", markdown, StringComparison.Ordinal);

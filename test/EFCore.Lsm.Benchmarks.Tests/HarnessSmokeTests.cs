@@ -117,6 +117,21 @@ public sealed class HarnessSmokeTests
     }
 
     [Fact]
+    public void An_engines_only_run_reports_no_empty_EF_table()
+    {
+        using var dir = new TestDirectory();
+        var (exitCode, output, report) = Run(dir,
+            "--num", "300", "--benchmarks", "fillseq,ef-find", "--engines", "ours", "--providers", "none", "--isolation", "none");
+
+        Assert.True(exitCode == 0, output);
+        var folder = report.RootElement.GetProperty("ResultsFolder").GetString()!;
+        var markdown = File.ReadAllText(Path.Combine(folder, ReportWriter.MarkdownFile));
+        Assert.Contains("## Ours / best peer", markdown, StringComparison.Ordinal);
+        Assert.Contains("| fillseq | ours |", markdown, StringComparison.Ordinal);
+        Assert.DoesNotContain("## EF Core: lsm / each provider", markdown, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void A_missing_peer_library_is_reported_and_the_other_engines_still_run()
     {
         using var dir = new TestDirectory();

@@ -189,32 +189,44 @@ internal static class ReportWriter
             md.AppendLine();
         }
 
-        md.AppendLine("## Ours / best peer");
-        md.AppendLine();
-        md.AppendLine("Throughput ratio: ops/s of ours divided by the best peer's (the one with the highest median), per round, then " +
-            "the median of those ratios and their range; above 1 means ours is faster. CPU is user + system seconds of each engine's " +
-            "process per operation (all threads), which stays comparable when another process competes for the cores.");
-        md.AppendLine();
-        md.AppendLine(CultureInfo.InvariantCulture, $"![ours / best peer]({SvgFile})");
-        md.AppendLine();
-        md.AppendLine("| workload | ratio (median) | range | best peer | ours CPU µs/op | peer CPU µs/op |");
-        md.AppendLine("|---|---:|---:|---|---:|---:|");
-        foreach (var workload in o.Benchmarks)
+        // A section appears only for a group that ran: an engines-only run (--providers none) has no EF table, an EF-only run
+        // (--engines none) no engine table; the chart holds the bars of both groups and goes with the first section shown.
+        var engineGroupRan = o.EngineBenchmarks.Count > 0 && o.Engines.Count > 0;
+        var efGroupRan = o.EfBenchmarks.Count > 0 && o.Providers.Count > 0;
+        if (engineGroupRan)
         {
-            if (report.RatioToBestPeer(workload) is { } ratio)
+            md.AppendLine("## Ours / best peer");
+            md.AppendLine();
+            md.AppendLine("Throughput ratio: ops/s of ours divided by the best peer's (the one with the highest median), per round, then " +
+                "the median of those ratios and their range; above 1 means ours is faster. CPU is user + system seconds of each engine's " +
+                "process per operation (all threads), which stays comparable when another process competes for the cores.");
+            md.AppendLine();
+            md.AppendLine(CultureInfo.InvariantCulture, $"![ours / best peer]({SvgFile})");
+            md.AppendLine();
+            md.AppendLine("| workload | ratio (median) | range | best peer | ours CPU µs/op | peer CPU µs/op |");
+            md.AppendLine("|---|---:|---:|---|---:|---:|");
+            foreach (var workload in o.EngineBenchmarks)
             {
-                var oursCpu = report.Find(StoreCatalog.Ours, workload)?.CpuSecondsPerOp * 1e6 ?? 0;
-                var peerCpu = report.Find(ratio.Peer, workload)?.CpuSecondsPerOp * 1e6 ?? 0;
-                md.AppendLine(CultureInfo.InvariantCulture,
-                    $"| {workload} | {ratio.Ratio:F2} | {ratio.Min:F2}-{ratio.Max:F2} | {ratio.Peer} | {oursCpu:F2} | {peerCpu:F2} |");
+                if (report.RatioToBestPeer(workload) is { } ratio)
+                {
+                    var oursCpu = report.Find(StoreCatalog.Ours, workload)?.CpuSecondsPerOp * 1e6 ?? 0;
+                    var peerCpu = report.Find(ratio.Peer, workload)?.CpuSecondsPerOp * 1e6 ?? 0;
+                    md.AppendLine(CultureInfo.InvariantCulture,
+                        $"| {workload} | {ratio.Ratio:F2} | {ratio.Min:F2}-{ratio.Max:F2} | {ratio.Peer} | {oursCpu:F2} | {peerCpu:F2} |");
+                }
             }
         }
 
         var targets = EfComparison.TargetLines(report);
-        if (o.EfBenchmarks.Count > 0)
+        if (efGroupRan)
         {
             md.AppendLine();
             md.AppendLine("## EF Core: lsm / each provider");
+            if (!engineGroupRan)
+            {
+                md.AppendLine();
+                md.AppendLine(CultureInfo.InvariantCulture, $"![lsm / sqlite]({SvgFile})");
+            }
             md.AppendLine();
             md.AppendLine("Throughput of EF Core + EFCore.Lsm divided by each provider's on the same workload; above 1 means lsm is faster.");
             md.AppendLine();
