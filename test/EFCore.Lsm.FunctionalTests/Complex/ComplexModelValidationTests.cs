@@ -33,6 +33,15 @@ public sealed class ComplexModelValidationTests : IDisposable
     }
 
     [Fact]
+    public void A_complex_collection_of_an_owned_type_is_refused_naming_it()
+    {
+        using var db = new ShapeContext(_temp.Db(), "owned collection");
+        var error = Assert.Throws<InvalidOperationException>(() => db.Model);
+        Assert.Contains("'Wrapper.Tags' is a complex collection (ComplexCollection)", error.Message);
+        Assert.Contains("OwnsMany", error.Message);
+    }
+
+    [Fact]
     public void A_complex_member_with_a_value_converter_is_stored()
     {
         using (var db = new ShapeContext(_temp.Db(), "converted"))
@@ -63,6 +72,8 @@ public sealed class ComplexModelValidationTests : IDisposable
 
         // A complex type by attribute: the fluent API of owned types has no ComplexProperty.
         public Tag Tag { get; set; } = new();
+
+        public List<Tag>? Tags { get; set; }
     }
 
     [ComplexType]
@@ -90,6 +101,10 @@ public sealed class ComplexModelValidationTests : IDisposable
             switch (shape)
             {
                 case "owned":
+                    holder.ComplexProperty(h => h.Inner, i => i.Property(x => x.Uri).HasConversion<string>());
+                    holder.OwnsOne(h => h.Owned, o => o.Ignore(w => w.Tags));
+                    break;
+                case "owned collection":
                     holder.ComplexProperty(h => h.Inner, i => i.Property(x => x.Uri).HasConversion<string>());
                     holder.OwnsOne(h => h.Owned);
                     break;

@@ -98,7 +98,7 @@ internal sealed class LsmRowLayout
         }
 
         // Members of an owned type's complex properties are values of the element map, as an entity's are of its row.
-        foreach (var complex in Root.GetComplexProperties())
+        foreach (var complex in Root.GetComplexProperties().Where(c => !c.IsCollection))
         {
             foreach (var (member, path) in ComplexMembers(complex, prefix + complex.Name))
             {
@@ -356,7 +356,7 @@ internal sealed class LsmRowLayout
 
         // Members of the owned type's complex properties are values of its nested map (docs/row_encoding.md, "Complex values
         // of owned types"), named by their path: ShippingAddress/Tag.Label.
-        foreach (var complex in target.GetComplexProperties())
+        foreach (var complex in target.GetComplexProperties().Where(c => !c.IsCollection))
         {
             foreach (var (member, path) in ComplexMembers(complex, name + PathSeparator + complex.Name))
             {
