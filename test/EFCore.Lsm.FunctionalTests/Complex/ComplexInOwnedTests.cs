@@ -110,6 +110,18 @@ public sealed class ComplexInOwnedTests : IDisposable
         yield return ("elements by member", s => s.Where(c => c.Slots.Any(l => l.Label.Text == "T2")).Select(c => c.Id).ToList());
         yield return ("count elements by nested member", s => s.OrderBy(c => c.Id).Select(c => c.Slots.Count(l => l.Label.Mark.Size > 1)).ToList());
         yield return ("select many members", s => s.SelectMany(c => c.Slots).Select(l => l.Label.Text + l.Label.Mark.Size).OrderBy(x => x).ToList());
+        var label = new Label { Text = "T1", Mark = new Mark { Size = 0 } };
+        yield return ("value equal to a parameter", s => s.Where(c => c.Lid != null && c.Lid.Label == label).Select(c => c.Id).ToList());
+        yield return ("value not equal to a parameter", s => s.Where(c => c.Lid != null && c.Lid.Label != label).Select(c => c.Id).ToList());
+        yield return ("element value equal to a parameter", s => s.Where(c => c.Slots.Any(l => l.Label == label)).Select(c => c.Id).ToList());
+        yield return ("sum of a member", s => s.Where(c => c.Lid != null).Sum(c => c.Lid!.Label.Mark.Size));
+        yield return ("count by optional member", s => s.Count(c => c.Lid != null && c.Lid.Stamp != null && c.Lid.Stamp.By == null));
+        yield return ("anonymous projection", s => s.Where(c => c.Lid != null).OrderBy(c => c.Id)
+            .Select(c => new { c.Id, c.Lid!.Label.Text, c.Lid.Stamp, Slots = c.Slots.Count }).ToList());
+        yield return ("group by member", s => s.Where(c => c.Lid != null).GroupBy(c => c.Lid!.Label.Text)
+            .Select(g => new { g.Key, Count = g.Count() }).OrderBy(g => g.Key).ToList());
+        yield return ("elements ordered by member", s => s.OrderBy(c => c.Id)
+            .Select(c => c.Slots.OrderByDescending(l => l.Label.Mark.Size).Select(l => l.Code).ToList()).ToList());
         yield return ("project elements", s => s.OrderBy(c => c.Id).Select(c => c.Slots.Select(l => l.Stamp).ToList()).ToList());
     }
 
@@ -137,6 +149,7 @@ public sealed class ComplexInOwnedTests : IDisposable
             }
         }
 
+        Assert.True(Queries().Count() >= 20, $"{Queries().Count()} queries");
         Assert.True(failures.Count == 0, string.Join("\n", failures));
     }
 
@@ -159,11 +172,11 @@ public sealed class ComplexInOwnedTests : IDisposable
             foreach (var list in new[] { context.Crates.OrderBy(c => c.Id).ToList(), expected })
             {
                 var byId = list.ToDictionary(c => c.Id);
-                byId[1].Lid!.Label.Text = "changed";
+                byId[1].Lid!.Label.Text = "Changed";
                 byId[2].Lid!.Label.Mark.Size = 40;
                 byId[3].Lid!.Stamp = new Stamp { By = "new", Day = 99 };
                 byId[5].Lid!.Stamp = null;
-                byId[6].Lid!.Label = new Label { Text = "whole", Mark = new Mark { Size = 7 } };
+                byId[6].Lid!.Label = new Label { Text = "Whole", Mark = new Mark { Size = 7 } };
                 byId[2].Slots[0].Label.Text = "Element";
                 byId[5].Slots[0].Stamp!.Day = 77;
                 byId[4].Slots.Add(NewLid(400));
