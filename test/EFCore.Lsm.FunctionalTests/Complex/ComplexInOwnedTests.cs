@@ -62,19 +62,43 @@ public sealed class ComplexInOwnedTests : IDisposable
         public int Day { get; set; }
     }
 
-    private sealed class CrateContext(string path) : DbContext
+    /// <summary>The model; with <paramref name="complex"/> false, the owned type without its complex properties (an older model).</summary>
+    private sealed class CrateContext(string path, bool complex = true) : DbContext
     {
         public DbSet<Crate> Crates => Set<Crate>();
 
-        protected override void OnConfiguring(DbContextOptionsBuilder options) => TestStore.Backend.Configure(options, path);
+        public bool Complex { get; } = complex;
+
+        protected override void OnConfiguring(DbContextOptionsBuilder options)
+        {
+            TestStore.Backend.Configure(options, path);
+            options.ReplaceService<IModelCacheKeyFactory, CrateShapeCacheKeyFactory>();
+        }
 
         protected override void OnModelCreating(ModelBuilder modelBuilder)
         {
             var crate = modelBuilder.Entity<Crate>();
             crate.Property(c => c.Id).ValueGeneratedNever();
-            crate.OwnsOne(c => c.Lid);
-            crate.OwnsMany(c => c.Slots);
+            if (Complex)
+            {
+                crate.OwnsOne(c => c.Lid);
+                crate.OwnsMany(c => c.Slots);
+            }
+            else
+            {
+                crate.OwnsOne(c => c.Lid, o =>
+                {
+                    o.Ignore(l => l.Label);
+                    o.Ignore(l => l.Stamp);
+                });
+                crate.Ignore(c => c.Slots);
+            }
         }
+    }
+
+    private sealed class CrateShapeCacheKeyFactory : IModelCacheKeyFactory
+    {
+        public object Create(DbContext context, bool designTime) => (context.GetType(), ((CrateContext)context).Complex, designTime);
     }
 
     private CrateContext Open() => new(_temp.Db());
@@ -188,6 +212,36 @@ public sealed class ComplexInOwnedTests : IDisposable
         CheckAll(expected, "changed");
         TestStore.Close(_temp.Db());
         CheckAll(expected, "changed and reopened");
+    }
+
+    [Fact]
+    public void Owned_values_written_before_the_owned_type_had_complex_properties_read_with_defaults()
+    {
+        using (var context = new CrateContext(_temp.Db(), complex: false))
+        {
+            context.Add(new Crate { Id = 1, Name = "n", Lid = new Lid { Code = "c" } });
+            context.SaveChanges();
+        }
+
+        TestStore.Close(_temp.Db());
+        using (var context = Open())
+        {
+            var crate = context.Crates.Single();
+
+            // Members the owned map lacks read as their CLR defaults (null for a string); an optional value reads as null.
+            Assert.Equal(("c", null, 0), (crate.Lid!.Code, (string?)crate.Lid.Label.Text, crate.Lid.Label.Mark.Size));
+            Assert.Null(crate.Lid.Stamp);
+            Assert.Equal([1], context.Crates.Where(c => c.Lid!.Stamp == null).Select(c => c.Id).ToList());
+            crate.Lid.Label.Text = "t";
+            crate.Lid.Stamp = new Stamp { Day = 3 };
+            context.SaveChanges();
+        }
+
+        using (var context = Open())
+        {
+            var lid = context.Crates.AsNoTracking().Single().Lid!;
+            Assert.Equal(("c", "t", 3), (lid.Code, lid.Label.Text, lid.Stamp!.Day));
+        }
     }
 
     [Fact]
