@@ -115,6 +115,12 @@ public sealed class ComplexSubqueryTests : IDisposable
             .Where(b => b.Purchases.OrderBy(p => p.Id).First().Billing == null).Select(b => b.Id).ToList());
         yield return ("through Select then First", s => s.Where(b => b.Purchases.Any()).OrderBy(b => b.Id)
             .Select(b => b.Purchases.OrderBy(p => p.Id).Select(p => p.Address).First()).ToList());
+        yield return ("the values of a collection subquery", s => s.OrderBy(b => b.Id)
+            .Select(b => b.Purchases.OrderBy(p => p.Id).Select(p => p.Address).ToList()).ToList());
+        yield return ("any element value equal to a parameter", s => s.Where(b => b.Purchases.Any(p => p.Address == place)).Select(b => b.Id).ToList());
+        yield return ("max of a member", s => s.Where(b => b.Purchases.Any()).OrderBy(b => b.Id).Select(b => b.Purchases.Max(p => p.Address.Number)).ToList());
+        yield return ("two subquery values compared", s => s.Where(b => b.Purchases.Any()).OrderBy(b => b.Id)
+            .Select(b => b.Purchases.OrderBy(p => p.Id).First().Address == b.Purchases.OrderByDescending(p => p.Id).First().Address).ToList());
         yield return ("its value in a filter of the subquery", s => s.OrderBy(b => b.Id)
             .Select(b => b.Purchases.Where(p => p.Address.City != "Oslo").OrderBy(p => p.Id).Select(p => p.Address.City).FirstOrDefault()).ToList());
     }
