@@ -78,13 +78,6 @@ internal sealed class LsmModelValidator(ModelValidatorDependencies dependencies)
                 + "Map it as an owned collection instead (OwnsMany): its elements are stored inside the owner's row.");
         }
 
-        if (entityType.IsOwned())
-        {
-            throw new InvalidOperationException(
-                $"The property {name} is a complex property of an owned type; EFCore.Lsm stores complex properties of entity types "
-                + "only. Map it as a nested owned type instead (OwnsOne inside the owned type).");
-        }
-
         foreach (var member in complex.ComplexType.GetDeclaredProperties())
         {
             if (ProviderValueCodec.Find(ProviderType(member)) is null)

@@ -97,6 +97,17 @@ internal sealed class LsmRowLayout
             _storedProperties.Add(property);
         }
 
+        // Members of an owned type's complex properties are values of the element map, as an entity's are of its row.
+        foreach (var complex in Root.GetComplexProperties().Where(c => !c.IsCollection))
+        {
+            foreach (var (member, path) in ComplexMembers(complex, prefix + complex.Name))
+            {
+                AddSlot(member, member.ClrType);
+                _storedNames[member] = path;
+                _storedProperties.Add(member);
+            }
+        }
+
         TopLevelSlotCount = _slotList.Count;
         foreach (var navigation in OwnedNavigations(Root, declaredOnly: false))
         {
@@ -341,6 +352,19 @@ internal sealed class LsmRowLayout
             _storedNames[property] = name + PathSeparator + property.Name;
             _storedProperties.Add(property);
             values.Add((property, slot));
+        }
+
+        // Members of the owned type's complex properties are values of its nested map (docs/row_encoding.md, "Complex values
+        // of owned types"), named by their path: ShippingAddress/Tag.Label.
+        foreach (var complex in target.GetComplexProperties().Where(c => !c.IsCollection))
+        {
+            foreach (var (member, path) in ComplexMembers(complex, name + PathSeparator + complex.Name))
+            {
+                var slot = AddSlot(member, member.ClrType);
+                _storedNames[member] = path;
+                _storedProperties.Add(member);
+                values.Add((member, slot));
+            }
         }
 
         var nested = OwnedNavigations(target, declaredOnly: false).Select(n => CreateNode(n, name + PathSeparator)).ToList();

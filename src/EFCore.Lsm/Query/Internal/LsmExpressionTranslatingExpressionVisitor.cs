@@ -1178,7 +1178,11 @@ internal sealed class LsmExpressionTranslatingExpressionVisitor(
             : Expression.Condition(Expression.Equal(value, Expression.Constant(null, value.Type)), Expression.Default(access.Type), access);
     }
 
-    /// <summary>Whether <paramref name="value"/> is a chain of member accesses from an entity of the query (a stored value).</summary>
+    /// <summary>
+    /// Whether <paramref name="value"/> is a chain of member accesses from an entity of the query, or from the single result of
+    /// a subquery (<c>c.Orders.OrderBy(o => o.Id).First().Address</c>): a stored value, whose members read as null when it is
+    /// null or the subquery has no row.
+    /// </summary>
     private static bool IsStoredValue(Expression value)
     {
         while (StripConvert(value) is MemberExpression { Expression: { } inner })
@@ -1186,7 +1190,13 @@ internal sealed class LsmExpressionTranslatingExpressionVisitor(
             value = inner;
         }
 
-        return StripConvert(value) is StructuralTypeShaperExpression;
+        return StripConvert(value) switch
+        {
+            StructuralTypeShaperExpression => true,
+            MethodCallExpression { Method: { IsGenericMethod: true } method } =>
+                method.DeclaringType == typeof(Queryable) && SingleResultMethods.Contains(method.GetGenericMethodDefinition()),
+            _ => false,
+        };
     }
 
     /// <summary>

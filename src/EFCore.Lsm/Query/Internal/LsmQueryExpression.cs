@@ -154,7 +154,7 @@ internal sealed partial class LsmQueryExpression : Expression, IPrintableExpress
             // An owned reference may be absent (null): every value of it reads as nullable.
             var target = node.Navigation.TargetEntityType;
             var ownedReads = new Dictionary<IPropertyBase, Expression>();
-            foreach (var property in target.GetProperties())
+            foreach (var property in target.GetFlattenedProperties())
             {
                 ownedReads[property] = LsmRowReads.Read(row, property.ClrType.MakeNullable(), layout.SlotOf(property), property);
             }

@@ -1,4 +1,5 @@
 using System.Linq.Expressions;
+using EFCore.Lsm.Metadata.Internal;
 using EFCore.Lsm.RowEncoding.Internal;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata;
@@ -229,8 +230,8 @@ internal sealed class LsmScanFusion : ExpressionVisitor
             || property.GetTypeMapping().Converter is not null
             || property.ClrType.UnwrapNullableType() != read.Type.UnwrapNullableType()
             // A member of an owned type lives inside its owner's nested value (docs/row_encoding.md, "Owned values"), not
-            // in a top-level slot that headers alone can reach.
-            || (property.DeclaringType is IReadOnlyEntityType declaring && declaring.IsOwned()))
+            // in a top-level slot that headers alone can reach; so do the members of an owned type's complex values.
+            || LsmRowLayout.DeclaringEntityType(property).IsOwned())
         {
             return false;
         }
