@@ -1,6 +1,8 @@
 using EFCore.Lsm.Engine.Format;
 using EFCore.Lsm.Engine.Iterators;
+using EFCore.Lsm.Engine.Lookup;
 using EFCore.Lsm.Engine.Table;
+using EFCore.Lsm.Engine.Util;
 
 namespace EFCore.Lsm.Engine.Manifest;
 
@@ -93,6 +95,113 @@ internal sealed class Version
         return false;
     }
 
+    /// <summary>
+    /// Resolves the open keys of <paramref name="batch"/> in the SSTs at <paramref name="sequence"/>, in the order
+    /// <see cref="TryGet"/> consults them (L0 newest first, then each deeper level) so the first visible entry wins as it
+    /// does there. Each table is asked once, with the run of open keys inside its key range, under one lease; in a sorted
+    /// level the file position only moves forward as keys ascend.
+    /// </summary>
+    public void MultiGet(TableCache tables, ref MultiGetBatch batch, ulong sequence)
+    {
+        foreach (var file in Files[0])
+        {
+            var pending = batch.PendingKeys;
+            if (pending.IsEmpty)
+            {
+                return;
+            }
+
+            var lo = FirstAtOrAfter(ref batch, pending, InternalKey.UserKey(file.Smallest), orEqual: true);
+            var hi = FirstAtOrAfter(ref batch, pending, InternalKey.UserKey(file.Largest), orEqual: false);
+            if (lo == hi)
+            {
+                continue;
+            }
+
+            int kept;
+            using (var lease = tables.Acquire(file.Number, file.Size))
+            {
+                kept = lease.Reader.MultiGet(ref batch, pending[lo..hi], sequence);
+            }
+
+            pending[hi..].CopyTo(pending[(lo + kept)..]);
+            batch.PendingCount -= hi - lo - kept;
+        }
+
+        for (var level = 1; level < Files.Length; level++)
+        {
+            var files = Files[level];
+            var pending = batch.PendingKeys;
+            if (pending.IsEmpty)
+            {
+                return;
+            }
+
+            if (files.Length == 0)
+            {
+                continue;
+            }
+
+            var writer = new PendingWriter(pending);
+            var fileIndex = 0;
+            var r = 0;
+            while (r < pending.Length)
+            {
+                var key = batch.Key(pending[r]);
+                fileIndex += FindFile(files.AsSpan(fileIndex), key);
+                if (fileIndex == files.Length)
+                {
+                    writer.Keep(pending[r..]);
+                    break;
+                }
+
+                var file = files[fileIndex];
+                if (InternalKey.UserKey(file.Smallest).SequenceCompareTo(key) > 0)
+                {
+                    writer.Keep(pending[r]);
+                    r++;
+                    continue;
+                }
+
+                var end = r + FirstAtOrAfter(ref batch, pending[(r + 1)..], InternalKey.UserKey(file.Largest), orEqual: false) + 1;
+                int kept;
+                using (var lease = tables.Acquire(file.Number, file.Size))
+                {
+                    kept = lease.Reader.MultiGet(ref batch, pending[r..end], sequence);
+                }
+
+                writer.Keep(pending.Slice(r, kept));
+                r = end;
+            }
+
+            batch.PendingCount = writer.Count;
+        }
+    }
+
+    /// <summary>
+    /// Position in <paramref name="groups"/> (ascending keys) of the first key &gt;= <paramref name="bound"/>
+    /// (<paramref name="orEqual"/>) or &gt; it.
+    /// </summary>
+    private static int FirstAtOrAfter(ref MultiGetBatch batch, ReadOnlySpan<int> groups, ReadOnlySpan<byte> bound, bool orEqual)
+    {
+        int lo = 0, hi = groups.Length;
+        while (lo < hi)
+        {
+            var mid = (lo + hi) >>> 1;
+            var c = Bytewise.Compare(batch.Key(groups[mid]), bound);
+            if (c < 0 || (c == 0 && !orEqual))
+            {
+                lo = mid + 1;
+            }
+            else
+            {
+                hi = mid;
+            }
+        }
+
+        return lo;
+    }
+
     /// <summary>Adds one iterator per L0 file and one concatenating iterator per non-empty deeper level.</summary>
     public void AddIterators(List<IInternalIterator> iterators, TableCache tables, bool fillCache)
     {
@@ -117,7 +226,7 @@ internal sealed class Version
     }
 
     /// <summary>Index of the first file of a sorted level whose largest user key is &gt;= <paramref name="userKey"/>.</summary>
-    public static int FindFile(FileMetadata[] files, ReadOnlySpan<byte> userKey)
+    public static int FindFile(ReadOnlySpan<FileMetadata> files, ReadOnlySpan<byte> userKey)
     {
         int lo = 0, hi = files.Length;
         while (lo < hi)

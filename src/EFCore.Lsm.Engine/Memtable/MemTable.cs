@@ -5,6 +5,7 @@ using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics.X86;
 using EFCore.Lsm.Engine.Format;
 using EFCore.Lsm.Engine.Iterators;
+using EFCore.Lsm.Engine.Lookup;
 using EFCore.Lsm.Engine.Util;
 
 namespace EFCore.Lsm.Engine.Memtable;
@@ -244,6 +245,109 @@ internal sealed class MemTable
         kind = default;
         value = default;
         return false;
+    }
+
+    /// <summary>
+    /// Resolves the open keys of <paramref name="batch"/> that have an entry here at <paramref name="snapshotSequence"/>
+    /// (as <see cref="TryGet"/> would), in key order with a finger: each search starts from where the previous key's
+    /// ended, at the lowest level whose next node is not before the new key, so a run of close keys costs a few
+    /// comparisons each instead of a descent from the head. Keys with no entry stay open. Allocates nothing.
+    /// </summary>
+    internal void MultiGet(ref MultiGetBatch batch, ulong snapshotSequence)
+    {
+        var pending = batch.PendingKeys;
+        if (pending.IsEmpty || IsEmpty)
+        {
+            return;
+        }
+
+        var trailer = InternalKey.PackTrailer(Math.Min(snapshotSequence, InternalKey.MaxSequence), InternalKey.KindForSeek);
+
+        // Levels added by a concurrent writer after this point are skipped: a search from the head at a lower level is
+        // still exact, only the new towers' shortcuts go unused.
+        var height = Volatile.Read(ref _maxHeight);
+        Span<long> finger = stackalloc long[MaxHeight];
+        finger = finger[..height];
+        finger.Fill(_head);
+
+        var kept = new PendingWriter(pending);
+        foreach (var group in pending)
+        {
+            var userKey = batch.Key(group);
+            var node = FindGreaterOrEqualFrom(finger, userKey, trailer);
+            if (node != 0)
+            {
+                var key = KeyOf(node);
+                if (key[..^InternalKey.TrailerSize].SequenceEqual(userKey))
+                {
+                    if ((ValueKind)key[^InternalKey.TrailerSize] == ValueKind.Put)
+                    {
+                        batch.Found(group, ValueOf(node));
+                    }
+
+                    continue;
+                }
+            }
+
+            kept.Keep(group);
+        }
+
+        batch.PendingCount = kept.Count;
+    }
+
+    /// <summary>
+    /// <see cref="FindGreaterOrEqual"/> from a finger: <paramref name="finger"/>[i] is a node of level i before the target
+    /// (the head at first, then what the previous, smaller target left there), and is updated to the last node before
+    /// this target at each level the search passes. Targets must come in ascending order.
+    /// </summary>
+    private long FindGreaterOrEqualFrom(Span<long> finger, ReadOnlySpan<byte> userKey, ulong trailer)
+    {
+        // Climb while the finger's successor at this level is still before the target: the lowest level where it is
+        // not (or the top) is where the search starts, since every finger node is before the target.
+        var top = finger.Length - 1;
+        var level = 0;
+        long knownNotLess = 0;
+        while (true)
+        {
+            var successor = NextAt(finger[level], level);
+            if (successor == 0)
+            {
+                break;
+            }
+
+            if (CompareNode(successor, userKey, trailer) >= 0)
+            {
+                knownNotLess = successor;
+                break;
+            }
+
+            if (level == top)
+            {
+                break;
+            }
+
+            level++;
+        }
+
+        var node = finger[level];
+        while (true)
+        {
+            var next = NextAt(node, level);
+            if (next != 0 && next != knownNotLess && CompareNode(next, userKey, trailer) < 0)
+            {
+                node = next;
+                continue;
+            }
+
+            finger[level] = node;
+            if (level == 0)
+            {
+                return next;
+            }
+
+            knownNotLess = next;
+            level--;
+        }
     }
 
     /// <summary>A new cursor over all entries; it sees entries added after its creation too. Moving it allocates nothing.</summary>

@@ -3,6 +3,7 @@ using System.Buffers.Binary;
 using System.Runtime.Intrinsics.X86;
 using EFCore.Lsm.Engine.Format;
 using EFCore.Lsm.Engine.Iterators;
+using EFCore.Lsm.Engine.Lookup;
 using EFCore.Lsm.Engine.Storage;
 using EFCore.Lsm.Engine.Util;
 
@@ -234,6 +235,142 @@ internal sealed unsafe class TableReader : IDisposable
         {
             data?.Release();
             cursor.ReleaseBuffer();
+            if (rented is not null)
+            {
+                ArrayPool<byte>.Shared.Return(rented);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Resolves the groups of <paramref name="batch"/> listed in <paramref name="run"/> (ascending keys, all within this
+    /// table's key range) that have an entry here at <paramref name="snapshotSequence"/>, exactly as
+    /// <see cref="TryGet(ReadOnlySpan{byte}, ulong, out ValueKind, out ReadOnlySpan{byte}, out CachedBlock?)"/> per key
+    /// would, and moves the others to the front of <paramref name="run"/>, in order; returns how many those are.
+    /// <para>
+    /// Work is shared between consecutive keys: one Bloom probe per key, then the index cursor stays on its entry while
+    /// keys stay at or below its separator (and tries the next entry before a new binary search), and the data block
+    /// stays loaded and pinned while keys stay in it, so a block is read, checksum-verified and parsed once per run of
+    /// keys rather than once per key. Values go to the batch's sink while their block is pinned. Allocates nothing when
+    /// blocks are cached or mapped.
+    /// </para>
+    /// </summary>
+    internal int MultiGet(ref MultiGetBatch batch, Span<int> run, ulong snapshotSequence)
+    {
+        var sequence = Math.Min(snapshotSequence, InternalKey.MaxSequence);
+        var kept = new PendingWriter(run);
+        Span<byte> stackKey = stackalloc byte[StackKeyLimit];
+        byte[]? rented = null;
+        var index = new BlockCursor(_indexBlock);
+        var data = default(BlockCursor);
+        CachedBlock? pin = null;
+        var indexSought = false;
+        var handle = default(BlockHandle);
+        var loadedOffset = -1L;
+        try
+        {
+            for (var r = 0; r < run.Length; r++)
+            {
+                var group = run[r];
+                var userKey = batch.Key(group);
+                if (_filter is not null)
+                {
+                    var mayContain = BloomFilter.MayContain(_filter, userKey);
+                    _stats?.AddBloomCheck(useful: !mayContain);
+                    if (!mayContain)
+                    {
+                        kept.Keep(group);
+                        continue;
+                    }
+                }
+
+                var seekLength = userKey.Length + InternalKey.TrailerSize;
+                scoped Span<byte> seekKey;
+                if (seekLength <= StackKeyLimit)
+                {
+                    seekKey = stackKey;
+                }
+                else
+                {
+                    if (rented is null || rented.Length < seekLength)
+                    {
+                        if (rented is not null)
+                        {
+                            ArrayPool<byte>.Shared.Return(rented);
+                        }
+
+                        rented = ArrayPool<byte>.Shared.Rent(seekLength);
+                    }
+
+                    seekKey = rented;
+                }
+
+                seekKey = seekKey[..InternalKey.Write(seekKey, userKey, sequence, InternalKey.KindForSeek)];
+
+                // The index entry of the previous key covers every key up to its separator; past it, the next entry
+                // usually does (keys close together), and only otherwise is the index searched again.
+                if (!indexSought)
+                {
+                    index.Seek(seekKey);
+                    indexSought = true;
+                    handle = index.Valid ? DecodeIndexValue(ref index) : default;
+                }
+                else if (InternalKey.Compare(seekKey, index.Key) > 0)
+                {
+                    index.Next();
+                    if (index.Valid && InternalKey.Compare(seekKey, index.Key) > 0)
+                    {
+                        index.Seek(seekKey);
+                    }
+
+                    handle = index.Valid ? DecodeIndexValue(ref index) : default;
+                }
+
+                if (!index.Valid)
+                {
+                    // Past the last block: so are all the keys after this one.
+                    kept.Keep(run[r..]);
+                    break;
+                }
+
+                if (handle.Offset != loadedOffset)
+                {
+                    pin?.Release();
+                    pin = null;
+                    loadedOffset = -1;
+                    var block = GetDataBlock(handle, index.CurrentFileOffset, fillCache: true, out var loaded);
+                    pin = loaded;
+                    loadedOffset = handle.Offset;
+                    if (data.HasBlock)
+                    {
+                        data.Reset(block);
+                    }
+                    else
+                    {
+                        data = new BlockCursor(block);
+                    }
+                }
+
+                data.Seek(seekKey);
+                if (!data.Valid || !InternalKey.UserKey(data.Key).SequenceEqual(userKey))
+                {
+                    kept.Keep(group);
+                    continue;
+                }
+
+                if (InternalKey.Kind(data.Key) != ValueKind.Delete)
+                {
+                    batch.Found(group, data.Value);
+                }
+            }
+
+            return kept.Count;
+        }
+        finally
+        {
+            pin?.Release();
+            index.ReleaseBuffer();
+            data.ReleaseBuffer();
             if (rented is not null)
             {
                 ArrayPool<byte>.Shared.Return(rented);
