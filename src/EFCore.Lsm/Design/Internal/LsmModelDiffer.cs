@@ -312,7 +312,8 @@ internal static class LsmModelDiffer
         foreach (var entityType in model.GetEntityTypes().Where(LsmCatalog.HasKeyspace).OrderBy(e => e.Name, StringComparer.Ordinal))
         {
             // A hierarchy is one table (TPH): every stored property of its types is a column; a derived type's columns are
-            // nullable, since the other types' rows have no value for them.
+            // nullable, since the other types' rows have no value for them, and so are the members of optional owned and
+            // complex values (LsmRowLayout.IsAbsentFromSomeRows).
             var stored = LsmRowLayout.For(entityType).StoredProperties.Select(p => p.Property).ToList();
             if (stored.GroupBy(LsmTableNames.ColumnOf).FirstOrDefault(g => g.Count() > 1) is { } shared)
             {
@@ -325,7 +326,7 @@ internal static class LsmModelDiffer
 
             var columns = stored
                 .Select(p => new Column(
-                    LsmTableNames.ColumnOf(p), Stored(p), p.IsNullable || p.DeclaringType != entityType, DefaultValue(p)))
+                    LsmTableNames.ColumnOf(p), Stored(p), p.IsNullable || LsmRowLayout.IsAbsentFromSomeRows(p, entityType), DefaultValue(p)))
                 .ToList();
             var key = entityType.FindPrimaryKey()?.Properties.Select(LsmTableNames.ColumnOf).ToList() ?? [];
             var hierarchy = LsmRowLayout.HierarchyOf(entityType).ToList();

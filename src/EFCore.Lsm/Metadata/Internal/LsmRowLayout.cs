@@ -254,6 +254,43 @@ internal sealed class LsmRowLayout
         return (IEntityType)type;
     }
 
+    /// <summary>
+    /// Whether some rows of <paramref name="root"/>'s table may have no value for <paramref name="property"/> although the
+    /// property itself is required, so its column is nullable as EF's relational conventions make it: a property of a derived
+    /// type (TPH: the other types' rows have none), a member of an optional complex value, a member of an optional owned
+    /// reference (the owner's row holds no owned value) or of an owned collection's elements. The type whose rows hold a
+    /// complex member or an owned member is found by walking out of the complex and owned types to the entity type that
+    /// stores them, since the member's own declaring type is the complex or owned type.
+    /// </summary>
+    public static bool IsAbsentFromSomeRows(IReadOnlyProperty property, IReadOnlyEntityType root)
+    {
+        IReadOnlyTypeBase type = property.DeclaringType;
+        while (true)
+        {
+            switch (type)
+            {
+                case IReadOnlyComplexType complexType:
+                    if (complexType.ComplexProperty.IsNullable)
+                    {
+                        return true;
+                    }
+
+                    type = complexType.ComplexProperty.DeclaringType;
+                    continue;
+                case IReadOnlyEntityType entityType when entityType.FindOwnership() is { } ownership:
+                    if (!ownership.IsRequiredDependent || ownership.PrincipalToDependent is not { IsCollection: false })
+                    {
+                        return true;
+                    }
+
+                    type = ownership.PrincipalEntityType;
+                    continue;
+                default:
+                    return type != root.GetRootType();
+            }
+        }
+    }
+
     /// <summary>The entity types sharing a root's keyspace: the root, then its derived types (a fixed order).</summary>
     public static IEnumerable<IEntityType> HierarchyOf(IEntityType root) => root.GetDerivedTypesInclusive();
 
