@@ -262,33 +262,26 @@ internal sealed class LsmRowLayout
     /// complex member or an owned member is found by walking out of the complex and owned types to the entity type that
     /// stores them, since the member's own declaring type is the complex or owned type.
     /// </summary>
-    public static bool IsAbsentFromSomeRows(IReadOnlyProperty property, IReadOnlyEntityType root)
+    public static bool IsAbsentFromSomeRows(IProperty property, IEntityType root)
     {
-        IReadOnlyTypeBase type = property.DeclaringType;
-        while (true)
+        if (IsOptional(property.DeclaringType))
         {
-            switch (type)
-            {
-                case IReadOnlyComplexType complexType:
-                    if (complexType.ComplexProperty.IsNullable)
-                    {
-                        return true;
-                    }
-
-                    type = complexType.ComplexProperty.DeclaringType;
-                    continue;
-                case IReadOnlyEntityType entityType when entityType.FindOwnership() is { } ownership:
-                    if (!ownership.IsRequiredDependent || ownership.PrincipalToDependent is not { IsCollection: false })
-                    {
-                        return true;
-                    }
-
-                    type = ownership.PrincipalEntityType;
-                    continue;
-                default:
-                    return type != root.GetRootType();
-            }
+            return true;
         }
+
+        var type = DeclaringEntityType(property);
+        while (type.FindOwnership() is { } ownership)
+        {
+            if (!ownership.IsRequiredDependent || ownership.PrincipalToDependent is not { IsCollection: false })
+            {
+                return true;
+            }
+
+            // A required owned reference is in every row of its owner: go on to the owner.
+            type = ownership.PrincipalEntityType;
+        }
+
+        return type != root.GetRootType();
     }
 
     /// <summary>The entity types sharing a root's keyspace: the root, then its derived types (a fixed order).</summary>
