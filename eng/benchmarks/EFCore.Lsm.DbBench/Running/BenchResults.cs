@@ -78,6 +78,12 @@ internal sealed record WorkloadResult
 
     /// <summary>The workload's own check, such as "1000 of 1000 found" (of the first pass).</summary>
     public string? Note { get; init; }
+
+    /// <summary>
+    /// Methods the JIT compiled in the process while the workload was measured (tier-1 recompilations included): near 0
+    /// when the warm-up left settled code; large when the figure includes tier-0 time.
+    /// </summary>
+    public long JitCompilations { get; init; }
 }
 
 /// <summary>One engine's run: whether it could run, with which library, and its results (or the error that stopped it).</summary>
@@ -91,6 +97,9 @@ internal sealed record EngineRun
     public required string Detail { get; init; }
 
     public string? Error { get; init; }
+
+    /// <summary>The unmeasured warm-up before this run (null without one, and in a median over rounds).</summary>
+    public WarmupSummary? Warmup { get; init; }
 
     public List<WorkloadResult> Results { get; init; } = [];
 }
@@ -201,6 +210,7 @@ internal sealed record BenchReport
             MaxMicros = results.Max(r => r.MaxMicros),
             CpuSeconds = Stats.Median(results.Select(r => r.CpuSeconds)),
             CpuSecondsPerOp = Stats.Median(results.Select(r => r.CpuSecondsPerOp)),
+            JitCompilations = (long)Stats.Median(results.Select(r => (double)r.JitCompilations)),
             DiskDeltaBytes = (long)Stats.Median(results.Select(r => (double)r.DiskDeltaBytes)),
             DiskBytesAfter = (long)Stats.Median(results.Select(r => (double)r.DiskBytesAfter)),
             WriteBytes = writes.Count == 0 ? null : (long)Stats.Median(writes),

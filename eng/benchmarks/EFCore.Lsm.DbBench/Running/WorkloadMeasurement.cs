@@ -6,7 +6,7 @@ namespace EFCore.Lsm.DbBench.Running;
 
 /// <summary>
 /// Runs one workload and takes the figures every group reports: time, latencies, CPU time of the process (all threads),
-/// disk growth, bytes written, peak RSS, and the machine's load average before and after.
+/// disk growth, bytes written, peak RSS, methods the JIT compiled meanwhile, and the machine's load average before and after.
 /// </summary>
 internal static class WorkloadMeasurement
 {
@@ -22,11 +22,13 @@ internal static class WorkloadMeasurement
         var writeBytesBefore = ProcessStats.ReadWriteBytes();
         var loadBefore = ProcessStats.LoadAverage();
         var cpuBefore = ProcessStats.CpuSeconds();
+        var compiledBefore = System.Runtime.JitInfo.GetCompiledMethodCount();
 
         var latencies = new LatencyHistogram();
         var outcome = run(latencies);
 
         var cpu = ProcessStats.CpuSeconds() - cpuBefore;
+        var compiled = System.Runtime.JitInfo.GetCompiledMethodCount() - compiledBefore;
         var loadAfter = ProcessStats.LoadAverage();
         var writeBytesAfter = ProcessStats.ReadWriteBytes();
         var peakRss = ProcessStats.ReadPeakRss();
@@ -57,6 +59,7 @@ internal static class WorkloadMeasurement
             LoadAverageEnd = loadAfter,
             Note = outcome.Note,
             Passes = outcome.Passes,
+            JitCompilations = compiled,
         };
     }
 }

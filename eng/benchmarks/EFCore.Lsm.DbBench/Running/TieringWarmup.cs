@@ -1,0 +1,86 @@
+using System.Diagnostics;
+using System.Runtime;
+
+namespace EFCore.Lsm.DbBench.Running;
+
+/// <summary>
+/// The unmeasured warm-up a child process runs before measuring: the warm-up pass repeated until the runtime's tiered JIT
+/// has settled, so the measured run meets the code the JIT keeps for the rest of the process's life, not tier-0 code.
+/// </summary>
+/// <remarks>
+/// One warm-up pass is not enough. The runtime starts counting calls (the step before it recompiles a hot method at tier 1)
+/// only after no method has been compiled for a delay: 100 ms by default, ten times that when the process may use a
+/// single processor (then a query loop ran at tier 0 for about 1.5 s in this harness's probes, four to six times slower
+/// than after tier-up). The tier-1 compilations it then does are themselves compilations, so "settled" means: a whole pass
+/// compiled nothing, and nothing was compiled for twice the delay. The warm-up is capped in time so that a process whose code
+/// keeps being compiled (a workload that generates code per operation) is measured anyway, and the report says so.
+/// </remarks>
+internal static class TieringWarmup
+{
+    /// <summary>The warm-up stops after this long even if the JIT has not settled (the report then says so).</summary>
+    public const double MaxSeconds = 30;
+
+    /// <summary>Runs <paramref name="pass"/> until the JIT has settled or <see cref="MaxSeconds"/> have passed.</summary>
+    public static WarmupSummary Run(Action pass)
+        => Run(pass, () => JitInfo.GetCompiledMethodCount(), Stopwatch.GetTimestamp, 2 * CallCountingDelayTicks(),
+            (long)(MaxSeconds * Stopwatch.Frequency));
+
+    /// <summary>
+    /// The loop behind <see cref="Run(Action)"/>, over a count of compiled methods and a clock in <see cref="Stopwatch"/>
+    /// ticks: passes run until one compiled nothing and <paramref name="quietTicks"/> have gone by since the last
+    /// compilation, or until <paramref name="maxTicks"/> have gone by.
+    /// </summary>
+    internal static WarmupSummary Run(Action pass, Func<long> compiledMethods, Func<long> timestamp, long quietTicks, long maxTicks)
+    {
+        var start = timestamp();
+        var compiled = compiledMethods();
+        var lastCompilation = start;
+        var passes = 0;
+        while (true)
+        {
+            pass();
+            passes++;
+            var now = timestamp();
+            var after = compiledMethods();
+            if (after != compiled)
+            {
+                compiled = after;
+                lastCompilation = now;
+            }
+            else if (now - lastCompilation >= quietTicks)
+            {
+                return new WarmupSummary(passes, (now - start) / (double)Stopwatch.Frequency, Settled: true);
+            }
+
+            if (now - start >= maxTicks)
+            {
+                return new WarmupSummary(passes, (now - start) / (double)Stopwatch.Frequency, Settled: false);
+            }
+        }
+    }
+
+    /// <summary>
+    /// The runtime's call-counting delay as this process sees it: DOTNET_TC_CallCountingDelayMs (default 100 ms), times
+    /// DOTNET_TC_DelaySingleProcMultiplier (default 10) when the process may use one processor only.
+    /// </summary>
+    internal static long CallCountingDelayTicks()
+    {
+        var delayMs = ReadRuntimeSetting("DOTNET_TC_CallCountingDelayMs", 100);
+        if (Environment.ProcessorCount == 1)
+        {
+            delayMs *= ReadRuntimeSetting("DOTNET_TC_DelaySingleProcMultiplier", 10);
+        }
+
+        return delayMs * Stopwatch.Frequency / 1000;
+    }
+
+    // The runtime reads these settings as hexadecimal numbers.
+    private static long ReadRuntimeSetting(string name, long fallback)
+        => Environment.GetEnvironmentVariable(name) is { } text
+            && long.TryParse(text, System.Globalization.NumberStyles.HexNumber, System.Globalization.CultureInfo.InvariantCulture, out var value)
+                ? value
+                : fallback;
+}
+
+/// <summary>What the warm-up did before a measured run: how many passes, how long, and whether the JIT settled in them.</summary>
+internal sealed record WarmupSummary(int Passes, double Seconds, bool Settled);
