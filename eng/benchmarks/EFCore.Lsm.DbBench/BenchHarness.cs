@@ -130,12 +130,13 @@ internal static class BenchHarness
             }
 
             output.WriteLine($"{engine}: {detail}");
+            if (options.Warmup)
+            {
+                // Unmeasured: the same workloads at a small size, so the measured run meets tiered-up code.
+                RunInProcess(engine, detail, options.ForWarmup(), TextWriter.Null);
+            }
 
-            // Unmeasured: the same workloads at a small size, repeated until the JIT has settled, so the measured run
-            // meets tiered-up code.
-            var warmup = options.Warmup ? TieringWarmup.Run(() => RunInProcess(engine, detail, options.ForWarmup(), TextWriter.Null)) : null;
-            AnnounceWarmup(engine, warmup, output);
-            runs.Add(RunInProcess(engine, detail, options, output) with { Warmup = warmup });
+            runs.Add(RunInProcess(engine, detail, options, output));
         }
 
         foreach (var provider in options.EfBenchmarks.Count > 0 ? options.Providers : [])
@@ -147,22 +148,18 @@ internal static class BenchHarness
             }
 
             output.WriteLine($"{provider}: {detail}");
-            var warmup = options.Warmup ? TieringWarmup.Run(() => RunProviderInProcess(provider, detail, options.ForWarmup(), TextWriter.Null)) : null;
-            AnnounceWarmup(provider, warmup, output);
-            runs.Add(RunProviderInProcess(provider, detail, options, output) with { Warmup = warmup });
+            if (options.Warmup)
+            {
+                // Unmeasured: every workload once at a small size (the repeatable ones warm up again at full size, until the
+                // JIT has settled, just before they are measured: see EfRunner).
+                RunProviderInProcess(provider, detail, options.ForWarmup(), TextWriter.Null);
+            }
+
+            runs.Add(RunProviderInProcess(provider, detail, options, output));
         }
 
         File.WriteAllText(childOutput, JsonSerializer.Serialize(runs, ReportWriter.JsonOptions));
         return 0;
-    }
-
-    private static void AnnounceWarmup(string engine, WarmupSummary? warmup, TextWriter output)
-    {
-        if (warmup is not null)
-        {
-            output.WriteLine(FormattableString.Invariant(
-                $"{engine}: warm-up {warmup.Passes} passes in {warmup.Seconds:F1} s, {(warmup.Settled ? "JIT settled" : "JIT still compiling")}"));
-        }
     }
 
     private static EngineRun RunInProcess(string engine, string detail, BenchOptions options, TextWriter output)

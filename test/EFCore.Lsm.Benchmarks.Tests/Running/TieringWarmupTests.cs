@@ -64,28 +64,24 @@ public sealed class TieringWarmupTests
     }
 
     [Fact]
-    public void The_report_names_the_warm_up_of_each_engine_and_the_methods_compiled_while_measuring()
+    public void The_report_notes_each_workload_s_warm_up_and_the_methods_compiled_while_measuring()
     {
         var report = new BenchReport { Options = new BenchOptions(), CommandLine = [], Engines = [] };
         for (var round = 1; round <= 2; round++)
         {
             var result = new WorkloadResult
             {
-                Engine = "ours", Workload = "fillseq", Group = "engine", Operations = 10, Seconds = 1, OpsPerSecond = 10,
+                Engine = "lsm", Workload = "ef-count", Group = "ef", Operations = 10, Seconds = 1, OpsPerSecond = 10,
                 PeakRssScope = "workload", Round = round, JitCompilations = 1234 * round,
-            };
-            report.RoundRuns.Add([new EngineRun
-            {
-                Engine = "ours", Available = true, Detail = "EFCore.Lsm.Engine",
                 Warmup = new WarmupSummary(Passes: 2 + round, Seconds: 0.5 * round, Settled: round == 1),
-                Results = [result],
-            }]);
+            };
+            report.RoundRuns.Add([new EngineRun { Engine = "lsm", Available = true, Detail = "EFCore.Lsm", Results = [result] }]);
         }
 
         report.Aggregate();
         var markdown = ReportWriter.RenderMarkdown(report);
 
-        Assert.Contains("warm-up: 3–4 passes (0.5–1.0 s), the JIT had not settled after 30 s in 1 of 2 rounds", markdown, StringComparison.Ordinal);
+        Assert.Contains("after 3 unmeasured passes (0.5 s) the JIT had settled", markdown, StringComparison.Ordinal);
         Assert.Contains("| methods JIT-compiled |", markdown, StringComparison.Ordinal);
         Assert.Contains("| 2,468 |", markdown, StringComparison.Ordinal);
     }

@@ -122,7 +122,7 @@ internal static class ReportWriter
         md.AppendLine(CultureInfo.InvariantCulture, $"- Started: {report.StartedAt:yyyy-MM-dd HH:mm:ss zzz}, finished {report.FinishedAt:HH:mm:ss}");
         md.AppendLine(CultureInfo.InvariantCulture,
             $"- Rounds: {o.Rounds}, interleaved (every engine and provider once per round, each a fresh process, " +
-            $"{(o.Warmup ? "after unmeasured warm-up passes at a small size, repeated until the JIT compiled nothing for twice its call-counting delay" : "no warm-up")}); figures are medians over the rounds");
+            $"{(o.Warmup ? "after an unmeasured warm-up pass at a small size; each repeated EF workload also runs unmeasured passes at full size until the JIT has compiled nothing for twice its call-counting delay" : "no warm-up")}); figures are medians over the rounds");
         md.AppendLine(CultureInfo.InvariantCulture, $"- Load average (1 min) over all measurements: {LoadRange(report)}");
         md.AppendLine(CultureInfo.InvariantCulture, $"- Command: `EFCore.Lsm.DbBench {string.Join(' ', report.CommandLine)}`");
         md.AppendLine(CultureInfo.InvariantCulture, $"- Machine: {MachineDescription()}");
@@ -143,7 +143,7 @@ internal static class ReportWriter
         foreach (var engine in report.Engines)
         {
             var status = !engine.Available ? "skipped" : engine.Error is null ? "ran" : $"failed: {engine.Error}";
-            md.AppendLine(CultureInfo.InvariantCulture, $"- **{engine.Engine}**: {status}; {engine.Detail}{WarmupDescription(report, engine.Engine)}");
+            md.AppendLine(CultureInfo.InvariantCulture, $"- **{engine.Engine}**: {status}; {engine.Detail}");
         }
 
         if (PeerFiguresFromDistroBuilds(report))
@@ -160,7 +160,8 @@ internal static class ReportWriter
         foreach (var (row, result) in Rows(report).Zip(OrderedResults(report)))
         {
             var passes = result.Passes > 1 ? $"{result.Passes} passes" : null;
-            var note = string.Join("; ", new[] { result.Note, passes, result.Preparation }.Where(n => n is not null));
+            var warmup = result.Warmup is { } w ? TieringWarmup.Describe(w) : null;
+            var note = string.Join("; ", new[] { result.Note, passes, warmup, result.Preparation }.Where(n => n is not null));
             md.AppendLine("| " + string.Join(" | ", row) + " | " + note.Replace("|", "\\|", StringComparison.Ordinal) + " |");
         }
 
@@ -294,23 +295,6 @@ internal static class ReportWriter
             }
         }
         return md.ToString();
-    }
-
-    /// <summary>"; warm-up: 3–5 passes (0.4–0.9 s), settled in every round" over the rounds' runs of <paramref name="engine"/>.</summary>
-    private static string WarmupDescription(BenchReport report, string engine)
-    {
-        var warmups = report.RoundRuns.SelectMany(r => r).Where(e => e.Engine == engine && e.Warmup is not null).Select(e => e.Warmup!).ToList();
-        if (warmups.Count == 0)
-        {
-            return "";
-        }
-
-        var settled = warmups.Count(w => w.Settled);
-        var settledText = settled == warmups.Count
-            ? "the JIT settled in every round"
-            : $"the JIT had not settled after {TieringWarmup.MaxSeconds:F0} s in {warmups.Count - settled} of {warmups.Count} rounds";
-        return string.Create(CultureInfo.InvariantCulture,
-            $"; warm-up: {warmups.Min(w => w.Passes)}–{warmups.Max(w => w.Passes)} passes ({warmups.Min(w => w.Seconds):F1}–{warmups.Max(w => w.Seconds):F1} s), {settledText}");
     }
 
     private static bool PeerFiguresFromDistroBuilds(BenchReport report)

@@ -84,6 +84,12 @@ internal sealed record WorkloadResult
     /// when the warm-up left settled code; large when the figure includes tier-0 time.
     /// </summary>
     public long JitCompilations { get; init; }
+
+    /// <summary>
+    /// The unmeasured passes a repeatable EF workload ran at full size just before it was measured, until the JIT had
+    /// settled (null for the others; a median over rounds keeps the first round's).
+    /// </summary>
+    public WarmupSummary? Warmup { get; init; }
 }
 
 /// <summary>One engine's run: whether it could run, with which library, and its results (or the error that stopped it).</summary>
@@ -97,9 +103,6 @@ internal sealed record EngineRun
     public required string Detail { get; init; }
 
     public string? Error { get; init; }
-
-    /// <summary>The unmeasured warm-up before this run (null without one, and in a median over rounds).</summary>
-    public WarmupSummary? Warmup { get; init; }
 
     public List<WorkloadResult> Results { get; init; } = [];
 }

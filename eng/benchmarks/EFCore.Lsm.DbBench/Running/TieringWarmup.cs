@@ -4,13 +4,13 @@ using System.Runtime;
 namespace EFCore.Lsm.DbBench.Running;
 
 /// <summary>
-/// The unmeasured warm-up a child process runs before measuring: the warm-up pass repeated until the runtime's tiered JIT
-/// has settled, so the measured run meets the code the JIT keeps for the rest of the process's life, not tier-0 code.
+/// The unmeasured warm-up of a repeatable workload: passes of it repeated until the runtime's tiered JIT has settled, so
+/// the measured run meets the code the JIT keeps for the rest of the process's life, not tier-0 code.
 /// </summary>
 /// <remarks>
 /// One warm-up pass is not enough. The runtime starts counting calls (the step before it recompiles a hot method at tier 1)
 /// only after no method has been compiled for a delay: 100 ms by default, ten times that when the process may use a
-/// single processor (then a query loop ran at tier 0 for about 1.5 s in this harness's probes, four to six times slower
+/// single processor (then a query loop ran at tier 0 for about 1.5 s in a probe pinned to one core, four to six times slower
 /// than after tier-up). The tier-1 compilations it then does are themselves compilations, so "settled" means: a whole pass
 /// compiled nothing, and nothing was compiled for twice the delay. The warm-up is capped in time so that a process whose code
 /// keeps being compiled (a workload that generates code per operation) is measured anyway, and the report says so.
@@ -58,6 +58,11 @@ internal static class TieringWarmup
             }
         }
     }
+
+    /// <summary>"after 7 unmeasured passes (3.1 s) the JIT had settled", as the report's note says it.</summary>
+    public static string Describe(WarmupSummary warmup)
+        => FormattableString.Invariant(
+            $"after {warmup.Passes} unmeasured passes ({warmup.Seconds:F1} s) the JIT {(warmup.Settled ? "had settled" : "was still compiling")}");
 
     /// <summary>
     /// The runtime's call-counting delay as this process sees it: DOTNET_TC_CallCountingDelayMs (default 100 ms), times

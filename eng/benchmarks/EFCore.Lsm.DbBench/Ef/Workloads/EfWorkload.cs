@@ -22,6 +22,12 @@ internal sealed class EfWorkloadContext(IEfProvider provider, BenchOptions optio
     /// <summary>A key no row has had in this database: new rows get keys above the seeded ones (thread-safe).</summary>
     public int NextNewId() => Interlocked.Increment(ref _nextNewId) - 1;
 
+    /// <summary>
+    /// Set while the runner warms a repeatable workload up: its Run is then one pass, however long --ef-min-seconds asks
+    /// the measured run to last.
+    /// </summary>
+    public bool SinglePass { get; set; }
+
     /// <summary>Called when the database is recreated: its keys start over.</summary>
     public void ResetNewIds() => Volatile.Write(ref _nextNewId, Options.EfNum);
 }
@@ -39,6 +45,12 @@ internal abstract class EfWorkload
     public abstract string Description { get; }
 
     public abstract DatabaseNeed Need { get; }
+
+    /// <summary>
+    /// Whether the workload repeats whole passes for --ef-min-seconds (queries and updates): such a workload leaves the
+    /// database as it found it apart from values, so it can also run unmeasured passes first, to warm up.
+    /// </summary>
+    public virtual bool Repeatable => false;
 
     /// <summary>What the database holds after this workload, given what it held before.</summary>
     public abstract DatabaseContent After(DatabaseContent before);

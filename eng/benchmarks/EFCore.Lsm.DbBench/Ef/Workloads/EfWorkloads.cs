@@ -116,7 +116,7 @@ internal static class EfWorkloads
     private static WorkloadOutcome Repeat(
         EfWorkloadContext context, int operations, LatencyHistogram latencies, Action<int> operation, Func<string> note, bool repeatable = true)
     {
-        var minimum = repeatable ? (long)(context.Options.EfMinSeconds * Stopwatch.Frequency) : 0;
+        var minimum = repeatable && !context.SinglePass ? (long)(context.Options.EfMinSeconds * Stopwatch.Frequency) : 0;
         var start = Stopwatch.GetTimestamp();
         string? firstPassNote = null;
         var passes = 0;
@@ -172,6 +172,8 @@ internal static class EfWorkloads
 
         public override DatabaseNeed Need => DatabaseNeed.AllKeys;
 
+        public override bool Repeatable => true;
+
         public override DatabaseContent After(DatabaseContent before) => before;
 
         public override WorkloadOutcome Run(EfWorkloadContext context, LatencyHistogram latencies)
@@ -212,6 +214,8 @@ internal static class EfWorkloads
 
         public override DatabaseNeed Need => DatabaseNeed.AllKeys;
 
+        public override bool Repeatable => true;
+
         public override DatabaseContent After(DatabaseContent before) => before;
 
         public override WorkloadOutcome Run(EfWorkloadContext context, LatencyHistogram latencies)
@@ -247,6 +251,8 @@ internal static class EfWorkloads
 
         public override DatabaseNeed Need => DatabaseNeed.AllKeys;
 
+        public override bool Repeatable => true;
+
         public override DatabaseContent After(DatabaseContent before) => before;
 
         public override WorkloadOutcome Run(EfWorkloadContext context, LatencyHistogram latencies)
@@ -274,6 +280,8 @@ internal static class EfWorkloads
             : "Where(City == c).Sum(Balance): a full scan aggregated by the provider (--ef-scans queries)";
 
         public override DatabaseNeed Need => DatabaseNeed.AllKeys;
+
+        public override bool Repeatable => true;
 
         public override DatabaseContent After(DatabaseContent before) => before;
 
@@ -306,6 +314,8 @@ internal static class EfWorkloads
 
         public override DatabaseNeed Need => DatabaseNeed.AllKeys;
 
+        public override bool Repeatable => true;
+
         public override DatabaseContent After(DatabaseContent before) => before;
 
         public override WorkloadOutcome Run(EfWorkloadContext context, LatencyHistogram latencies)
@@ -333,6 +343,8 @@ internal static class EfWorkloads
         public override string Description => description;
 
         public override DatabaseNeed Need => DatabaseNeed.AllKeys;
+
+        public override bool Repeatable => true;
 
         public override DatabaseContent After(DatabaseContent before) => before;
 
@@ -431,6 +443,8 @@ internal static class EfWorkloads
         public override string Description => "load a random customer by key (tracked), Balance += 1, SaveChanges (not synced)";
 
         public override DatabaseNeed Need => DatabaseNeed.AllKeys;
+
+        public override bool Repeatable => true;
 
         public override DatabaseContent After(DatabaseContent before) => before;
 
