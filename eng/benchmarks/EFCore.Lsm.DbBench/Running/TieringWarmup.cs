@@ -18,7 +18,7 @@ namespace EFCore.Lsm.DbBench.Running;
 internal static class TieringWarmup
 {
     /// <summary>The warm-up stops after this long even if the JIT has not settled (the report then says so).</summary>
-    public const double MaxSeconds = 30;
+    public const double MaxSeconds = 10;
 
     /// <summary>Runs <paramref name="pass"/> until the JIT has settled or <see cref="MaxSeconds"/> have passed.</summary>
     public static WarmupSummary Run(Action pass)
