@@ -59,10 +59,13 @@ internal static class TieringWarmup
         }
     }
 
-    /// <summary>"after 7 unmeasured passes (3.1 s) the JIT had settled", as the report's note says it.</summary>
+    /// <summary>
+    /// "after 7 unmeasured passes (3.1 s) the JIT had settled" (or "... passes at 2,000 customers ..." for passes at the
+    /// warm-up size), as the report's note says it.
+    /// </summary>
     public static string Describe(WarmupSummary warmup)
         => FormattableString.Invariant(
-            $"after {warmup.Passes} unmeasured passes ({warmup.Seconds:F1} s) the JIT {(warmup.Settled ? "had settled" : "was still compiling")}");
+            $"after {warmup.Passes} unmeasured passes{(warmup.Customers is { } n ? $" at {n:N0} customers" : "")} ({warmup.Seconds:F1} s) the JIT {(warmup.Settled ? "had settled" : "was still compiling")}");
 
     /// <summary>
     /// The runtime's call-counting delay as this process sees it: DOTNET_TC_CallCountingDelayMs (default 100 ms), times
@@ -87,5 +90,11 @@ internal static class TieringWarmup
                 : fallback;
 }
 
-/// <summary>What the warm-up did before a measured run: how many passes, how long, and whether the JIT settled in them.</summary>
-internal sealed record WarmupSummary(int Passes, double Seconds, bool Settled);
+/// <summary>
+/// What the warm-up did before a measured run: how many passes, how long, whether the JIT settled in them, and, for
+/// passes at the warm-up size rather than on the measured database, how many customers each pass had.
+/// </summary>
+internal sealed record WarmupSummary(int Passes, double Seconds, bool Settled)
+{
+    public int? Customers { get; init; }
+}

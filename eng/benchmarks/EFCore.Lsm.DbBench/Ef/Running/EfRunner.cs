@@ -46,7 +46,7 @@ internal sealed class EfRunner(string provider, BenchOptions options, TextWriter
                 }
 
                 preparation ??= workload.Prepare(context);
-                var warmup = WarmUp(workload, context);
+                var warmup = WarmUp(workload, context, target);
                 var result = WorkloadMeasurement.Measure(
                     provider, workload.Name, workload.Group, target.DatabaseBytes, latencies => workload.Run(context, latencies))
                     with { Preparation = preparation, Warmup = warmup };
@@ -70,27 +70,53 @@ internal sealed class EfRunner(string provider, BenchOptions options, TextWriter
     }
 
     /// <summary>
-    /// A repeatable workload (a query or an update) is measured only after unmeasured passes of it, on the same database and
-    /// context options, until the JIT has settled (<see cref="TieringWarmup"/>): the warm-up pass at a small size runs it
-    /// once, which leaves it at tier 0 for much of a 2 s measurement. Skipped without warm-up or without a minimum time
-    /// (then the figures are about answers, not speed).
+    /// Unmeasured passes of <paramref name="workload"/> just before it is measured, until the JIT has settled
+    /// (<see cref="TieringWarmup"/>): the warm-up pass at a small size that each child process starts with runs every
+    /// workload once, which leaves much of a measurement of a few seconds at tier 0. A repeatable workload (a query or an
+    /// update) repeats on the database it is measured on; any other (inserts, deletes) repeats at the warm-up size on a
+    /// database recreated for each pass, and the database is then recreated as the measurement needs it. Skipped without
+    /// warm-up, without a minimum time (then the figures are about answers, not speed), and for a workload with a
+    /// database of its own.
     /// </summary>
-    private WarmupSummary? WarmUp(EfWorkload workload, EfWorkloadContext context)
+    private WarmupSummary? WarmUp(EfWorkload workload, EfWorkloadContext context, IEfProvider target)
     {
-        if (!workload.Repeatable || !options.Warmup || options.EfMinSeconds <= 0)
+        if (!options.Warmup || options.EfMinSeconds <= 0 || workload.Need == DatabaseNeed.OwnDatabase)
         {
             return null;
         }
 
-        context.SinglePass = true;
-        try
+        if (workload.Repeatable)
         {
-            return TieringWarmup.Run(() => workload.Run(context, new LatencyHistogram()));
+            context.SinglePass = true;
+            try
+            {
+                return TieringWarmup.Run(() => workload.Run(context, new LatencyHistogram()));
+            }
+            finally
+            {
+                context.SinglePass = false;
+            }
         }
-        finally
+
+        var small = new EfWorkloadContext(target, options.ForWarmup(), context.Data);
+        var summary = TieringWarmup.Run(() =>
         {
-            context.SinglePass = false;
+            Recreate(target, small);
+            if (workload.Need == DatabaseNeed.AllKeys)
+            {
+                EfWorkloads.InsertSeededRows(small, small.Num, latencies: null);
+            }
+
+            workload.Run(small, new LatencyHistogram());
+            workload.Finish(small);
+        }) with { Customers = small.Num };
+        Recreate(target, context);
+        if (workload.Need == DatabaseNeed.AllKeys)
+        {
+            EfWorkloads.InsertSeededRows(context, options.EfNum, latencies: null);
         }
+
+        return summary;
     }
 
     private void Recreate(IEfProvider target, EfWorkloadContext context)

@@ -48,7 +48,7 @@ internal abstract class EfWorkload
 
     /// <summary>
     /// Whether the workload repeats whole passes for --ef-min-seconds (queries and updates): such a workload leaves the
-    /// database as it found it apart from values, so it can also run unmeasured passes first, to warm up.
+    /// database as it found it apart from values, so it also warms up on the database it is measured on.
     /// </summary>
     public virtual bool Repeatable => false;
 
