@@ -150,6 +150,26 @@ public sealed class HarnessSmokeTests
         Assert.DoesNotContain("(rocksdb)", output, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void Each_workload_first_runs_unmeasured_passes_and_the_results_say_how_many()
+    {
+        using var dir = new TestDirectory();
+        var (exitCode, output, report) = Run(dir,
+            "--num", Num.ToString(), "--benchmarks", "fillseq,readseq", "--engines", "ours", "--providers", "none",
+            "--isolation", "none", "--warmup-max-seconds", "0.2");
+
+        Assert.True(exitCode == 0, output);
+        var results = report.RootElement.GetProperty("RoundRuns")[0][0].GetProperty("Results").EnumerateArray()
+            .ToDictionary(r => r.GetProperty("Workload").GetString()!, r => r.GetProperty("Warmup"));
+
+        // A fill warms up on a scratch database at the warm-up size; a read on the database it is measured on.
+        Assert.Equal("2,000 keys", results["fillseq"].GetProperty("Scale").GetString());
+        Assert.Equal("2,000 reads", results["readseq"].GetProperty("Scale").GetString());
+        Assert.All(results.Values, w => Assert.True(w.GetProperty("Passes").GetInt32() >= 1));
+        Assert.Contains("unmeasured passes at 2,000 keys", output, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(Path.Combine(dir.Sub("db"), "ours-warmup")), "the scratch database is removed");
+    }
+
     [Theory]
     [InlineData("--num", "0", "--num")]
     [InlineData("--benchmarks", "fillseq,readfast", "readfast")]
@@ -184,7 +204,9 @@ public sealed class HarnessSmokeTests
         // One round unless the test asks for more: rounds are tested once, in the first test.
         // No minimum duration for the EF workloads either: these tests check answers, not speed.
         string[] rounds = args.Contains("--rounds") ? [] : ["--rounds", "1"];
-        var exitCode = BenchHarness.Run([.. args, .. rounds, "--ef-min-seconds", "0", "--db-dir", dir.Sub("db"), "--results-dir", dir.Sub("results")], output);
+        // No warm-up of each workload until the JIT settles (up to 10 s each) unless the test is about it.
+        string[] warmup = args.Contains("--warmup-max-seconds") ? [] : ["--warmup-max-seconds", "0"];
+        var exitCode = BenchHarness.Run([.. args, .. rounds, .. warmup, "--ef-min-seconds", "0", "--db-dir", dir.Sub("db"), "--results-dir", dir.Sub("results")], output);
         var resultFolders = Directory.Exists(dir.Sub("results")) ? Directory.GetDirectories(dir.Sub("results")) : [];
         Assert.True(resultFolders.Length == 1, output.ToString());
         var report = JsonDocument.Parse(File.ReadAllText(Path.Combine(resultFolders[0], ReportWriter.JsonFile)));

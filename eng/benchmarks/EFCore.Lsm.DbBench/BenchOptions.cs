@@ -90,6 +90,12 @@ internal sealed record BenchOptions
     /// <summary>Before measuring, run the same workloads unmeasured on a small database so the JIT has tiered up (default on).</summary>
     public bool Warmup { get; init; } = true;
 
+    /// <summary>
+    /// The longest each workload's own warm-up (unmeasured passes until the JIT has settled, see Running/TieringWarmup)
+    /// may take; 0 leaves only the warm-up pass each process starts with (default 10 s).
+    /// </summary>
+    public double WarmupMaxSeconds { get; init; } = 10;
+
     /// <summary>Repeatable EF workloads (queries, updates) run whole passes until at least this many seconds have passed.</summary>
     public double EfMinSeconds { get; init; } = 2.0;
 
@@ -158,7 +164,10 @@ internal sealed record BenchOptions
           --ef-min-seconds S       repeatable EF workloads (queries, updates) run whole passes for at least S s (default 2)
           --rounds N               rounds of every engine and provider, interleaved, each a fresh process (default 3);
                                    the report shows medians and the range of the per-round ratios
-          --no-warmup              skip the unmeasured warm-up pass each process runs before measuring
+          --no-warmup              skip the unmeasured warm-up pass each process runs before measuring, and each
+                                   workload's own warm-up
+          --warmup-max-seconds S   each workload first runs unmeasured passes until the JIT has settled, for at most
+                                   S s (default 10; 0: only the warm-up pass)
           --postgres CONNSTRING    server for the postgres provider (default Host=127.0.0.1;Port=54329;Username=postgres,
                                    as eng/benchmarks/start-postgres.sh starts it); the harness uses database "efbench"
           --etcd URLS              etcd cluster for the etcd provider (default 127.0.0.1:23791-23793, as
@@ -229,6 +238,7 @@ internal sealed record BenchOptions
                 "no-warmup" => options with { Warmup = false },
                 "rounds" => options with { Rounds = ParseInt(name, Value(), min: 1, max: 100) },
                 "ef-min-seconds" => options with { EfMinSeconds = ParseSeconds(name, Value()) },
+                "warmup-max-seconds" => options with { WarmupMaxSeconds = ParseSeconds(name, Value()) },
                 "benchmarks" => options with { Benchmarks = ParseList(name, Value()) },
                 "engines" => options with { Engines = ParseList(name, Value(), allowNone: true) },
                 "providers" => options with { Providers = ParseList(name, Value(), allowNone: true) },
@@ -305,6 +315,7 @@ internal sealed record BenchOptions
             "--ef-scans", EfScans.ToString(CultureInfo.InvariantCulture),
             "--ef-sync-ops", EfSyncOps.ToString(CultureInfo.InvariantCulture),
             "--ef-min-seconds", EfMinSeconds.ToString(CultureInfo.InvariantCulture),
+            "--warmup-max-seconds", WarmupMaxSeconds.ToString(CultureInfo.InvariantCulture),
             "--postgres", PostgresConnection,
             "--etcd", EtcdEndpoints,
             "--num", Num.ToString(CultureInfo.InvariantCulture),

@@ -17,13 +17,13 @@ namespace EFCore.Lsm.DbBench.Running;
 /// </remarks>
 internal static class TieringWarmup
 {
-    /// <summary>The warm-up stops after this long even if the JIT has not settled (the report then says so).</summary>
-    public const double MaxSeconds = 10;
-
-    /// <summary>Runs <paramref name="pass"/> until the JIT has settled or <see cref="MaxSeconds"/> have passed.</summary>
-    public static WarmupSummary Run(Action pass)
+    /// <summary>
+    /// Runs <paramref name="pass"/> until the JIT has settled or <paramref name="maxSeconds"/> have passed (then the
+    /// summary says it had not settled); at least one pass.
+    /// </summary>
+    public static WarmupSummary Run(Action pass, double maxSeconds)
         => Run(pass, () => JitInfo.GetCompiledMethodCount(), Stopwatch.GetTimestamp, 2 * CallCountingDelayTicks(),
-            (long)(MaxSeconds * Stopwatch.Frequency));
+            (long)(maxSeconds * Stopwatch.Frequency));
 
     /// <summary>
     /// The loop behind <see cref="Run(Action)"/>, over a count of compiled methods and a clock in <see cref="Stopwatch"/>
@@ -65,7 +65,7 @@ internal static class TieringWarmup
     /// </summary>
     public static string Describe(WarmupSummary warmup)
         => FormattableString.Invariant(
-            $"after {warmup.Passes} unmeasured passes{(warmup.Customers is { } n ? $" at {n:N0} customers" : "")} ({warmup.Seconds:F1} s) the JIT {(warmup.Settled ? "had settled" : "was still compiling")}");
+            $"after {warmup.Passes} unmeasured passes{(warmup.Scale is { } scale ? $" at {scale}" : "")} ({warmup.Seconds:F1} s) the JIT {(warmup.Settled ? "had settled" : "was still compiling")}");
 
     /// <summary>
     /// The runtime's call-counting delay as this process sees it: DOTNET_TC_CallCountingDelayMs (default 100 ms), times
@@ -92,9 +92,9 @@ internal static class TieringWarmup
 
 /// <summary>
 /// What the warm-up did before a measured run: how many passes, how long, whether the JIT settled in them, and, for
-/// passes at the warm-up size rather than on the measured database, how many customers each pass had.
+/// passes at the warm-up size rather than at the measured one, that size ("2,000 customers", "50,000 reads").
 /// </summary>
 internal sealed record WarmupSummary(int Passes, double Seconds, bool Settled)
 {
-    public int? Customers { get; init; }
+    public string? Scale { get; init; }
 }

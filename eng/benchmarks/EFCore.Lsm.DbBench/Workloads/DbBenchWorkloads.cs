@@ -153,6 +153,8 @@ internal static class DbBenchWorkloads
 
         public override DatabaseContent After(DatabaseContent before) => before;
 
+        public override bool ReadOnly => true;
+
         public override WorkloadOutcome Run(WorkloadContext context, LatencyHistogram latencies)
         {
             var store = context.Store;
@@ -200,6 +202,8 @@ internal static class DbBenchWorkloads
 
         public override DatabaseContent After(DatabaseContent before) => before;
 
+        public override bool ReadOnly => true;
+
         public override WorkloadOutcome Run(WorkloadContext context, LatencyHistogram latencies)
         {
             var limit = context.Options.EffectiveReads;
@@ -235,6 +239,8 @@ internal static class DbBenchWorkloads
         public override DatabaseNeed Need => DatabaseNeed.AllKeys;
 
         public override DatabaseContent After(DatabaseContent before) => before;
+
+        public override bool ReadOnly => true;
 
         public override WorkloadOutcome Run(WorkloadContext context, LatencyHistogram latencies)
         {

@@ -60,5 +60,8 @@ internal abstract class Workload
     /// <summary>What the database holds after this workload, given what it held before.</summary>
     public abstract DatabaseContent After(DatabaseContent before);
 
+    /// <summary>Whether the workload only reads (so it can warm up on the database it is measured on).</summary>
+    public virtual bool ReadOnly => false;
+
     public abstract WorkloadOutcome Run(WorkloadContext context, LatencyHistogram latencies);
 }

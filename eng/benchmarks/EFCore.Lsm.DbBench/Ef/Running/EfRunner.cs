@@ -80,7 +80,7 @@ internal sealed class EfRunner(string provider, BenchOptions options, TextWriter
     /// </summary>
     private WarmupSummary? WarmUp(EfWorkload workload, EfWorkloadContext context, IEfProvider target)
     {
-        if (!options.Warmup || options.EfMinSeconds <= 0 || workload.Need == DatabaseNeed.OwnDatabase)
+        if (!options.Warmup || options.WarmupMaxSeconds <= 0 || options.EfMinSeconds <= 0 || workload.Need == DatabaseNeed.OwnDatabase)
         {
             return null;
         }
@@ -90,7 +90,7 @@ internal sealed class EfRunner(string provider, BenchOptions options, TextWriter
             context.SinglePass = true;
             try
             {
-                return TieringWarmup.Run(() => workload.Run(context, new LatencyHistogram()));
+                return TieringWarmup.Run(() => workload.Run(context, new LatencyHistogram()), options.WarmupMaxSeconds);
             }
             finally
             {
@@ -109,7 +109,7 @@ internal sealed class EfRunner(string provider, BenchOptions options, TextWriter
 
             workload.Run(small, new LatencyHistogram());
             workload.Finish(small);
-        }) with { Customers = small.Num };
+        }, options.WarmupMaxSeconds) with { Scale = FormattableString.Invariant($"{small.Num:N0} customers") };
         Recreate(target, context);
         if (workload.Need == DatabaseNeed.AllKeys)
         {
