@@ -5,8 +5,8 @@ namespace EFCore.Lsm.Benchmarks;
 
 /// <summary>
 /// 100 keys looked up at once (<see cref="LsmDatabase.MultiGet(IReadOnlyList{byte[]}, IMultiGetSink, ReadOptions?)"/>)
-/// against 100 point lookups of the same keys, all in cached table blocks: keys spread over the table (the rows of an
-/// index range or a lookup join) or adjacent (a key range's rows). The keys are sorted, as the provider's index ranges give
+/// against 100 point lookups of the same keys, in cached table blocks or in the memtable: keys spread over the 20,000 (the
+/// rows of an index range or a lookup join) or adjacent (a key range's rows). The keys are sorted, as the provider's index ranges give
 /// them. <c>…Copies</c> return a copy of every value, as the provider's <c>GetMany</c> and <c>Get</c> do; the others pass
 /// values to a sink or a reused buffer, which must allocate nothing.
 /// </summary>
@@ -26,25 +26,33 @@ public class MultiGetBenchmarks
     [Params("spread", "adjacent")]
     public string Keyset { get; set; } = "spread";
 
+    /// <summary>Table: the keys flushed and compacted into one table, every block cached; memtable: all still in the memtable.</summary>
+    [Params("table", "memtable")]
+    public string Store { get; set; } = "table";
+
     [GlobalSetup]
     public void Setup()
     {
         _path = Path.Combine(Path.GetTempPath(), "efcore-lsm-microbench-" + Guid.NewGuid().ToString("N"));
         var keys = BenchmarkKeys.Sequential(Keys);
         var value = BenchmarkKeys.Value();
-        _db = LsmDatabase.Open(_path, new LsmOptions { BlockCacheSize = 64L << 20 });
+        _db = LsmDatabase.Open(_path, new LsmOptions { BlockCacheSize = 64L << 20, WriteBufferSize = 64L << 20 });
         for (var i = 0; i < Keys; i++)
         {
             _db.Put(BenchmarkKeys.Key(keys, i), value);
         }
 
-        _db.Flush();
-        _db.CompactRange(null, null);
+        if (Store == "table")
+        {
+            _db.Flush();
+            _db.CompactRange(null, null);
+        }
+
         var chosen = Keyset == "spread" ? BenchmarkKeys.ShuffledOrder(Keys)[..Batch] : Enumerable.Range(Keys / 2, Batch).ToArray();
         Array.Sort(chosen);
         _batch = [.. chosen.Select(i => BenchmarkKeys.Key(keys, i).ToArray())];
 
-        // Every block of the table in the cache.
+        // Every block of the table in the cache (in the memtable case, every node touched once).
         for (var i = 0; i < Keys; i++)
         {
             if (!_db.TryGet(BenchmarkKeys.Key(keys, i), _value, out _))
