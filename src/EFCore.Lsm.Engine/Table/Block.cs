@@ -133,6 +133,11 @@ internal struct BlockCursor
     private int _valueOffset;
     private int _valueLength;
 
+    // The restart point the last Seek started its linear scan from, and whether the cursor was sought on this block since
+    // Reset: what lets SeekForward narrow its search to what follows.
+    private int _seekRestart;
+    private bool _sought;
+
     public BlockCursor(in Block block)
     {
         _key = ArrayPool<byte>.Shared.Rent(64);
@@ -172,6 +177,7 @@ internal struct BlockCursor
         _current = block.RestartsOffset;
         _next = block.RestartsOffset;
         _keyLength = 0;
+        _sought = false;
     }
 
     public void ReleaseBuffer()
@@ -185,6 +191,7 @@ internal struct BlockCursor
 
     public void SeekToFirst()
     {
+        _sought = false;
         if (_block.IsEmpty)
         {
             _current = _block.RestartsOffset;
@@ -197,6 +204,7 @@ internal struct BlockCursor
 
     public void SeekToLast()
     {
+        _sought = false;
         if (_block.IsEmpty)
         {
             _current = _block.RestartsOffset;
@@ -217,6 +225,7 @@ internal struct BlockCursor
 
     public void Prev()
     {
+        _sought = false;
         Debug.Assert(Valid);
         var original = _current;
         if (original == 0)
@@ -264,8 +273,51 @@ internal struct BlockCursor
             return;
         }
 
-        // Find the last restart point whose key is < target; the answer is at or after it.
-        var lo = 0;
+        var restart = LastRestartBefore(target, 0);
+        SeekToRestartPoint(restart);
+        _seekRestart = restart;
+        _sought = true;
+        ScanTo(target);
+    }
+
+    /// <summary>
+    /// <see cref="Seek"/> for a <paramref name="target"/> at or after the target of the cursor's last <see cref="Seek"/>
+    /// or <see cref="SeekForward"/> on this block (<see cref="Next"/> may have moved it on since): a multi-get's keys, in
+    /// ascending order, in one block. Every entry before the current one is then below <paramref name="target"/>, so the
+    /// current entry is the answer when it is not below it, the linear scan continues from it while the target is in the
+    /// same restart interval, and otherwise only the restart points after the last seek's are searched.
+    /// </summary>
+    public void SeekForward(ReadOnlySpan<byte> target)
+    {
+        if (!_sought)
+        {
+            Seek(target);
+            return;
+        }
+
+        if (!Valid || InternalKey.Compare(Key, target) >= 0)
+        {
+            // Invalid: the last seek passed every entry, all below its target and so below this one.
+            return;
+        }
+
+        var restart = LastRestartBefore(target, _seekRestart);
+        if (restart != _seekRestart)
+        {
+            SeekToRestartPoint(restart);
+            _seekRestart = restart;
+        }
+
+        ScanTo(target);
+    }
+
+    /// <summary>
+    /// The last restart point at or after <paramref name="from"/> whose key is &lt; <paramref name="target"/> (or
+    /// <paramref name="from"/>, when none is): the first entry &gt;= target is at or after it.
+    /// </summary>
+    private readonly int LastRestartBefore(ReadOnlySpan<byte> target, int from)
+    {
+        var lo = from;
         var hi = _block.RestartCount - 1;
         while (lo < hi)
         {
@@ -280,7 +332,12 @@ internal struct BlockCursor
             }
         }
 
-        SeekToRestartPoint(lo);
+        return lo;
+    }
+
+    /// <summary>Moves on from the current position to the first entry &gt;= <paramref name="target"/>, or past the last.</summary>
+    private void ScanTo(ReadOnlySpan<byte> target)
+    {
         while (ParseNextKey())
         {
             if (InternalKey.Compare(Key, target) >= 0)

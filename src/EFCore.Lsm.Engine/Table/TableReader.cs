@@ -251,8 +251,9 @@ internal sealed unsafe class TableReader : IDisposable
     /// Work is shared between consecutive keys: one Bloom probe per key, then the index cursor stays on its entry while
     /// keys stay at or below its separator (and tries the next entry before a new binary search), and the data block
     /// stays loaded and pinned while keys stay in it, so a block is read, checksum-verified and parsed once per run of
-    /// keys rather than once per key. Values go to the batch's sink while their block is pinned. Allocates nothing when
-    /// blocks are cached or mapped.
+    /// keys rather than once per key; within a block each key's search goes on from the previous key's entry rather than
+    /// from the block's first restart point. Values go to the batch's sink while their block is pinned. Allocates nothing
+    /// when blocks are cached or mapped.
     /// </para>
     /// </summary>
     internal int MultiGet(ref MultiGetBatch batch, Span<int> run, ulong snapshotSequence)
@@ -320,7 +321,7 @@ internal sealed unsafe class TableReader : IDisposable
                     index.Next();
                     if (index.Valid && InternalKey.Compare(seekKey, index.Key) > 0)
                     {
-                        index.Seek(seekKey);
+                        index.SeekForward(seekKey);
                     }
 
                     handle = index.Valid ? DecodeIndexValue(ref index) : default;
@@ -351,7 +352,8 @@ internal sealed unsafe class TableReader : IDisposable
                     }
                 }
 
-                data.Seek(seekKey);
+                // Keys ascend, so within one block the search goes on from the previous key's entry (a new block starts afresh).
+                data.SeekForward(seekKey);
                 if (!data.Valid || !InternalKey.UserKey(data.Key).SequenceEqual(userKey))
                 {
                     kept.Keep(group);

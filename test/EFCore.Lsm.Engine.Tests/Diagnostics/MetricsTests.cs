@@ -63,6 +63,68 @@ public class MetricsTests
         }
     }
 
+    [Fact]
+    public void A_multi_get_is_one_measurement_of_its_own_histogram_with_its_number_of_keys_beside_it()
+    {
+        const string path = "/metrics-multiget-db";
+        var doubles = new List<(string Name, double Value)>();
+        var longs = new List<(string Name, long Value)>();
+        using var listener = new MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter.Name == LsmMetrics.MeterName)
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        listener.SetMeasurementEventCallback<double>((instrument, value, tags, _) =>
+        {
+            if (Equals(Tags(tags).GetValueOrDefault("lsm.db"), path))
+            {
+                lock (doubles)
+                {
+                    doubles.Add((instrument.Name, value));
+                }
+            }
+        });
+        listener.SetMeasurementEventCallback<long>((instrument, value, tags, _) =>
+        {
+            if (instrument.Name == "lsm.multiget.keys" && Equals(Tags(tags).GetValueOrDefault("lsm.db"), path))
+            {
+                lock (longs)
+                {
+                    longs.Add((instrument.Name, value));
+                }
+            }
+        });
+        listener.Start();
+
+        using var db = LsmDatabase.Open(path, new LsmOptions { FileSystem = new MemoryFileSystem() });
+        for (var i = 0; i < 100; i++)
+        {
+            db.Put(BitConverter.GetBytes(i), new byte[50]);
+        }
+
+        db.Flush();
+        db.Put(BitConverter.GetBytes(7), new byte[3]);
+        var values = db.MultiGet([BitConverter.GetBytes(7), BitConverter.GetBytes(90), BitConverter.GetBytes(1_000), BitConverter.GetBytes(7)]);
+        Assert.Equal([3, 50, -1, 3], values.Select(v => v?.Length ?? -1));
+        Assert.Empty(db.MultiGet([]));
+
+        lock (doubles)
+        {
+            var multiGets = doubles.Where(m => m.Name == "lsm.multiget.duration").ToList();
+            Assert.Equal(2, multiGets.Count);
+            Assert.True(multiGets[0].Value > 0);
+            Assert.DoesNotContain(doubles, m => m.Name == "lsm.get.duration");
+        }
+
+        lock (longs)
+        {
+            Assert.Equal([4L, 0L], longs.Select(m => m.Value));
+        }
+    }
+
     private static Dictionary<string, object?> Tags(ReadOnlySpan<KeyValuePair<string, object?>> tags)
     {
         var result = new Dictionary<string, object?>();

@@ -76,6 +76,54 @@ public class BlockTests
         }
     }
 
+    [Theory]
+    [InlineData(11, 1)]
+    [InlineData(12, 3)]
+    [InlineData(13, 16)]
+    [InlineData(14, 1000)]
+    public void SeekForward_over_ascending_targets_lands_where_Seek_does(int seed, int restartInterval)
+    {
+        var rng = new Random(seed);
+        var entries = TableTestUtil.RandomEntries(rng, 300, 4, TableTestUtil.PrefixedKey);
+        var block = BuildBlock(entries, restartInterval);
+        for (var run = 0; run < 40; run++)
+        {
+            // Ascending targets, as a multi-get's keys: entries' own keys, keys between them, repeats, some past the end;
+            // now and then a Next between two of them.
+            var targets = Enumerable.Range(0, rng.Next(1, 60))
+                .Select(_ => rng.Next(3) == 0
+                    ? entries[rng.Next(entries.Count)].Key
+                    : InternalKey.Create(TableTestUtil.PrefixedKey(rng), (ulong)rng.Next(0, 5000), (ValueKind)rng.Next(2)))
+                .Order(Comparer<byte[]>.Create((a, b) => InternalKey.Compare(a, b)))
+                .ToList();
+            var cursor = new BlockCursor(block);
+            try
+            {
+                for (var t = 0; t < targets.Count; t++)
+                {
+                    var target = targets[t];
+                    var expected = TableTestUtil.LowerBound(entries, target);
+                    cursor.SeekForward(target);
+                    Assert.Equal(expected < entries.Count, cursor.Valid);
+                    if (cursor.Valid)
+                    {
+                        Assert.True(cursor.Key.SequenceEqual(entries[expected].Key), $"seed {seed}, run {run}");
+                        Assert.True(cursor.Value.SequenceEqual(entries[expected].Value), $"seed {seed}, run {run}");
+                        // Only past an entry below the next target, as a multi-get's index cursor moves.
+                        if (rng.Next(4) == 0 && t + 1 < targets.Count && InternalKey.Compare(cursor.Key, targets[t + 1]) < 0)
+                        {
+                            cursor.Next();
+                        }
+                    }
+                }
+            }
+            finally
+            {
+                cursor.ReleaseBuffer();
+            }
+        }
+    }
+
     [Fact]
     public void Empty_block_is_never_valid()
     {

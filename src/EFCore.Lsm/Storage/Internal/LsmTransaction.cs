@@ -45,6 +45,45 @@ internal sealed class LsmTransaction : IDbContextTransaction
         _staged.GetAlternateLookup<ReadOnlySpan<byte>>().TryGetValue(key, out var staged) ? staged.Value : StoreView.Get(key);
 
     /// <summary>
+    /// <see cref="Read"/> of each of <paramref name="keys"/>, in their order: staged writes answered here, the other keys
+    /// in one multi-get of the view (all of them when nothing is staged).
+    /// </summary>
+    public byte[]?[] ReadMany(IReadOnlyList<byte[]> keys)
+    {
+        if (_order.Count == 0)
+        {
+            return StoreView.GetMany(keys);
+        }
+
+        var values = new byte[]?[keys.Count];
+        var unstaged = new List<byte[]>(keys.Count);
+        var unstagedAt = new List<int>(keys.Count);
+        for (var i = 0; i < keys.Count; i++)
+        {
+            if (_staged.TryGetValue(keys[i], out var staged))
+            {
+                values[i] = staged.Value;
+            }
+            else
+            {
+                unstaged.Add(keys[i]);
+                unstagedAt.Add(i);
+            }
+        }
+
+        if (unstaged.Count > 0)
+        {
+            var stored = StoreView.GetMany(unstaged);
+            for (var j = 0; j < stored.Length; j++)
+            {
+                values[unstagedAt[j]] = stored[j];
+            }
+        }
+
+        return values;
+    }
+
+    /// <summary>
     /// The transaction's own writes with keys in [<paramref name="lower"/>, <paramref name="upper"/>), in key order (a null
     /// value is a delete), for a scan to merge over its view's cursor.
     /// </summary>

@@ -23,16 +23,8 @@ internal sealed class TransactionalReadView(LsmTransaction transaction) : ILsmRe
         return true;
     }
 
-    public byte[]?[] GetMany(IReadOnlyList<byte[]> keys)
-    {
-        var values = new byte[]?[keys.Count];
-        for (var i = 0; i < values.Length; i++)
-        {
-            values[i] = transaction.Read(keys[i]);
-        }
-
-        return values;
-    }
+    /// <summary>The transaction's staged writes where it has them; every other key in one multi-get of the store view.</summary>
+    public byte[]?[] GetMany(IReadOnlyList<byte[]> keys) => transaction.ReadMany(keys);
 
     public ILsmCursor Scan(byte[] lower, byte[] upper, bool reverse = false, int? limit = null) =>
         transaction.StagedCount == 0
