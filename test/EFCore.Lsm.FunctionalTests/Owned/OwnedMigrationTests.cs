@@ -21,7 +21,7 @@ public sealed class OwnedMigrationTests : IDisposable
         using var context = new OwnedMigrationContext(_temp.Db());
         context.Database.Migrate("20250301000001_Members");
         var error = Assert.Throws<NotSupportedException>(() => context.Database.Migrate());
-        Assert.Contains("AddColumn 'City' on 'Members'", error.Message);
+        Assert.Contains("AddColumn 'Home_City' on 'Members'", error.Message);
         Assert.Contains("'Home/City' of an owned type", error.Message);
         Assert.Equal(["20250301000001_Members"], context.Database.GetAppliedMigrations());
     }
@@ -144,7 +144,7 @@ public sealed class CreateMembers : Migration
 public sealed class AddMemberHome : Migration
 {
     protected override void Up(MigrationBuilder migrationBuilder) =>
-        migrationBuilder.AddColumn<string>(name: "City", table: "Members", nullable: true);
+        migrationBuilder.AddColumn<string>(name: "Home_City", table: "Members", nullable: true);
 
-    protected override void Down(MigrationBuilder migrationBuilder) => migrationBuilder.DropColumn("City", "Members");
+    protected override void Down(MigrationBuilder migrationBuilder) => migrationBuilder.DropColumn("Home_City", "Members");
 }

@@ -527,7 +527,7 @@ internal sealed class OperationInterpreter(MigrationSession session)
             }
 
             var layout = LsmRowLayout.For(root);
-            if (layout.StoredProperties.FirstOrDefault(p => p.Name == property.Name).Property is not { } stored)
+            if (layout.ColumnProperties.FirstOrDefault(p => p.Name == property.Name).Property is not { } stored)
             {
                 continue;
             }
@@ -646,7 +646,7 @@ internal sealed class OperationInterpreter(MigrationSession session)
                 continue;
             }
 
-            var matches = LsmRowLayout.For(root).StoredProperties.Where(p => LsmTableNames.ColumnOf(p.Property) == column).ToList();
+            var matches = LsmRowLayout.For(root).ColumnProperties.Where(p => LsmTableNames.ColumnOf(p.Property) == column).ToList();
             if (matches.Count > 1)
             {
                 throw new NotSupportedException(
