@@ -161,6 +161,11 @@ internal sealed class OperationInterpreter(MigrationSession session)
             record = record with { NextPropertyId = record.NextPropertyId + 1, Properties = [.. record.Properties, property] };
         }
 
+        // A member of an owned reference is a pair of the nested map stored under the reference's id (docs/row_encoding.md,
+        // "Owned values"): the references on its path get ids too, as registering the model gives them. No row changes: a row
+        // whose owned value is null has no map, and a map without the member reads it as its default.
+        record = WithOwnedReferences(record, propertyName, $"AddColumn '{add.Name}' on '{record.DisplayTableName}'");
+
         defaults.RemoveAll(d => d.PropertyId == property.Id);
         if (add.DefaultValue is { } value and not DBNull)
         {
@@ -177,6 +182,32 @@ internal sealed class OperationInterpreter(MigrationSession session)
 
         entity.Record = record with { Defaults = defaults };
         entity.Changed = true;
+    }
+
+    /// <summary><paramref name="record"/> with a record for each owned reference on the path of <paramref name="storedName"/> it lacks.</summary>
+    private static CatalogEntity WithOwnedReferences(CatalogEntity record, string storedName, string what)
+    {
+        for (var cut = storedName.IndexOf(LsmRowLayout.PathSeparator); cut > 0; cut = storedName.IndexOf(LsmRowLayout.PathSeparator, cut + 1))
+        {
+            var navigation = storedName[..cut];
+            if (record.FindProperty(navigation) is { } existing)
+            {
+                if (existing.ProviderType != CatalogProperty.OwnedReferenceType)
+                {
+                    throw OwnedRowValues.OwnedCollectionMember(what, storedName, navigation, record.DisplayTableName);
+                }
+
+                continue;
+            }
+
+            record = record with
+            {
+                NextPropertyId = record.NextPropertyId + 1,
+                Properties = [.. record.Properties, new CatalogProperty(record.NextPropertyId, navigation, CatalogProperty.OwnedReferenceType, Retired: false)],
+            };
+        }
+
+        return record;
     }
 
     private void DropColumn(DropColumnOperation drop)
@@ -353,17 +384,24 @@ internal sealed class OperationInterpreter(MigrationSession session)
         var entity = session.Table(insert.Table, "InsertData");
         var record = entity.Record;
         var ids = insert.Columns.Select(c => Property(entity, c, "InsertData")).ToArray();
+
+        // Members of owned references go into the nested maps of their references (null references when all their values are).
+        var paths = ids.Select(p => OwnedRowValues.PathOf(record, p.Name, $"InsertData into '{insert.Table}'")
+            ?? throw new InvalidOperationException(
+                $"InsertData into '{insert.Table}': the owned reference holding '{p.Name}' has no record in the EFCore.Lsm database."))
+            .ToArray();
         var rows = new List<byte[]>();
         for (var r = 0; r < insert.Values.GetLength(0); r++)
         {
-            var values = new SortedDictionary<uint, byte[]>();
+            var row = new OwnedRowValues.MapBuilder();
             for (var c = 0; c < ids.Length; c++)
             {
                 var value = StoredValues.Coerce(
                     insert.Values[r, c], session.Values.TypeOf(ids[c].ProviderType), $"column '{insert.Columns[c]}' of '{insert.Table}'");
-                values[ids[c].Id] = session.Values.EncodeValue(ids[c].ProviderType, value);
+                row.Set(paths[c], ids[c].Id, session.Values.EncodeValue(ids[c].ProviderType, value));
             }
 
+            var values = row.Build();
             rows.Add(EncodeRow(values));
             if (record.KeyParts.Count == 1 && values.ContainsKey(record.KeyParts[0].PropertyId)
                 && session.Values.Read(rows[^1], record, record.KeyParts[0].PropertyId) is { } key && IsInteger(key.GetType()))
@@ -532,7 +570,9 @@ internal sealed class OperationInterpreter(MigrationSession session)
                 continue;
             }
 
-            if (stored.DeclaringType is not IEntityType { BaseType: not null } declaring
+            // The type whose rows hold the column: for a member of a complex value, the entity type the value is on; for a member
+            // of an owned reference, the type of the hierarchy that owns it.
+            if (RowEntityType(stored) is not { BaseType: not null } declaring
                 || root.FindDiscriminatorProperty() is not { } discriminator
                 || entity.Record.FindProperty(layout.StoredNameOf(discriminator)) is not { } discriminatorColumn)
             {
@@ -544,6 +584,18 @@ internal sealed class OperationInterpreter(MigrationSession session)
         }
 
         return null;
+    }
+
+    /// <summary>The entity type of the hierarchy whose rows hold <paramref name="property"/>: out of complex types, then out of owned references.</summary>
+    private static IEntityType RowEntityType(IProperty property)
+    {
+        var type = LsmRowLayout.DeclaringEntityType(property);
+        while (type.FindOwnership() is { } ownership)
+        {
+            type = ownership.PrincipalEntityType;
+        }
+
+        return type;
     }
 
     private static object? Convert(object? value, Type from, Type to, string what)
@@ -658,26 +710,14 @@ internal sealed class OperationInterpreter(MigrationSession session)
 
             if (matches.Count == 1)
             {
-                if (matches[0].Property.DeclaringType is IComplexType)
+                if (matches[0].Name.Contains(LsmRowLayout.PathSeparator) && !OwnedMembersSupported(what))
                 {
-                    // Migrations change what a row's values are under one id; a complex member's column is a member of a value
-                    // EF reads whole (docs/row_encoding.md, "Complex values"), which they do not rewrite yet.
-                    throw new NotSupportedException(
-                        $"{what} '{column}' on '{table}': the column is the member '{matches[0].Name}' of a complex property, stored "
-                        + "in its entity's row; EFCore.Lsm migrations do not change complex members yet. Without a migration, a "
-                        + "complex member added to the model reads as its default (null in an optional complex value) in existing "
-                        + "rows, and the values of one removed from the model are kept in the rows.");
-                }
-
-                if (matches[0].Name.Contains(LsmRowLayout.PathSeparator))
-                {
-                    // Owned values are nested in their owner's row (docs/row_encoding.md, "Owned values"); the interpreter
-                    // changes top-level properties only.
+                    // Owned references are nested maps of their owner's row (docs/row_encoding.md, "Owned values"); the column
+                    // operations below find their members there, the other operations work on top-level values only.
                     throw new NotSupportedException(
                         $"{what} '{column}' on '{table}': the column is the member '{matches[0].Name}' of an owned type, stored "
-                        + "inside its owner's row; EFCore.Lsm migrations do not change owned values yet. Without a migration, an "
-                        + "owned member added to the model reads as its default in existing rows; keep removed owned members in "
-                        + "the model (saves of rows holding them are refused otherwise).");
+                        + $"inside its owner's row; EFCore.Lsm migrations change owned members by {string.Join(", ", OwnedMemberOperations)} "
+                        + $"and InsertData, not by {what}.");
                 }
 
                 return matches[0].Name;
@@ -686,6 +726,11 @@ internal sealed class OperationInterpreter(MigrationSession session)
 
         return column;
     }
+
+    // The operations that find an owned reference's members in the nested maps of the rows.
+    private static readonly string[] OwnedMemberOperations = ["AddColumn"];
+
+    private static bool OwnedMembersSupported(string what) => what == "InsertData" || OwnedMemberOperations.Contains(what);
 
     /// <summary>
     /// The provider type recorded for a column of CLR type <paramref name="clrType"/> (a migration's column type is the
