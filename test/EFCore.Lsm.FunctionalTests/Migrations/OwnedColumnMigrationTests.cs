@@ -83,6 +83,57 @@ public sealed class OwnedColumnMigrationTests : IDisposable
         Assert.Single(context.Pets.OfType<KennelCat>());
     }
 
+    [Fact]
+    public void RenameColumn_and_DropColumn_of_owned_and_complex_members_keep_or_retire_their_values_and_Down_restores_the_rows()
+    {
+        List<string> before;
+        using (var context = new CrateShapeContext(_temp.Db()))
+        {
+            context.Database.Migrate(CrateInitial.Id);
+            before = StoreDump.Rows(context);
+            Assert.Equal([CrateShape.Id], context.Database.GetPendingMigrations());
+            context.Database.Migrate();
+            Assert.Equal([CrateInitial.Id, CrateShape.Id], context.Database.GetAppliedMigrations());
+            Assert.Empty(context.Database.GetPendingMigrations());
+
+            // Renames and drops change records, never rows.
+            Assert.Equal(before, StoreDump.Rows(context));
+            var schema = string.Join("\n", StoreDump.Schema(StoreDump.Store(context)));
+            Assert.Contains("Size.Depth:System.Int32", schema, StringComparison.Ordinal);
+            Assert.Contains("Sender/PostCode:System.String", schema, StringComparison.Ordinal);
+            Assert.DoesNotContain("Size.Note", schema, StringComparison.Ordinal);
+            Assert.DoesNotContain("Sender/Code", schema, StringComparison.Ordinal);
+        }
+
+        using (var context = new CrateShapeContext(_temp.Db()))
+        {
+            Assert.Empty(context.Database.GetLsmSchemaDifferences());
+            var expected = Enumerable.Range(0, CrateModels.Rows.GetLength(0))
+                .Select(r => ((int)CrateModels.Rows[r, 0]!, (int?)CrateModels.Rows[r, 3], (string?)CrateModels.Rows[r, 5], (string?)CrateModels.Rows[r, 6],
+                    (int?)CrateModels.Rows[r, 8]))
+                .ToList();
+            Assert.Equal(
+                expected,
+                context.Crates.AsNoTracking().OrderBy(c => c.Id).AsEnumerable()
+                    .Select(c => (c.Id, c.Size.Depth, c.Sender?.Name, c.Sender?.PostCode, c.Sender?.Geo?.Lat)));
+            Assert.Equal([4], context.Crates.Where(c => c.Sender!.PostCode == "4000").Select(c => c.Id));
+
+            context.Database.Migrate(CrateInitial.Id);
+            Assert.Equal(before, StoreDump.Rows(context));
+            Assert.Equal([CrateShape.Id], context.Database.GetPendingMigrations());
+        }
+    }
+
+    [Fact]
+    public void RenameColumn_of_an_owned_member_to_a_column_of_another_map_is_refused_naming_both_and_nothing_changes()
+    {
+        using var context = new CrateMoveContext(_temp.Db());
+        var error = Assert.Throws<NotSupportedException>(() => context.Database.Migrate());
+        Assert.Contains("RenameColumn 'Sender_Zip' on 'Crates' to 'Label2'", error.Message);
+        Assert.Contains("'Sender/Zip'", error.Message);
+        Assert.Equal([CrateMoveInitial.Id], context.Database.GetAppliedMigrations());
+    }
+
     private static List<(int, string, int, string, string?, int?, double?)> Read(ParcelAddContext context) =>
     [
         .. context.Parcels.AsNoTracking().OrderBy(p => p.Id).AsEnumerable()
@@ -257,4 +308,199 @@ public sealed class KennelRequireLevel : Migration
 
     protected override void Down(MigrationBuilder migrationBuilder) =>
         migrationBuilder.AlterColumn<int>(name: "Care_Level", table: "Pets", nullable: true, oldClrType: typeof(int));
+}
+
+public sealed class Crate
+{
+    public int Id { get; set; }
+
+    public string Label { get; set; } = "";
+
+    public CrateSize Size { get; set; } = new();
+
+    public CrateSender? Sender { get; set; }
+}
+
+public sealed class CrateSize
+{
+    public int Width { get; set; }
+
+    public int? Depth { get; set; }
+}
+
+public sealed class CrateSender
+{
+    public string? Name { get; set; }
+
+    public string? PostCode { get; set; }
+
+    public CrateGeo? Geo { get; set; }
+}
+
+public sealed class CrateGeo
+{
+    public int Lat { get; set; }
+}
+
+/// <summary>After <see cref="CrateShape"/>: <c>Size.Height</c> renamed <c>Depth</c>, <c>Sender.Zip</c> renamed <c>PostCode</c>, <c>Size.Note</c> and <c>Sender.Code</c> dropped.</summary>
+public sealed class CrateShapeContext(string path) : DbContext
+{
+    public DbSet<Crate> Crates => Set<Crate>();
+
+    protected override void OnConfiguring(DbContextOptionsBuilder optionsBuilder) => optionsBuilder.UseLsm(path, o => o.MigrationBatchRows(2));
+
+    protected override void OnModelCreating(ModelBuilder modelBuilder)
+    {
+        var crate = modelBuilder.Entity<Crate>();
+        crate.Property(p => p.Id).ValueGeneratedNever();
+        crate.ComplexProperty(p => p.Size);
+        crate.OwnsOne(p => p.Sender, s => s.OwnsOne(x => x.Geo));
+    }
+}
+
+/// <summary>The model of the crates table before <see cref="CrateShape"/>, as a migration's Designer file writes it (property bags).</summary>
+internal static class CrateModels
+{
+    private const string Namespace = "EFCore.Lsm.FunctionalTests.Migrations.";
+
+    public static void Initial(ModelBuilder modelBuilder) =>
+        modelBuilder.Entity(Namespace + "Crate", b =>
+        {
+            b.Property<int>("Id").HasColumnType("System.Int32");
+            b.Property<string>("Label").IsRequired().HasColumnType("System.String");
+            b.HasKey("Id");
+            b.ToTable("Crates");
+            b.ComplexProperty(typeof(Dictionary<string, object>), "Size", Namespace + "Crate.Size#CrateSize", c =>
+            {
+                c.IsRequired();
+                c.Property<int>("Width").HasColumnType("System.Int32");
+                c.Property<int?>("Height").HasColumnType("System.Int32");
+                c.Property<string>("Note").HasColumnType("System.String");
+            });
+            b.OwnsOne(Namespace + "CrateSender", "Sender", s =>
+            {
+                s.Property<int>("CrateId").HasColumnType("System.Int32");
+                s.Property<string>("Name").HasColumnType("System.String");
+                s.Property<string>("Zip").HasColumnType("System.String");
+                s.Property<int?>("Code").HasColumnType("System.Int32");
+                s.HasKey("CrateId");
+                s.ToTable("Crates");
+                s.WithOwner().HasForeignKey("CrateId");
+                s.OwnsOne(Namespace + "CrateGeo", "Geo", g =>
+                {
+                    g.Property<int>("CrateSenderCrateId").HasColumnType("System.Int32");
+                    g.Property<int>("Lat").HasColumnType("System.Int32");
+                    g.HasKey("CrateSenderCrateId");
+                    g.ToTable("Crates");
+                    g.WithOwner().HasForeignKey("CrateSenderCrateId");
+                });
+            });
+        });
+
+    public static void Create(MigrationBuilder migrationBuilder, object?[,] rows)
+    {
+        migrationBuilder.CreateTable(
+            name: "Crates",
+            columns: table => new
+            {
+                Id = table.Column<int>(nullable: false),
+                Label = table.Column<string>(nullable: false),
+                Size_Width = table.Column<int>(nullable: false),
+                Size_Height = table.Column<int>(nullable: true),
+                Size_Note = table.Column<string>(nullable: true),
+                Sender_Name = table.Column<string>(nullable: true),
+                Sender_Zip = table.Column<string>(nullable: true),
+                Sender_Code = table.Column<int>(nullable: true),
+                Sender_Geo_Lat = table.Column<int>(nullable: true),
+            },
+            constraints: table => table.PrimaryKey("PK_Crates", x => x.Id));
+        migrationBuilder.InsertData(
+            table: "Crates",
+            columns: ["Id", "Label", "Size_Width", "Size_Height", "Size_Note", "Sender_Name", "Sender_Zip", "Sender_Code", "Sender_Geo_Lat"],
+            values: rows);
+    }
+
+    /// <summary>Id, Label, Size_Width, Size_Height, Size_Note, Sender_Name, Sender_Zip, Sender_Code, Sender_Geo_Lat.</summary>
+    public static readonly object?[,] Rows = new object?[,]
+    {
+        { 1, "a", 10, 1, "n1", "ann", "0150", 7, 59 },
+        { 2, "b", 20, null, null, null, null, null, null },
+        { 3, "c", 30, 3, "n3", "cid", null, 9, null },
+        { 4, "d", 40, 4, null, null, "4000", null, 60 },
+    };
+}
+
+[DbContext(typeof(CrateShapeContext))]
+[Migration(Id)]
+public sealed class CrateInitial : Migration
+{
+    public const string Id = "20250502000001_Crates";
+
+    protected override void Up(MigrationBuilder migrationBuilder) => CrateModels.Create(migrationBuilder, CrateModels.Rows);
+
+    protected override void Down(MigrationBuilder migrationBuilder) => migrationBuilder.DropTable("Crates");
+
+    protected override void BuildTargetModel(ModelBuilder modelBuilder) => CrateModels.Initial(modelBuilder);
+}
+
+[DbContext(typeof(CrateShapeContext))]
+[Migration(Id)]
+public sealed class CrateShape : Migration
+{
+    public const string Id = "20250502000002_Shape";
+
+    protected override void Up(MigrationBuilder migrationBuilder)
+    {
+        migrationBuilder.RenameColumn(name: "Size_Height", table: "Crates", newName: "Size_Depth");
+        migrationBuilder.RenameColumn(name: "Sender_Zip", table: "Crates", newName: "Sender_PostCode");
+        migrationBuilder.DropColumn(name: "Size_Note", table: "Crates");
+        migrationBuilder.DropColumn(name: "Sender_Code", table: "Crates");
+    }
+
+    protected override void Down(MigrationBuilder migrationBuilder)
+    {
+        migrationBuilder.AddColumn<int>(name: "Sender_Code", table: "Crates", nullable: true);
+        migrationBuilder.AddColumn<string>(name: "Size_Note", table: "Crates", nullable: true);
+        migrationBuilder.RenameColumn(name: "Sender_PostCode", table: "Crates", newName: "Sender_Zip");
+        migrationBuilder.RenameColumn(name: "Size_Depth", table: "Crates", newName: "Size_Height");
+    }
+}
+
+public sealed class CrateMoveContext(string path) : DbContext
+{
+    public DbSet<Crate> Crates => Set<Crate>();
+
+    protected override void OnConfiguring(DbContextOptionsBuilder optionsBuilder) => optionsBuilder.UseLsm(path);
+
+    protected override void OnModelCreating(ModelBuilder modelBuilder)
+    {
+        var crate = modelBuilder.Entity<Crate>();
+        crate.Property(p => p.Id).ValueGeneratedNever();
+        crate.ComplexProperty(p => p.Size);
+        crate.OwnsOne(p => p.Sender, s => s.OwnsOne(x => x.Geo));
+    }
+}
+
+[DbContext(typeof(CrateMoveContext))]
+[Migration(Id)]
+public sealed class CrateMoveInitial : Migration
+{
+    public const string Id = "20250502000001_Crates";
+
+    protected override void Up(MigrationBuilder migrationBuilder) => CrateModels.Create(migrationBuilder, CrateModels.Rows);
+
+    protected override void Down(MigrationBuilder migrationBuilder) => migrationBuilder.DropTable("Crates");
+
+    protected override void BuildTargetModel(ModelBuilder modelBuilder) => CrateModels.Initial(modelBuilder);
+}
+
+[DbContext(typeof(CrateMoveContext))]
+[Migration("20250502000002_Move")]
+public sealed class CrateMove : Migration
+{
+    protected override void Up(MigrationBuilder migrationBuilder) =>
+        migrationBuilder.RenameColumn(name: "Sender_Zip", table: "Crates", newName: "Label2");
+
+    protected override void Down(MigrationBuilder migrationBuilder) =>
+        migrationBuilder.RenameColumn(name: "Label2", table: "Crates", newName: "Sender_Zip");
 }

@@ -184,6 +184,10 @@ internal sealed class OperationInterpreter(MigrationSession session)
         entity.Changed = true;
     }
 
+    /// <summary>The owned references a stored name's value is nested in (<c>Home/Geo</c> for <c>Home/Geo/Latitude</c>), "" for the row.</summary>
+    private static string OwnerPath(string storedName) =>
+        storedName.LastIndexOf(LsmRowLayout.PathSeparator) is var cut and > 0 ? storedName[..cut] : "";
+
     /// <summary><paramref name="record"/> with a record for each owned reference on the path of <paramref name="storedName"/> it lacks.</summary>
     private static CatalogEntity WithOwnedReferences(CatalogEntity record, string storedName, string what)
     {
@@ -227,10 +231,26 @@ internal sealed class OperationInterpreter(MigrationSession session)
                 $"DropColumn '{drop.Name}' on '{record.DisplayTableName}': the index '{index.Name}' uses it; drop the index first.");
         }
 
-        // Retired: readers skip its values from now on and its id is never reused; the rows are not rewritten.
+        // Retired: readers skip its values from now on and its id is never reused; the rows are not rewritten. An owned
+        // reference left with no live member is retired too (its nested maps then hold only retired values), as the model
+        // that dropped the owned type has no navigation for it.
+        var retired = new HashSet<uint> { property.Id };
+        var live = record.Properties.Where(p => !p.Retired && p.Id != property.Id).ToList();
+        for (var cut = property.Name.LastIndexOf(LsmRowLayout.PathSeparator); cut > 0; cut = property.Name.LastIndexOf(LsmRowLayout.PathSeparator, cut - 1))
+        {
+            var prefix = property.Name[..(cut + 1)];
+            if (live.Any(p => p.Name.StartsWith(prefix, StringComparison.Ordinal)) || live.Find(p => p.Name == prefix[..^1]) is not { } navigation)
+            {
+                break;
+            }
+
+            retired.Add(navigation.Id);
+            live.Remove(navigation);
+        }
+
         entity.Record = record with
         {
-            Properties = [.. record.Properties.Select(p => p.Id == property.Id ? p with { Retired = true } : p)],
+            Properties = [.. record.Properties.Select(p => retired.Contains(p.Id) ? p with { Retired = true } : p)],
             Defaults = [.. record.Defaults.Where(d => d.PropertyId != property.Id)],
         };
         entity.Changed = true;
@@ -245,6 +265,17 @@ internal sealed class OperationInterpreter(MigrationSession session)
         {
             throw new InvalidOperationException(
                 $"RenameColumn '{rename.Name}' on '{entity.Record.DisplayTableName}': the table already has a column '{newName}'.");
+        }
+
+        // The id, and so the values, stay where they are: in the row, or in the nested map of an owned reference. A new name in
+        // another map would leave the values behind.
+        if (OwnerPath(property.Name) != OwnerPath(newName))
+        {
+            throw new NotSupportedException(
+                $"RenameColumn '{rename.Name}' on '{entity.Record.DisplayTableName}' to '{rename.NewName}': '{property.Name}' and "
+                + $"'{newName}' are stored in different maps of the row (an owned reference's nested map or the row itself); "
+                + "EFCore.Lsm renames a column only within its map. Add the new column, copy the values (LsmOperation), then drop "
+                + "the old one.");
         }
 
         entity.Record = entity.Record with
@@ -728,7 +759,7 @@ internal sealed class OperationInterpreter(MigrationSession session)
     }
 
     // The operations that find an owned reference's members in the nested maps of the rows.
-    private static readonly string[] OwnedMemberOperations = ["AddColumn"];
+    private static readonly string[] OwnedMemberOperations = ["AddColumn", "DropColumn", "RenameColumn"];
 
     private static bool OwnedMembersSupported(string what) => what == "InsertData" || OwnedMemberOperations.Contains(what);
 
