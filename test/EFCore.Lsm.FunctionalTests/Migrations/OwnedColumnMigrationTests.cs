@@ -134,6 +134,67 @@ public sealed class OwnedColumnMigrationTests : IDisposable
         Assert.Equal([CrateMoveInitial.Id], context.Database.GetAppliedMigrations());
     }
 
+    [Fact]
+    public void AlterColumn_converts_owned_and_complex_members_in_their_maps_and_Down_restores_the_original_bytes()
+    {
+        List<string> before;
+        using (var context = new BinAlterContext(_temp.Db()))
+        {
+            context.Database.Migrate(BinInitial.Id);
+            before = StoreDump.Rows(context);
+            context.Database.Migrate();
+            Assert.Equal([BinInitial.Id, BinAlter.Id], context.Database.GetAppliedMigrations());
+            Assert.Empty(context.Database.GetPendingMigrations());
+            Assert.NotEqual(before, StoreDump.Rows(context));
+        }
+
+        using (var context = new BinAlterContext(_temp.Db()))
+        {
+            Assert.Empty(context.Database.GetLsmSchemaDifferences());
+            var rows = CrateModels.NamedRows;
+            var expected = Enumerable.Range(0, rows.GetLength(0))
+                .Select(r => ((int)rows[r, 0]!, (double)(int)rows[r, 2]!, (string?)rows[r, 5], (long?)(int?)rows[r, 7], (double?)(int?)rows[r, 8]))
+                .ToList();
+            Assert.Equal(
+                expected,
+                context.Bins.AsNoTracking().OrderBy(c => c.Id).AsEnumerable()
+                    .Select(c => (c.Id, c.Size.Width, c.Sender?.Name, c.Sender?.Code, c.Sender?.Geo?.Lat)));
+            Assert.Equal([3], context.Bins.Where(b => b.Sender!.Code > 8L).Select(b => b.Id));
+            var bin = context.Bins.Single(b => b.Id == 1);
+            bin.Sender!.Geo!.Lat = 59.5;
+            bin.Size.Width = 10.25;
+            context.SaveChanges();
+            Assert.Equal((10.25, 59.5), context.Bins.AsNoTracking().Where(b => b.Id == 1).AsEnumerable().Select(b => (b.Size.Width, b.Sender!.Geo!.Lat)).Single());
+            bin.Sender.Geo.Lat = 59;
+            bin.Size.Width = 10;
+            context.SaveChanges();
+
+            context.Database.Migrate(BinInitial.Id);
+            Assert.Equal(before, StoreDump.Rows(context));
+            Assert.Equal([BinInitial.Id], context.Database.GetAppliedMigrations());
+        }
+    }
+
+    [Fact]
+    public void AlterColumn_of_owned_members_refuses_a_null_in_an_owned_value_and_a_value_that_does_not_fit_and_nothing_changes()
+    {
+        using var context = new BinRefusedContext(_temp.Db());
+        context.Database.Migrate(BinRefusedInitial.Id);
+        var before = StoreDump.Rows(context);
+        var error = Assert.Throws<InvalidOperationException>(() => context.Database.Migrate(BinRequireName.Id));
+        Assert.Contains("AlterColumn 'Sender_Name' on 'Bins'", error.Message);
+        Assert.Contains("no longer nullable", error.Message);
+
+        Assert.Equal([BinRefusedInitial.Id], context.Database.GetAppliedMigrations());
+        Assert.Equal(before, StoreDump.Rows(context));
+
+        using var narrow = new BinNarrowContext(_temp.Db("narrow"));
+        error = Assert.Throws<InvalidOperationException>(() => narrow.Database.Migrate());
+        Assert.Contains("AlterColumn 'Sender_Code' on 'Bins'", error.Message);
+        Assert.Contains("300", error.Message);
+        Assert.Equal([BinRefusedInitial.Id], narrow.Database.GetAppliedMigrations());
+    }
+
     private static List<(int, string, int, string, string?, int?, double?)> Read(ParcelAddContext context) =>
     [
         .. context.Parcels.AsNoTracking().OrderBy(p => p.Id).AsEnumerable()
@@ -363,59 +424,59 @@ internal static class CrateModels
 {
     private const string Namespace = "EFCore.Lsm.FunctionalTests.Migrations.";
 
-    public static void Initial(ModelBuilder modelBuilder) =>
-        modelBuilder.Entity(Namespace + "Crate", b =>
+    public static void Initial(ModelBuilder modelBuilder, string type = "Crate", string table = "Crates") =>
+        modelBuilder.Entity(Namespace + type, b =>
         {
             b.Property<int>("Id").HasColumnType("System.Int32");
             b.Property<string>("Label").IsRequired().HasColumnType("System.String");
             b.HasKey("Id");
-            b.ToTable("Crates");
-            b.ComplexProperty(typeof(Dictionary<string, object>), "Size", Namespace + "Crate.Size#CrateSize", c =>
+            b.ToTable(table);
+            b.ComplexProperty(typeof(Dictionary<string, object>), "Size", Namespace + type + ".Size#" + type + "Size", c =>
             {
                 c.IsRequired();
                 c.Property<int>("Width").HasColumnType("System.Int32");
                 c.Property<int?>("Height").HasColumnType("System.Int32");
                 c.Property<string>("Note").HasColumnType("System.String");
             });
-            b.OwnsOne(Namespace + "CrateSender", "Sender", s =>
+            b.OwnsOne(Namespace + type + "Sender", "Sender", s =>
             {
-                s.Property<int>("CrateId").HasColumnType("System.Int32");
+                s.Property<int>(type + "Id").HasColumnType("System.Int32");
                 s.Property<string>("Name").HasColumnType("System.String");
                 s.Property<string>("Zip").HasColumnType("System.String");
                 s.Property<int?>("Code").HasColumnType("System.Int32");
-                s.HasKey("CrateId");
-                s.ToTable("Crates");
-                s.WithOwner().HasForeignKey("CrateId");
-                s.OwnsOne(Namespace + "CrateGeo", "Geo", g =>
+                s.HasKey(type + "Id");
+                s.ToTable(table);
+                s.WithOwner().HasForeignKey(type + "Id");
+                s.OwnsOne(Namespace + type + "Geo", "Geo", g =>
                 {
-                    g.Property<int>("CrateSenderCrateId").HasColumnType("System.Int32");
+                    g.Property<int>(type + "Sender" + type + "Id").HasColumnType("System.Int32");
                     g.Property<int>("Lat").HasColumnType("System.Int32");
-                    g.HasKey("CrateSenderCrateId");
-                    g.ToTable("Crates");
-                    g.WithOwner().HasForeignKey("CrateSenderCrateId");
+                    g.HasKey(type + "Sender" + type + "Id");
+                    g.ToTable(table);
+                    g.WithOwner().HasForeignKey(type + "Sender" + type + "Id");
                 });
             });
         });
 
-    public static void Create(MigrationBuilder migrationBuilder, object?[,] rows)
+    public static void Create(MigrationBuilder migrationBuilder, object?[,] rows, string table = "Crates")
     {
         migrationBuilder.CreateTable(
-            name: "Crates",
-            columns: table => new
+            name: table,
+            columns: t => new
             {
-                Id = table.Column<int>(nullable: false),
-                Label = table.Column<string>(nullable: false),
-                Size_Width = table.Column<int>(nullable: false),
-                Size_Height = table.Column<int>(nullable: true),
-                Size_Note = table.Column<string>(nullable: true),
-                Sender_Name = table.Column<string>(nullable: true),
-                Sender_Zip = table.Column<string>(nullable: true),
-                Sender_Code = table.Column<int>(nullable: true),
-                Sender_Geo_Lat = table.Column<int>(nullable: true),
+                Id = t.Column<int>(nullable: false),
+                Label = t.Column<string>(nullable: false),
+                Size_Width = t.Column<int>(nullable: false),
+                Size_Height = t.Column<int>(nullable: true),
+                Size_Note = t.Column<string>(nullable: true),
+                Sender_Name = t.Column<string>(nullable: true),
+                Sender_Zip = t.Column<string>(nullable: true),
+                Sender_Code = t.Column<int>(nullable: true),
+                Sender_Geo_Lat = t.Column<int>(nullable: true),
             },
-            constraints: table => table.PrimaryKey("PK_Crates", x => x.Id));
+            constraints: t => t.PrimaryKey("PK_" + table, x => x.Id));
         migrationBuilder.InsertData(
-            table: "Crates",
+            table: table,
             columns: ["Id", "Label", "Size_Width", "Size_Height", "Size_Note", "Sender_Name", "Sender_Zip", "Sender_Code", "Sender_Geo_Lat"],
             values: rows);
     }
@@ -427,6 +488,15 @@ internal static class CrateModels
         { 2, "b", 20, null, null, null, null, null, null },
         { 3, "c", 30, 3, "n3", "cid", null, 9, null },
         { 4, "d", 40, 4, null, null, "4000", null, 60 },
+    };
+
+    /// <summary>As <see cref="Rows"/>, and every sender has a name.</summary>
+    public static readonly object?[,] NamedRows = new object?[,]
+    {
+        { 1, "a", 10, 1, "n1", "ann", "0150", 7, 59 },
+        { 2, "b", 20, null, null, null, null, null, null },
+        { 3, "c", 30, 3, "n3", "cid", null, 9, null },
+        { 4, "d", 40, 4, null, "dan", "4000", null, 60 },
     };
 }
 
@@ -503,4 +573,175 @@ public sealed class CrateMove : Migration
 
     protected override void Down(MigrationBuilder migrationBuilder) =>
         migrationBuilder.RenameColumn(name: "Label2", table: "Crates", newName: "Sender_Zip");
+}
+
+public sealed class Bin
+{
+    public int Id { get; set; }
+
+    public string Label { get; set; } = "";
+
+    public BinSize Size { get; set; } = new();
+
+    public BinSender? Sender { get; set; }
+}
+
+public sealed class BinSize
+{
+    public double Width { get; set; }
+
+    public int? Height { get; set; }
+
+    public string? Note { get; set; }
+}
+
+public sealed class BinSender
+{
+    public string? Name { get; set; }
+
+    public string? Zip { get; set; }
+
+    public long? Code { get; set; }
+
+    public BinGeo? Geo { get; set; }
+}
+
+public sealed class BinGeo
+{
+    public double Lat { get; set; }
+}
+
+/// <summary>After <see cref="BinAlter"/>: <c>Size.Width</c> int to double, <c>Sender.Code</c> int to long, <c>Sender.Geo.Lat</c> int to double, <c>Sender.Name</c> required.</summary>
+public sealed class BinAlterContext(string path) : DbContext
+{
+    public DbSet<Bin> Bins => Set<Bin>();
+
+    protected override void OnConfiguring(DbContextOptionsBuilder optionsBuilder) => optionsBuilder.UseLsm(path, o => o.MigrationBatchRows(2));
+
+    protected override void OnModelCreating(ModelBuilder modelBuilder) => BinModel.Configure(modelBuilder);
+}
+
+internal static class BinModel
+{
+    public static void Configure(ModelBuilder modelBuilder)
+    {
+        var bin = modelBuilder.Entity<Bin>();
+        bin.Property(p => p.Id).ValueGeneratedNever();
+        bin.ComplexProperty(p => p.Size);
+        bin.OwnsOne(p => p.Sender, s => s.OwnsOne(x => x.Geo));
+    }
+
+    /// <summary>The bins of <see cref="CrateModels.Rows"/>: row 4's sender has no name, and row 1's code (300) does not fit a byte.</summary>
+    public static void CreateRefused(MigrationBuilder migrationBuilder)
+    {
+        var rows = (object?[,])CrateModels.Rows.Clone();
+        rows[0, 7] = 300;
+        CrateModels.Create(migrationBuilder, rows, "Bins");
+    }
+
+    public static void Alter(MigrationBuilder migrationBuilder)
+    {
+        migrationBuilder.AlterColumn<double>(name: "Size_Width", table: "Bins", nullable: false, oldClrType: typeof(int));
+        migrationBuilder.AlterColumn<string>(name: "Sender_Name", table: "Bins", nullable: false, oldClrType: typeof(string), oldNullable: true);
+        migrationBuilder.AlterColumn<long>(name: "Sender_Code", table: "Bins", nullable: true, oldClrType: typeof(int), oldNullable: true);
+        migrationBuilder.AlterColumn<double>(name: "Sender_Geo_Lat", table: "Bins", nullable: true, oldClrType: typeof(int), oldNullable: true);
+    }
+
+    public static void Unalter(MigrationBuilder migrationBuilder)
+    {
+        migrationBuilder.AlterColumn<int>(name: "Sender_Geo_Lat", table: "Bins", nullable: true, oldClrType: typeof(double), oldNullable: true);
+        migrationBuilder.AlterColumn<int>(name: "Sender_Code", table: "Bins", nullable: true, oldClrType: typeof(long), oldNullable: true);
+        migrationBuilder.AlterColumn<string>(name: "Sender_Name", table: "Bins", nullable: true, oldClrType: typeof(string));
+        migrationBuilder.AlterColumn<int>(name: "Size_Width", table: "Bins", nullable: false, oldClrType: typeof(double));
+    }
+}
+
+[DbContext(typeof(BinAlterContext))]
+[Migration(Id)]
+public sealed class BinInitial : Migration
+{
+    public const string Id = "20250503000001_Bins";
+
+    protected override void Up(MigrationBuilder migrationBuilder) => CrateModels.Create(migrationBuilder, CrateModels.NamedRows, "Bins");
+
+    protected override void Down(MigrationBuilder migrationBuilder) => migrationBuilder.DropTable("Bins");
+
+    protected override void BuildTargetModel(ModelBuilder modelBuilder) => CrateModels.Initial(modelBuilder, "Bin", "Bins");
+}
+
+[DbContext(typeof(BinAlterContext))]
+[Migration(Id)]
+public sealed class BinAlter : Migration
+{
+    public const string Id = "20250503000002_Alter";
+
+    protected override void Up(MigrationBuilder migrationBuilder) => BinModel.Alter(migrationBuilder);
+
+    protected override void Down(MigrationBuilder migrationBuilder) => BinModel.Unalter(migrationBuilder);
+}
+
+public sealed class BinRefusedContext(string path) : DbContext
+{
+    public DbSet<Bin> Bins => Set<Bin>();
+
+    protected override void OnConfiguring(DbContextOptionsBuilder optionsBuilder) => optionsBuilder.UseLsm(path);
+
+    protected override void OnModelCreating(ModelBuilder modelBuilder) => BinModel.Configure(modelBuilder);
+}
+
+[DbContext(typeof(BinRefusedContext))]
+[Migration(Id)]
+public sealed class BinRefusedInitial : Migration
+{
+    public const string Id = "20250503000001_Bins";
+
+    protected override void Up(MigrationBuilder migrationBuilder) => BinModel.CreateRefused(migrationBuilder);
+
+    protected override void Down(MigrationBuilder migrationBuilder) => migrationBuilder.DropTable("Bins");
+
+    protected override void BuildTargetModel(ModelBuilder modelBuilder) => CrateModels.Initial(modelBuilder, "Bin", "Bins");
+}
+
+[DbContext(typeof(BinRefusedContext))]
+[Migration(Id)]
+public sealed class BinRequireName : Migration
+{
+    public const string Id = "20250503000002_RequireName";
+
+    protected override void Up(MigrationBuilder migrationBuilder) =>
+        migrationBuilder.AlterColumn<string>(name: "Sender_Name", table: "Bins", nullable: false, oldClrType: typeof(string), oldNullable: true);
+
+    protected override void Down(MigrationBuilder migrationBuilder) =>
+        migrationBuilder.AlterColumn<string>(name: "Sender_Name", table: "Bins", nullable: true, oldClrType: typeof(string));
+}
+
+public sealed class BinNarrowContext(string path) : DbContext
+{
+    public DbSet<Bin> Bins => Set<Bin>();
+
+    protected override void OnConfiguring(DbContextOptionsBuilder optionsBuilder) => optionsBuilder.UseLsm(path);
+
+    protected override void OnModelCreating(ModelBuilder modelBuilder) => BinModel.Configure(modelBuilder);
+}
+
+[DbContext(typeof(BinNarrowContext))]
+[Migration(BinRefusedInitial.Id)]
+public sealed class BinNarrowInitial : Migration
+{
+    protected override void Up(MigrationBuilder migrationBuilder) => BinModel.CreateRefused(migrationBuilder);
+
+    protected override void Down(MigrationBuilder migrationBuilder) => migrationBuilder.DropTable("Bins");
+
+    protected override void BuildTargetModel(ModelBuilder modelBuilder) => CrateModels.Initial(modelBuilder, "Bin", "Bins");
+}
+
+[DbContext(typeof(BinNarrowContext))]
+[Migration("20250503000002_NarrowCode")]
+public sealed class BinNarrowCode : Migration
+{
+    protected override void Up(MigrationBuilder migrationBuilder) =>
+        migrationBuilder.AlterColumn<byte>(name: "Sender_Code", table: "Bins", nullable: true, oldClrType: typeof(int), oldNullable: true);
+
+    protected override void Down(MigrationBuilder migrationBuilder) =>
+        migrationBuilder.AlterColumn<int>(name: "Sender_Code", table: "Bins", nullable: true, oldClrType: typeof(byte), oldNullable: true);
 }

@@ -330,12 +330,16 @@ internal sealed class OperationInterpreter(MigrationSession session)
             return;
         }
 
+        var oldCodec = session.Values.CodecOf(property.ProviderType);
         var codec = session.Values.CodecOf(newType);
         var rekey = record.KeyParts.Any(k => k.PropertyId == property.Id);
+
+        // A member of an owned reference is converted inside its nested map; a row whose owned value is null has none.
+        var path = OwnedRowValues.PathOf(record, property.Name, what) ?? [];
         session.Rewrite(
             entity,
             changed,
-            (_, row) => ReplaceValue(row, property.Id, v => Convert(v, oldType, toType, what), codec),
+            (_, row) => OwnedRowValues.UpdateMap(row, path, map => ReplaceValue(map, property.Id, v => Convert(v, oldType, toType, what), oldCodec, codec)),
             rekey,
             what);
     }
@@ -558,6 +562,10 @@ internal sealed class OperationInterpreter(MigrationSession session)
             $"{what}: a row has no value (null) for the column, which is no longer nullable; give those rows a value first "
             + "(UpdateData or LsmOperation)."), checkMissing: true, rows: RowsStoring(entity, property));
 
+    /// <summary>
+    /// Runs <paramref name="check"/> on the stored value of <paramref name="property"/> in every row that stores it (for a member
+    /// of an owned reference, every row whose owned value is not null), its stored default standing in for a missing value.
+    /// </summary>
     private void CheckEveryValue(
         StagedEntity entity,
         CatalogProperty property,
@@ -566,14 +574,21 @@ internal sealed class OperationInterpreter(MigrationSession session)
         bool checkMissing = false,
         Func<byte[], bool>? rows = null)
     {
+        var path = OwnedRowValues.PathOf(entity.Record, property.Name, what);
+        if (path is null)
+        {
+            // An owned reference on the column's path has no record: no row holds a value of it.
+            return;
+        }
+
         foreach (var (_, row) in session.Rows(entity))
         {
-            if (rows is not null && !rows(row))
+            if ((rows is not null && !rows(row)) || !OwnedRowValues.TryFindMap(row, path, out var map))
             {
                 continue;
             }
 
-            var value = session.Values.Read(row, entity.Record, property.Id);
+            var value = session.Values.Read(map, entity.Record, property.Id);
             if (value is not null || checkMissing)
             {
                 check(value);
@@ -646,23 +661,16 @@ internal sealed class OperationInterpreter(MigrationSession session)
         return converted;
     }
 
-    private byte[] ReplaceValue(byte[] row, uint id, Func<object?, object?> convert, ProviderValueCodec codec)
+    private static byte[] ReplaceValue(byte[] row, uint id, Func<object?, object?> convert, ProviderValueCodec oldCodec, ProviderValueCodec codec)
     {
-        var reader = new RowReader(row);
-        var values = new SortedDictionary<uint, byte[]>();
-        while (reader.MoveNext())
-        {
-            values[reader.PropertyId] = reader.RawValue.ToArray();
-        }
-
+        var values = OwnedRowValues.Pairs(row);
         if (!values.TryGetValue(id, out var raw))
         {
             return row;
         }
 
         var old = new MessagePackReader(raw);
-        var entityType = session.Entities.First(e => e.Record.Properties.Any(p => p.Id == id));
-        var value = session.Values.CodecOf(StoredValues.PropertyType(entityType.Record, id)).ReadValue(ref old);
+        var value = oldCodec.ReadValue(ref old);
         using var buffer = new PooledByteBufferWriter();
         var writer = new MessagePackWriter(buffer);
         codec.WriteValue(ref writer, convert(value));
@@ -759,7 +767,7 @@ internal sealed class OperationInterpreter(MigrationSession session)
     }
 
     // The operations that find an owned reference's members in the nested maps of the rows.
-    private static readonly string[] OwnedMemberOperations = ["AddColumn", "DropColumn", "RenameColumn"];
+    private static readonly string[] OwnedMemberOperations = ["AddColumn", "DropColumn", "RenameColumn", "AlterColumn"];
 
     private static bool OwnedMembersSupported(string what) => what == "InsertData" || OwnedMemberOperations.Contains(what);
 
