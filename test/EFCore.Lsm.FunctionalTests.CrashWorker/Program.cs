@@ -4,18 +4,20 @@ using EFCore.Lsm.FunctionalTests.CrashWorker;
 using EFCore.Lsm.FunctionalTests.CrashWorker.Migrations;
 using Microsoft.EntityFrameworkCore;
 
-// Usage: EFCore.Lsm.FunctionalTests.CrashWorker migrate <db-path> [target-migration]
-// Runs Database.Migrate() on ThingsContext, printing each migration progress event as a line ("P ..."), then "DONE".
-// The parent SIGKILLs this process at its k-th progress line and checks the database is as before or after a migration.
-if (args[0] == "migrate")
+// Usage: EFCore.Lsm.FunctionalTests.CrashWorker migrate|migrate-shipments <db-path> [target-migration]
+// Runs Database.Migrate() on ThingsContext (ShipmentsContext), printing each migration progress event as a line ("P ..."),
+// then "DONE". The parent SIGKILLs this process at its k-th progress line and checks the database is as before or after a
+// migration.
+if (args[0] is "migrate" or "migrate-shipments")
 {
-    using var migrating = new ThingsContext(args[1], o => o.LogTo(
+    Action<DbContextOptionsBuilder> log = o => o.LogTo(
         (id, _) => id == LsmEventId.MigrationOperationProgress,
         e =>
         {
             Console.Out.WriteLine("P " + e);
             Console.Out.Flush();
-        }));
+        });
+    using DbContext migrating = args[0] == "migrate" ? new ThingsContext(args[1], log) : new ShipmentsContext(args[1], log);
     Console.Out.WriteLine("READY");
     Console.Out.Flush();
     migrating.Database.Migrate(args.Length > 2 ? args[2] : null);

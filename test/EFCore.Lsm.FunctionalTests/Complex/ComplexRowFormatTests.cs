@@ -10,7 +10,7 @@ namespace EFCore.Lsm.FunctionalTests.Complex;
 /// <summary>
 /// The stored bytes of complex values (docs/row_encoding.md, "Complex values"): the golden vector of the doc's example; rows
 /// written before a model had complex properties read with defaults (null for an optional value); a model that drops a
-/// complex property keeps its stored members; migrations refuse column operations on complex members, naming them.
+/// complex property keeps its stored members; migrations add complex members as values of the row.
 /// </summary>
 public sealed class ComplexRowFormatTests : IDisposable
 {
@@ -136,14 +136,13 @@ public sealed class ComplexRowFormatTests : IDisposable
     }
 
     [Fact]
-    public void AddColumn_of_a_complex_member_is_refused_naming_it_and_nothing_changes()
+    public void AddColumn_of_a_complex_member_adds_a_top_level_value_read_as_its_default_in_existing_rows()
     {
         using var context = new ComplexMigrationContext(_temp.Db());
         context.Database.Migrate("20250401000001_Visitors");
-        var error = Assert.Throws<NotSupportedException>(() => context.Database.Migrate());
-        Assert.Contains("AddColumn 'Home_City' on 'Visitors'", error.Message);
-        Assert.Contains("'Home.City' of a complex property", error.Message);
-        Assert.Equal(["20250401000001_Visitors"], context.Database.GetAppliedMigrations());
+        context.Database.Migrate();
+        Assert.Equal(["20250401000001_Visitors", "20250401000002_VisitorHome"], context.Database.GetAppliedMigrations());
+        Assert.Equal([(1, "")], context.Set<Visitor>().AsNoTracking().AsEnumerable().Select(v => (v.Id, v.Home.City)));
     }
 }
 
@@ -176,11 +175,14 @@ public sealed class ComplexMigrationContext(string path) : DbContext
 [Migration("20250401000001_Visitors")]
 public sealed class CreateVisitors : Migration
 {
-    protected override void Up(MigrationBuilder migrationBuilder) =>
+    protected override void Up(MigrationBuilder migrationBuilder)
+    {
         migrationBuilder.CreateTable(
             name: "Visitors",
             columns: table => new { Id = table.Column<int>(nullable: false) },
             constraints: table => table.PrimaryKey("PK_Visitors", x => x.Id));
+        migrationBuilder.InsertData(table: "Visitors", columns: ["Id"], values: new object[,] { { 1 } });
+    }
 
     protected override void Down(MigrationBuilder migrationBuilder) => migrationBuilder.DropTable("Visitors");
 }

@@ -21,12 +21,12 @@ public sealed class DifferColumnNullabilityTests : IDisposable
 
     private static readonly (string Column, bool Nullable)[] Expected =
     [
-        ("BillingStreet", false),
-        ("City", true),
+        ("Billing_BillingStreet", false),
         ("Dimensions_Label", false),
         ("Dimensions_Width", false),
         ("Discriminator", false),
         ("Extra_Code", true),
+        ("Home_City", true),
         ("Id", false),
         ("Name", false),
         ("Priority", true),

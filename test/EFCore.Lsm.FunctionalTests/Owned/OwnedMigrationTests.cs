@@ -6,8 +6,8 @@ using Microsoft.EntityFrameworkCore.Migrations;
 namespace EFCore.Lsm.FunctionalTests.Owned;
 
 /// <summary>
-/// Migrations do not change owned values (nested in their owner's row): a column operation on an owned member is refused
-/// naming the operation, and nothing changes.
+/// Owned values are nested in their owner's row: a migration adds an owned member by the column name EF's relational
+/// conventions give it (<c>Home_City</c>), and a model that dropped an owned member without a migration keeps its values.
 /// </summary>
 public sealed class OwnedMigrationTests : IDisposable
 {
@@ -16,14 +16,21 @@ public sealed class OwnedMigrationTests : IDisposable
     public void Dispose() => _temp.Dispose();
 
     [Fact]
-    public void AddColumn_of_an_owned_member_is_refused_naming_the_operation_and_nothing_changes()
+    public void AddColumn_of_an_owned_member_by_its_relational_column_name_adds_it_inside_the_owned_value()
     {
-        using var context = new OwnedMigrationContext(_temp.Db());
-        context.Database.Migrate("20250301000001_Members");
-        var error = Assert.Throws<NotSupportedException>(() => context.Database.Migrate());
-        Assert.Contains("AddColumn 'City' on 'Members'", error.Message);
-        Assert.Contains("'Home/City' of an owned type", error.Message);
-        Assert.Equal(["20250301000001_Members"], context.Database.GetAppliedMigrations());
+        using (var context = new OwnedMigrationContext(_temp.Db()))
+        {
+            context.Database.Migrate();
+            Assert.Equal(["20250301000001_Members", "20250301000002_MemberHome"], context.Database.GetAppliedMigrations());
+            context.Add(new Member { Id = 1, Email = "a@x", Home = new Home { City = "Oslo" } });
+            context.SaveChanges();
+        }
+
+        using (var context = new OwnedMigrationContext(_temp.Db()))
+        {
+            Assert.Empty(context.Database.GetLsmSchemaDifferences());
+            Assert.Equal("Oslo", context.Set<Member>().Single().Home!.City);
+        }
     }
 
     [Fact]
@@ -144,7 +151,7 @@ public sealed class CreateMembers : Migration
 public sealed class AddMemberHome : Migration
 {
     protected override void Up(MigrationBuilder migrationBuilder) =>
-        migrationBuilder.AddColumn<string>(name: "City", table: "Members", nullable: true);
+        migrationBuilder.AddColumn<string>(name: "Home_City", table: "Members", nullable: true);
 
-    protected override void Down(MigrationBuilder migrationBuilder) => migrationBuilder.DropColumn("City", "Members");
+    protected override void Down(MigrationBuilder migrationBuilder) => migrationBuilder.DropColumn("Home_City", "Members");
 }

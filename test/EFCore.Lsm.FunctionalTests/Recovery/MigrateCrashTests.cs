@@ -11,17 +11,58 @@ namespace EFCore.Lsm.FunctionalTests.Recovery;
 /// before or after one of the migrations (schema and row bytes), never a mix; a second <c>Migrate()</c> then completes, and
 /// leaves exactly what an uninterrupted run leaves.
 /// </summary>
-public sealed class MigrateCrashTests(Xunit.Abstractions.ITestOutputHelper output) : IDisposable
+public sealed class MigrateCrashTests(Xunit.Abstractions.ITestOutputHelper output) : MigrateCrashScenario(output)
+{
+    protected override string WorkerMode => "migrate";
+
+    protected override IReadOnlyList<string> MigrationIds => ThingsContext.MigrationIds;
+
+    protected override DbContext Open(string path, Action<DbContextOptionsBuilder>? options = null) => new ThingsContext(path, options);
+
+    [Fact]
+    public void A_migration_killed_in_any_operation_reopens_old_or_new_and_then_completes() => Run(seed: 12);
+}
+
+/// <summary>
+/// As <see cref="MigrateCrashTests"/>, for the column operations on members of owned references and complex values (five
+/// migrations: AddColumn, RenameColumn, AlterColumn converting inside nested maps, DropColumn, up and then down to nothing).
+/// </summary>
+public sealed class OwnedMigrateCrashTests(Xunit.Abstractions.ITestOutputHelper output) : MigrateCrashScenario(output)
+{
+    protected override string WorkerMode => "migrate-shipments";
+
+    protected override IReadOnlyList<string> MigrationIds => ShipmentsContext.MigrationIds;
+
+    protected override DbContext Open(string path, Action<DbContextOptionsBuilder>? options = null) => new ShipmentsContext(path, options);
+
+    [Fact]
+    public void An_owned_or_complex_column_migration_killed_in_any_operation_reopens_old_or_new_and_then_completes() => Run(seed: 13);
+}
+
+/// <summary>
+/// The crash scenario of a context's migrations: the crash worker (mode <see cref="WorkerMode"/>) runs them and is SIGKILLed
+/// at its k-th progress line; the reopened database must equal a migration boundary, and a second <c>Migrate()</c> completes.
+/// </summary>
+public abstract class MigrateCrashScenario(Xunit.Abstractions.ITestOutputHelper output) : IDisposable
 {
     private readonly TempDirectory _temp = new();
 
-    public void Dispose() => _temp.Dispose();
+    public void Dispose()
+    {
+        _temp.Dispose();
+        GC.SuppressFinalize(this);
+    }
 
-    [Fact]
-    public void A_migration_killed_in_any_operation_reopens_old_or_new_and_then_completes()
+    protected abstract string WorkerMode { get; }
+
+    protected abstract IReadOnlyList<string> MigrationIds { get; }
+
+    protected abstract DbContext Open(string path, Action<DbContextOptionsBuilder>? options = null);
+
+    protected void Run(int seed)
     {
         var reference = Reference();
-        var random = new Random(12);
+        var random = new Random(seed);
         var rounds = 0;
 
         // CI: one kill inside every operation of the way up (each operation's progress lines are a range of k), and three at
@@ -69,14 +110,14 @@ public sealed class MigrateCrashTests(Xunit.Abstractions.ITestOutputHelper outpu
     {
         var path = _temp.Db("reference");
         var states = new List<string> { Dump(path, complete: false) };
-        foreach (var id in ThingsContext.MigrationIds)
+        foreach (var id in MigrationIds)
         {
             Migrate(path, id);
             states.Add(Dump(path, complete: false));
         }
 
         var upKeys = KeyCount(path);
-        foreach (var id in ThingsContext.MigrationIds.Reverse().Skip(1).Append(Migration0))
+        foreach (var id in MigrationIds.Reverse().Skip(1).Append(Migration0))
         {
             Migrate(path, id);
             states.Add(Dump(path, complete: false));
@@ -90,7 +131,7 @@ public sealed class MigrateCrashTests(Xunit.Abstractions.ITestOutputHelper outpu
         EFCore.Lsm.Storage.LsmStorePool.Close(fresh);
 
         // The last state is "after everything"; keep it last for the up direction, the empty one first for down.
-        var final = states[ThingsContext.MigrationIds.Length];
+        var final = states[MigrationIds.Count];
         states.Remove(final);
         states.Add(final);
         return new ReferenceRun(states, up, down, upKeys, downKeys);
@@ -100,18 +141,18 @@ public sealed class MigrateCrashTests(Xunit.Abstractions.ITestOutputHelper outpu
     private static List<int> OperationStarts(List<string> lines) =>
         [.. lines.Select((l, i) => (l, i)).Where(x => System.Text.RegularExpressions.Regex.IsMatch(x.l, @": \d+/\d+ [A-Za-z]+( |$)") && !x.l.Contains(" rows", StringComparison.Ordinal)).Select(x => x.i)];
 
-    private static List<string> Migrate(string path, string? target)
+    private List<string> Migrate(string path, string? target)
     {
         var lines = new List<string>();
-        using var context = new ThingsContext(path, o => o.LogTo(
+        using var context = Open(path, o => o.LogTo(
             (id, _) => id == EFCore.Lsm.Diagnostics.LsmEventId.MigrationOperationProgress, e => lines.Add(e.ToString())));
         context.Database.Migrate(target);
         return lines;
     }
 
-    private static string Dump(string path, bool complete, string? target = null)
+    private string Dump(string path, bool complete, string? target = null)
     {
-        using var context = new ThingsContext(path);
+        using var context = Open(path);
         if (complete)
         {
             context.Database.Migrate(target);
@@ -121,17 +162,17 @@ public sealed class MigrateCrashTests(Xunit.Abstractions.ITestOutputHelper outpu
         return string.Join("\n", [.. StoreDump.Schema(store), .. StoreDump.Rows(context), .. context.Database.GetAppliedMigrations()]);
     }
 
-    private static int KeyCount(string path)
+    private int KeyCount(string path)
     {
-        using var context = new ThingsContext(path);
+        using var context = Open(path);
         return StoreDump.KeyCount(StoreDump.Store(context));
     }
 
-    private static void RunAndKill(string path, string? target, int progressLines, int pauseMs)
+    private void RunAndKill(string path, string? target, int progressLines, int pauseMs)
     {
         // The worker needs the folder: close the store this process keeps open after its contexts.
         Assert.True(EFCore.Lsm.Storage.LsmStorePool.Close(path));
-        string[] arguments = target is null ? ["migrate", path] : ["migrate", path, target];
+        string[] arguments = target is null ? [WorkerMode, path] : [WorkerMode, path, target];
         using var worker = new CrashWorkerProcess("EFCore.Lsm.FunctionalTests.CrashWorker.dll", arguments);
         Assert.True(
             worker.WaitForLines(progressLines, TimeSpan.FromMinutes(5)),

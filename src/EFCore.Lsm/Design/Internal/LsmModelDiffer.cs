@@ -314,7 +314,7 @@ internal static class LsmModelDiffer
             // A hierarchy is one table (TPH): every stored property of its types is a column; a derived type's columns are
             // nullable, since the other types' rows have no value for them, and so are the members of optional owned and
             // complex values (LsmRowLayout.IsAbsentFromSomeRows).
-            var stored = LsmRowLayout.For(entityType).StoredProperties.Select(p => p.Property).ToList();
+            var stored = LsmRowLayout.For(entityType).ColumnProperties.Select(p => p.Property).ToList();
             if (stored.GroupBy(LsmTableNames.ColumnOf).FirstOrDefault(g => g.Count() > 1) is { } shared)
             {
                 throw new NotSupportedException(

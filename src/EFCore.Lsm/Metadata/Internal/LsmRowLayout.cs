@@ -152,6 +152,14 @@ internal sealed class LsmRowLayout
     public IEnumerable<(IProperty Property, string Name)> StoredProperties =>
         _storedProperties.Select(p => (p, _storedNames[p])).Concat(ElementLayouts().SelectMany(e => e.StoredProperties));
 
+    /// <summary>
+    /// The stored properties that are columns of the root's table as EF's relational mapping has them, with their catalog
+    /// names: the hierarchy's own, the members of its complex values and of its owned references (nested ones too). Not the
+    /// members of owned collections' elements: EF maps those to a table of their own, and here they are values inside an
+    /// array of the owner's row, no column of it (docs/migrations.md, "Names").
+    /// </summary>
+    public IEnumerable<(IProperty Property, string Name)> ColumnProperties => _storedProperties.Select(p => (p, _storedNames[p]));
+
     /// <summary>Only the properties of the row's own types (not of owned values), with their catalog names.</summary>
     public IEnumerable<(IProperty Property, string Name)> TopLevelProperties =>
         _storedProperties.Where(p => !IsOwnedValue(p)).Select(p => (p, _storedNames[p]));

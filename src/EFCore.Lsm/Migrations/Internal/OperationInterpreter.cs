@@ -161,6 +161,11 @@ internal sealed class OperationInterpreter(MigrationSession session)
             record = record with { NextPropertyId = record.NextPropertyId + 1, Properties = [.. record.Properties, property] };
         }
 
+        // A member of an owned reference is a pair of the nested map stored under the reference's id (docs/row_encoding.md,
+        // "Owned values"): the references on its path get ids too, as registering the model gives them. No row changes: a row
+        // whose owned value is null has no map, and a map without the member reads it as its default.
+        record = WithOwnedReferences(record, propertyName, $"AddColumn '{add.Name}' on '{record.DisplayTableName}'");
+
         defaults.RemoveAll(d => d.PropertyId == property.Id);
         if (add.DefaultValue is { } value and not DBNull)
         {
@@ -177,6 +182,36 @@ internal sealed class OperationInterpreter(MigrationSession session)
 
         entity.Record = record with { Defaults = defaults };
         entity.Changed = true;
+    }
+
+    /// <summary>The owned references a stored name's value is nested in (<c>Home/Geo</c> for <c>Home/Geo/Latitude</c>), "" for the row.</summary>
+    private static string OwnerPath(string storedName) =>
+        storedName.LastIndexOf(LsmRowLayout.PathSeparator) is var cut and > 0 ? storedName[..cut] : "";
+
+    /// <summary><paramref name="record"/> with a record for each owned reference on the path of <paramref name="storedName"/> it lacks.</summary>
+    private static CatalogEntity WithOwnedReferences(CatalogEntity record, string storedName, string what)
+    {
+        for (var cut = storedName.IndexOf(LsmRowLayout.PathSeparator); cut > 0; cut = storedName.IndexOf(LsmRowLayout.PathSeparator, cut + 1))
+        {
+            var navigation = storedName[..cut];
+            if (record.FindProperty(navigation) is { } existing)
+            {
+                if (existing.ProviderType != CatalogProperty.OwnedReferenceType)
+                {
+                    throw OwnedRowValues.OwnedCollectionMember(what, storedName, navigation, record.DisplayTableName);
+                }
+
+                continue;
+            }
+
+            record = record with
+            {
+                NextPropertyId = record.NextPropertyId + 1,
+                Properties = [.. record.Properties, new CatalogProperty(record.NextPropertyId, navigation, CatalogProperty.OwnedReferenceType, Retired: false)],
+            };
+        }
+
+        return record;
     }
 
     private void DropColumn(DropColumnOperation drop)
@@ -196,10 +231,26 @@ internal sealed class OperationInterpreter(MigrationSession session)
                 $"DropColumn '{drop.Name}' on '{record.DisplayTableName}': the index '{index.Name}' uses it; drop the index first.");
         }
 
-        // Retired: readers skip its values from now on and its id is never reused; the rows are not rewritten.
+        // Retired: readers skip its values from now on and its id is never reused; the rows are not rewritten. An owned
+        // reference left with no live member is retired too (its nested maps then hold only retired values), as the model
+        // that dropped the owned type has no navigation for it.
+        var retired = new HashSet<uint> { property.Id };
+        var live = record.Properties.Where(p => !p.Retired && p.Id != property.Id).ToList();
+        for (var cut = property.Name.LastIndexOf(LsmRowLayout.PathSeparator); cut > 0; cut = property.Name.LastIndexOf(LsmRowLayout.PathSeparator, cut - 1))
+        {
+            var prefix = property.Name[..(cut + 1)];
+            if (live.Any(p => p.Name.StartsWith(prefix, StringComparison.Ordinal)) || live.Find(p => p.Name == prefix[..^1]) is not { } navigation)
+            {
+                break;
+            }
+
+            retired.Add(navigation.Id);
+            live.Remove(navigation);
+        }
+
         entity.Record = record with
         {
-            Properties = [.. record.Properties.Select(p => p.Id == property.Id ? p with { Retired = true } : p)],
+            Properties = [.. record.Properties.Select(p => retired.Contains(p.Id) ? p with { Retired = true } : p)],
             Defaults = [.. record.Defaults.Where(d => d.PropertyId != property.Id)],
         };
         entity.Changed = true;
@@ -214,6 +265,17 @@ internal sealed class OperationInterpreter(MigrationSession session)
         {
             throw new InvalidOperationException(
                 $"RenameColumn '{rename.Name}' on '{entity.Record.DisplayTableName}': the table already has a column '{newName}'.");
+        }
+
+        // The id, and so the values, stay where they are: in the row, or in the nested map of an owned reference. A new name in
+        // another map would leave the values behind.
+        if (OwnerPath(property.Name) != OwnerPath(newName))
+        {
+            throw new NotSupportedException(
+                $"RenameColumn '{rename.Name}' on '{entity.Record.DisplayTableName}' to '{rename.NewName}': '{property.Name}' and "
+                + $"'{newName}' are stored in different maps of the row (an owned reference's nested map or the row itself); "
+                + "EFCore.Lsm renames a column only within its map. Add the new column, copy the values (LsmOperation), then drop "
+                + "the old one.");
         }
 
         entity.Record = entity.Record with
@@ -268,12 +330,16 @@ internal sealed class OperationInterpreter(MigrationSession session)
             return;
         }
 
+        var oldCodec = session.Values.CodecOf(property.ProviderType);
         var codec = session.Values.CodecOf(newType);
         var rekey = record.KeyParts.Any(k => k.PropertyId == property.Id);
+
+        // A member of an owned reference is converted inside its nested map; a row whose owned value is null has none.
+        var path = OwnedRowValues.PathOf(record, property.Name, what) ?? [];
         session.Rewrite(
             entity,
             changed,
-            (_, row) => ReplaceValue(row, property.Id, v => Convert(v, oldType, toType, what), codec),
+            (_, row) => OwnedRowValues.UpdateMap(row, path, map => ReplaceValue(map, property.Id, v => Convert(v, oldType, toType, what), oldCodec, codec)),
             rekey,
             what);
     }
@@ -353,17 +419,24 @@ internal sealed class OperationInterpreter(MigrationSession session)
         var entity = session.Table(insert.Table, "InsertData");
         var record = entity.Record;
         var ids = insert.Columns.Select(c => Property(entity, c, "InsertData")).ToArray();
+
+        // Members of owned references go into the nested maps of their references (null references when all their values are).
+        var paths = ids.Select(p => OwnedRowValues.PathOf(record, p.Name, $"InsertData into '{insert.Table}'")
+            ?? throw new InvalidOperationException(
+                $"InsertData into '{insert.Table}': the owned reference holding '{p.Name}' has no record in the EFCore.Lsm database."))
+            .ToArray();
         var rows = new List<byte[]>();
         for (var r = 0; r < insert.Values.GetLength(0); r++)
         {
-            var values = new SortedDictionary<uint, byte[]>();
+            var row = new OwnedRowValues.MapBuilder();
             for (var c = 0; c < ids.Length; c++)
             {
                 var value = StoredValues.Coerce(
                     insert.Values[r, c], session.Values.TypeOf(ids[c].ProviderType), $"column '{insert.Columns[c]}' of '{insert.Table}'");
-                values[ids[c].Id] = session.Values.EncodeValue(ids[c].ProviderType, value);
+                row.Set(paths[c], ids[c].Id, session.Values.EncodeValue(ids[c].ProviderType, value));
             }
 
+            var values = row.Build();
             rows.Add(EncodeRow(values));
             if (record.KeyParts.Count == 1 && values.ContainsKey(record.KeyParts[0].PropertyId)
                 && session.Values.Read(rows[^1], record, record.KeyParts[0].PropertyId) is { } key && IsInteger(key.GetType()))
@@ -489,6 +562,10 @@ internal sealed class OperationInterpreter(MigrationSession session)
             $"{what}: a row has no value (null) for the column, which is no longer nullable; give those rows a value first "
             + "(UpdateData or LsmOperation)."), checkMissing: true, rows: RowsStoring(entity, property));
 
+    /// <summary>
+    /// Runs <paramref name="check"/> on the stored value of <paramref name="property"/> in every row that stores it (for a member
+    /// of an owned reference, every row whose owned value is not null), its stored default standing in for a missing value.
+    /// </summary>
     private void CheckEveryValue(
         StagedEntity entity,
         CatalogProperty property,
@@ -497,14 +574,21 @@ internal sealed class OperationInterpreter(MigrationSession session)
         bool checkMissing = false,
         Func<byte[], bool>? rows = null)
     {
+        var path = OwnedRowValues.PathOf(entity.Record, property.Name, what);
+        if (path is null)
+        {
+            // An owned reference on the column's path has no record: no row holds a value of it.
+            return;
+        }
+
         foreach (var (_, row) in session.Rows(entity))
         {
-            if (rows is not null && !rows(row))
+            if ((rows is not null && !rows(row)) || !OwnedRowValues.TryFindMap(row, path, out var map))
             {
                 continue;
             }
 
-            var value = session.Values.Read(row, entity.Record, property.Id);
+            var value = session.Values.Read(map, entity.Record, property.Id);
             if (value is not null || checkMissing)
             {
                 check(value);
@@ -527,12 +611,14 @@ internal sealed class OperationInterpreter(MigrationSession session)
             }
 
             var layout = LsmRowLayout.For(root);
-            if (layout.StoredProperties.FirstOrDefault(p => p.Name == property.Name).Property is not { } stored)
+            if (layout.ColumnProperties.FirstOrDefault(p => p.Name == property.Name).Property is not { } stored)
             {
                 continue;
             }
 
-            if (stored.DeclaringType is not IEntityType { BaseType: not null } declaring
+            // The type whose rows hold the column: for a member of a complex value, the entity type the value is on; for a member
+            // of an owned reference, the type of the hierarchy that owns it.
+            if (RowEntityType(stored) is not { BaseType: not null } declaring
                 || root.FindDiscriminatorProperty() is not { } discriminator
                 || entity.Record.FindProperty(layout.StoredNameOf(discriminator)) is not { } discriminatorColumn)
             {
@@ -544,6 +630,18 @@ internal sealed class OperationInterpreter(MigrationSession session)
         }
 
         return null;
+    }
+
+    /// <summary>The entity type of the hierarchy whose rows hold <paramref name="property"/>: out of complex types, then out of owned references.</summary>
+    private static IEntityType RowEntityType(IProperty property)
+    {
+        var type = LsmRowLayout.DeclaringEntityType(property);
+        while (type.FindOwnership() is { } ownership)
+        {
+            type = ownership.PrincipalEntityType;
+        }
+
+        return type;
     }
 
     private static object? Convert(object? value, Type from, Type to, string what)
@@ -563,23 +661,16 @@ internal sealed class OperationInterpreter(MigrationSession session)
         return converted;
     }
 
-    private byte[] ReplaceValue(byte[] row, uint id, Func<object?, object?> convert, ProviderValueCodec codec)
+    private static byte[] ReplaceValue(byte[] row, uint id, Func<object?, object?> convert, ProviderValueCodec oldCodec, ProviderValueCodec codec)
     {
-        var reader = new RowReader(row);
-        var values = new SortedDictionary<uint, byte[]>();
-        while (reader.MoveNext())
-        {
-            values[reader.PropertyId] = reader.RawValue.ToArray();
-        }
-
+        var values = OwnedRowValues.Pairs(row);
         if (!values.TryGetValue(id, out var raw))
         {
             return row;
         }
 
         var old = new MessagePackReader(raw);
-        var entityType = session.Entities.First(e => e.Record.Properties.Any(p => p.Id == id));
-        var value = session.Values.CodecOf(StoredValues.PropertyType(entityType.Record, id)).ReadValue(ref old);
+        var value = oldCodec.ReadValue(ref old);
         using var buffer = new PooledByteBufferWriter();
         var writer = new MessagePackWriter(buffer);
         codec.WriteValue(ref writer, convert(value));
@@ -646,7 +737,7 @@ internal sealed class OperationInterpreter(MigrationSession session)
                 continue;
             }
 
-            var matches = LsmRowLayout.For(root).StoredProperties.Where(p => LsmTableNames.ColumnOf(p.Property) == column).ToList();
+            var matches = LsmRowLayout.For(root).ColumnProperties.Where(p => LsmTableNames.ColumnOf(p.Property) == column).ToList();
             if (matches.Count > 1)
             {
                 throw new NotSupportedException(
@@ -658,26 +749,14 @@ internal sealed class OperationInterpreter(MigrationSession session)
 
             if (matches.Count == 1)
             {
-                if (matches[0].Property.DeclaringType is IComplexType)
+                if (matches[0].Name.Contains(LsmRowLayout.PathSeparator) && !OwnedMembersSupported(what))
                 {
-                    // Migrations change what a row's values are under one id; a complex member's column is a member of a value
-                    // EF reads whole (docs/row_encoding.md, "Complex values"), which they do not rewrite yet.
-                    throw new NotSupportedException(
-                        $"{what} '{column}' on '{table}': the column is the member '{matches[0].Name}' of a complex property, stored "
-                        + "in its entity's row; EFCore.Lsm migrations do not change complex members yet. Without a migration, a "
-                        + "complex member added to the model reads as its default (null in an optional complex value) in existing "
-                        + "rows, and the values of one removed from the model are kept in the rows.");
-                }
-
-                if (matches[0].Name.Contains(LsmRowLayout.PathSeparator))
-                {
-                    // Owned values are nested in their owner's row (docs/row_encoding.md, "Owned values"); the interpreter
-                    // changes top-level properties only.
+                    // Owned references are nested maps of their owner's row (docs/row_encoding.md, "Owned values"); the column
+                    // operations below find their members there, the other operations work on top-level values only.
                     throw new NotSupportedException(
                         $"{what} '{column}' on '{table}': the column is the member '{matches[0].Name}' of an owned type, stored "
-                        + "inside its owner's row; EFCore.Lsm migrations do not change owned values yet. Without a migration, an "
-                        + "owned member added to the model reads as its default in existing rows; keep removed owned members in "
-                        + "the model (saves of rows holding them are refused otherwise).");
+                        + $"inside its owner's row; EFCore.Lsm migrations change owned members by {string.Join(", ", OwnedMemberOperations)} "
+                        + $"and InsertData, not by {what}.");
                 }
 
                 return matches[0].Name;
@@ -686,6 +765,11 @@ internal sealed class OperationInterpreter(MigrationSession session)
 
         return column;
     }
+
+    // The operations that find an owned reference's members in the nested maps of the rows.
+    private static readonly string[] OwnedMemberOperations = ["AddColumn", "DropColumn", "RenameColumn", "AlterColumn"];
+
+    private static bool OwnedMembersSupported(string what) => what == "InsertData" || OwnedMemberOperations.Contains(what);
 
     /// <summary>
     /// The provider type recorded for a column of CLR type <paramref name="clrType"/> (a migration's column type is the
