@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Linq.Expressions;
 using System.Reflection;
 using Microsoft.EntityFrameworkCore;
@@ -22,6 +23,12 @@ internal sealed class LsmStructuralTypeMaterializerSource(StructuralTypeMaterial
 {
     private static readonly MethodInfo MaterializeElementsMethod =
         typeof(LsmStructuralTypeMaterializerSource).GetMethod(nameof(MaterializeElements), BindingFlags.NonPublic | BindingFlags.Static)!;
+
+    /// <summary><see cref="QueryValue{TElement}"/>: a complex collection read by a query's own code (a filter, a projection).</summary>
+    public static readonly MethodInfo QueryValueMethod =
+        typeof(LsmStructuralTypeMaterializerSource).GetMethod(nameof(QueryValue), BindingFlags.Public | BindingFlags.Static)!;
+
+    private readonly ConcurrentDictionary<IComplexProperty, Delegate> _elementMaterializers = new();
 
     protected override void AddInitializeExpression(
         IPropertyBase property,
@@ -48,6 +55,25 @@ internal sealed class LsmStructuralTypeMaterializerSource(StructuralTypeMaterial
             Constant(collection, typeof(IComplexProperty)));
         blockExpressions.Add(Assign(MakeMemberAccess(instanceVariable, memberInfo), Convert(value, memberInfo is PropertyInfo p ? p.PropertyType : ((FieldInfo)memberInfo).FieldType)));
     }
+
+    /// <summary>
+    /// The compiled materializer of one element of <paramref name="collection"/> (a <c>Func&lt;MaterializationContext,
+    /// TElement&gt;</c>), built once per collection: what a query's filters and projections use to read the collection's
+    /// elements as objects (LINQ-to-objects over them runs in the query's row lambdas).
+    /// </summary>
+    public Delegate ElementMaterializer(IComplexProperty collection) =>
+        _elementMaterializers.GetOrAdd(collection, c => CreateElementMaterializer(c).Compile());
+
+    /// <summary>
+    /// The elements of a complex collection as its CLR collection type, for a query's own code: built from the row's decoded
+    /// elements as the entity's materializer builds them, untracked (complex values have no identity of their own).
+    /// </summary>
+    public static object? QueryValue<TElement>(
+        IEnumerable<ValueBuffer>? elements,
+        Func<MaterializationContext, TElement> materializeElement,
+        QueryContext queryContext,
+        IComplexProperty collection) =>
+        MaterializeElements(elements, materializeElement, queryContext.Context, collection);
 
     /// <summary>The materializer of one element of <paramref name="collection"/>, from a context over the element's buffer.</summary>
     public LambdaExpression CreateElementMaterializer(IComplexProperty collection)
