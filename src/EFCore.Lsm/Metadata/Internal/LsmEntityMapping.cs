@@ -94,11 +94,14 @@ internal sealed class LsmEntityMapping
             _complexCollectionById[collection.Id] = collection;
         }
 
-        // A member of an owned value or of a complex collection's elements that the catalog has and the model lacks is inside
-        // a nested map that saves rewrite whole.
+        // A member of an owned value or of the elements of a complex collection the model has, which the catalog has and the
+        // model lacks, is inside a nested value that saves rewrite whole. (The members of a collection the model lacks stay
+        // in its stored value, which saves carry over whole.)
+        var collectionNames = ComplexCollections.Select(c => c.Node.StoredName).ToHashSet(StringComparer.Ordinal);
         _droppedOwnedMembers =
         [
-            .. live.Values.Where(p => p.Name.Contains(LsmRowLayout.PathSeparator) || IsComplexCollectionMember(p.Name)).Select(p => p.Name),
+            .. live.Values.Where(p => p.Name.Contains(LsmRowLayout.PathSeparator) || IsMemberOfComplexCollection(p.Name, collectionNames))
+                .Select(p => p.Name),
         ];
         foreach (var dropped in _droppedOwnedMembers)
         {
@@ -500,9 +503,12 @@ internal sealed class LsmEntityMapping
     /// <summary>The complex collections of the rows, by ascending id (docs/row_encoding.md, "Complex collections").</summary>
     public IReadOnlyList<LsmComplexCollectionMapping> ComplexCollections { get; }
 
-    /// <summary>Whether a catalog name is a member of a complex collection's elements (<c>Tags[].Name</c>).</summary>
-    private static bool IsComplexCollectionMember(string name) =>
-        name.Contains(LsmRowLayout.ComplexCollectionElementSuffix + LsmRowLayout.ComplexPathSeparator, StringComparison.Ordinal);
+    /// <summary>Whether a catalog name is a member of the elements (<c>Tags[].Name</c>) of one of <paramref name="collections"/>.</summary>
+    private static bool IsMemberOfComplexCollection(string name, HashSet<string> collections)
+    {
+        var end = name.IndexOf(LsmRowLayout.ComplexCollectionElementSuffix + LsmRowLayout.ComplexPathSeparator, StringComparison.Ordinal);
+        return end > 0 && collections.Contains(name[..end]);
+    }
 
     /// <summary>
     /// The stored row <paramref name="storedRow"/> with the properties of <paramref name="changes"/> set to their model values
