@@ -156,6 +156,43 @@ public sealed class ComplexCollectionQueryTests : IDisposable
     }
 
     [Fact]
+    public void Comparisons_of_elements_or_collections_by_value_are_refused_naming_the_shape_never_answered_by_reference()
+    {
+        using (var context = new BasketContext(_temp.Db()))
+        {
+            context.Baskets.AddRange(Seed().Select(Clone));
+            context.SaveChanges();
+        }
+
+        using var db = new BasketContext(_temp.Db());
+        var item = NewItem("apple", 3, 1.5m, 0.5);
+        var dim = new Dim { Width = 0.5 };
+        var items = new List<Item> { item };
+        var refusals = new (string Shape, Action Run)[]
+        {
+            ("Contains over the elements", () => db.Baskets.Where(b => b.Items.Contains(item)).ToList()),
+            ("Distinct over the elements", () => db.Baskets.Select(b => b.Items.Distinct().Count()).ToList()),
+            // EF makes Any(i => i == item) into Contains(item).
+            ("Contains over the elements", () => db.Baskets.Where(b => b.Items.Any(i => i == item)).ToList()),
+            ("an equality between elements", () => db.Baskets.Where(b => b.Items.Any(i => i == item || i.Count > 100)).ToList()),
+            ("an equality between elements", () => db.Baskets.Where(b => b.Items.Any(i => i.Dim == dim)).ToList()),
+            ("an equality of a complex collection", () => db.Baskets.Where(b => b.Items == items).ToList()),
+        };
+
+        foreach (var (shape, run) in refusals)
+        {
+            var error = Assert.Throws<InvalidOperationException>(run);
+            Assert.Contains("could not be translated", error.Message);
+            Assert.True(error.Message.Contains(shape, StringComparison.Ordinal), error.Message);
+        }
+
+        // Members compare as values; an element's members against a parameter's are the way to find one.
+        Assert.Equal(
+            [1],
+            db.Baskets.Where(b => b.Items.Any(i => i.Name == item.Name && i.Count == item.Count)).Select(b => b.Id).ToList());
+    }
+
+    [Fact]
     public void Queries_over_complex_collections_match_LINQ_to_objects_before_and_after_reopening_and_after_changes()
     {
         var seed = Seed();

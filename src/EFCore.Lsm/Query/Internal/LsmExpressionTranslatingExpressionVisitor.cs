@@ -117,6 +117,14 @@ internal sealed class LsmExpressionTranslatingExpressionVisitor(
 
     protected override Expression VisitBinary(BinaryExpression node)
     {
+        // A complex collection equals only null by reference; EF compares collections of values by value, so refuse the rest.
+        if (node.NodeType is ExpressionType.Equal or ExpressionType.NotEqual
+            && !IsNullConstant(node.Left) && !IsNullConstant(node.Right)
+            && (IsComplexCollectionValue(node.Left) || IsComplexCollectionValue(node.Right)))
+        {
+            return RefuseElementComparison(node, "an equality of a complex collection with a value other than null");
+        }
+
         // object[] equality: EF's form for comparing composite keys.
         if (node is { NodeType: ExpressionType.Equal, Left: NewArrayExpression } && node.Left.Type == typeof(object[]))
         {
@@ -1034,6 +1042,31 @@ internal sealed class LsmExpressionTranslatingExpressionVisitor(
             return null;
         }
 
+        if (source == QueryCompilationContext.NotTranslatedExpression)
+        {
+            return source;
+        }
+
+        // Complex values have no identity: EF compares them by value, LINQ-to-objects by reference. What would compare
+        // elements themselves is refused rather than answered by reference.
+        var elementType = node.Method.GetGenericArguments()[0];
+        if (IsComplexCollectionElement(elementType)
+            && (node.Method.Name is nameof(Queryable.Contains) or nameof(Queryable.Distinct) or nameof(Queryable.Union)
+                    or nameof(Queryable.Intersect) or nameof(Queryable.Except) or nameof(Queryable.SequenceEqual)
+                    or nameof(Queryable.GroupBy) or nameof(Queryable.Join) or nameof(Queryable.GroupJoin)
+                || (node.Method.Name is nameof(Queryable.Min) or nameof(Queryable.Max) && node.Arguments.Count == 1)))
+        {
+            return RefuseElementComparison(node, $"{node.Method.Name} over the elements of a complex collection");
+        }
+
+        foreach (var argument in node.Arguments.Skip(1))
+        {
+            if (argument is UnaryExpression { Operand: LambdaExpression lambdaArgument } && ComparesElements(lambdaArgument.Body))
+            {
+                return RefuseElementComparison(node, "an equality between elements of a complex collection");
+            }
+        }
+
         var arguments = new List<Expression> { source };
         for (var i = 1; i < node.Arguments.Count; i++)
         {
@@ -1079,6 +1112,63 @@ internal sealed class LsmExpressionTranslatingExpressionVisitor(
         return EnumerableEquivalent(node.Method, arguments.Count) is { } method
             ? Expression.Call(method, arguments)
             : null;
+    }
+
+    private HashSet<Type>? _complexCollectionElementTypes;
+
+    /// <summary>
+    /// Whether <paramref name="type"/> is the CLR type of the elements of a complex collection of the model, or of a complex
+    /// value nested in them: values LINQ-to-objects would compare by reference.
+    /// </summary>
+    private bool IsComplexCollectionElement(Type type) =>
+        (_complexCollectionElementTypes ??=
+        [
+            .. queryCompilationContext.Model.GetEntityTypes()
+                .SelectMany(e => e.GetDeclaredComplexProperties())
+                .Where(c => c.IsCollection)
+                .SelectMany(c => WithNested(c.ComplexType))
+                .Select(t => t.ClrType),
+        ]).Contains(type);
+
+    private static IEnumerable<IComplexType> WithNested(IComplexType type) =>
+        type.GetComplexProperties().SelectMany(c => WithNested(c.ComplexType)).Prepend(type);
+
+    /// <summary>Whether <paramref name="body"/> compares two complex collection elements (or an element with a value) with == or !=.</summary>
+    private bool ComparesElements(Expression body) => new ElementComparisonFinder(this).Find(body);
+
+    /// <summary>
+    /// Throws EF's translation error naming the shape: thrown, not returned, since the client evaluation a projection would
+    /// fall back to compares complex values by reference and would answer wrongly.
+    /// </summary>
+    private static Expression RefuseElementComparison(Expression node, string shape) =>
+        throw new InvalidOperationException(
+            CoreStrings.TranslationFailedWithDetails(
+                node.Print(),
+                $"EFCore.Lsm does not translate {shape}: complex values have no identity and EF compares them by value. Compare "
+                + "their members instead (for example Any(e => e.Name == name))."));
+
+    private sealed class ElementComparisonFinder(LsmExpressionTranslatingExpressionVisitor translator) : ExpressionVisitor
+    {
+        private bool _found;
+
+        public bool Find(Expression body)
+        {
+            Visit(body);
+            return _found;
+        }
+
+        protected override Expression VisitBinary(BinaryExpression node)
+        {
+            if (node.NodeType is ExpressionType.Equal or ExpressionType.NotEqual
+                && !IsNullConstant(node.Left) && !IsNullConstant(node.Right)
+                && (translator.IsComplexCollectionElement(StripConvert(node.Left).Type)
+                    || translator.IsComplexCollectionElement(StripConvert(node.Right).Type)))
+            {
+                _found = true;
+            }
+
+            return base.VisitBinary(node);
+        }
     }
 
     /// <summary>The <see cref="Enumerable"/> method of the same name and shape as the <see cref="Queryable"/> one.</summary>
@@ -1564,6 +1654,13 @@ internal sealed class LsmExpressionTranslatingExpressionVisitor(
         expression is UnaryExpression { NodeType: ExpressionType.Convert or ExpressionType.ConvertChecked } unary
             ? StripConvert(unary.Operand)
             : expression;
+
+    private bool IsComplexCollectionValue(Expression expression) =>
+        expression.Type != typeof(string)
+        && (expression.Type.IsGenericType && expression.Type.GetGenericTypeDefinition() == typeof(IEnumerable<>)
+                ? [expression.Type]
+                : expression.Type.GetInterfaces().Where(i => i.IsGenericType && i.GetGenericTypeDefinition() == typeof(IEnumerable<>)))
+            .Any(i => IsComplexCollectionElement(i.GetGenericArguments()[0]));
 
     private static bool IsNullConstant(Expression expression) => StripConvert(expression) is ConstantExpression { Value: null };
 
