@@ -63,13 +63,19 @@ public sealed class LimitationsTests : IDisposable
     }
 
     [Fact]
-    public void Complex_collections_are_refused_by_the_model_validator_naming_them_and_the_workaround()
+    public void Complex_collections_of_entity_types_are_stored()
     {
-        using var db = new UnsupportedModelContext(_temp.Db("complex"), complex: true);
-        var error = Assert.Throws<InvalidOperationException>(() => db.Model);
-        Assert.Contains("'Customer.Previous' is a complex collection (ComplexCollection)", error.Message);
-        Assert.Contains("does not store complex collections", error.Message);
-        Assert.Contains("OwnsMany", error.Message);
+        using (var db = new UnsupportedModelContext(_temp.Db("complex"), complex: true))
+        {
+            db.Add(new Customer { Id = 1, Address = new Address { City = "Oslo" }, Previous = [new Address { City = "Rome" }] });
+            db.SaveChanges();
+        }
+
+        using (var db = new UnsupportedModelContext(_temp.Db("complex"), complex: true))
+        {
+            var customer = db.Set<Customer>().Single();
+            Assert.Equal(("Oslo", "Rome"), (customer.Address.City, customer.Previous.Single().City));
+        }
     }
 
     [Fact]
@@ -210,7 +216,7 @@ public sealed class LimitationsTests : IDisposable
             }
             else if (complex)
             {
-                // A complex property is stored (test/EFCore.Lsm.FunctionalTests/Complex); a complex collection is not.
+                // Complex properties and complex collections are stored (test/EFCore.Lsm.FunctionalTests/Complex).
                 customer.ComplexProperty(c => c.Address);
                 customer.ComplexCollection(c => c.Previous);
             }

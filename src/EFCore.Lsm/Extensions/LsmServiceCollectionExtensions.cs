@@ -40,6 +40,9 @@ public static class LsmServiceCollectionExtensions
             .TryAdd<IModelValidator, LsmModelValidator>()
             .TryAdd<IProviderConventionSetBuilder, LsmConventionSetBuilder>()
             .TryAdd<ITypeMappingSource, LsmTypeMappingSource>()
+#pragma warning disable EF1001 // EF's materializer source, extended to fill complex collections.
+            .TryAdd<IStructuralTypeMaterializerSource, LsmStructuralTypeMaterializerSource>()
+#pragma warning restore EF1001
             .TryAdd<IResettableService, LsmStoreConnection>(p => p.GetRequiredService<LsmStoreConnection>())
             .TryAddProviderSpecificServices(b => b
                 .TryAddScoped<LsmStoreConnection, LsmStoreConnection>()

@@ -68,14 +68,19 @@ internal sealed class LsmModelValidator(ModelValidatorDependencies dependencies)
     /// Complex values are stored in their entity's row, a pair per member (docs/row_encoding.md, "Complex values"): what that
     /// cannot hold is refused here, naming the property.
     /// </summary>
-    private static void ValidateComplexProperty(IEntityType entityType, IComplexProperty complex, string path)
+    private static void ValidateComplexProperty(IEntityType entityType, IComplexProperty complex, string path, bool inCollectionOrOwned)
     {
         var name = $"'{entityType.DisplayName()}.{path}'";
-        if (complex.IsCollection)
+        if (complex.IsCollection && inCollectionOrOwned)
         {
+            // A complex collection is stored as one value of its entity's row (docs/row_encoding.md, "Complex collections"); one
+            // inside an owned value, a complex value or another collection's elements would be a nested array the row format
+            // does not define.
             throw new InvalidOperationException(
-                $"The property {name} is a complex collection (ComplexCollection); EFCore.Lsm does not store complex collections. "
-                + "Map it as an owned collection instead (OwnsMany): its elements are stored inside the owner's row.");
+                $"The property {name} is a complex collection (ComplexCollection) inside "
+                + (entityType.IsOwned() ? "an owned type" : "a complex type")
+                + "; EFCore.Lsm stores complex collections only as properties of an entity type. Map it as an owned collection "
+                + "instead (OwnsMany), or move it to the entity type.");
         }
 
         foreach (var member in complex.ComplexType.GetDeclaredProperties())
@@ -90,7 +95,7 @@ internal sealed class LsmModelValidator(ModelValidatorDependencies dependencies)
 
         foreach (var nested in complex.ComplexType.GetDeclaredComplexProperties())
         {
-            ValidateComplexProperty(entityType, nested, path + "." + nested.Name);
+            ValidateComplexProperty(entityType, nested, path + "." + nested.Name, inCollectionOrOwned: true);
         }
     }
 
@@ -103,7 +108,7 @@ internal sealed class LsmModelValidator(ModelValidatorDependencies dependencies)
 
         foreach (var complex in entityType.GetDeclaredComplexProperties())
         {
-            ValidateComplexProperty(entityType, complex, complex.Name);
+            ValidateComplexProperty(entityType, complex, complex.Name, inCollectionOrOwned: entityType.IsOwned());
         }
 
         // A hierarchy is stored in its root's keyspace with a discriminator (TPH); the other strategies are relational ideas

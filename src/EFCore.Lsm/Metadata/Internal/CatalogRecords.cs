@@ -22,6 +22,12 @@ internal sealed record CatalogProperty(uint Id, string Name, string ProviderType
     /// <summary>The provider type recorded for an owned collection navigation: its value is an array of nested maps. Written to disk: do not change.</summary>
     public const string OwnedCollectionType = "EFCore.Lsm:OwnedCollection";
 
+    /// <summary>
+    /// The provider type recorded for a complex collection (<c>ComplexCollection</c>): its value is an array of element maps
+    /// (docs/row_encoding.md, "Complex collections"). Written to disk: do not change.
+    /// </summary>
+    public const string ComplexCollectionType = "EFCore.Lsm:ComplexCollection";
+
     /// <summary>Whether the record is an owned navigation's (<see cref="OwnedReferenceType"/>, <see cref="OwnedCollectionType"/>).</summary>
     public bool IsOwnedNavigation => ProviderType is OwnedReferenceType or OwnedCollectionType;
 

@@ -172,6 +172,33 @@ internal sealed class LsmCatalog
                 changed = true;
             }
 
+            // Complex collections (docs/row_encoding.md, "Complex collections"): an id for the collection, under which its array
+            // of element maps is stored, and one per member of its element type, the keys of those maps.
+            foreach (var collection in layout.ComplexCollections)
+            {
+                var names = collection.Members.Select(m => (m.Path, Type: ProviderTypeName(m.Member)))
+                    .Prepend((Path: collection.StoredName, Type: CatalogProperty.ComplexCollectionType));
+                foreach (var (name, providerType) in names)
+                {
+                    if (byName.Remove(name, out var existing))
+                    {
+                        if (existing.ProviderType != providerType)
+                        {
+                            throw new InvalidOperationException(
+                                $"The complex collection member '{entityType.DisplayName()}.{name}' is stored as {existing.ProviderType} "
+                                + $"in the EFCore.Lsm database and the model maps it as {providerType}; EFCore.Lsm does not convert the "
+                                + "members of stored complex collection elements. Give the new member another name.");
+                        }
+
+                        assigned[name] = existing;
+                        continue;
+                    }
+
+                    assigned[name] = new CatalogProperty(nextPropertyId++, name, providerType, Retired: false);
+                    changed = true;
+                }
+            }
+
             if (stored is not null && byName.Count > 0)
             {
                 // Properties the model no longer has keep their ids and values; a look-alike new property with rows present is

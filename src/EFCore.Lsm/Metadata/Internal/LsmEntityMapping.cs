@@ -27,6 +27,7 @@ internal sealed class LsmEntityMapping
     private readonly uint[] _preservedIds;
     private readonly Dictionary<uint, LsmOwnedMember> _ownedById = [];
     private readonly string[] _droppedOwnedMembers;
+    private readonly Dictionary<uint, LsmComplexCollectionMapping> _complexCollectionById = [];
 
     // Model values of properties a row lacks (added after it was written, PropertyMapping.MissingValue): by slot for the
     // properties every row of the hierarchy has (null when all of them read as null); the ones declared on derived types
@@ -85,8 +86,23 @@ internal sealed class LsmEntityMapping
 
         OwnedGeneratedKeys = [.. Owned.AllValues().Where(p => IsGeneratedIntegerKey(p.Property))];
 
-        // A member of an owned value the catalog has and the model lacks is inside a nested map that saves rewrite whole.
-        _droppedOwnedMembers = [.. live.Values.Where(p => p.Name.Contains(LsmRowLayout.PathSeparator)).Select(p => p.Name)];
+        // Complex collections are values of the row holding arrays of element maps (docs/row_encoding.md, "Complex collections").
+        ComplexCollections = [.. Layout.ComplexCollections.Select(n => new LsmComplexCollectionMapping(n, all, Bind)).OrderBy(c => c.Id)];
+        foreach (var collection in ComplexCollections)
+        {
+            live.Remove(collection.Node.StoredName);
+            _complexCollectionById[collection.Id] = collection;
+        }
+
+        // A member of an owned value or of the elements of a complex collection the model has, which the catalog has and the
+        // model lacks, is inside a nested value that saves rewrite whole. (The members of a collection the model lacks stay
+        // in its stored value, which saves carry over whole.)
+        var collectionNames = ComplexCollections.Select(c => c.Node.StoredName).ToHashSet(StringComparer.Ordinal);
+        _droppedOwnedMembers =
+        [
+            .. live.Values.Where(p => p.Name.Contains(LsmRowLayout.PathSeparator) || IsMemberOfComplexCollection(p.Name, collectionNames))
+                .Select(p => p.Name),
+        ];
         foreach (var dropped in _droppedOwnedMembers)
         {
             live.Remove(dropped);
@@ -114,9 +130,15 @@ internal sealed class LsmEntityMapping
                 hasSlot[property.Slot] = true;
             }
 
+            var ownedMembers = Owned.Members.Where(m => m.Node.Navigation.DeclaringEntityType.IsAssignableFrom(type)).ToArray();
+            var complexCollections = ComplexCollections.Where(c => ((IEntityType)c.Property.DeclaringType).IsAssignableFrom(type)).ToArray();
             _types[type] = new TypeMapping(
                 written,
-                [.. Owned.Members.Where(m => m.Node.Navigation.DeclaringEntityType.IsAssignableFrom(type))],
+                ownedMembers,
+                complexCollections,
+                [
+                    .. ownedMembers.Select(m => m.Id).Concat(complexCollections.Select(c => c.Id)).Order(),
+                ],
                 [.. written.Where(p => p.Property.IsConcurrencyToken)],
                 [
                     .. written.Select(p => p.Property).Where(p =>
@@ -453,26 +475,39 @@ internal sealed class LsmEntityMapping
     {
         var type = TypeOf(entry.EntityType);
         var properties = type.Written;
-        var owned = type.OwnedMembers;
-        if (owned.Length > 0 && _droppedOwnedMembers.Length > 0)
+        var nestedIds = type.NestedValueIds;
+        if (nestedIds.Length > 0 && _droppedOwnedMembers.Length > 0)
         {
             throw new NotSupportedException(
-                $"Cannot save '{EntityType.DisplayName()}': the database stores the owned members "
+                $"Cannot save '{EntityType.DisplayName()}': the database stores the owned or complex collection members "
                 + string.Join(", ", _droppedOwnedMembers.Select(n => "'" + n + "'"))
-                + " that the model no longer has, inside owned values that a save rewrites whole, so the save would lose them. "
-                + "Put them back in the model (their stored values read again); migrations do not yet remove members of owned types.");
+                + " that the model no longer has, inside nested values that a save rewrites whole, so the save would lose them. "
+                + "Put them back in the model (their stored values read again); migrations do not yet remove members of nested values.");
         }
 
-        // An owned value is encoded first (it is written as one raw value of the row, docs/row_encoding.md "Owned values").
-        var ownedValues = owned.Length == 0 ? [] : new byte[owned.Length][];
-        for (var i = 0; i < owned.Length; i++)
+        // Owned values and complex collections are encoded first: each is written as one raw value of the row
+        // (docs/row_encoding.md, "Owned values", "Complex collections"), merged with the properties by ascending id.
+        var nestedValues = nestedIds.Length == 0 ? [] : new byte[nestedIds.Length][];
+        for (var i = 0; i < nestedIds.Length; i++)
         {
-            ownedValues[i] = owned[i].Encode(entry);
+            nestedValues[i] = _complexCollectionById.TryGetValue(nestedIds[i], out var collection)
+                ? collection.Encode(entry)
+                : _ownedById[nestedIds[i]].Encode(entry);
         }
 
         buffer.Reset();
-        LsmOwnedMap.WriteMap(buffer, properties, owned, ownedValues, entry);
+        LsmOwnedMap.WriteMap(buffer, properties, nestedIds, nestedValues, entry);
         return buffer.ToArray();
+    }
+
+    /// <summary>The complex collections of the rows, by ascending id (docs/row_encoding.md, "Complex collections").</summary>
+    public IReadOnlyList<LsmComplexCollectionMapping> ComplexCollections { get; }
+
+    /// <summary>Whether a catalog name is a member of the elements (<c>Tags[].Name</c>) of one of <paramref name="collections"/>.</summary>
+    private static bool IsMemberOfComplexCollection(string name, HashSet<string> collections)
+    {
+        var end = name.IndexOf(LsmRowLayout.ComplexCollectionElementSuffix + LsmRowLayout.ComplexPathSeparator, StringComparison.Ordinal);
+        return end > 0 && collections.Contains(name[..end]);
     }
 
     /// <summary>
@@ -490,7 +525,8 @@ internal sealed class LsmEntityMapping
             while (row.MoveNext())
             {
                 var id = row.PropertyId;
-                if (((id < _slotById.Length && _slotById[id] >= 0) || _ownedById.ContainsKey(id)) && !Changes(changes, id))
+                if (((id < _slotById.Length && _slotById[id] >= 0) || _ownedById.ContainsKey(id) || _complexCollectionById.ContainsKey(id))
+                    && !Changes(changes, id))
                 {
                     kept.Add((id, row.RawValue.ToArray(), -1));
                 }
@@ -693,6 +729,24 @@ internal sealed class LsmEntityMapping
             }
         }
 
+        if (ComplexCollections.Count > 0)
+        {
+            using var collections = new RowReader(value);
+            foreach (var collection in ComplexCollections)
+            {
+                var slot = collection.Node.Slot;
+                if (neededSlots is not null && !neededSlots[slot])
+                {
+                    continue;
+                }
+
+                // A row of another type of the hierarchy has no pair for it: it stays null there.
+                values[slot] = collections.TryFind(collection.Id)
+                    ? collection.Decode(collections.IsNull ? default : collections.RawValue, collections.IsNull)
+                    : collection.MissingValue;
+            }
+        }
+
         return values;
     }
 
@@ -758,7 +812,11 @@ internal sealed class LsmEntityMapping
     /// defaults, and which slots of the layout its rows have.
     /// </summary>
     private sealed record TypeMapping(
-        PropertyMapping[] Written, LsmOwnedMember[] OwnedMembers, PropertyMapping[] ConcurrencyTokens, IProperty[] RowVersions, PropertyMapping[] Defaulted, bool[] HasSlot);
+        PropertyMapping[] Written,
+        LsmOwnedMember[] OwnedMembers,
+        LsmComplexCollectionMapping[] ComplexCollections,
+        uint[] NestedValueIds,
+        PropertyMapping[] ConcurrencyTokens, IProperty[] RowVersions, PropertyMapping[] Defaulted, bool[] HasSlot);
 
     /// <summary>
     /// One property: its stable id, its slot in decoded rows, its value converter, the codec of the type its values are stored

@@ -35,7 +35,10 @@ internal sealed class LsmOwnedMap
         }
 
         Members = [.. nodes.Select(n => new LsmOwnedMember(n, layout, catalog, bind)).OrderBy(m => m.Id)];
+        _memberIds = [.. Members.Select(m => m.Id)];
     }
+
+    private readonly uint[] _memberIds;
 
     /// <summary>The layout the map's values are decoded into (the containing row's, or an element layout).</summary>
     public LsmRowLayout Layout { get; }
@@ -96,37 +99,38 @@ internal sealed class LsmOwnedMap
             memberValues[i] = Members[i].Encode(entry);
         }
 
-        WriteMap(output, _values, Members, memberValues, entry);
+        WriteMap(output, _values, _memberIds, memberValues, entry);
     }
 
     /// <summary>
     /// Writes one map of a row (docs/row_encoding.md): <paramref name="values"/> of <paramref name="entry"/> and the encoded
-    /// owned values <paramref name="memberValues"/> of <paramref name="members"/>, merged by ascending property id (both
-    /// lists are in id order; indexed, so a save allocates no enumerator). The owner's row and each owned map are written by it.
+    /// nested values <paramref name="memberValues"/> (owned values, complex collections) under <paramref name="memberIds"/>,
+    /// merged by ascending property id (both lists are in id order; indexed, so a save allocates no enumerator). The owner's row
+    /// and each owned map are written by it.
     /// </summary>
     public static void WriteMap(
         IBufferWriter<byte> output,
         ReadOnlySpan<PropertyMapping> values,
-        IReadOnlyList<LsmOwnedMember> members,
+        ReadOnlySpan<uint> memberIds,
         byte[][] memberValues,
         IUpdateEntry entry)
     {
-        var row = new RowWriter(output, values.Length + members.Count);
+        var row = new RowWriter(output, values.Length + memberIds.Length);
         var m = 0;
         foreach (var value in values)
         {
-            for (; m < members.Count && members[m].Id < value.Id; m++)
+            for (; m < memberIds.Length && memberIds[m] < value.Id; m++)
             {
-                row.WriteRawValue(members[m].Id, memberValues[m]);
+                row.WriteRawValue(memberIds[m], memberValues[m]);
             }
 
             row.WritePropertyId(value.Id);
             value.WriteValue(ref row.ValueWriter, value.CurrentValue(entry), entry.EntityType);
         }
 
-        for (; m < members.Count; m++)
+        for (; m < memberIds.Length; m++)
         {
-            row.WriteRawValue(members[m].Id, memberValues[m]);
+            row.WriteRawValue(memberIds[m], memberValues[m]);
         }
 
         row.Complete();

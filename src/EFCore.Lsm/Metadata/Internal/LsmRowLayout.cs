@@ -28,6 +28,7 @@ internal sealed class LsmRowLayout
     private readonly Dictionary<IPropertyBase, string> _storedNames = [];
     private readonly List<IProperty> _storedProperties = [];
     private readonly List<LsmOwnedNode> _ownedNodes = [];
+    private readonly List<LsmComplexCollectionNode> _complexCollections = [];
 
     private LsmRowLayout(IEntityType root)
     {
@@ -55,7 +56,7 @@ internal sealed class LsmRowLayout
             .ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);
         foreach (var entityType in HierarchyOf(root))
         {
-            foreach (var complex in entityType.GetDeclaredComplexProperties())
+            foreach (var complex in entityType.GetDeclaredComplexProperties().Where(c => !c.IsCollection))
             {
                 var prefix = complexNames[complex.Name] == 1 || entityType == root ? "" : entityType.ShortName() + ":";
                 foreach (var (member, path) in ComplexMembers(complex, prefix + complex.Name))
@@ -73,6 +74,24 @@ internal sealed class LsmRowLayout
             foreach (var navigation in OwnedNavigations(entityType, declaredOnly: true))
             {
                 _ownedNodes.Add(CreateNode(navigation, prefix: ""));
+            }
+        }
+
+        // A complex collection is one value of the row, an array of element maps (docs/row_encoding.md, "Complex collections"):
+        // its slot holds the decoded elements, one ValueBuffer each, indexed as EF's materializer of the element type reads them.
+        foreach (var entityType in HierarchyOf(root))
+        {
+            foreach (var complex in entityType.GetDeclaredComplexProperties().Where(c => c.IsCollection))
+            {
+                var name = (complexNames[complex.Name] == 1 || entityType == root ? "" : entityType.ShortName() + ":") + complex.Name;
+                var slot = AddSlot(complex, typeof(IEnumerable<ValueBuffer>));
+                var members = ComplexMembers(complex, name + ComplexCollectionElementSuffix).ToList();
+                foreach (var (member, path) in members)
+                {
+                    _storedNames[member] = path;
+                }
+
+                _complexCollections.Add(new LsmComplexCollectionNode(complex, name, slot, members));
             }
         }
     }
@@ -171,6 +190,18 @@ internal sealed class LsmRowLayout
     public IEnumerable<(INavigation Navigation, string Name)> OwnedNavigationNames =>
         AllNodes(_ownedNodes).Select(n => (n.Navigation, n.StoredName))
             .Concat(ElementLayouts().SelectMany(e => e.OwnedNavigationNames));
+
+    /// <summary>
+    /// The complex collections of the rows (docs/row_encoding.md, "Complex collections"): each has an id of its own, under
+    /// which its array of element maps is stored, and its elements' members have ids named <c>Tags[].Name</c>.
+    /// </summary>
+    public IReadOnlyList<LsmComplexCollectionNode> ComplexCollections => _complexCollections;
+
+    /// <summary>
+    /// Follows a complex collection's name in its element members' stored names: <c>Tags[].Name</c>, <c>Tags[].Geo.Latitude</c>
+    /// (docs/catalog.md).
+    /// </summary>
+    public const string ComplexCollectionElementSuffix = "[]";
 
     /// <summary>The owned navigations stored at the top level of the rows, with their nested values.</summary>
     public IReadOnlyList<LsmOwnedNode> OwnedNodes => _ownedNodes;
@@ -447,6 +478,13 @@ internal sealed class LsmRowLayout
         return slot;
     }
 }
+
+/// <summary>
+/// A complex collection stored in a row (docs/row_encoding.md, "Complex collections"): its stored name, the slot of its decoded
+/// elements, and the scalar members of its element type (nested complex properties' members too) with their stored names.
+/// </summary>
+internal sealed record LsmComplexCollectionNode(
+    IComplexProperty Property, string StoredName, int Slot, IReadOnlyList<(IProperty Member, string Path)> Members);
 
 /// <summary>One slot of a decoded row: the property whose value it holds and the CLR type of that value.</summary>
 internal sealed record LsmRowSlot(IPropertyBase Property, int Index, Type ClrType);

@@ -9,6 +9,7 @@ using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.EntityFrameworkCore.Metadata;
 using Microsoft.EntityFrameworkCore.Query;
+using Microsoft.EntityFrameworkCore.Storage;
 using EFExpressionExtensions = Microsoft.EntityFrameworkCore.Infrastructure.ExpressionExtensions;
 
 namespace EFCore.Lsm.Query.Internal;
@@ -116,6 +117,14 @@ internal sealed class LsmExpressionTranslatingExpressionVisitor(
 
     protected override Expression VisitBinary(BinaryExpression node)
     {
+        // A complex collection equals only null by reference; EF compares collections of values by value, so refuse the rest.
+        if (node.NodeType is ExpressionType.Equal or ExpressionType.NotEqual
+            && !IsNullConstant(node.Left) && !IsNullConstant(node.Right)
+            && (IsComplexCollectionValue(node.Left) || IsComplexCollectionValue(node.Right)))
+        {
+            return RefuseElementComparison(node, "an equality of a complex collection with a value other than null");
+        }
+
         // object[] equality: EF's form for comparing composite keys.
         if (node is { NodeType: ExpressionType.Equal, Left: NewArrayExpression } && node.Left.Type == typeof(object[]))
         {
@@ -271,7 +280,11 @@ internal sealed class LsmExpressionTranslatingExpressionVisitor(
     protected override Expression VisitListInit(ListInitExpression node) => QueryCompilationContext.NotTranslatedExpression;
 
     protected override Expression VisitParameter(ParameterExpression node) =>
-        throw new InvalidOperationException(CoreStrings.TranslationFailed(node.Print()));
+        _clientParameters.Contains(node) ? node : throw new InvalidOperationException(CoreStrings.TranslationFailed(node.Print()));
+
+    // The parameters of the lambdas of LINQ-to-objects operators over a complex collection (the element), which their bodies
+    // read as the objects they are.
+    private readonly HashSet<ParameterExpression> _clientParameters = [];
 
     protected override Expression VisitMember(MemberExpression node)
     {
@@ -376,6 +389,12 @@ internal sealed class LsmExpressionTranslatingExpressionVisitor(
         if (node.TryGetIndexerArguments(queryCompilationContext.Model, out source, out propertyName))
         {
             return TryBindMember(Visit(source), propertyName, node.Type) ?? QueryCompilationContext.NotTranslatedExpression;
+        }
+
+        // An operator over a complex collection runs as LINQ-to-objects over its elements in this row's lambda.
+        if (TryTranslateComplexCollectionOperator(node) is { } overElements)
+        {
+            return overElements;
         }
 
         // A subquery: one value (an aggregate, First...) runs as its server query inside this row's lambda.
@@ -944,6 +963,11 @@ internal sealed class LsmExpressionTranslatingExpressionVisitor(
             return new StructuralTypeReferenceExpression(reference, complex);
         }
 
+        if (reference.StructuralType.FindComplexProperty(name) is { IsCollection: true } collection)
+        {
+            return BindComplexCollection(reference, collection, type);
+        }
+
         if (reference.ComplexProperty is { } nullableStruct && reference.Type.IsValueType && nullableStruct.ClrType.IsNullableValueType())
         {
             if (name == nameof(Nullable<int>.Value))
@@ -959,6 +983,247 @@ internal sealed class LsmExpressionTranslatingExpressionVisitor(
 
         AddTranslationErrorDetails(CoreStrings.QueryUnableToTranslateMember(name, reference.StructuralType.DisplayName()));
         return null;
+    }
+
+    /// <summary>
+    /// A complex collection of the row's entity as its CLR collection of elements, built from the row's decoded elements
+    /// (docs/row_encoding.md, "Complex collections"), so the query's own code runs LINQ-to-objects over it.
+    /// </summary>
+    private Expression? BindComplexCollection(StructuralTypeReferenceExpression reference, IComplexProperty collection, Type type)
+    {
+        if (reference.Parameter is not { } shaper
+            || Visit(shaper.ValueBufferExpression) is not LsmEntityProjectionExpression projection
+            || !projection.TryBindProperty(collection, out var read))
+        {
+            AddTranslationErrorDetails(
+                $"The complex collection '{collection.DeclaringType.DisplayName()}.{collection.Name}' can be read only from an entity of "
+                + "the query's own rows, not from the result of a subquery. Query the entity's set and read the collection there.");
+            return null;
+        }
+
+        var materializerSource = ((LsmQueryableMethodTranslatingExpressionVisitor)queryableMethodTranslator).MaterializerSource;
+        var elementType = collection.ComplexType.ClrType;
+        var value = Expression.Call(
+            LsmStructuralTypeMaterializerSource.QueryValueMethod.MakeGenericMethod(elementType),
+            read,
+            Expression.Constant(
+                materializerSource.ElementMaterializer(collection),
+                typeof(Func<,>).MakeGenericType(typeof(MaterializationContext), elementType)),
+            QueryCompilationContext.QueryContextParameter,
+            Expression.Constant(collection, typeof(IComplexProperty)));
+        return Expression.Convert(value, type);
+    }
+
+    /// <summary>
+    /// A queryable operator whose source is a complex collection (EF makes <c>b.Items.Any(...)</c> into
+    /// <c>b.Items.AsQueryable().Any(...)</c>), and the operators chained on it, as the same LINQ-to-objects operators over the
+    /// collection's elements: the lambdas' bodies are this translator's (so they read the row's values and the query's
+    /// parameters), their element parameters the elements themselves. Strings order by <see cref="LsmStringComparer"/>, as
+    /// everywhere in a query. Null when the source is not a complex collection.
+    /// </summary>
+    private Expression? TryTranslateComplexCollectionOperator(MethodCallExpression node)
+    {
+        if (node.Method.DeclaringType != typeof(Queryable) || node.Arguments.Count == 0)
+        {
+            return null;
+        }
+
+        if (node.Method.Name == nameof(Queryable.AsQueryable))
+        {
+            return node.Arguments[0] is MemberExpression { Expression: not null } member
+                && Visit(member) is UnaryExpression { Operand: MethodCallExpression { Method.IsGenericMethod: true } call } collection
+                && call.Method.GetGenericMethodDefinition() == LsmStructuralTypeMaterializerSource.QueryValueMethod
+                    ? collection
+                    : null;
+        }
+
+        if (node.Arguments[0] is not MethodCallExpression inner || TryTranslateComplexCollectionOperator(inner) is not { } source)
+        {
+            return null;
+        }
+
+        if (source == QueryCompilationContext.NotTranslatedExpression)
+        {
+            return source;
+        }
+
+        // Complex values have no identity: EF compares them by value, LINQ-to-objects by reference. What would compare
+        // elements themselves is refused rather than answered by reference.
+        var elementType = node.Method.GetGenericArguments()[0];
+        if (IsComplexCollectionElement(elementType)
+            && (node.Method.Name is nameof(Queryable.Contains) or nameof(Queryable.Distinct) or nameof(Queryable.Union)
+                    or nameof(Queryable.Intersect) or nameof(Queryable.Except) or nameof(Queryable.SequenceEqual)
+                    or nameof(Queryable.GroupBy) or nameof(Queryable.Join) or nameof(Queryable.GroupJoin)
+                || (node.Method.Name is nameof(Queryable.Min) or nameof(Queryable.Max) && node.Arguments.Count == 1)))
+        {
+            return RefuseElementComparison(node, $"{node.Method.Name} over the elements of a complex collection");
+        }
+
+        foreach (var argument in node.Arguments.Skip(1))
+        {
+            if (argument is UnaryExpression { Operand: LambdaExpression lambdaArgument } && ComparesElements(lambdaArgument.Body))
+            {
+                return RefuseElementComparison(node, "an equality between elements of a complex collection");
+            }
+        }
+
+        var arguments = new List<Expression> { source };
+        for (var i = 1; i < node.Arguments.Count; i++)
+        {
+            if (node.Arguments[i] is UnaryExpression { NodeType: ExpressionType.Quote, Operand: LambdaExpression lambda })
+            {
+                foreach (var parameter in lambda.Parameters)
+                {
+                    _clientParameters.Add(parameter);
+                }
+
+                var body = Visit(lambda.Body);
+                if (TranslationFailed(lambda.Body, body))
+                {
+                    return null;
+                }
+
+                if (body.Type != lambda.Body.Type)
+                {
+                    body = Expression.Convert(body, lambda.Body.Type);
+                }
+
+                arguments.Add(Expression.Lambda(lambda.Type, body, lambda.Parameters));
+                continue;
+            }
+
+            var argument = Visit(node.Arguments[i]);
+            if (TranslationFailed(node.Arguments[i], argument))
+            {
+                return null;
+            }
+
+            arguments.Add(argument.Type == node.Arguments[i].Type ? argument : Expression.Convert(argument, node.Arguments[i].Type));
+        }
+
+        var ordersStrings = node.Method.Name is nameof(Queryable.OrderBy) or nameof(Queryable.OrderByDescending)
+            or nameof(Queryable.ThenBy) or nameof(Queryable.ThenByDescending)
+            && arguments.Count == 2 && node.Method.GetGenericArguments()[1] == typeof(string);
+        if (ordersStrings)
+        {
+            arguments.Add(Expression.Constant(LsmStringComparer.Instance, typeof(IComparer<string>)));
+        }
+
+        return EnumerableEquivalent(node.Method, arguments.Count) is { } method
+            ? Expression.Call(method, arguments)
+            : null;
+    }
+
+    private HashSet<Type>? _complexCollectionElementTypes;
+
+    /// <summary>
+    /// Whether <paramref name="type"/> is the CLR type of the elements of a complex collection of the model, or of a complex
+    /// value nested in them: values LINQ-to-objects would compare by reference.
+    /// </summary>
+    private bool IsComplexCollectionElement(Type type) =>
+        (_complexCollectionElementTypes ??=
+        [
+            .. queryCompilationContext.Model.GetEntityTypes()
+                .SelectMany(e => e.GetDeclaredComplexProperties())
+                .Where(c => c.IsCollection)
+                .SelectMany(c => WithNested(c.ComplexType))
+                .Select(t => t.ClrType),
+        ]).Contains(type);
+
+    private static IEnumerable<IComplexType> WithNested(IComplexType type) =>
+        type.GetComplexProperties().SelectMany(c => WithNested(c.ComplexType)).Prepend(type);
+
+    /// <summary>Whether <paramref name="body"/> compares two complex collection elements (or an element with a value) with == or !=.</summary>
+    private bool ComparesElements(Expression body) => new ElementComparisonFinder(this).Find(body);
+
+    /// <summary>
+    /// Throws EF's translation error naming the shape: thrown, not returned, since the client evaluation a projection would
+    /// fall back to compares complex values by reference and would answer wrongly.
+    /// </summary>
+    private static Expression RefuseElementComparison(Expression node, string shape) =>
+        throw new InvalidOperationException(
+            CoreStrings.TranslationFailedWithDetails(
+                node.Print(),
+                $"EFCore.Lsm does not translate {shape}: complex values have no identity and EF compares them by value. Compare "
+                + "their members instead (for example Any(e => e.Name == name))."));
+
+    private sealed class ElementComparisonFinder(LsmExpressionTranslatingExpressionVisitor translator) : ExpressionVisitor
+    {
+        private bool _found;
+
+        public bool Find(Expression body)
+        {
+            Visit(body);
+            return _found;
+        }
+
+        protected override Expression VisitBinary(BinaryExpression node)
+        {
+            if (node.NodeType is ExpressionType.Equal or ExpressionType.NotEqual
+                && !IsNullConstant(node.Left) && !IsNullConstant(node.Right)
+                && (translator.IsComplexCollectionElement(StripConvert(node.Left).Type)
+                    || translator.IsComplexCollectionElement(StripConvert(node.Right).Type)))
+            {
+                _found = true;
+            }
+
+            return base.VisitBinary(node);
+        }
+    }
+
+    /// <summary>The <see cref="Enumerable"/> method of the same name and shape as the <see cref="Queryable"/> one.</summary>
+    private static MethodInfo? EnumerableEquivalent(MethodInfo queryableMethod, int argumentCount)
+    {
+        var queryableParameters = queryableMethod.GetGenericMethodDefinition().GetParameters();
+        foreach (var candidate in typeof(Enumerable).GetMethods(BindingFlags.Public | BindingFlags.Static))
+        {
+            if (candidate.Name != queryableMethod.Name || !candidate.IsGenericMethodDefinition
+                || candidate.GetGenericArguments().Length != queryableMethod.GetGenericArguments().Length)
+            {
+                continue;
+            }
+
+            var parameters = candidate.GetParameters();
+            if (parameters.Length != argumentCount)
+            {
+                continue;
+            }
+
+            var matches = true;
+            for (var i = 0; i < queryableParameters.Length && matches; i++)
+            {
+                matches = SameShape(queryableParameters[i].ParameterType, parameters[i].ParameterType);
+            }
+
+            if (matches)
+            {
+                return candidate.MakeGenericMethod(queryableMethod.GetGenericArguments());
+            }
+        }
+
+        return null;
+
+        static bool SameShape(Type queryable, Type enumerable)
+        {
+            if (queryable.IsGenericType && queryable.GetGenericTypeDefinition() == typeof(Expression<>))
+            {
+                queryable = queryable.GetGenericArguments()[0];
+            }
+
+            if (queryable.IsGenericType && enumerable.IsGenericType)
+            {
+                var q = queryable.GetGenericTypeDefinition();
+                var e = enumerable.GetGenericTypeDefinition();
+                var sameDefinition = q == e || (q == typeof(IQueryable<>) && e == typeof(IEnumerable<>))
+                    || (q == typeof(IOrderedQueryable<>) && e == typeof(IOrderedEnumerable<>));
+                return sameDefinition
+                    && queryable.GetGenericArguments().Zip(enumerable.GetGenericArguments()).All(p => SameShape(p.First, p.Second));
+            }
+
+            return queryable.IsGenericParameter && enumerable.IsGenericParameter
+                ? queryable.GenericParameterPosition == enumerable.GenericParameterPosition
+                : queryable == enumerable;
+        }
     }
 
     private Expression? BindProperty(StructuralTypeReferenceExpression reference, IProperty property, Type type)
@@ -1389,6 +1654,13 @@ internal sealed class LsmExpressionTranslatingExpressionVisitor(
         expression is UnaryExpression { NodeType: ExpressionType.Convert or ExpressionType.ConvertChecked } unary
             ? StripConvert(unary.Operand)
             : expression;
+
+    private bool IsComplexCollectionValue(Expression expression) =>
+        expression.Type != typeof(string)
+        && (expression.Type.IsGenericType && expression.Type.GetGenericTypeDefinition() == typeof(IEnumerable<>)
+                ? [expression.Type]
+                : expression.Type.GetInterfaces().Where(i => i.IsGenericType && i.GetGenericTypeDefinition() == typeof(IEnumerable<>)))
+            .Any(i => IsComplexCollectionElement(i.GetGenericArguments()[0]));
 
     private static bool IsNullConstant(Expression expression) => StripConvert(expression) is ConstantExpression { Value: null };
 

@@ -133,6 +133,17 @@ internal sealed partial class LsmQueryExpression : Expression, IPrintableExpress
         var relevant = layout.OwnedNodes.Where(n =>
             n.Navigation.DeclaringEntityType.IsAssignableFrom(entityType) || entityType.IsAssignableFrom(n.Navigation.DeclaringEntityType));
         AddOwnedValues(relevant, layout, row, reads, owned);
+
+        // A complex collection's slot holds its decoded elements (docs/row_encoding.md, "Complex collections").
+        foreach (var collection in layout.ComplexCollections)
+        {
+            var declaring = (IEntityType)collection.Property.DeclaringType;
+            if (declaring.IsAssignableFrom(entityType) || entityType.IsAssignableFrom(declaring))
+            {
+                reads[collection.Property] = LsmRowReads.Read(row, typeof(IEnumerable<ValueBuffer>), collection.Slot, collection.Property);
+            }
+        }
+
         return new LsmEntityProjectionExpression(entityType, reads, owned);
     }
 

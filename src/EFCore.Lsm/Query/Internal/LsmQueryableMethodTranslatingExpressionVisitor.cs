@@ -36,10 +36,14 @@ internal sealed partial class LsmQueryableMethodTranslatingExpressionVisitor : Q
         : base(parent.Dependencies, parent.QueryCompilationContext, subquery: true)
     {
         _subquery = true;
+        MaterializerSource = parent.MaterializerSource;
         _expressionTranslator = new LsmExpressionTranslatingExpressionVisitor(QueryCompilationContext, parent);
         _projectionBinder = new LsmProjectionBindingExpressionVisitor(this, _expressionTranslator);
         _ownedExpander = new OwnedNavigationExpandingExpressionVisitor(_expressionTranslator);
     }
+
+    /// <summary>The materializer source, which builds the elements of complex collections a query's own code reads.</summary>
+    public LsmStructuralTypeMaterializerSource MaterializerSource { get; init; } = null!;
 
     protected override QueryableMethodTranslatingExpressionVisitor CreateSubqueryVisitor() =>
         new LsmQueryableMethodTranslatingExpressionVisitor(this);
@@ -801,9 +805,14 @@ internal sealed partial class LsmQueryableMethodTranslatingExpressionVisitor : Q
 }
 
 /// <summary>Creates the provider's queryable method translator for each query compilation.</summary>
-internal sealed class LsmQueryableMethodTranslatingExpressionVisitorFactory(QueryableMethodTranslatingExpressionVisitorDependencies dependencies)
+internal sealed class LsmQueryableMethodTranslatingExpressionVisitorFactory(
+    QueryableMethodTranslatingExpressionVisitorDependencies dependencies,
+    IStructuralTypeMaterializerSource materializerSource)
     : IQueryableMethodTranslatingExpressionVisitorFactory
 {
     public QueryableMethodTranslatingExpressionVisitor Create(QueryCompilationContext queryCompilationContext) =>
-        new LsmQueryableMethodTranslatingExpressionVisitor(dependencies, queryCompilationContext);
+        new LsmQueryableMethodTranslatingExpressionVisitor(dependencies, queryCompilationContext)
+        {
+            MaterializerSource = (LsmStructuralTypeMaterializerSource)materializerSource,
+        };
 }

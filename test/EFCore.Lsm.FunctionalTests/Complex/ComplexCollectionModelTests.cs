@@ -1,0 +1,200 @@
+using EFCore.Lsm.FunctionalTests.TestUtilities;
+using Microsoft.EntityFrameworkCore;
+
+namespace EFCore.Lsm.FunctionalTests.Complex;
+
+/// <summary>
+/// Complex collections as models change (docs/catalog.md): rows written before a model had a collection read it as empty
+/// (null when optional) and save it; a member the model drops from the element type makes saves refuse naming it (a save
+/// rewrites the collection whole) while reads go on; a collection the model drops is carried over by saves; shapes the row
+/// format does not hold (a complex collection in a complex type or in a collection's elements) are refused naming them;
+/// ExecuteUpdate and ExecuteDelete keep or remove collections with their rows.
+/// </summary>
+public sealed class ComplexCollectionModelTests : IDisposable
+{
+    private readonly TempDirectory _temp = new();
+
+    public void Dispose() => _temp.Dispose();
+
+    public class Shelf
+    {
+        public int Id { get; set; }
+
+        public string Label { get; set; } = "";
+
+        public List<Book> Books { get; set; } = [];
+
+        public List<Book>? Spares { get; set; }
+
+        public Frame Frame { get; set; } = new();
+    }
+
+    public class Book
+    {
+        public string Title { get; set; } = "";
+
+        public int Pages { get; set; }
+
+        public List<Chapter> Chapters { get; set; } = [];
+    }
+
+    public class Chapter
+    {
+        public string Name { get; set; } = "";
+    }
+
+    public class Frame
+    {
+        public string Wood { get; set; } = "";
+
+        public List<Chapter> Marks { get; set; } = [];
+    }
+
+    private ModelVariantContext Context(string variant) => ModelVariantContext.Create(_temp.Db(), variant, model =>
+    {
+        var shelf = model.Entity<Shelf>();
+        shelf.Property(s => s.Id).ValueGeneratedNever();
+        shelf.ComplexProperty(s => s.Frame, f => f.Ignore(x => x.Marks));
+        switch (variant)
+        {
+            case "none":
+                shelf.Ignore(s => s.Books);
+                shelf.Ignore(s => s.Spares);
+                break;
+            case "books":
+                shelf.ComplexCollection(s => s.Books, b => b.Ignore(x => x.Chapters));
+                shelf.ComplexCollection(s => s.Spares, b => { b.Ignore(x => x.Chapters); b.IsRequired(false); });
+                break;
+            case "no pages":
+                shelf.ComplexCollection(s => s.Books, b =>
+                {
+                    b.Ignore(x => x.Chapters);
+                    b.Ignore(x => x.Pages);
+                });
+                shelf.ComplexCollection(s => s.Spares, b => { b.Ignore(x => x.Chapters); b.IsRequired(false); });
+                break;
+            case "no spares":
+                shelf.ComplexCollection(s => s.Books, b => b.Ignore(x => x.Chapters));
+                shelf.Ignore(s => s.Spares);
+                break;
+            case "nested in element":
+                shelf.ComplexCollection(s => s.Books, b => b.ComplexCollection(x => x.Chapters));
+                shelf.Ignore(s => s.Spares);
+                break;
+            case "nested in complex":
+                shelf.Ignore(s => s.Books);
+                shelf.Ignore(s => s.Spares);
+                shelf.ComplexProperty(s => s.Frame, f => f.ComplexCollection(x => x.Marks));
+                break;
+        }
+    });
+
+    private static string Describe(Shelf shelf) =>
+        $"{shelf.Id}:{shelf.Label}:[{string.Join(",", shelf.Books.Select(b => b.Title + "/" + b.Pages))}]:"
+        + (shelf.Spares is null ? "null" : $"[{string.Join(",", shelf.Spares.Select(b => b.Title + "/" + b.Pages))}]");
+
+    [Fact]
+    public void Rows_written_before_the_model_had_complex_collections_read_them_as_empty_or_null_and_save_them()
+    {
+        using (var context = Context("none"))
+        {
+            context.Add(new Shelf { Id = 1, Label = "old" });
+            context.SaveChanges();
+        }
+
+        TestStore.Close(_temp.Db());
+        using (var context = Context("books"))
+        {
+            var shelf = context.Set<Shelf>().Single();
+            Assert.Equal("1:old:[]:null", Describe(shelf));
+            Assert.Equal([1], context.Set<Shelf>().Where(s => !s.Books.Any() && s.Spares == null).Select(s => s.Id).ToList());
+            shelf.Books.Add(new Book { Title = "t", Pages = 3 });
+            shelf.Spares = [new Book { Title = "s", Pages = 1 }];
+            context.SaveChanges();
+        }
+
+        TestStore.Close(_temp.Db());
+        using (var context = Context("books"))
+        {
+            Assert.Equal("1:old:[t/3]:[s/1]", Describe(context.Set<Shelf>().AsNoTracking().Single()));
+        }
+    }
+
+    [Fact]
+    public void A_member_dropped_from_the_element_type_refuses_saves_naming_it_and_a_dropped_collection_is_carried_over()
+    {
+        using (var context = Context("books"))
+        {
+            context.Add(new Shelf { Id = 1, Label = "a", Books = [new Book { Title = "t", Pages = 3 }], Spares = [new Book { Title = "s", Pages = 2 }] });
+            context.SaveChanges();
+        }
+
+        TestStore.Close(_temp.Db());
+        using (var context = Context("no pages"))
+        {
+            var shelf = context.Set<Shelf>().Single();
+            Assert.Equal("t", shelf.Books.Single().Title);
+            shelf.Label = "b";
+            var error = Assert.Throws<NotSupportedException>(() => context.SaveChanges());
+            Assert.Contains("'Books[].Pages'", error.Message);
+        }
+
+        TestStore.Close(_temp.Db());
+        using (var context = Context("no spares"))
+        {
+            var shelf = context.Set<Shelf>().Single();
+            shelf.Label = "c";
+            shelf.Books[0].Pages = 4;
+            context.SaveChanges();
+        }
+
+        TestStore.Close(_temp.Db());
+        using (var context = Context("books"))
+        {
+            Assert.Equal("1:c:[t/4]:[s/2]", Describe(context.Set<Shelf>().AsNoTracking().Single()));
+        }
+    }
+
+    [Fact]
+    public void A_complex_collection_inside_an_element_or_a_complex_type_is_refused_naming_it()
+    {
+        using (var context = Context("nested in element"))
+        {
+            var error = Assert.Throws<InvalidOperationException>(() => context.Model);
+            Assert.Contains("'Shelf.Books.Chapters' is a complex collection (ComplexCollection) inside a complex type", error.Message);
+        }
+
+        using (var context = Context("nested in complex"))
+        {
+            var error = Assert.Throws<InvalidOperationException>(() => context.Model);
+            Assert.Contains("'Shelf.Frame.Marks' is a complex collection (ComplexCollection) inside a complex type", error.Message);
+        }
+    }
+
+    [Fact]
+    public void ExecuteUpdate_of_another_property_keeps_the_collections_and_ExecuteDelete_removes_the_rows()
+    {
+        using (var context = Context("books"))
+        {
+            context.AddRange(
+                new Shelf { Id = 1, Label = "a", Books = [new Book { Title = "t", Pages = 3 }], Spares = [] },
+                new Shelf { Id = 2, Label = "b", Books = [new Book { Title = "u", Pages = 1 }, new Book { Title = "v", Pages = 2 }] });
+            context.SaveChanges();
+        }
+
+        using (var context = Context("books"))
+        {
+            Assert.Equal(1, context.Set<Shelf>().Where(s => s.Books.Count == 1).ExecuteUpdate(s => s.SetProperty(x => x.Label, "z")));
+        }
+
+        TestStore.Close(_temp.Db());
+        using (var context = Context("books"))
+        {
+            Assert.Equal(
+                ["1:z:[t/3]:[]", "2:b:[u/1,v/2]:null"],
+                context.Set<Shelf>().AsNoTracking().OrderBy(s => s.Id).AsEnumerable().Select(Describe).ToList());
+            Assert.Equal(1, context.Set<Shelf>().Where(s => s.Books.Any(b => b.Title == "v")).ExecuteDelete());
+            Assert.Equal(["1:z:[t/3]:[]"], context.Set<Shelf>().AsNoTracking().AsEnumerable().Select(Describe).ToList());
+        }
+    }
+}
