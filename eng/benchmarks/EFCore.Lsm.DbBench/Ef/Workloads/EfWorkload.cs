@@ -23,8 +23,8 @@ internal sealed class EfWorkloadContext(IEfProvider provider, BenchOptions optio
     public int NextNewId() => Interlocked.Increment(ref _nextNewId) - 1;
 
     /// <summary>
-    /// Set while the runner warms a repeatable workload up: its Run is then one pass, however long --ef-min-seconds asks
-    /// the measured run to last.
+    /// Set while the runner warms a repeatable workload up: its Run is then one short pass (a fiftieth of the operations,
+    /// at least 2), however long --ef-min-seconds asks the measured run to last.
     /// </summary>
     public bool SinglePass { get; set; }
 
