@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using EFCore.Lsm.Metadata.Internal;
 using EFCore.Lsm.RowEncoding.Internal;
 using EFCore.Lsm.Storage;
@@ -91,6 +92,9 @@ internal sealed class LsmBulkDelete : IDisposable
         }
     }
 
+    // Optimized from the first call: a statement calls it once for all its rows, so tiered compilation would run a whole
+    // delete through unoptimized code (as LsmEncodedRowScan says for a scan's per-row methods).
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private bool Build(ILsmReadView view, IEnumerable<object[]> rows, int keyCount, HashSet<byte[]> done)
     {
         var ascending = true;
