@@ -73,6 +73,7 @@ internal sealed class RekeyMigrationWorkload : EfWorkload
     {
         var (anonymous, file) = ProcessStats.ReadRssSplit();
         var rssBefore = anonymous + file;
+        var sampler = new MemorySampler(TimeSpan.FromMilliseconds(20));
         var t0 = Stopwatch.GetTimestamp();
         using (var db = new RekeyDbContext(Options<RekeyDbContext>(context)))
         {
@@ -80,6 +81,7 @@ internal sealed class RekeyMigrationWorkload : EfWorkload
         }
 
         var elapsed = Stopwatch.GetTimestamp() - t0;
+        sampler.Dispose();
         latencies.Record(elapsed);
         var batchRows = context.Provider.Name == Providers.EfProviderCatalog.Lsm
             ? $", batches of {context.Options.MigrationBatchRows?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "1024 (default)"} rows"
@@ -87,7 +89,7 @@ internal sealed class RekeyMigrationWorkload : EfWorkload
             : "";
         return new WorkloadOutcome(context.Num, elapsed,
             $"{context.Num} rows re-keyed to (TenantId, Id){batchRows}, index rebuilt (checked after: count, a lookup by the new "
-            + $"key, the index); RSS before {(rssBefore ?? 0) / (1024.0 * 1024.0):F0} MiB");
+            + $"key, the index); RSS before {(rssBefore ?? 0) / (1024.0 * 1024.0):F0} MiB; {sampler.Describe()}");
     }
 
     /// <summary>Checks, outside the measurement, that every row is under its new key and the index answers; then removes the database.</summary>
