@@ -195,6 +195,16 @@ public sealed class OwnedColumnMigrationTests : IDisposable
         Assert.Equal([BinRefusedInitial.Id], narrow.Database.GetAppliedMigrations());
     }
 
+    [Fact]
+    public void A_column_operation_on_the_table_EF_would_give_owned_collection_elements_is_refused_naming_the_collection()
+    {
+        using var context = new TenantContext(o => o.UseLsm(_temp.Db()));
+        var error = Assert.Throws<NotSupportedException>(() => context.Database.Migrate());
+        Assert.Contains("AddColumn 'Nickname' on 'TenantPet'", error.Message);
+        Assert.Contains("owned collection 'Tenant.Pets' (OwnsMany)", error.Message);
+        Assert.Equal([TenantsInitial.Id], context.Database.GetAppliedMigrations());
+    }
+
     private static List<(int, string, int, string, string?, int?, double?)> Read(ParcelAddContext context) =>
     [
         .. context.Parcels.AsNoTracking().OrderBy(p => p.Id).AsEnumerable()
@@ -744,4 +754,29 @@ public sealed class BinNarrowCode : Migration
 
     protected override void Down(MigrationBuilder migrationBuilder) =>
         migrationBuilder.AlterColumn<int>(name: "Sender_Code", table: "Bins", nullable: true, oldClrType: typeof(byte), oldNullable: true);
+}
+
+[DbContext(typeof(TenantContext))]
+[Migration(Id)]
+public sealed class TenantsInitial : Migration
+{
+    public const string Id = "20250505000001_Tenants";
+
+    protected override void Up(MigrationBuilder migrationBuilder) =>
+        migrationBuilder.CreateTable(
+            name: "Tenants",
+            columns: t => new { Id = t.Column<int>(nullable: false), Email = t.Column<string>(nullable: false) },
+            constraints: t => t.PrimaryKey("PK_Tenants", x => x.Id));
+
+    protected override void Down(MigrationBuilder migrationBuilder) => migrationBuilder.DropTable("Tenants");
+}
+
+[DbContext(typeof(TenantContext))]
+[Migration("20250505000002_PetNickname")]
+public sealed class TenantsPetNickname : Migration
+{
+    protected override void Up(MigrationBuilder migrationBuilder) =>
+        migrationBuilder.AddColumn<string>(name: "Nickname", table: "TenantPet", nullable: false, defaultValue: "");
+
+    protected override void Down(MigrationBuilder migrationBuilder) => migrationBuilder.DropColumn(name: "Nickname", table: "TenantPet");
 }

@@ -29,7 +29,7 @@ internal sealed class OperationInterpreter(MigrationSession session)
                 RenameTable(rename);
                 break;
             case AddColumnOperation add:
-                AddColumn(session.Table(add.Table, "AddColumn"), add);
+                AddColumn(ColumnTable(add.Table, add.Name, "AddColumn"), add);
                 break;
             case DropColumnOperation drop:
                 DropColumn(drop);
@@ -184,6 +184,34 @@ internal sealed class OperationInterpreter(MigrationSession session)
         entity.Changed = true;
     }
 
+    /// <summary>
+    /// The table of a column operation. The table EF's relational mapping would give an owned collection's elements (the
+    /// element type's table name) is refused naming the collection: its elements are an array inside the owner's row.
+    /// </summary>
+    private StagedEntity ColumnTable(string table, string column, string what)
+    {
+        if (session.FindTable(table) is { } entity)
+        {
+            return entity;
+        }
+
+        foreach (var model in session.Models)
+        {
+            if (model?.GetEntityTypes().FirstOrDefault(e => e.IsOwned() && e.FindOwnership() is { IsUnique: false } && LsmTableNames.Of(e) == table)
+                is { } element)
+            {
+                var ownership = element.FindOwnership()!;
+                throw OwnedRowValues.OwnedCollectionMember(
+                    $"{what} '{column}' on '{table}'",
+                    column,
+                    ownership.PrincipalEntityType.DisplayName() + "." + ownership.PrincipalToDependent?.Name,
+                    LsmTableNames.Of(ownership.PrincipalEntityType));
+            }
+        }
+
+        return session.Table(table, what);
+    }
+
     /// <summary>The owned references a stored name's value is nested in (<c>Home/Geo</c> for <c>Home/Geo/Latitude</c>), "" for the row.</summary>
     private static string OwnerPath(string storedName) =>
         storedName.LastIndexOf(LsmRowLayout.PathSeparator) is var cut and > 0 ? storedName[..cut] : "";
@@ -216,7 +244,7 @@ internal sealed class OperationInterpreter(MigrationSession session)
 
     private void DropColumn(DropColumnOperation drop)
     {
-        var entity = session.Table(drop.Table, "DropColumn");
+        var entity = ColumnTable(drop.Table, drop.Name, "DropColumn");
         var property = Property(entity, drop.Name, "DropColumn");
         var record = entity.Record;
         if (record.KeyParts.Any(k => k.PropertyId == property.Id) && !entity.KeyPending)
@@ -258,7 +286,7 @@ internal sealed class OperationInterpreter(MigrationSession session)
 
     private void RenameColumn(RenameColumnOperation rename)
     {
-        var entity = session.Table(rename.Table, "RenameColumn");
+        var entity = ColumnTable(rename.Table, rename.Name, "RenameColumn");
         var property = Property(entity, rename.Name, "RenameColumn");
         var newName = PropertyName(entity.Record.DisplayTableName, rename.NewName, "RenameColumn");
         if (entity.Record.FindProperty(newName) is not null)
@@ -287,7 +315,7 @@ internal sealed class OperationInterpreter(MigrationSession session)
 
     private void AlterColumn(AlterColumnOperation alter)
     {
-        var entity = session.Table(alter.Table, "AlterColumn");
+        var entity = ColumnTable(alter.Table, alter.Name, "AlterColumn");
         var property = Property(entity, alter.Name, "AlterColumn");
         var record = entity.Record;
         var newType = ProviderTypeOf(record.Name, property.Name, alter.ClrType);
