@@ -185,6 +185,11 @@ public sealed class ComplexCollectionModelTests : IDisposable
         using (var context = Context("books"))
         {
             Assert.Equal(1, context.Set<Shelf>().Where(s => s.Books.Count == 1).ExecuteUpdate(s => s.SetProperty(x => x.Label, "z")));
+
+            // Setting the collection itself is not translated: nothing is written.
+            var error = Assert.Throws<InvalidOperationException>(() =>
+                context.Set<Shelf>().ExecuteUpdate(s => s.SetProperty(x => x.Books, new List<Book>())));
+            Assert.True(error.Message.Contains("Books", StringComparison.Ordinal), error.Message);
         }
 
         TestStore.Close(_temp.Db());
