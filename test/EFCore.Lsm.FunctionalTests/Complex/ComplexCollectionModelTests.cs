@@ -27,6 +27,8 @@ public sealed class ComplexCollectionModelTests : IDisposable
         public List<Book>? Spares { get; set; }
 
         public Frame Frame { get; set; } = new();
+
+        public Frame? Cover { get; set; }
     }
 
     public class Book
@@ -55,6 +57,7 @@ public sealed class ComplexCollectionModelTests : IDisposable
         var shelf = model.Entity<Shelf>();
         shelf.Property(s => s.Id).ValueGeneratedNever();
         shelf.ComplexProperty(s => s.Frame, f => f.Ignore(x => x.Marks));
+        shelf.ComplexProperty(s => s.Cover, f => f.Ignore(x => x.Marks));
         switch (variant)
         {
             case "none":
@@ -200,6 +203,40 @@ public sealed class ComplexCollectionModelTests : IDisposable
                 context.Set<Shelf>().AsNoTracking().OrderBy(s => s.Id).AsEnumerable().Select(Describe).ToList());
             Assert.Equal(1, context.Set<Shelf>().Where(s => s.Books.Any(b => b.Title == "v")).ExecuteDelete());
             Assert.Equal(["1:z:[t/3]:[]"], context.Set<Shelf>().AsNoTracking().AsEnumerable().Select(Describe).ToList());
+        }
+    }
+
+    [Fact]
+    public void ExecuteUpdate_sets_a_member_of_a_required_complex_value_and_keeps_the_rest_of_the_row()
+    {
+        using (var context = Context("books"))
+        {
+            context.AddRange(
+                new Shelf { Id = 1, Label = "a", Frame = new Frame { Wood = "pine" }, Books = [new Book { Title = "t", Pages = 3 }] },
+                new Shelf { Id = 2, Label = "b", Frame = new Frame { Wood = "ash" }, Cover = new Frame { Wood = "elm" } });
+            context.SaveChanges();
+        }
+
+        using (var context = Context("books"))
+        {
+            Assert.Equal(
+                1,
+                context.Set<Shelf>().Where(s => s.Books.Any())
+                    .ExecuteUpdate(s => s.SetProperty(x => x.Frame.Wood, x => x.Frame.Wood + "/" + x.Label)));
+
+            // A member of an optional complex value (which a row may lack) is refused, and nothing is written.
+            var error = Assert.Throws<InvalidOperationException>(() =>
+                context.Set<Shelf>().ExecuteUpdate(s => s.SetProperty(x => x.Cover!.Wood, "oak")));
+            Assert.True(error.Message.Contains("optional complex value", StringComparison.Ordinal), error.Message);
+        }
+
+        TestStore.Close(_temp.Db());
+        using (var context = Context("books"))
+        {
+            var shelves = context.Set<Shelf>().AsNoTracking().OrderBy(s => s.Id).ToList();
+            Assert.Equal(
+                ["1:a:[t/3]:null|pine/a|-", "2:b:[]:null|ash|elm"],
+                shelves.Select(s => Describe(s) + "|" + s.Frame.Wood + "|" + (s.Cover?.Wood ?? "-")));
         }
     }
 }
