@@ -239,4 +239,83 @@ public sealed class ComplexCollectionModelTests : IDisposable
                 shelves.Select(s => Describe(s) + "|" + s.Frame.Wood + "|" + (s.Cover?.Wood ?? "-")));
         }
     }
+
+    public class Animal
+    {
+        public int Id { get; set; }
+
+        public string Name { get; set; } = "";
+    }
+
+    public class Bird : Animal
+    {
+        public List<Feather> Feathers { get; set; } = [];
+    }
+
+    public enum Hue
+    {
+        Red,
+        Blue,
+    }
+
+    public class Feather
+    {
+        public Hue Hue { get; set; }
+
+        public double Length { get; set; }
+    }
+
+    private ModelVariantContext Zoo(string variant) => ModelVariantContext.Create(_temp.Db("zoo"), "zoo " + variant, model =>
+    {
+        model.Entity<Animal>().Property(a => a.Id).ValueGeneratedNever();
+        model.Entity<Bird>().ComplexCollection(b => b.Feathers, f =>
+        {
+            f.Property(x => x.Hue).HasConversion<string>();
+
+            if (variant == "length as text")
+            {
+                f.Property(x => x.Length).HasConversion<string>();
+            }
+        });
+    });
+
+    [Fact]
+    public void A_derived_type_s_collection_with_a_converted_member_is_stored_and_a_member_type_change_is_refused_naming_it()
+    {
+        using (var context = Zoo("hue as text"))
+        {
+            context.AddRange(
+                new Animal { Id = 1, Name = "cat" },
+                new Bird { Id = 2, Name = "jay", Feathers = [new Feather { Hue = Hue.Blue, Length = 2.5 }, new Feather { Hue = Hue.Red, Length = 1 }] });
+            context.SaveChanges();
+        }
+
+        TestStore.Close(_temp.Db("zoo"));
+        using (var context = Zoo("hue as text"))
+        {
+            var animals = context.Set<Animal>().OrderBy(a => a.Id).ToList();
+            Assert.Equal(
+                ["cat", "jay:Blue/2.5,Red/1"],
+                animals.Select(a => a is Bird b ? b.Name + ":" + string.Join(",", b.Feathers.Select(f => f.Hue + "/" + f.Length)) : a.Name));
+            Assert.Equal(["jay"], context.Set<Bird>().Where(b => b.Feathers.Any(f => f.Hue == Hue.Red)).Select(b => b.Name).ToList());
+            var bird = (Bird)animals[1];
+            bird.Feathers[0] = new Feather { Hue = Hue.Red, Length = 3 };
+            context.SaveChanges();
+        }
+
+        TestStore.Close(_temp.Db("zoo"));
+        using (var context = Zoo("length as text"))
+        {
+            context.Add(new Bird { Id = 3, Name = "tit" });
+            var error = Assert.Throws<InvalidOperationException>(() => context.SaveChanges());
+            Assert.True(error.Message.Contains("'Animal.Feathers[].Length'", StringComparison.Ordinal), error.Message);
+        }
+
+        using (var context = Zoo("hue as text"))
+        {
+            Assert.Equal(
+                ["Red/3", "Red/1"],
+                context.Set<Bird>().AsNoTracking().Single().Feathers.Select(f => f.Hue + "/" + f.Length));
+        }
+    }
 }
