@@ -27,6 +27,8 @@ public sealed class ComplexCollectionModelTests : IDisposable
         public List<Book>? Spares { get; set; }
 
         public Frame Frame { get; set; } = new();
+
+        public Frame? Cover { get; set; }
     }
 
     public class Book
@@ -55,6 +57,7 @@ public sealed class ComplexCollectionModelTests : IDisposable
         var shelf = model.Entity<Shelf>();
         shelf.Property(s => s.Id).ValueGeneratedNever();
         shelf.ComplexProperty(s => s.Frame, f => f.Ignore(x => x.Marks));
+        shelf.ComplexProperty(s => s.Cover, f => f.Ignore(x => x.Marks));
         switch (variant)
         {
             case "none":
@@ -185,6 +188,11 @@ public sealed class ComplexCollectionModelTests : IDisposable
         using (var context = Context("books"))
         {
             Assert.Equal(1, context.Set<Shelf>().Where(s => s.Books.Count == 1).ExecuteUpdate(s => s.SetProperty(x => x.Label, "z")));
+
+            // Setting the collection itself is not translated: nothing is written.
+            var error = Assert.Throws<InvalidOperationException>(() =>
+                context.Set<Shelf>().ExecuteUpdate(s => s.SetProperty(x => x.Books, new List<Book>())));
+            Assert.True(error.Message.Contains("Books", StringComparison.Ordinal), error.Message);
         }
 
         TestStore.Close(_temp.Db());
@@ -195,6 +203,119 @@ public sealed class ComplexCollectionModelTests : IDisposable
                 context.Set<Shelf>().AsNoTracking().OrderBy(s => s.Id).AsEnumerable().Select(Describe).ToList());
             Assert.Equal(1, context.Set<Shelf>().Where(s => s.Books.Any(b => b.Title == "v")).ExecuteDelete());
             Assert.Equal(["1:z:[t/3]:[]"], context.Set<Shelf>().AsNoTracking().AsEnumerable().Select(Describe).ToList());
+        }
+    }
+
+    [Fact]
+    public void ExecuteUpdate_sets_a_member_of_a_required_complex_value_and_keeps_the_rest_of_the_row()
+    {
+        using (var context = Context("books"))
+        {
+            context.AddRange(
+                new Shelf { Id = 1, Label = "a", Frame = new Frame { Wood = "pine" }, Books = [new Book { Title = "t", Pages = 3 }] },
+                new Shelf { Id = 2, Label = "b", Frame = new Frame { Wood = "ash" }, Cover = new Frame { Wood = "elm" } });
+            context.SaveChanges();
+        }
+
+        using (var context = Context("books"))
+        {
+            Assert.Equal(
+                1,
+                context.Set<Shelf>().Where(s => s.Books.Any())
+                    .ExecuteUpdate(s => s.SetProperty(x => x.Frame.Wood, x => x.Frame.Wood + "/" + x.Label)));
+
+            // A member of an optional complex value (which a row may lack) is refused, and nothing is written.
+            var error = Assert.Throws<InvalidOperationException>(() =>
+                context.Set<Shelf>().ExecuteUpdate(s => s.SetProperty(x => x.Cover!.Wood, "oak")));
+            Assert.True(error.Message.Contains("optional complex value", StringComparison.Ordinal), error.Message);
+        }
+
+        TestStore.Close(_temp.Db());
+        using (var context = Context("books"))
+        {
+            var shelves = context.Set<Shelf>().AsNoTracking().OrderBy(s => s.Id).ToList();
+            Assert.Equal(
+                ["1:a:[t/3]:null|pine/a|-", "2:b:[]:null|ash|elm"],
+                shelves.Select(s => Describe(s) + "|" + s.Frame.Wood + "|" + (s.Cover?.Wood ?? "-")));
+        }
+    }
+
+    public class Animal
+    {
+        public int Id { get; set; }
+
+        public string Name { get; set; } = "";
+    }
+
+    public class Bird : Animal
+    {
+        public List<Feather> Feathers { get; set; } = [];
+    }
+
+    public enum Hue
+    {
+        Red,
+        Blue,
+    }
+
+    public class Feather
+    {
+        public Hue Hue { get; set; }
+
+        public double Length { get; set; }
+    }
+
+    private ModelVariantContext Zoo(string variant) => ModelVariantContext.Create(_temp.Db("zoo"), "zoo " + variant, model =>
+    {
+        model.Entity<Animal>().Property(a => a.Id).ValueGeneratedNever();
+        model.Entity<Bird>().ComplexCollection(b => b.Feathers, f =>
+        {
+            f.Property(x => x.Hue).HasConversion<string>();
+
+            if (variant == "length as text")
+            {
+                f.Property(x => x.Length).HasConversion<string>();
+            }
+        });
+    });
+
+    [Fact]
+    public void A_derived_type_s_collection_with_a_converted_member_is_stored_and_a_member_type_change_is_refused_naming_it()
+    {
+        using (var context = Zoo("hue as text"))
+        {
+            context.AddRange(
+                new Animal { Id = 1, Name = "cat" },
+                new Bird { Id = 2, Name = "jay", Feathers = [new Feather { Hue = Hue.Blue, Length = 2.5 }, new Feather { Hue = Hue.Red, Length = 1 }] });
+            context.SaveChanges();
+        }
+
+        TestStore.Close(_temp.Db("zoo"));
+        using (var context = Zoo("hue as text"))
+        {
+            var animals = context.Set<Animal>().OrderBy(a => a.Id).ToList();
+            Assert.Equal(
+                ["cat", "jay:Blue/2.5,Red/1"],
+                animals.Select(a => a is Bird b ? b.Name + ":" + string.Join(",", b.Feathers.Select(f => f.Hue + "/" + f.Length)) : a.Name));
+            Assert.Equal(["jay"], context.Set<Bird>().Where(b => b.Feathers.Any(f => f.Hue == Hue.Red)).Select(b => b.Name).ToList());
+            var bird = (Bird)animals[1];
+            bird.Feathers[0] = new Feather { Hue = Hue.Red, Length = 3 };
+            context.SaveChanges();
+        }
+
+        TestStore.Close(_temp.Db("zoo"));
+        using (var context = Zoo("length as text"))
+        {
+            context.Add(new Bird { Id = 3, Name = "tit" });
+            var error = Assert.Throws<InvalidOperationException>(() => context.SaveChanges());
+            Assert.True(error.Message.Contains("'Animal.Feathers[].Length'", StringComparison.Ordinal), error.Message);
+        }
+
+        using (var context = Zoo("hue as text"))
+        {
+            Assert.Equal(
+                ["Red/3", "Red/1"],
+                context.Set<Bird>().AsNoTracking().Single().Feathers.Select(f => f.Hue + "/" + f.Length));
         }
     }
 }

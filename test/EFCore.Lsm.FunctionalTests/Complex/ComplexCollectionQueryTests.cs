@@ -122,6 +122,16 @@ public sealed class ComplexCollectionQueryTests : IDisposable
             .Select(x => x.Id + ":" + (x.Tags is null ? "null" : string.Join(",", x.Tags.Select(t => t.Label))))),
         ("OrderBy Count", q => q.OrderByDescending(b => b.Items.Count).ThenBy(b => b.Id).Select(b => b.Owner)),
         ("OrderBy Sum", q => q.OrderBy(b => b.Items.Sum(i => i.Count)).ThenBy(b => b.Id).Select(b => b.Owner)),
+        ("Skip Take inside", q => q.OrderBy(b => b.Id).Select(b => b.Items.Skip(1).Take(1).Select(i => i.Name).FirstOrDefault())
+            .AsEnumerable().Select(x => x ?? "none")),
+        ("Parameter inside", q =>
+        {
+            var least = 2;
+            return q.Where(b => b.Items.Count(i => i.Count >= least) >= 2).OrderBy(b => b.Id).Select(b => b.Owner);
+        }),
+        ("Outer value inside", q => q.Where(b => b.Items.Any(i => i.Name.Length == b.Owner.Length + 1)).OrderBy(b => b.Id).Select(b => b.Owner)),
+        ("Join then collection", q => q.Join(q, a => a.Id, b => b.Id + 1, (a, b) => new { a.Id, Count = b.Items.Count, First = b.Items.Select(i => i.Name).FirstOrDefault() })
+            .OrderBy(x => x.Id).AsEnumerable().Select(x => $"{x.Id}:{x.Count}:{x.First}")),
         ("Entities with elements", q => q.Where(b => b.Items.Any(i => i.Name == "apple")).OrderBy(b => b.Id).AsEnumerable()
             .Select(b => b.Id + ":" + string.Join(",", b.Items.Select(i => i.Name + i.Count)))),
     ];
@@ -190,6 +200,31 @@ public sealed class ComplexCollectionQueryTests : IDisposable
         Assert.Equal(
             [1],
             db.Baskets.Where(b => b.Items.Any(i => i.Name == item.Name && i.Count == item.Count)).Select(b => b.Id).ToList());
+    }
+
+    [Fact]
+    public async Task A_complex_collection_of_a_subquery_result_is_read_or_refused_naming_it_and_async_queries_read_elements()
+    {
+        var seed = Seed();
+        using (var context = new BasketContext(_temp.Db()))
+        {
+            context.Baskets.AddRange(seed.Select(Clone));
+            context.SaveChanges();
+        }
+
+        using var db = new BasketContext(_temp.Db());
+        var expected = seed.Select(_ => seed.OrderBy(x => x.Id).First().Items.Count).ToList();
+        try
+        {
+            Assert.Equal(expected, db.Baskets.Select(b => db.Baskets.OrderBy(x => x.Id).First().Items.Count).ToList());
+        }
+        catch (InvalidOperationException e)
+        {
+            Assert.True(e.Message.Contains("could not be translated", StringComparison.Ordinal), e.Message);
+        }
+
+        var owners = await db.Baskets.Where(b => b.Items.Any(i => i.Count > 2)).OrderBy(b => b.Id).Select(b => b.Owner).ToListAsync();
+        Assert.Equal(seed.Where(b => b.Items.Any(i => i.Count > 2)).Select(b => b.Owner), owners);
     }
 
     [Fact]

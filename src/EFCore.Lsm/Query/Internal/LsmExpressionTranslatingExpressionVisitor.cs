@@ -1031,6 +1031,7 @@ internal sealed class LsmExpressionTranslatingExpressionVisitor(
         if (node.Method.Name == nameof(Queryable.AsQueryable))
         {
             return node.Arguments[0] is MemberExpression { Expression: not null } member
+                && IsComplexCollectionValue(member)
                 && Visit(member) is UnaryExpression { Operand: MethodCallExpression { Method.IsGenericMethod: true } call } collection
                 && call.Method.GetGenericMethodDefinition() == LsmStructuralTypeMaterializerSource.QueryValueMethod
                     ? collection

@@ -43,9 +43,18 @@ internal sealed partial class LsmQueryableMethodTranslatingExpressionVisitor
                     => entityType.FindProperty(member.Member),
                 MethodCallExpression { Method.Name: nameof(EF.Property), Arguments: [ParameterExpression parameter, ConstantExpression { Value: string name }] }
                     when parameter == propertySelector.Parameters[0] => entityType.FindProperty(name),
+                MemberExpression { Expression: MemberExpression } member => ComplexMember(entityType, member, propertySelector.Parameters[0]),
                 _ => null,
             };
-            if (property is null || property.DeclaringType is not IEntityType)
+            if (property is not null && LsmRowLayout.IsInOptionalComplexValue(property))
+            {
+                AddTranslationErrorDetails(
+                    $"ExecuteUpdate cannot set '{propertySelector}': it is a member of an optional complex value, which a row may not "
+                    + "have (set the members of required complex values, or load the entities and set the value).");
+                return null;
+            }
+
+            if (property is null || LsmRowLayout.DeclaringEntityType(property) is not { } declaring || !declaring.IsAssignableFrom(entityType))
             {
                 AddTranslationErrorDetails(
                     $"ExecuteUpdate can set the mapped properties of '{entityType.DisplayName()}' only; '{propertySelector}' is not one.");
@@ -64,6 +73,39 @@ internal sealed partial class LsmQueryableMethodTranslatingExpressionVisitor
         }
 
         return TranslateNonQuery(source, translated, nameof(EntityFrameworkQueryableExtensions.ExecuteUpdate));
+    }
+
+    /// <summary>
+    /// The scalar member of a complex value that <paramref name="member"/> reaches from <paramref name="parameter"/> through
+    /// complex properties (<c>x.Frame.Wood</c>, <c>x.Origin.Geo.Latitude</c>): a value of the row itself
+    /// (docs/row_encoding.md, "Complex values"), which ExecuteUpdate sets as it sets a property. Null for any other shape.
+    /// </summary>
+    private static IProperty? ComplexMember(IEntityType entityType, MemberExpression member, ParameterExpression parameter)
+    {
+        var path = new Stack<string>();
+        Expression? current = member.Expression;
+        for (; current is MemberExpression outer; current = outer.Expression)
+        {
+            path.Push(outer.Member.Name);
+        }
+
+        if (current != parameter)
+        {
+            return null;
+        }
+
+        ITypeBase type = entityType;
+        foreach (var name in path)
+        {
+            if (type.FindComplexProperty(name) is not { IsCollection: false } complex)
+            {
+                return null;
+            }
+
+            type = complex.ComplexType;
+        }
+
+        return type.FindProperty(member.Member);
     }
 
     /// <summary>
