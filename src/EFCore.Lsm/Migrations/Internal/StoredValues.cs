@@ -57,11 +57,19 @@ internal sealed class StoredValues(IReadOnlyList<IReadOnlyModel?> models)
                 converted = Convert.ChangeType(value, type, CultureInfo.InvariantCulture);
             }
 
-            // A conversion that changes the value (2.5 → 2, "1.0" → 1) is not a coercion.
+            // A conversion that changes the value (2.5 → 2) is not a coercion.
             if (value is IConvertible && !(value is Enum) && !type.IsEnum && value.GetType() != typeof(string)
                 && !Equals(Convert.ChangeType(converted, value.GetType(), CultureInfo.InvariantCulture), value))
             {
                 throw new OverflowException();
+            }
+
+            // Nor is text read as a number that writes back as other text: "0150" → 150 loses the zero, " 7" the space,
+            // "1e3" → 1000 the notation. Numbers are compared in their invariant form, which round-trips.
+            if (value is string text && converted is IFormattable number && IsNumber(type)
+                && !string.Equals(number.ToString(null, CultureInfo.InvariantCulture), text, StringComparison.Ordinal))
+            {
+                throw new FormatException();
             }
 
             return converted;
@@ -72,6 +80,11 @@ internal sealed class StoredValues(IReadOnlyList<IReadOnlyModel?> models)
                 $"The value {Format(value)} ({value.GetType().Name}) given for {what} cannot be stored as {type.Name} without change.", e);
         }
     }
+
+    private static bool IsNumber(Type type)
+        => type == typeof(byte) || type == typeof(sbyte) || type == typeof(short) || type == typeof(ushort) || type == typeof(int)
+            || type == typeof(uint) || type == typeof(long) || type == typeof(ulong) || type == typeof(float) || type == typeof(double)
+            || type == typeof(decimal);
 
     /// <summary>The stored value of property <paramref name="id"/> in <paramref name="row"/>, else its stored default (when <paramref name="useDefault"/>), else null.</summary>
     public object? Read(ReadOnlySpan<byte> row, CatalogEntity entity, uint id, bool useDefault = true) =>
