@@ -206,7 +206,7 @@ internal static class SchemaSignature
         {
             var table = LsmTableNames.Of(entityType);
             lines.Add($"table {table} {entityType.Name}");
-            foreach (var property in LsmRowLayout.FlattenedProperties(entityType).OrderBy(LsmTableNames.ColumnOf, StringComparer.Ordinal))
+            foreach (var property in StoredColumns(entityType).OrderBy(LsmTableNames.ColumnOf, StringComparer.Ordinal))
             {
                 lines.Add($"column {table}.{LsmTableNames.ColumnOf(property)} {Stored(property)} {(property.IsNullable ? "null" : "not null")}");
             }
@@ -224,6 +224,30 @@ internal static class SchemaSignature
 
         lines.Sort(StringComparer.Ordinal);
         return lines;
+    }
+
+    /// <summary>
+    /// The columns of <paramref name="entityType"/>'s table: its own and its complex values' members, and those of the owned
+    /// references stored in its rows (nested ones too, named `Home_City` as EF's relational conventions do), without an
+    /// owned type's key, which is the owner's. Owned collections' elements are not columns of the table.
+    /// </summary>
+    private static IEnumerable<IReadOnlyProperty> StoredColumns(IReadOnlyEntityType entityType)
+    {
+        foreach (var property in LsmRowLayout.FlattenedProperties(entityType))
+        {
+            if (!entityType.IsOwned() || property.FindContainingPrimaryKey() is null)
+            {
+                yield return property;
+            }
+        }
+
+        foreach (var navigation in entityType.GetNavigations().Where(n => !n.IsCollection && n.TargetEntityType.IsOwned() && !n.IsOnDependent))
+        {
+            foreach (var property in StoredColumns(navigation.TargetEntityType))
+            {
+                yield return property;
+            }
+        }
     }
 
     // A snapshot's property types are already the stored (provider) types; a model's are after value conversion. Enums are
