@@ -30,6 +30,15 @@ internal sealed class EfRunner(string provider, BenchOptions options, TextWriter
             foreach (var workload in workloads)
             {
                 string? preparation = null;
+
+                // An insert or delete warms up on databases of its own size first; what they leave is then replaced
+                // below by the database the measurement needs (loaded once).
+                var warmup = WarmUpAtWarmupSize(workload, target, context.Data);
+                if (warmup is not null)
+                {
+                    content = DatabaseContent.SomeKeys;
+                }
+
                 if ((workload.Need == DatabaseNeed.Fresh && content != DatabaseContent.Empty)
                     || (workload.Need == DatabaseNeed.AllKeys && content != DatabaseContent.AllKeys))
                 {
@@ -46,7 +55,7 @@ internal sealed class EfRunner(string provider, BenchOptions options, TextWriter
                 }
 
                 preparation ??= workload.Prepare(context);
-                var warmup = WarmUp(workload, context, target);
+                warmup ??= WarmUpOnMeasuredDatabase(workload, context);
                 var result = WorkloadMeasurement.Measure(
                     provider, workload.Name, workload.Group, target.DatabaseBytes, latencies => workload.Run(context, latencies))
                     with { Preparation = preparation, Warmup = warmup };
@@ -70,36 +79,22 @@ internal sealed class EfRunner(string provider, BenchOptions options, TextWriter
     }
 
     /// <summary>
-    /// Unmeasured passes of <paramref name="workload"/> just before it is measured, until the JIT has settled
+    /// Unmeasured passes of <paramref name="workload"/> before it is measured, until the JIT has settled
     /// (<see cref="TieringWarmup"/>): the warm-up pass at a small size that each child process starts with runs every
-    /// workload once, which leaves much of a measurement of a few seconds at tier 0. A repeatable workload (a query or an
-    /// update) repeats on the database it is measured on; any other (inserts, deletes) repeats at the warm-up size on a
-    /// database recreated for each pass, and the database is then recreated as the measurement needs it. Skipped without
-    /// warm-up, without a minimum time (then the figures are about answers, not speed), and for a workload with a
-    /// database of its own.
+    /// workload once, which leaves much of a measurement of a few seconds at tier 0. This one is for a workload that is
+    /// not repeatable (inserts, deletes): it repeats at the warm-up size on a database recreated (and seeded, where it
+    /// needs every key) for each pass; the runner then builds the measured database. Null when skipped (see
+    /// <see cref="WarmsUp"/>) or for a repeatable workload.
     /// </summary>
-    private WarmupSummary? WarmUp(EfWorkload workload, EfWorkloadContext context, IEfProvider target)
+    private WarmupSummary? WarmUpAtWarmupSize(EfWorkload workload, IEfProvider target, BenchData data)
     {
-        if (!options.Warmup || options.WarmupMaxSeconds <= 0 || options.EfMinSeconds <= 0 || workload.Need == DatabaseNeed.OwnDatabase)
+        if (workload.Repeatable || !WarmsUp(workload))
         {
             return null;
         }
 
-        if (workload.Repeatable)
-        {
-            context.SinglePass = true;
-            try
-            {
-                return TieringWarmup.Run(() => workload.Run(context, new LatencyHistogram()), options.WarmupMaxSeconds);
-            }
-            finally
-            {
-                context.SinglePass = false;
-            }
-        }
-
-        var small = new EfWorkloadContext(target, options.ForWarmup(), context.Data);
-        var summary = TieringWarmup.Run(() =>
+        var small = new EfWorkloadContext(target, options.ForWarmup(), data);
+        return TieringWarmup.Run(() =>
         {
             Recreate(target, small);
             if (workload.Need == DatabaseNeed.AllKeys)
@@ -110,14 +105,36 @@ internal sealed class EfRunner(string provider, BenchOptions options, TextWriter
             workload.Run(small, new LatencyHistogram());
             workload.Finish(small);
         }, options.WarmupMaxSeconds) with { Scale = FormattableString.Invariant($"{small.Num:N0} customers") };
-        Recreate(target, context);
-        if (workload.Need == DatabaseNeed.AllKeys)
+    }
+
+    /// <summary>
+    /// As <see cref="WarmUpAtWarmupSize"/> for a repeatable workload (a query or an update): its passes, each a fiftieth
+    /// of a measured one, run on the database it is measured on, just before it is measured.
+    /// </summary>
+    private WarmupSummary? WarmUpOnMeasuredDatabase(EfWorkload workload, EfWorkloadContext context)
+    {
+        if (!workload.Repeatable || !WarmsUp(workload))
         {
-            EfWorkloads.InsertSeededRows(context, options.EfNum, latencies: null);
+            return null;
         }
 
-        return summary;
+        context.SinglePass = true;
+        try
+        {
+            return TieringWarmup.Run(() => workload.Run(context, new LatencyHistogram()), options.WarmupMaxSeconds);
+        }
+        finally
+        {
+            context.SinglePass = false;
+        }
     }
+
+    /// <summary>
+    /// Whether workloads warm up before they are measured: not with --no-warmup or --warmup-max-seconds 0, not without a
+    /// minimum time (then the figures are about answers, not speed), and not for a workload with a database of its own.
+    /// </summary>
+    private bool WarmsUp(EfWorkload workload)
+        => options.Warmup && options.WarmupMaxSeconds > 0 && options.EfMinSeconds > 0 && workload.Need != DatabaseNeed.OwnDatabase;
 
     private void Recreate(IEfProvider target, EfWorkloadContext context)
     {
