@@ -97,10 +97,10 @@ internal static class LsmCommandLine
         };
         var command = new Command(
             "catalog",
-            "Print the EF catalog (the stored schema: keyspaces, property ids, retired properties, key parts, indexes) as JSON. "
-            + "Catalog only: the tool does not load the application's model, so it cannot tell a property the model lacks, a "
-            + "pending rename or a type change; the application reports those against its model "
-            + "(context.Database.GetLsmSchemaDifferences() and the warnings logged when it opens the database).")
+            "Print the EF catalog (the stored schema: keyspaces, property ids, retired properties, key parts, indexes) as JSON, "
+            + "and under \"schemaDrift\" what each application context found against its model when it last opened the database "
+            + "(properties and entity types the model lacks, converted types, a refused look-alike rename). The tool loads no "
+            + "model itself: the drift is what the application recorded.")
         {
             db,
             data,

@@ -11,7 +11,9 @@ namespace EFCore.Lsm.Tool.Commands;
 /// the catalog records (the next keyspace id; per entity type its keyspace, value format, property ids, key parts and
 /// indexes). With <c>--data</c> it also reads every row and gives, per property, how many rows hold a value for it, and
 /// lists under "retiredWithData" the retired properties whose values are still in rows (a dropped column's values are not
-/// rewritten; readers skip them). Catalog only: without the application's model it cannot tell what the model lacks.
+/// rewritten; readers skip them). Without the application's model it cannot compare one with the catalog itself; under
+/// "schemaDrift" it prints what each context of the application recorded when it last opened the database (docs/catalog.md,
+/// "Drift records"): properties and entity types the model lacks, converted types, and refused look-alike renames.
 /// </summary>
 internal sealed class CatalogCommand(ToolOutput output)
 {
@@ -83,6 +85,31 @@ internal sealed class CatalogCommand(ToolOutput output)
                     json.WriteEndArray();
                     json.WriteBoolean("unique", index.Unique);
                     json.WriteString("state", index.State.ToString());
+                    json.WriteEndObject();
+                }
+
+                json.WriteEndArray();
+                json.WriteEndObject();
+            }
+
+            json.WriteEndArray();
+
+            // What each application context found against its model when it last opened the database (docs/catalog.md, "Drift
+            // records"): the tool has no model of its own to compare with.
+            json.WriteStartArray("schemaDrift");
+            foreach (var (context, entries) in db.Schema.Drift)
+            {
+                json.WriteStartObject();
+                json.WriteString("context", context);
+                json.WriteStartArray("differences");
+                foreach (var entry in entries)
+                {
+                    json.WriteStartObject();
+                    json.WriteString("kind", SchemaDriftText.KindName(entry.Kind));
+                    json.WriteString("entityType", entry.EntityType);
+                    json.WriteString("property", entry.Property);
+                    json.WriteString("column", entry.Column);
+                    json.WriteString("message", entry.Message);
                     json.WriteEndObject();
                 }
 

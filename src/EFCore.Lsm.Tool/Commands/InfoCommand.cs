@@ -2,6 +2,9 @@ using EFCore.Lsm.Engine;
 using EFCore.Lsm.Engine.Format;
 using EFCore.Lsm.Engine.Manifest;
 using EFCore.Lsm.Engine.Storage;
+using EFCore.Lsm.Metadata.Internal;
+using EFCore.Lsm.Storage.Internal;
+using EFCore.Lsm.Tool.Entities;
 using EFCore.Lsm.Tool.Formatting;
 using EFCore.Lsm.Tool.Inspection;
 using EFCore.Lsm.Tool.Output;
@@ -13,7 +16,8 @@ namespace EFCore.Lsm.Tool.Commands;
 /// <c>lsm info &lt;db&gt;</c>: CURRENT, the manifest's counters, the live tables per level (size, key range, entry count
 /// from each table's properties) and the WALs. Strictly read-only: it reads CURRENT, the manifest, table properties and
 /// WAL records, and takes no lock, so it also works beside a running process: a description that met a missing or
-/// unreadable file is believed only if CURRENT and the manifest did not change meanwhile (else it is made again).
+/// unreadable file is believed only if CURRENT and the manifest did not change meanwhile (else it is made again). For an EF
+/// database it adds one line summarising the drift records (docs/catalog.md), read through a read-only open of the engine.
 /// </summary>
 internal sealed class InfoCommand(ToolOutput output)
 {
@@ -46,6 +50,10 @@ internal sealed class InfoCommand(ToolOutput output)
         w.WriteLine($"Last sequence  {manifest.LastSequence} (as of the manifest; live WALs may hold newer writes)");
         w.WriteLine($"Next file      {manifest.NextFileNumber}");
         w.WriteLine($"Log number     {manifest.LogNumber} (WALs from this number on are replayed when the database opens)");
+        if (SchemaDriftSummary(path) is { } drift)
+        {
+            w.WriteLine($"Schema drift   {drift}");
+        }
 
         var live = new HashSet<ulong>();
         w.WriteLine("Tables per level  " + string.Join("  ", manifest.Levels.Select((files, level) => $"L{level} {files.Length}")));
@@ -144,5 +152,24 @@ internal sealed class InfoCommand(ToolOutput output)
         }
 
         return (w.ToString(), problems);
+    }
+
+    /// <summary>
+    /// The one-line summary of the drift records of an EF database (docs/catalog.md, "Drift records"), read through a read-only
+    /// open (no lock, no write); null for a database EFCore.Lsm did not create. A database that cannot be opened is described
+    /// as such here; the file checks below name the damage.
+    /// </summary>
+    private static string? SchemaDriftSummary(string path)
+    {
+        try
+        {
+            using var store = new EngineKeyValueStore(DatabaseFolder.OpenReadOnly(path));
+            using var view = store.OpenView();
+            return LsmCatalog.Load(view).Exists ? SchemaDriftText.Summary(SchemaDriftRecord.LoadAll(view)) : null;
+        }
+        catch (Exception e) when (e is LsmException or EFCore.Lsm.Storage.LsmStoredDataException)
+        {
+            return "not read: " + CommandRunner.OneLine(e.Message);
+        }
     }
 }

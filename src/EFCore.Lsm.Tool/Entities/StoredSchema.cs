@@ -14,11 +14,15 @@ namespace EFCore.Lsm.Tool.Entities;
 /// </summary>
 internal sealed class StoredSchema
 {
-    private StoredSchema(LsmCatalog catalog)
+    private StoredSchema(LsmCatalog catalog, IReadOnlyDictionary<string, IReadOnlyList<SchemaDriftEntry>> drift)
     {
         Catalog = catalog;
+        Drift = drift;
         Entities = [.. catalog.Entities.Values.OrderBy(e => e.KeyspaceId).Select(e => new StoredEntity(e))];
     }
+
+    /// <summary>The drift records (docs/catalog.md, "Drift records"), by context name: what each application context found.</summary>
+    public IReadOnlyDictionary<string, IReadOnlyList<SchemaDriftEntry>> Drift { get; }
 
     /// <summary>The catalog as the provider loads it.</summary>
     public LsmCatalog Catalog { get; }
@@ -41,7 +45,7 @@ internal sealed class StoredSchema
                 + "commands, e.g. 'lsm scan', for its keys).");
         }
 
-        return new StoredSchema(catalog);
+        return new StoredSchema(catalog, SchemaDriftRecord.LoadAll(view));
     }
 
     /// <summary>

@@ -26,6 +26,12 @@ internal static class CatalogKeys
     /// <summary>Record kind of the migration in progress: (0, 4) → what it reserved and what to clean up (docs/migrations.md).</summary>
     public const long MigrationStateKind = 4;
 
+    /// <summary>
+    /// Record kind of a drift record: (0, 5, context type name) → the differences between the catalog and that context's model
+    /// found when it first used the database (docs/catalog.md, "Drift records").
+    /// </summary>
+    public const long DriftKind = 5;
+
     /// <summary>Exclusive upper bound of the catalog keyspace: every catalog key sorts below it, every row key above.</summary>
     public static byte[] CatalogUpperBound { get; } = KeyRange.AfterParts(KeyspacePrefix(CatalogKeyspaceId));
 
@@ -56,6 +62,8 @@ internal static class CatalogKeys
         });
 
     public static byte[] History(string migrationId) => Build(HistoryKind, (ref w) => w.Write(migrationId.AsSpan()));
+
+    public static byte[] Drift(string contextName) => Build(DriftKind, (ref w) => w.Write(contextName.AsSpan()));
 
     public static byte[] MigrationState() => Build(MigrationStateKind, static (ref w) => { });
 

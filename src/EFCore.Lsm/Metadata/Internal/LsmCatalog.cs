@@ -100,7 +100,11 @@ internal sealed class LsmCatalog
             {
                 if (_entities.ContainsKey(derived.Name))
                 {
-                    throw new InvalidOperationException(
+                    throw Refusal(
+                        SchemaDriftKind.ModelRefused,
+                        derived.Name,
+                        null,
+                        null,
                         $"The EFCore.Lsm database stores '{derived.DisplayName()}' in a keyspace of its own, as a version of the "
                         + $"provider without table-per-hierarchy mapping wrote it; its rows are not in the keyspace of "
                         + $"'{entityType.DisplayName()}'. Copy them into a new database with this version.");
@@ -132,11 +136,13 @@ internal sealed class LsmCatalog
                         && !SameRepresentation(ProviderTypes.Resolve(existing.ProviderType, model), ProviderType(property)))
                     {
                         CheckConvertible(entityType, property, existing, model);
-                        changes.Drift.Add(new LsmSchemaDifference(
-                            LsmSchemaDifferenceKind.PropertyTypeConverted,
+                        var column = LsmTableNames.ColumnOf(property);
+                        changes.Drift.Add(new SchemaDriftEntry(
+                            SchemaDriftKind.PropertyTypeConverted,
                             entityType.Name,
                             name,
-                            $"The property '{entityType.DisplayName()}.{name}' is stored as {existing.ProviderType} and the model "
+                            column,
+                            $"The property '{entityType.DisplayName()}.{column}' is stored as {existing.ProviderType} and the model "
                             + $"maps it to {providerType}: stored values are converted when read, and saved values must fit "
                             + $"{existing.ProviderType} until a migration alters the column (migrationBuilder.AlterColumn)."));
                     }
@@ -158,7 +164,11 @@ internal sealed class LsmCatalog
                 {
                     if (existing.ProviderType != providerType)
                     {
-                        throw new InvalidOperationException(
+                        throw Refusal(
+                            SchemaDriftKind.ModelRefused,
+                            entityType.Name,
+                            name,
+                            null,
                             $"The owned navigation '{entityType.DisplayName()}.{name}' is stored as {existing.ProviderType} in the "
                             + $"EFCore.Lsm database and the model maps it as {providerType}; changing between an owned reference, an "
                             + "owned collection and a property is not supported. Give the new navigation another name.");
@@ -184,7 +194,11 @@ internal sealed class LsmCatalog
                     {
                         if (existing.ProviderType != providerType)
                         {
-                            throw new InvalidOperationException(
+                            throw Refusal(
+                                SchemaDriftKind.ModelRefused,
+                                entityType.Name,
+                                name,
+                                null,
                                 $"The complex collection member '{entityType.DisplayName()}.{name}' is stored as {existing.ProviderType} "
                                 + $"in the EFCore.Lsm database and the model maps it as {providerType}; EFCore.Lsm does not convert the "
                                 + "members of stored complex collection elements. Give the new member another name.");
@@ -211,13 +225,15 @@ internal sealed class LsmCatalog
                         throw PropertyRenamed(entityType, missing, look.Property);
                     }
 
-                    changes.Drift.Add(new LsmSchemaDifference(
-                        LsmSchemaDifferenceKind.PropertyNotInModel,
+                    var column = ColumnOfStoredName(missing.Name);
+                    changes.Drift.Add(new SchemaDriftEntry(
+                        SchemaDriftKind.PropertyNotInModel,
                         entityType.Name,
                         missing.Name,
-                        $"The property '{entityType.DisplayName()}.{missing.Name}' ({missing.ProviderType}) is in the EFCore.Lsm database "
+                        column,
+                        $"The property '{entityType.DisplayName()}.{column}' ({missing.ProviderType}) is in the EFCore.Lsm database "
                         + "but not in the model: its stored values are kept (saves carry them over) and come back if the model has it "
-                        + $"again. To remove them, add a migration with migrationBuilder.DropColumn(name: \"{missing.Name}\", "
+                        + $"again. To remove them, add a migration with migrationBuilder.DropColumn(name: \"{column}\", "
                         + $"table: \"{tableName}\")."));
                 }
             }
@@ -237,7 +253,11 @@ internal sealed class LsmCatalog
                 .ToList();
             if (stored is not null && !stored.KeyParts.SequenceEqual(keyParts))
             {
-                throw new InvalidOperationException(
+                throw Refusal(
+                    SchemaDriftKind.ModelRefused,
+                    entityType.Name,
+                    null,
+                    null,
                     $"The primary key of entity type '{entityType.DisplayName()}' is ({Describe(keyParts, catalogProperties)}) "
                     + $"in the model but ({Describe(stored.KeyParts, stored.Properties)}) in the EFCore.Lsm database. Changing a key "
                     + "re-keys every row: add a migration (dotnet ef migrations add, or migrationBuilder.DropPrimaryKey and "
@@ -306,9 +326,10 @@ internal sealed class LsmCatalog
 
         foreach (var missing in missingEntities)
         {
-            changes.Drift.Add(new LsmSchemaDifference(
-                LsmSchemaDifferenceKind.EntityTypeNotInModel,
+            changes.Drift.Add(new SchemaDriftEntry(
+                SchemaDriftKind.EntityTypeNotInModel,
                 missing.Name,
+                null,
                 null,
                 $"The entity type '{missing.Name}' is in the EFCore.Lsm database but not in the model: its rows are kept and come "
                 + "back if the model has it again. To remove them, add a migration with migrationBuilder.DropTable(name: "
@@ -343,7 +364,11 @@ internal sealed class LsmCatalog
             if (storedKey.SequenceEqual(key) && alike * 2 >= others.Count && hasRows(missing))
             {
                 var newTable = LsmTableNames.Of(entityType);
-                throw new InvalidOperationException(
+                throw Refusal(
+                    SchemaDriftKind.RenameRefused,
+                    missing.Name,
+                    null,
+                    null,
                     $"The entity type '{entityType.DisplayName()}' is new to the EFCore.Lsm database, and '{missing.Name}', which has rows "
                     + $"with the same key shape, is no longer in the model. If it was renamed, add a migration with "
                     + $"migrationBuilder.RenameTable(name: \"{missing.DisplayTableName}\", newName: \"{newTable}\") and apply it with "
@@ -356,13 +381,41 @@ internal sealed class LsmCatalog
     private static InvalidOperationException PropertyRenamed(IEntityType entityType, CatalogProperty missing, IProperty look)
     {
         var table = LsmTableNames.Of(entityType);
-        return new InvalidOperationException(
-            $"The property '{look.DeclaringType.DisplayName()}.{look.Name}' is new to the EFCore.Lsm database, and '{missing.Name}' "
-            + $"({missing.ProviderType}), which has stored values, is no longer in the model. If '{missing.Name}' was renamed, add a "
-            + $"migration with migrationBuilder.RenameColumn(name: \"{missing.Name}\", table: \"{table}\", newName: "
-            + $"\"{look.Name}\") and apply it with Database.Migrate(); if it was removed, add a migration with "
-            + $"migrationBuilder.DropColumn(name: \"{missing.Name}\", table: \"{table}\").");
+        var column = ColumnOfStoredName(missing.Name);
+        var newColumn = LsmTableNames.ColumnOf(look);
+        return Refusal(
+            SchemaDriftKind.RenameRefused,
+            entityType.Name,
+            missing.Name,
+            column,
+            $"The property '{look.DeclaringType.DisplayName()}.{look.Name}' (column '{newColumn}') is new to the EFCore.Lsm database, "
+            + $"and '{column}' ({missing.ProviderType}), which has stored values, is no longer in the model. If '{column}' was renamed, "
+            + $"add a migration with migrationBuilder.RenameColumn(name: \"{column}\", table: \"{table}\", newName: "
+            + $"\"{newColumn}\") and apply it with Database.Migrate(); if it was removed, add a migration with "
+            + $"migrationBuilder.DropColumn(name: \"{column}\", table: \"{table}\").");
     }
+
+    /// <summary>
+    /// The key of <see cref="Exception.Data"/> under which a refusal of the model carries its <see cref="SchemaDriftEntry"/>, so
+    /// that the store can record it (docs/catalog.md, "Drift records") and the caller still gets EF's exception type.
+    /// </summary>
+    public const string RefusalDataKey = "EFCore.Lsm.SchemaDrift";
+
+    private static InvalidOperationException Refusal(
+        SchemaDriftKind kind, string entityType, string? property, string? column, string message)
+    {
+        var exception = new InvalidOperationException(message);
+        exception.Data[RefusalDataKey] = new SchemaDriftEntry(kind, entityType, property, column, message);
+        return exception;
+    }
+
+    /// <summary>
+    /// The column a stored property name is named by in migrations when the model has no property for it: its path from the
+    /// row joined with '_' (<c>Sender/Code</c> and <c>Size.Width</c> are <c>Sender_Code</c> and <c>Size_Width</c>), as
+    /// <see cref="LsmTableNames.ColumnOf"/> names the properties a model has.
+    /// </summary>
+    public static string ColumnOfStoredName(string storedName) =>
+        storedName.Replace(LsmRowLayout.PathSeparator, '_').Replace('.', '_');
 
     /// <summary>An enum and its underlying integer type store the same values: no conversion to report.</summary>
     private static bool SameRepresentation(Type? stored, Type model) =>
@@ -375,7 +428,11 @@ internal sealed class LsmCatalog
         var modelType = ProviderType(property);
         if (storedType is null || !StoredTypeConversion.IsLossless(storedType, modelType))
         {
-            throw new InvalidOperationException(
+            throw Refusal(
+                SchemaDriftKind.ModelRefused,
+                entityType.Name,
+                stored.Name,
+                LsmTableNames.ColumnOf(property),
                 $"The property '{property.DeclaringType.DisplayName()}.{property.Name}' is stored as {stored.ProviderType} in the EFCore.Lsm "
                 + $"database, but the model maps it to {modelType.FullName}, and not every stored value converts to that type without "
                 + "loss. Add a migration that converts the stored values (migrationBuilder.AlterColumn on table "
@@ -573,7 +630,7 @@ internal sealed record CatalogChanges(long? NextKeyspaceId, List<CatalogEntity> 
     public List<CatalogIndex> DroppedIndexes { get; } = [];
 
     /// <summary>Differences between the stored schema and the model that registration tolerates (logged as warnings).</summary>
-    public List<LsmSchemaDifference> Drift { get; } = [];
+    public List<SchemaDriftEntry> Drift { get; } = [];
 
     public bool IsEmpty => NextKeyspaceId is null && Entities.Count == 0;
 }

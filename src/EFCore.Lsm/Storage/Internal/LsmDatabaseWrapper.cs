@@ -4,6 +4,7 @@ using EFCore.Lsm.Metadata.Internal;
 using EFCore.Lsm.Update.Internal;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
+using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.EntityFrameworkCore.Metadata;
 using Microsoft.EntityFrameworkCore.Query;
 using Microsoft.EntityFrameworkCore.Storage;
@@ -22,7 +23,8 @@ internal sealed class LsmDatabaseWrapper(
     LsmStoreConnection connection,
     IQueryCompilationContextFactory queryCompilationContextFactory,
     IDiagnosticsLogger<DbLoggerCategory.Model> modelLogger,
-    IDiagnosticsLogger<DbLoggerCategory.Database.Transaction> transactionLogger)
+    IDiagnosticsLogger<DbLoggerCategory.Database.Transaction> transactionLogger,
+    ICurrentDbContext currentContext)
     : IDatabase
 {
     private bool _driftReported;
@@ -131,7 +133,10 @@ internal sealed class LsmDatabaseWrapper(
         }
 
         _driftReported = true;
-        foreach (var difference in Store.TakeUnreportedDrift(model))
+        // Drift is recorded per context type (docs/catalog.md, "Drift records"): contexts of different types may share one
+        // database with different entity types, and each sees the others' types as not in its model.
+        var contextName = currentContext.Context.GetType().FullName ?? currentContext.Context.GetType().Name;
+        foreach (var difference in Store.TakeUnreportedDrift(model, contextName))
         {
             modelLogger.SchemaDrift(difference);
         }

@@ -21,13 +21,20 @@ internal sealed class LsmStore : IDisposable
     private Dictionary<IModel, Dictionary<IEntityType, LsmEntityMapping>> _mappings = new(ReferenceEqualityComparer.Instance);
 
     // Per model: the schema drift registration tolerated (null once it has been logged).
-    private readonly Dictionary<IModel, List<LsmSchemaDifference>?> _drift = new(ReferenceEqualityComparer.Instance);
+    private readonly Dictionary<IModel, List<SchemaDriftEntry>?> _drift = new(ReferenceEqualityComparer.Instance);
 
-    public LsmStore(ILsmKeyValueStore keyValueStore)
+    // Whether drift is recorded in the catalog keyspace (not for a read-only store, which writes nothing), and the drift records
+    // as stored, by context name (docs/catalog.md, "Drift records"), so that an unchanged record is not written again.
+    private readonly bool _recordsDrift;
+    private Dictionary<string, byte[]> _driftRecords;
+
+    public LsmStore(ILsmKeyValueStore keyValueStore, bool recordsDrift = true)
     {
         KeyValueStore = keyValueStore;
+        _recordsDrift = recordsDrift;
         using var view = keyValueStore.OpenView();
         _catalog = LsmCatalog.Load(view);
+        _driftRecords = LoadDriftRecords(view);
         Generators = new LsmKeyGenerators(keyValueStore);
     }
 
@@ -132,6 +139,8 @@ internal sealed class LsmStore : IDisposable
                 _catalog = LsmCatalog.Empty(view.Version);
             }
 
+            _driftRecords = new Dictionary<string, byte[]>(StringComparer.Ordinal);
+
             Generators.Clear();
             Volatile.Write(
                 ref _mappings, new Dictionary<IModel, Dictionary<IEntityType, LsmEntityMapping>>(ReferenceEqualityComparer.Instance));
@@ -152,6 +161,7 @@ internal sealed class LsmStore : IDisposable
             using (var view = KeyValueStore.OpenView())
             {
                 _catalog = LsmCatalog.Load(view);
+                _driftRecords = LoadDriftRecords(view);
             }
 
             Generators.Clear();
@@ -175,17 +185,29 @@ internal sealed class LsmStore : IDisposable
 
     /// <summary>
     /// The schema drift between the catalog and <paramref name="model"/> (docs/catalog.md, "Schema drift"), the first time it
-    /// is asked for per model, so that it is logged once per open store; empty after that.
+    /// is asked for per model, so that it is logged once per open store; empty after that. That first time it is also recorded
+    /// as the drift record of <paramref name="contextName"/> (docs/catalog.md, "Drift records"), and so is a refusal of the
+    /// model, before it is thrown.
     /// </summary>
-    public IReadOnlyList<LsmSchemaDifference> TakeUnreportedDrift(IModel model)
+    public IReadOnlyList<LsmSchemaDifference> TakeUnreportedDrift(IModel model, string contextName)
     {
-        GetMappings(model, sync: false, register: false);
+        try
+        {
+            GetMappings(model, sync: false, register: false);
+        }
+        catch (InvalidOperationException e) when (e.Data[LsmCatalog.RefusalDataKey] is SchemaDriftEntry refusal)
+        {
+            RecordDrift(contextName, [refusal]);
+            throw;
+        }
+
         lock (_catalogLock)
         {
             if (_drift.TryGetValue(model, out var drift) && drift is not null)
             {
                 _drift[model] = null;
-                return drift;
+                RecordDrift(contextName, drift);
+                return [.. drift.Select(d => d.ToDifference()!)];
             }
 
             _drift[model] = null;
@@ -198,8 +220,76 @@ internal sealed class LsmStore : IDisposable
     {
         lock (_catalogLock)
         {
-            return _catalog.PlanRegistration(model, HasRows).Drift;
+            return [.. _catalog.PlanRegistration(model, HasRows).Drift.Select(d => d.ToDifference()!)];
         }
+    }
+
+    /// <summary>
+    /// Writes the drift record of <paramref name="contextName"/> when it differs from the stored one: <paramref name="entries"/>,
+    /// or no record when there are none (the model matches the catalog again). Nothing is written to a database that does not
+    /// exist (a read never creates one) or to a read-only store. The record is diagnostic: when another writer changed the
+    /// schema records meanwhile, what was found is out of date, and it is not written (the next open records afresh).
+    /// </summary>
+    private void RecordDrift(string contextName, IReadOnlyList<SchemaDriftEntry> entries)
+    {
+        lock (_catalogLock)
+        {
+            if (!_recordsDrift || !_catalog.Exists)
+            {
+                return;
+            }
+
+            var encoded = entries.Count == 0 ? null : SchemaDriftRecord.Encode(entries);
+            var stored = _driftRecords.GetValueOrDefault(contextName);
+            if (encoded is null ? stored is null : stored is not null && stored.AsSpan().SequenceEqual(encoded))
+            {
+                return;
+            }
+
+            var key = CatalogKeys.Drift(contextName);
+            var batch = new LsmConditionalBatch();
+            if (encoded is null)
+            {
+                batch.Delete(key);
+            }
+            else
+            {
+                batch.Put(key, encoded);
+            }
+
+            batch.RequireRangeUnchangedSince(CatalogKeys.SchemaLowerBound, CatalogKeys.SchemaUpperBound, _catalog.Version);
+            try
+            {
+                KeyValueStore.Commit(batch, sync: false);
+            }
+            catch (LsmWriteConflictException)
+            {
+                return;
+            }
+
+            if (encoded is null)
+            {
+                _driftRecords.Remove(contextName);
+            }
+            else
+            {
+                _driftRecords[contextName] = encoded;
+            }
+        }
+    }
+
+    private static Dictionary<string, byte[]> LoadDriftRecords(ILsmReadView view)
+    {
+        var records = new Dictionary<string, byte[]>(StringComparer.Ordinal);
+        var prefix = CatalogKeys.KindPrefix(CatalogKeys.DriftKind);
+        using var cursor = view.Scan(prefix, KeyEncoding.Internal.KeyRange.PrefixSuccessor(prefix)!);
+        while (cursor.MoveNext())
+        {
+            var reader = new KeyEncoding.Internal.KeyReader(cursor.Key[prefix.Length..]);
+            records[reader.ReadString()] = cursor.Value.ToArray();
+        }
+
+        return records;
     }
 
     /// <summary>Whether the keyspace of <paramref name="entity"/> holds at least one row (one seek).</summary>
@@ -218,7 +308,7 @@ internal sealed class LsmStore : IDisposable
             return existing;
         }
 
-        List<LsmSchemaDifference> drift = [];
+        List<SchemaDriftEntry> drift = [];
         var changes = CommitCatalogChange(
             () =>
             {

@@ -53,7 +53,7 @@ internal sealed class LsmStorePoolEntries
             LsmStore store;
             try
             {
-                store = new LsmStore(kv);
+                store = new LsmStore(kv, recordsDrift: factory is not EngineKeyValueStoreFactory { ReadOnly: true });
             }
             catch
             {
