@@ -518,7 +518,7 @@ internal sealed class OperationInterpreter(MigrationSession session)
     {
         var entity = session.Table(table, "LsmOperation");
         var record = entity.Record;
-        var columns = record.Properties.Where(p => !p.Retired).ToDictionary(p => p.Name, StringComparer.Ordinal);
+        var columns = RowColumns(record);
         session.Rewrite(
             entity,
             record,
@@ -535,6 +535,71 @@ internal sealed class OperationInterpreter(MigrationSession session)
             },
             rekey: true,
             description);
+    }
+
+    /// <summary>
+    /// The columns of a table as a custom step sees them, by EF's column names (<see cref="LsmTableNames.ColumnOf"/> of the
+    /// models' properties, else the stored name's path joined with '_'): every live scalar value of the row, with the path of
+    /// owned-reference ids to the nested map a member of an owned reference lives in (docs/row_encoding.md, "Owned values").
+    /// Owned navigations are maps, not columns; the members of owned collection elements and of complex collection elements
+    /// are values of arrays, not columns of this table.
+    /// </summary>
+    private Dictionary<string, LsmMigrationColumn> RowColumns(CatalogEntity record)
+    {
+        var columnNames = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var model in session.Models)
+        {
+            if (model?.FindEntityType(record.Name) is IEntityType root)
+            {
+                foreach (var (property, name) in LsmRowLayout.For(root).ColumnProperties)
+                {
+                    columnNames.TryAdd(name, LsmTableNames.ColumnOf(property));
+                }
+            }
+        }
+
+        var columns = new Dictionary<string, LsmMigrationColumn>(StringComparer.Ordinal);
+        foreach (var property in record.Properties.Where(p => !p.Retired))
+        {
+            if (property.ProviderType is CatalogProperty.OwnedReferenceType or CatalogProperty.OwnedCollectionType
+                || property.Name.Contains("[]", StringComparison.Ordinal)
+                || OwnedReferencePath(record, property.Name) is not { } path)
+            {
+                continue;
+            }
+
+            var column = columnNames.GetValueOrDefault(property.Name) ?? LsmCatalog.ColumnOfStoredName(property.Name);
+            if (!columns.TryAdd(column, new LsmMigrationColumn(property, path)))
+            {
+                throw new InvalidOperationException(
+                    $"LsmOperation: the table '{record.DisplayTableName}' has two stored properties named by the column '{column}' "
+                    + $"('{columns[column].Property.Name}' and '{property.Name}'); rename one with a migration (RenameColumn) first.");
+            }
+        }
+
+        return columns;
+    }
+
+    /// <summary>
+    /// The ids of the owned references on the path of the value stored as <paramref name="storedName"/> (empty for a top-level
+    /// value); null when one of them is an owned collection or has no record.
+    /// </summary>
+    private static uint[]? OwnedReferencePath(CatalogEntity record, string storedName)
+    {
+        var parts = storedName.Split(LsmRowLayout.PathSeparator);
+        var path = new uint[parts.Length - 1];
+        for (var i = 0; i < path.Length; i++)
+        {
+            if (record.FindProperty(string.Join(LsmRowLayout.PathSeparator, parts[..(i + 1)])) is not
+                { ProviderType: CatalogProperty.OwnedReferenceType } navigation)
+            {
+                return null;
+            }
+
+            path[i] = navigation.Id;
+        }
+
+        return path;
     }
 
     private HashSet<byte[]> Keys(StagedEntity entity, string[] keyColumns, object?[,] keyValues)
