@@ -16,6 +16,7 @@ internal sealed class MemorySampler : IDisposable
     private long _peakFile;
     private long _peakHeap;
     private long _peakCommitted;
+    private string _peakGenerations = "";
 
     public MemorySampler(TimeSpan interval)
     {
@@ -37,6 +38,18 @@ internal sealed class MemorySampler : IDisposable
         var info = GC.GetGCMemoryInfo();
         _peakAnonymous = Math.Max(_peakAnonymous, anonymous ?? 0);
         _peakFile = Math.Max(_peakFile, file ?? 0);
+        if (info.HeapSizeBytes > _peakHeap)
+        {
+            // Where the peak heap was, as the GC that measured it left it: a generation holding dead objects is garbage
+            // promoted before it died (or large-object garbage), not data the process holds.
+            var generations = info.GenerationInfo.ToArray();
+            string[] names = ["gen0", "gen1", "gen2", "LOH", "POH"];
+            _peakGenerations = string.Join(
+                " ",
+                Enumerable.Range(0, Math.Min(names.Length, generations.Length)).Select(i => string.Create(
+                    CultureInfo.InvariantCulture, $"{names[i]} {Mib(generations[i].SizeAfterBytes):F0}")));
+        }
+
         _peakHeap = Math.Max(_peakHeap, info.HeapSizeBytes);
         _peakCommitted = Math.Max(_peakCommitted, info.TotalCommittedBytes);
     }
@@ -45,8 +58,8 @@ internal sealed class MemorySampler : IDisposable
     public string Describe() =>
         string.Create(
             CultureInfo.InvariantCulture,
-            $"peak RssAnon {Mib(_peakAnonymous):F0} MiB, RssFile {Mib(_peakFile):F0} MiB, GC heap {Mib(_peakHeap):F0} MiB, "
-            + $"GC committed {Mib(_peakCommitted):F0} MiB");
+            $"peak RssAnon {Mib(_peakAnonymous):F0} MiB, RssFile {Mib(_peakFile):F0} MiB, GC heap {Mib(_peakHeap):F0} MiB "
+            + $"({_peakGenerations} MiB), GC committed {Mib(_peakCommitted):F0} MiB");
 
     public void Dispose()
     {

@@ -243,17 +243,20 @@ internal sealed class MigrationSession : IDisposable
         }
 
         _written.Add(targetId);
-        foreach (var (suffix, value) in Rows(entity))
+
+        // The rows are visited in the cursor's buffers: the only copy a row gets is the value the batch holds until it is
+        // written (and, for a transform, what the transform is given), so a large table leaves no garbage per row beyond it.
+        ForEachRow(entity, (suffix, value) =>
         {
-            var row = transform is null ? value : transform(suffix, value);
+            var row = transform is null ? value.ToArray() : transform(suffix.ToArray(), value.ToArray());
             batch.Rows++;
             if (row is null)
             {
-                continue;
+                return;
             }
 
-            Put(rekey ? Key(targetPrefix, target, keyCodecs, row) : [.. targetPrefix, .. suffix], row);
-        }
+            Put(rekey ? Key(targetPrefix, target, keyCodecs, row) : Concat(targetPrefix, suffix), row);
+        });
 
         foreach (var row in extra ?? [])
         {
@@ -266,8 +269,11 @@ internal sealed class MigrationSession : IDisposable
         entity.Changed = true;
     }
 
-    /// <summary>The key of a row of <paramref name="entity"/> in keyspace <paramref name="prefix"/>, from the row's key values.</summary>
-    public byte[] Key(byte[] prefix, CatalogEntity entity, (uint Id, ProviderValueCodec Codec)[] keyCodecs, byte[] row)
+    /// <summary>
+    /// The key of a row of <paramref name="entity"/> in keyspace <paramref name="prefix"/>, from the row's key values (a value the
+    /// row lacks is the column's stored default), encoded straight from the stored values without boxing them.
+    /// </summary>
+    public byte[] Key(byte[] prefix, CatalogEntity entity, (uint Id, ProviderValueCodec Codec)[] keyCodecs, ReadOnlySpan<byte> row)
     {
         var writer = new KeyWriter(stackalloc byte[256]);
         try
@@ -275,10 +281,12 @@ internal sealed class MigrationSession : IDisposable
             writer.WriteRaw(prefix);
             foreach (var (id, codec) in keyCodecs)
             {
-                var value = StoredValues.Read(row, entity, id, codec) ?? throw new InvalidOperationException(
-                    $"{Step}: a row of table '{entity.DisplayTableName}' has no value for its key column "
-                    + $"'{entity.Properties.First(p => p.Id == id).Name}'; a key part cannot be null.");
-                codec.WriteKeyPart(ref writer, value);
+                if (!TryWriteKeyPart(row, entity, id, codec, ref writer))
+                {
+                    throw new InvalidOperationException(
+                        $"{Step}: a row of table '{entity.DisplayTableName}' has no value for its key column "
+                        + $"'{entity.Properties.First(p => p.Id == id).Name}'; a key part cannot be null.");
+                }
             }
 
             return writer.ToArray();
@@ -287,6 +295,32 @@ internal sealed class MigrationSession : IDisposable
         {
             writer.Dispose();
         }
+    }
+
+    private static bool TryWriteKeyPart(ReadOnlySpan<byte> row, CatalogEntity entity, uint id, ProviderValueCodec codec, ref KeyWriter writer)
+    {
+        using var reader = new RowReader(row);
+        if (reader.TryFind(id))
+        {
+            var value = reader.ValueReader;
+            return codec.TryWriteKeyPart(ref value, ref writer);
+        }
+
+        if (entity.FindDefault(id) is { } stored)
+        {
+            var value = new MessagePackReader(stored);
+            return codec.TryWriteKeyPart(ref value, ref writer);
+        }
+
+        return false;
+    }
+
+    private static byte[] Concat(byte[] prefix, ReadOnlySpan<byte> suffix)
+    {
+        var key = new byte[prefix.Length + suffix.Length];
+        prefix.CopyTo(key, 0);
+        suffix.CopyTo(key.AsSpan(prefix.Length));
+        return key;
     }
 
     /// <summary>The key of a row of <paramref name="entity"/> from key values given in key order (seed data).</summary>
@@ -312,24 +346,53 @@ internal sealed class MigrationSession : IDisposable
         }
     }
 
+    /// <summary>What <see cref="ForEachRow"/> calls per row: the key without its keyspace part, and the value, valid for the call only.</summary>
+    public delegate void RowVisitor(ReadOnlySpan<byte> suffix, ReadOnlySpan<byte> value);
+
+    /// <summary>
+    /// Calls <paramref name="visit"/> for each row of <paramref name="entity"/> as it is now in this migration, in key order, with
+    /// the cursor's own buffers: what a caller keeps of a row it copies itself.
+    /// </summary>
+    public void ForEachRow(StagedEntity entity, RowVisitor visit)
+    {
+        var prefix = CatalogKeys.KeyspacePrefix(entity.Record.KeyspaceId);
+        var (view, own) = ViewOf(entity);
+        try
+        {
+            using var cursor = view.Scan(prefix, KeyRange.AfterParts(prefix));
+            while (cursor.MoveNext())
+            {
+                visit(cursor.Key[prefix.Length..], cursor.Value);
+            }
+        }
+        finally
+        {
+            if (own)
+            {
+                view.Dispose();
+            }
+        }
+    }
+
+    // The view the rows of an entity are read at: the pinned one (whose keyspace the switch then requires unchanged), or for
+    // a keyspace this migration wrote after it, a view of now (to dispose; nobody else writes there).
+    private (ILsmReadView View, bool Own) ViewOf(StagedEntity entity)
+    {
+        if (entity.RowsBuilt)
+        {
+            return (_kv.OpenView(), true);
+        }
+
+        _guarded.Add(entity.Record.KeyspaceId);
+        return (_baseView!, false);
+    }
+
     /// <summary>The rows of <paramref name="entity"/> as they are now in this migration: (key without keyspace part, value).</summary>
     public IEnumerable<(byte[] Suffix, byte[] Value)> Rows(StagedEntity entity)
     {
         var prefix = CatalogKeys.KeyspacePrefix(entity.Record.KeyspaceId);
         var upper = KeyRange.AfterParts(prefix);
-        ILsmReadView view;
-        var own = false;
-        if (entity.RowsBuilt)
-        {
-            // Written by this migration (after the pinned view): read it as it is now; nobody else writes there.
-            view = _kv.OpenView();
-            own = true;
-        }
-        else
-        {
-            view = _baseView!;
-            _guarded.Add(entity.Record.KeyspaceId);
-        }
+        var (view, own) = ViewOf(entity);
 
         try
         {
@@ -394,7 +457,7 @@ internal sealed class MigrationSession : IDisposable
         var batch = new MigrationBatch(_kv, _batchRows, _batchBytes, _logger, $"{Step}: index '{index.Name}' of '{record.DisplayTableName}'");
         _written.Add(index.KeyspaceId);
 
-        foreach (var (suffix, value) in Rows(entity))
+        ForEachRow(entity, (suffix, value) =>
         {
             for (var i = 0; i < values.Length; i++)
             {
@@ -441,7 +504,7 @@ internal sealed class MigrationSession : IDisposable
             {
                 batch.Put(entry.Key, entry.Value);
             }
-        }
+        });
 
         batch.Flush();
         return index;

@@ -53,6 +53,12 @@ internal abstract class ProviderValueCodec
     /// </summary>
     public abstract void WriteKeyPart(ref KeyWriter writer, object value, bool descending = false);
 
+    /// <summary>
+    /// Reads one stored MessagePack value of <see cref="ProviderType"/> from <paramref name="value"/> and appends it as one key
+    /// part, without boxing it (a migration re-keys every row this way); false, with nothing written, when the value is nil.
+    /// </summary>
+    public abstract bool TryWriteKeyPart(ref MessagePackReader value, ref KeyWriter writer, bool descending = false);
+
     /// <summary>Writes <paramref name="value"/> (of <see cref="ProviderType"/>, or null) as one MessagePack value.</summary>
     public abstract void WriteValue(ref MessagePackWriter writer, object? value);
 
@@ -119,6 +125,22 @@ internal sealed class ProviderValueCodec<T> : ProviderValueCodec
         }
 
         _keyWriter(ref writer, (T)value, descending);
+    }
+
+    public override bool TryWriteKeyPart(ref MessagePackReader value, ref KeyWriter writer, bool descending = false)
+    {
+        if (_keyWriter is null)
+        {
+            throw new NotSupportedException($"Values of type '{typeof(T)}' have no order-preserving key encoding.");
+        }
+
+        if (value.TryReadNil())
+        {
+            return false;
+        }
+
+        _keyWriter(ref writer, RowValueCodec.Read<T>(ref value), descending);
+        return true;
     }
 
     public override void WriteValue(ref MessagePackWriter writer, object? value)

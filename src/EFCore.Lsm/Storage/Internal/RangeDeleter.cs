@@ -9,6 +9,10 @@ internal static class RangeDeleter
     {
         var chunk = Math.Min(Chunk, store.Limits.MaxOperations ?? Chunk);
         var from = lower;
+
+        // One batch for every chunk (the store copies what it commits): a migration deletes a whole old keyspace this way, and a
+        // batch per chunk would leave its grown operation list behind as garbage each time.
+        var batch = new LsmConditionalBatch();
         while (true)
         {
             // One chunk per view: a store may bound how long a view lives, and each chunk's deletes are committed before
@@ -16,7 +20,7 @@ internal static class RangeDeleter
             // from the start would pass over every tombstone the earlier chunks wrote, which makes deleting n keys cost n²/chunk.
             // The callers delete ranges nothing writes while they go (garbage keyspaces, an index the catalog dropped, the whole
             // database in EnsureDeleted); a write behind the cursor would survive, as one after the last chunk always could.
-            var batch = new LsmConditionalBatch();
+            batch.Clear();
             byte[]? last = null;
             using (var view = store.OpenView())
             using (var cursor = view.Scan(from, upper, limit: chunk))

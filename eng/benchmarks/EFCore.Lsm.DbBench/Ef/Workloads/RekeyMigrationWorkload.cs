@@ -75,15 +75,21 @@ internal sealed class RekeyMigrationWorkload : EfWorkload
         var rssBefore = anonymous + file;
         var sampler = new MemorySampler(TimeSpan.FromMilliseconds(20));
         var gen2Before = GC.CollectionCount(2);
+        var allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
+        var threadAllocatedBefore = GC.GetAllocatedBytesForCurrentThread();
         var t0 = Stopwatch.GetTimestamp();
         long elapsed;
         long liveHeap;
         int gen2;
+        long allocated;
+        long threadAllocated;
         using (var db = new RekeyDbContext(Options<RekeyDbContext>(context)))
         {
             db.GetService<IMigrator>().Migrate(RekeyMigrations.RekeyByTenant);
             elapsed = Stopwatch.GetTimestamp() - t0;
             sampler.Dispose();
+            threadAllocated = GC.GetAllocatedBytesForCurrentThread() - threadAllocatedBefore;
+            allocated = GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore;
             gen2 = GC.CollectionCount(2) - gen2Before;
 
             // Unmeasured: what of the GC heap is live once the migration is done (the store still open, as the context's
@@ -99,7 +105,9 @@ internal sealed class RekeyMigrationWorkload : EfWorkload
         return new WorkloadOutcome(context.Num, elapsed,
             $"{context.Num} rows re-keyed to (TenantId, Id){batchRows}, index rebuilt (checked after: count, a lookup by the new "
             + $"key, the index); RSS before {(rssBefore ?? 0) / (1024.0 * 1024.0):F0} MiB; {sampler.Describe()}; "
-            + $"live GC heap after {liveHeap / (1024.0 * 1024.0):F0} MiB, {gen2} gen2 GCs during it");
+            + $"live GC heap after {liveHeap / (1024.0 * 1024.0):F0} MiB, {gen2} gen2 GCs during it; allocated "
+            + $"{allocated / Math.Max(1, context.Num)} B/row ({threadAllocated / Math.Max(1, context.Num)} B/row on the migrating thread, "
+            + "the rest on background threads: flush, compaction)");
     }
 
     /// <summary>Checks, outside the measurement, that every row is under its new key and the index answers; then removes the database.</summary>
