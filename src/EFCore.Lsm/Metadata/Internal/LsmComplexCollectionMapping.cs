@@ -112,7 +112,7 @@ internal sealed class LsmComplexCollectionMapping
 
         var bytes = raw.ToArray();
         var reader = new MessagePackReader(bytes);
-        var count = reader.ReadArrayHeader();
+        var count = NestedValues.ReadArrayHeader(ref reader, "an array of complex collection elements");
         var elements = count == 0 ? NoElements : new ValueBuffer[count];
         for (var i = 0; i < count; i++)
         {
@@ -123,7 +123,7 @@ internal sealed class LsmComplexCollectionMapping
             }
 
             var start = (int)reader.Consumed;
-            reader.Skip();
+            NestedValues.SkipMap(ref reader, "an element map or nil");
             var values = (object?[])_missingValues.Clone();
             using var map = new RowReader(bytes.AsSpan(start, (int)reader.Consumed - start));
             while (map.MoveNext())

@@ -29,6 +29,9 @@ internal sealed class LsmEntityMapping
     private readonly string[] _droppedOwnedMembers;
     private readonly Dictionary<uint, LsmComplexCollectionMapping> _complexCollectionById = [];
 
+    // The catalog name of every id (retired ones too), to name the member whose stored value is damaged.
+    private readonly Dictionary<uint, string> _storedNameById;
+
     // Model values of properties a row lacks (added after it was written, PropertyMapping.MissingValue): by slot for the
     // properties every row of the hierarchy has (null when all of them read as null); the ones declared on derived types
     // apply only to rows of a type that has them, found by the row's discriminator.
@@ -46,6 +49,7 @@ internal sealed class LsmEntityMapping
         KeyspaceUpperBound = KeyRange.AfterParts(KeyspaceLowerBound);
 
         var live = catalog.Properties.Where(p => !p.Retired).ToDictionary(p => p.Name, StringComparer.Ordinal);
+        _storedNameById = catalog.Properties.ToDictionary(p => p.Id, p => p.Name);
         var all = new Dictionary<string, CatalogProperty>(live, StringComparer.Ordinal);
         PropertyMapping Bind(IProperty property, int slot, CatalogProperty stored)
         {
@@ -670,6 +674,23 @@ internal sealed class LsmEntityMapping
             return values;
         }
 
+        // The id whose value is being read, to name it when the row is damaged (docs/row_encoding.md, "Errors").
+        var reading = 0u;
+        try
+        {
+            DecodeRow(value, neededSlots, values, ref reading);
+            return values;
+        }
+        catch (MessagePackFormatException e)
+        {
+            throw e.InStoredValue(
+                EntityType.DisplayName(), reading == 0 ? "the row" : _storedNameById.GetValueOrDefault(reading) ?? "property id " + reading);
+        }
+    }
+
+    private void DecodeRow(ReadOnlySpan<byte> value, bool[]? neededSlots, object?[] values, ref uint reading)
+    {
+
         // Defaults first; a value the row has overwrites its slot's.
         if (_missingBySlot is not null)
         {
@@ -686,7 +707,7 @@ internal sealed class LsmEntityMapping
         using var row = new RowReader(value);
         while (row.MoveNext())
         {
-            var id = row.PropertyId;
+            var id = reading = row.PropertyId;
             var slot = id < _slotById.Length ? _slotById[id] : -1;
             if (slot < 0 || (neededSlots is not null && !neededSlots[slot]))
             {
@@ -718,6 +739,7 @@ internal sealed class LsmEntityMapping
             using var owned = new RowReader(value);
             foreach (var member in Owned.Members)
             {
+                reading = member.Id;
                 if (owned.TryFind(member.Id))
                 {
                     member.Decode(owned.IsNull ? default : owned.RawValue, owned.IsNull, values, neededSlots);
@@ -741,13 +763,12 @@ internal sealed class LsmEntityMapping
                 }
 
                 // A row of another type of the hierarchy has no pair for it: it stays null there.
+                reading = collection.Id;
                 values[slot] = collections.TryFind(collection.Id)
                     ? collection.Decode(collections.IsNull ? default : collections.RawValue, collections.IsNull)
                     : collection.MissingValue;
             }
         }
-
-        return values;
     }
 
     /// <summary>The mapping of the type a stored row is of, by its discriminator; null when the hierarchy has none.</summary>

@@ -209,7 +209,7 @@ internal sealed class LsmOwnedMember
         }
 
         var reader = new MessagePackReader(raw.ToArray());
-        var count = reader.ReadArrayHeader();
+        var count = NestedValues.ReadArrayHeader(ref reader, "an array of owned element maps");
         var elements = count == 0 ? NoElements : new ValueBuffer[count];
         for (var i = 0; i < count; i++)
         {
@@ -220,7 +220,7 @@ internal sealed class LsmOwnedMember
             }
 
             var start = (int)reader.Consumed;
-            reader.Skip();
+            NestedValues.SkipMap(ref reader, "an owned element map");
             Map.Decode(raw[start..(int)reader.Consumed], elementValues, needed: null);
             elements[i] = new ValueBuffer(elementValues);
         }

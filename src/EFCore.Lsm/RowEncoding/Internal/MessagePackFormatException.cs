@@ -25,7 +25,12 @@ public sealed class MessagePackFormatException : LsmStoredDataException
     }
 
     private MessagePackFormatException(long offset, string reason, Exception inner)
-        : base($"Invalid MessagePack at offset {offset}: {reason}", inner)
+        : this($"Invalid MessagePack at offset {offset}: {reason}", offset, reason, inner)
+    {
+    }
+
+    private MessagePackFormatException(string message, long offset, string reason, Exception inner)
+        : base(message, inner)
     {
         Offset = offset;
         Reason = reason;
@@ -36,6 +41,15 @@ public sealed class MessagePackFormatException : LsmStoredDataException
 
     /// <summary>What was wrong.</summary>
     public string Reason { get; }
+
+    /// <summary>
+    /// This error placed where it was found: in the stored value of <paramref name="member"/> (its catalog name) of a row of
+    /// <paramref name="entityType"/>. <see cref="Offset"/> stays the offset in the bytes the failing reader was given (the
+    /// row, or the member's nested value).
+    /// </summary>
+    internal MessagePackFormatException InStoredValue(string entityType, string member) =>
+        new($"Invalid MessagePack in the stored value of '{member}' of a row of entity type '{entityType}' (offset {Offset}): {Reason}",
+            Offset, Reason, this);
 
     /// <summary>Whether <paramref name="exception"/> is how the MessagePack package refuses malformed or mistyped input.</summary>
     public static bool IsPackageError(Exception exception) =>
