@@ -247,11 +247,19 @@ internal sealed class MemTable
         return false;
     }
 
+    /// <summary>How many keys <see cref="MultiGet"/> searches for at once.</summary>
+    private const int MultiGetLanes = 8;
+
     /// <summary>
     /// Resolves the open keys of <paramref name="batch"/> that have an entry here at <paramref name="snapshotSequence"/>
-    /// (as <see cref="TryGet"/> would), in key order with a finger: each search starts from where the previous key's
-    /// ended, at the lowest level whose next node is not before the new key, so a run of close keys costs a few
-    /// comparisons each instead of a descent from the head. Keys with no entry stay open. Allocates nothing.
+    /// (as <see cref="TryGet"/> would). Keys with no entry stay open. Allocates nothing.
+    /// <para>
+    /// A skiplist search is a chain of dependent loads, one cache miss per node compared once the list outgrows the CPU's
+    /// caches, so the keys are searched <see cref="MultiGetLanes"/> at a time, interleaved: each lane takes one step (one
+    /// comparison) in turn and prefetches the node its next step compares, so the misses of the lanes overlap instead of
+    /// following each other. Each search starts from a finger (the nodes before an earlier, smaller key at every level): it
+    /// climbs while the finger's successor is still before its key, then descends, so a run of close keys costs a few comparisons each instead of a descent from the head.
+    /// </para>
     /// </summary>
     internal void MultiGet(ref MultiGetBatch batch, ulong snapshotSequence)
     {
@@ -266,88 +274,170 @@ internal sealed class MemTable
         // Levels added by a concurrent writer after this point are skipped: a search from the head at a lower level is
         // still exact, only the new towers' shortcuts go unused.
         var height = Volatile.Read(ref _maxHeight);
+        var top = height - 1;
+
+        // The shared finger: the nodes before the largest key finished so far, at each level (the head at first). A lane
+        // starts from a copy of it; every key a lane starts is larger than every key finished, so the copy is before it.
         Span<long> finger = stackalloc long[MaxHeight];
         finger = finger[..height];
         finger.Fill(_head);
+        var fingerPosition = -1;
 
-        var kept = new PendingWriter(pending);
-        foreach (var group in pending)
+        // Per lane: the position in pending of its key (-1: idle), whether it is still climbing, its level, the node it
+        // stands on, a node known not before its key at the level above, the node its next step compares, and its own finger.
+        Span<int> position = stackalloc int[MultiGetLanes];
+        Span<bool> climbing = stackalloc bool[MultiGetLanes];
+        Span<int> level = stackalloc int[MultiGetLanes];
+        Span<long> node = stackalloc long[MultiGetLanes];
+        Span<long> knownNotLess = stackalloc long[MultiGetLanes];
+        Span<long> candidate = stackalloc long[MultiGetLanes];
+        Span<long> laneFingers = stackalloc long[MultiGetLanes * MaxHeight];
+
+        var next = 0;
+        var active = 0;
+        for (var lane = 0; lane < MultiGetLanes; lane++)
         {
-            var userKey = batch.Key(group);
-            var node = FindGreaterOrEqualFrom(finger, userKey, trailer);
-            if (node != 0)
+            position[lane] = -1;
+            if (next < pending.Length)
             {
-                var key = KeyOf(node);
-                if (key[..^InternalKey.TrailerSize].SequenceEqual(userKey))
-                {
-                    if ((ValueKind)key[^InternalKey.TrailerSize] == ValueKind.Put)
-                    {
-                        batch.Found(group, ValueOf(node));
-                    }
+                position[lane] = next++;
+                climbing[lane] = true;
+                level[lane] = 0;
+                candidate[lane] = StartSearch(finger, laneFingers.Slice(lane * MaxHeight, height));
+                active++;
+            }
+        }
 
+        var resolved = 0;
+        while (active > 0)
+        {
+            for (var lane = 0; lane < MultiGetLanes; lane++)
+            {
+                var pendingAt = position[lane];
+                if (pendingAt < 0)
+                {
                     continue;
+                }
+
+                var laneFinger = laneFingers.Slice(lane * MaxHeight, height);
+                var group = pending[pendingAt];
+                var userKey = batch.Key(group);
+                var compared = candidate[lane];
+                var at = level[lane];
+                bool down;
+                if (climbing[lane])
+                {
+                    // Climb while the finger's successor at this level is still before the key: the lowest level where it
+                    // is not (or the top) is where the descent starts.
+                    if (compared == 0 || CompareNode(compared, userKey, trailer) >= 0)
+                    {
+                        climbing[lane] = false;
+                        node[lane] = laneFinger[at];
+                        down = true;
+                    }
+                    else if (at == top)
+                    {
+                        climbing[lane] = false;
+                        node[lane] = compared;
+                        knownNotLess[lane] = 0;
+                        down = false;
+                    }
+                    else
+                    {
+                        level[lane] = at + 1;
+                        candidate[lane] = NextAt(laneFinger[at + 1], at + 1);
+                        Prefetch(candidate[lane], at + 1);
+                        continue;
+                    }
+                }
+                else if (compared != 0 && compared != knownNotLess[lane] && CompareNode(compared, userKey, trailer) < 0)
+                {
+                    node[lane] = compared;
+                    down = false;
+                }
+                else
+                {
+                    down = true;
+                }
+
+                if (down)
+                {
+                    // The lane's node is the last before its key at this level, and compared the first not before it.
+                    laneFinger[at] = node[lane];
+                    if (at > 0)
+                    {
+                        knownNotLess[lane] = compared;
+                        level[lane] = at - 1;
+                    }
+                    else
+                    {
+                        // At level 0 the search is over: compared is the first entry at or after (key, snapshot).
+                        if (compared != 0)
+                        {
+                            var key = KeyOf(compared);
+                            if (key[..^InternalKey.TrailerSize].SequenceEqual(userKey))
+                            {
+                                if ((ValueKind)key[^InternalKey.TrailerSize] == ValueKind.Put)
+                                {
+                                    batch.Found(group, ValueOf(compared));
+                                }
+
+                                pending[pendingAt] = -1;
+                                resolved++;
+                            }
+                        }
+
+                        if (pendingAt > fingerPosition)
+                        {
+                            fingerPosition = pendingAt;
+                            laneFinger.CopyTo(finger);
+                        }
+
+                        if (next < pending.Length)
+                        {
+                            position[lane] = next++;
+                            climbing[lane] = true;
+                            level[lane] = 0;
+                            candidate[lane] = StartSearch(finger, laneFinger);
+                        }
+                        else
+                        {
+                            position[lane] = -1;
+                            active--;
+                        }
+
+                        continue;
+                    }
+                }
+
+                candidate[lane] = NextAt(node[lane], level[lane]);
+                Prefetch(candidate[lane], level[lane]);
+            }
+        }
+
+        if (resolved > 0)
+        {
+            // Keep the open keys in order: resolved positions were marked -1.
+            var kept = new PendingWriter(pending);
+            foreach (var group in pending)
+            {
+                if (group >= 0)
+                {
+                    kept.Keep(group);
                 }
             }
 
-            kept.Keep(group);
+            batch.PendingCount = kept.Count;
         }
-
-        batch.PendingCount = kept.Count;
     }
 
-    /// <summary>
-    /// <see cref="FindGreaterOrEqual"/> from a finger: <paramref name="finger"/>[i] is a node of level i before the target
-    /// (the head at first, then what the previous, smaller target left there), and is updated to the last node before
-    /// this target at each level the search passes. Targets must come in ascending order.
-    /// </summary>
-    private long FindGreaterOrEqualFrom(Span<long> finger, ReadOnlySpan<byte> userKey, ulong trailer)
+    /// <summary>Starts a lane's search from a copy of the shared finger: returns (and prefetches) the node its first step compares.</summary>
+    private long StartSearch(ReadOnlySpan<long> finger, Span<long> laneFinger)
     {
-        // Climb while the finger's successor at this level is still before the target: the lowest level where it is
-        // not (or the top) is where the search starts, since every finger node is before the target.
-        var top = finger.Length - 1;
-        var level = 0;
-        long knownNotLess = 0;
-        while (true)
-        {
-            var successor = NextAt(finger[level], level);
-            if (successor == 0)
-            {
-                break;
-            }
-
-            if (CompareNode(successor, userKey, trailer) >= 0)
-            {
-                knownNotLess = successor;
-                break;
-            }
-
-            if (level == top)
-            {
-                break;
-            }
-
-            level++;
-        }
-
-        var node = finger[level];
-        while (true)
-        {
-            var next = NextAt(node, level);
-            if (next != 0 && next != knownNotLess && CompareNode(next, userKey, trailer) < 0)
-            {
-                node = next;
-                continue;
-            }
-
-            finger[level] = node;
-            if (level == 0)
-            {
-                return next;
-            }
-
-            knownNotLess = next;
-            level--;
-        }
+        finger.CopyTo(laneFinger);
+        var first = NextAt(laneFinger[0], 0);
+        Prefetch(first);
+        return first;
     }
 
     /// <summary>A new cursor over all entries; it sees entries added after its creation too. Moving it allocates nothing.</summary>
@@ -371,6 +461,19 @@ internal sealed class MemTable
         var keyLength = Unsafe.ReadUnaligned<int>(ref header);
         var valueLength = Unsafe.ReadUnaligned<int>(ref Unsafe.Add(ref header, 4));
         return MemoryMarshal.CreateReadOnlySpan(ref Unsafe.Add(ref header, HeaderSize + keyLength), valueLength);
+    }
+
+    /// <summary>
+    /// <see cref="Prefetch(long)"/>, and above level 0 the line of the node's link at <paramref name="level"/> too (it may be
+    /// the line before): a search that steps onto the node reads that link next.
+    /// </summary>
+    private void Prefetch(long node, int level)
+    {
+        Prefetch(node);
+        if (level > 0 && node != 0)
+        {
+            Prefetch(node - (level * LinkSize));
+        }
     }
 
     /// <summary>A hint to the CPU to start loading <paramref name="node"/>'s first line (its level-0 link and key); 0 is ignored.</summary>

@@ -55,6 +55,30 @@ public interface ILsmReadView : IDisposable
     byte[]?[] GetMany(IReadOnlyList<byte[]> keys);
 
     /// <summary>
+    /// The values of <paramref name="keys"/> at this version, each handed to <paramref name="sink"/> with its index in
+    /// <paramref name="keys"/> (keys without a value are not reported), in one round trip; returns how many keys had a value.
+    /// The calls come in whatever order the store resolves keys, and each value is valid only during its call, so a store
+    /// can pass values straight from its own memory with no copy per key (the embedded engine does). By default, the values of
+    /// <see cref="GetMany(IReadOnlyList{byte[]})"/>.
+    /// </summary>
+    int GetMany(IReadOnlyList<byte[]> keys, ILsmValueSink sink)
+    {
+        ArgumentNullException.ThrowIfNull(sink);
+        var values = GetMany(keys);
+        var found = 0;
+        for (var i = 0; i < values.Length; i++)
+        {
+            if (values[i] is { } value)
+            {
+                sink.Found(i, value);
+                found++;
+            }
+        }
+
+        return found;
+    }
+
+    /// <summary>
     /// The entries with keys in [<paramref name="lower"/>, <paramref name="upper"/>), ascending (or descending when
     /// <paramref name="reverse"/>), at most <paramref name="limit"/> of them when given. Dispose the cursor.
     /// </summary>
@@ -68,6 +92,16 @@ public interface ILsmReadView : IDisposable
     /// view's version. The query planner asks once per candidate range per execution.
     /// </summary>
     long? ApproximateCount(byte[] lower, byte[] upper) => null;
+}
+
+/// <summary>Receives the values of <see cref="ILsmReadView.GetMany(IReadOnlyList{byte[]}, ILsmValueSink)"/>.</summary>
+public interface ILsmValueSink
+{
+    /// <summary>
+    /// The key at <paramref name="index"/> of the caller's list has <paramref name="value"/>, valid only during the call (copy or
+    /// decode what you keep). The call must not read the store.
+    /// </summary>
+    void Found(int index, ReadOnlySpan<byte> value);
 }
 
 /// <summary>A forward-only cursor over the entries of a scan. <see cref="Key"/> and <see cref="Value"/> are valid until the next <see cref="MoveNext"/>.</summary>

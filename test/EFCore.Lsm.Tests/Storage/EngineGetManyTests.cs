@@ -6,7 +6,8 @@ using EFCore.Lsm.Storage.Internal;
 namespace EFCore.Lsm.Tests.Storage;
 
 /// <summary>
-/// <see cref="ILsmReadView.GetMany"/> of the engine's store must answer what <see cref="ILsmReadView.Get"/> of each key
+/// <see cref="ILsmReadView.GetMany(IReadOnlyList{byte[]})"/> of the engine's store (and its sink form, the engine's and the
+/// interface's default) must answer what <see cref="ILsmReadView.Get"/> of each key
 /// answers at the view's version, in the caller's order: checked against per-key gets and a dictionary model per view, over
 /// random histories of seam commits that leave data in the memtable and in tables, with views opened along the way and
 /// key lists that repeat keys, come in any order, and name keys that never existed.
@@ -76,13 +77,21 @@ public sealed class EngineGetManyTests
                     var keys = names.Select(Key).ToList();
 
                     var values = view.GetMany(keys);
+                    var sink = new RecordingSink(keys.Count);
+                    var found = view.GetMany(keys, sink);
+                    var byDefault = new RecordingSink(keys.Count);
+                    var foundByDefault = ((ILsmReadView)new ArrayOnlyView(view)).GetMany(keys, byDefault);
 
                     Assert.Equal(keys.Count, values.Length);
+                    Assert.Equal(values.Count(v => v is not null), found);
+                    Assert.Equal(found, foundByDefault);
                     for (var i = 0; i < keys.Count; i++)
                     {
                         var fromModel = expected.GetValueOrDefault(names[i]);
                         Assert.Equal(fromModel, values[i]);
                         Assert.Equal(view.Get(keys[i]), values[i]);
+                        Assert.Equal(fromModel, sink.Values[i]);
+                        Assert.Equal(fromModel, byDefault.Values[i]);
                     }
                 }
             }
@@ -112,6 +121,36 @@ public sealed class EngineGetManyTests
         Assert.Equal([1, 2], values[2]);
         Assert.NotSame(values[0], values[2]);
         Assert.Empty(view.GetMany([]));
+    }
+
+    /// <summary>Each value the sink form of GetMany reports, by index; an index reported twice fails.</summary>
+    private sealed class RecordingSink(int count) : ILsmValueSink
+    {
+        public byte[]?[] Values { get; } = new byte[]?[count];
+
+        public void Found(int index, ReadOnlySpan<byte> value)
+        {
+            Assert.Null(Values[index]);
+            Values[index] = value.ToArray();
+        }
+    }
+
+    /// <summary>A view that implements only the array form of GetMany, so the sink form is the interface's default.</summary>
+    private sealed class ArrayOnlyView(ILsmReadView inner) : ILsmReadView
+    {
+        public long Version => inner.Version;
+
+        public byte[]? Get(ReadOnlySpan<byte> key) => inner.Get(key);
+
+        public bool TryGet(ReadOnlySpan<byte> key, System.Buffers.IBufferWriter<byte> value) => inner.TryGet(key, value);
+
+        public byte[]?[] GetMany(IReadOnlyList<byte[]> keys) => inner.GetMany(keys);
+
+        public ILsmCursor Scan(byte[] lower, byte[] upper, bool reverse = false, int? limit = null) => inner.Scan(lower, upper, reverse, limit);
+
+        public void Dispose()
+        {
+        }
     }
 
     /// <summary>

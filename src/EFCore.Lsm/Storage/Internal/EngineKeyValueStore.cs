@@ -95,6 +95,10 @@ internal sealed class EngineKeyValueStore(LsmDatabase engine) : ILsmKeyValueStor
         /// <summary>The engine's multi-get at the view's snapshot: keys resolved in key order, sharing blocks between neighbours.</summary>
         public byte[]?[] GetMany(IReadOnlyList<byte[]> keys) => engine.MultiGet(keys, _read);
 
+        /// <summary>The engine's multi-get into the sink: each value passed from the memtable or block it lies in, no copy.</summary>
+        public int GetMany(IReadOnlyList<byte[]> keys, ILsmValueSink sink) =>
+            engine.MultiGet(keys, sink as IMultiGetSink ?? new SinkAdapter(sink), _read);
+
         public ILsmCursor Scan(byte[] lower, byte[] upper, bool reverse = false, int? limit = null)
         {
             // Scans stay out of the block cache: a scan of a large range would evict the blocks point reads reuse.
@@ -106,6 +110,12 @@ internal sealed class EngineKeyValueStore(LsmDatabase engine) : ILsmKeyValueStor
         public long? ApproximateCount(byte[] lower, byte[] upper) => engine.ApproximateSize(lower, upper).Entries;
 
         public void Dispose() => snapshot.Dispose();
+    }
+
+    /// <summary>A seam sink as an engine sink (a provider sink that implements both needs none).</summary>
+    private sealed class SinkAdapter(ILsmValueSink sink) : IMultiGetSink
+    {
+        public void Found(int index, ReadOnlySpan<byte> value) => sink.Found(index, value);
     }
 
     private sealed class EngineCursor(LsmIterator iterator, bool reverse, int? limit) : ILsmCursor

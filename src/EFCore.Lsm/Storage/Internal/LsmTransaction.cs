@@ -46,41 +46,90 @@ internal sealed class LsmTransaction : IDbContextTransaction
 
     /// <summary>
     /// <see cref="Read"/> of each of <paramref name="keys"/>, in their order: staged writes answered here, the other keys
-    /// in one multi-get of the view (all of them when nothing is staged).
+    /// in one multi-get of the view (all of them, with no copy of the list, when none is staged).
     /// </summary>
     public byte[]?[] ReadMany(IReadOnlyList<byte[]> keys)
     {
-        if (_order.Count == 0)
+        if (!AnyStaged(keys))
         {
             return StoreView.GetMany(keys);
         }
 
         var values = new byte[]?[keys.Count];
-        var unstaged = new List<byte[]>(keys.Count);
-        var unstagedAt = new List<int>(keys.Count);
+        ReadMany(keys, new CollectingSink(values));
+        return values;
+    }
+
+    /// <summary>
+    /// <see cref="Read"/> of each of <paramref name="keys"/> into <paramref name="sink"/> (found values only, any order): staged
+    /// writes answered here, the other keys in one multi-get of the view into the sink (all of them when none is staged).
+    /// </summary>
+    public int ReadMany(IReadOnlyList<byte[]> keys, ILsmValueSink sink)
+    {
+        if (!AnyStaged(keys))
+        {
+            return StoreView.GetMany(keys, sink);
+        }
+
+        var found = 0;
+        var unstaged = new UnstagedSink(sink, keys.Count);
         for (var i = 0; i < keys.Count; i++)
         {
             if (_staged.TryGetValue(keys[i], out var staged))
             {
-                values[i] = staged.Value;
+                if (staged.Value is { } value)
+                {
+                    sink.Found(i, value);
+                    found++;
+                }
             }
             else
             {
-                unstaged.Add(keys[i]);
-                unstagedAt.Add(i);
+                unstaged.Add(keys[i], i);
             }
         }
 
-        if (unstaged.Count > 0)
+        return unstaged.Keys.Count == 0 ? found : found + StoreView.GetMany(unstaged.Keys, unstaged);
+    }
+
+    private bool AnyStaged(IReadOnlyList<byte[]> keys)
+    {
+        if (_order.Count == 0)
         {
-            var stored = StoreView.GetMany(unstaged);
-            for (var j = 0; j < stored.Length; j++)
+            return false;
+        }
+
+        foreach (var key in keys)
+        {
+            if (_staged.ContainsKey(key))
             {
-                values[unstagedAt[j]] = stored[j];
+                return true;
             }
         }
 
-        return values;
+        return false;
+    }
+
+    /// <summary>Stores each value found at its index (the array form of <see cref="ReadMany(IReadOnlyList{byte[]}, ILsmValueSink)"/>).</summary>
+    private sealed class CollectingSink(byte[]?[] values) : ILsmValueSink
+    {
+        public void Found(int index, ReadOnlySpan<byte> value) => values[index] = value.ToArray();
+    }
+
+    /// <summary>The keys a transaction has not written, and a sink that reports their values at the caller's indices.</summary>
+    private sealed class UnstagedSink(ILsmValueSink sink, int capacity) : ILsmValueSink
+    {
+        private readonly int[] _callerIndex = new int[capacity];
+
+        public List<byte[]> Keys { get; } = new(capacity);
+
+        public void Add(byte[] key, int callerIndex)
+        {
+            _callerIndex[Keys.Count] = callerIndex;
+            Keys.Add(key);
+        }
+
+        public void Found(int index, ReadOnlySpan<byte> value) => sink.Found(_callerIndex[index], value);
     }
 
     /// <summary>

@@ -26,6 +26,9 @@ internal sealed class TransactionalReadView(LsmTransaction transaction) : ILsmRe
     /// <summary>The transaction's staged writes where it has them; every other key in one multi-get of the store view.</summary>
     public byte[]?[] GetMany(IReadOnlyList<byte[]> keys) => transaction.ReadMany(keys);
 
+    /// <summary>The same, into a sink: staged values from the transaction, the others straight from the store view's multi-get.</summary>
+    public int GetMany(IReadOnlyList<byte[]> keys, ILsmValueSink sink) => transaction.ReadMany(keys, sink);
+
     public ILsmCursor Scan(byte[] lower, byte[] upper, bool reverse = false, int? limit = null) =>
         transaction.StagedCount == 0
             ? transaction.StoreView.Scan(lower, upper, reverse, limit)

@@ -302,6 +302,7 @@ internal static partial class LsmRowSource
         {
             var remaining = limit ?? int.MaxValue;
             var batch = new List<byte[]>();
+            DecodingSink? rows = null;
             foreach (var (lower, upper) in ranges)
             {
                 if (remaining == 0)
@@ -327,11 +328,13 @@ internal static partial class LsmRowSource
                     batch.Add(index.RowKeyOf(cursor.Key, cursor.Value));
                     if (batch.Count == RowBatchSize)
                     {
-                        foreach (var row in view.GetMany(batch))
+                        rows ??= new DecodingSink(mapping, plan.NeededSlots, RowBatchSize);
+                        rows.Read(view, batch);
+                        for (var i = 0; i < batch.Count; i++)
                         {
-                            if (row is not null)
+                            if (rows.Take(i) is { } row)
                             {
-                                yield return new ValueBuffer(mapping.DecodeRow(row, plan.NeededSlots));
+                                yield return new ValueBuffer(row);
                             }
                         }
 
@@ -342,11 +345,13 @@ internal static partial class LsmRowSource
 
             if (batch.Count > 0)
             {
-                foreach (var row in view.GetMany(batch))
+                rows ??= new DecodingSink(mapping, plan.NeededSlots, batch.Count);
+                rows.Read(view, batch);
+                for (var i = 0; i < batch.Count; i++)
                 {
-                    if (row is not null)
+                    if (rows.Take(i) is { } row)
                     {
-                        yield return new ValueBuffer(mapping.DecodeRow(row, plan.NeededSlots));
+                        yield return new ValueBuffer(row);
                     }
                 }
             }
@@ -354,6 +359,29 @@ internal static partial class LsmRowSource
         finally
         {
             context.ReleaseView();
+        }
+    }
+
+    /// <summary>
+    /// Decodes the rows of one multi-get straight from the store's memory (<see cref="ILsmReadView.GetMany(IReadOnlyList{byte[]}, ILsmValueSink)"/>):
+    /// no copy of a row's bytes, only the slots the query reads. The rows arrive in the store's order and are taken in the
+    /// keys' order.
+    /// </summary>
+    private sealed class DecodingSink(LsmEntityMapping mapping, bool[]? neededSlots, int capacity) : ILsmValueSink
+    {
+        private readonly object?[]?[] _rows = new object?[]?[capacity];
+
+        /// <summary>Reads the rows of <paramref name="keys"/> (at most the capacity) at <paramref name="view"/>.</summary>
+        public void Read(ILsmReadView view, List<byte[]> keys) => view.GetMany(keys, this);
+
+        public void Found(int index, ReadOnlySpan<byte> value) => _rows[index] = mapping.DecodeRow(value, neededSlots);
+
+        /// <summary>The decoded row of the key at <paramref name="index"/>, or null when it has none; clears the slot for the next read.</summary>
+        public object?[]? Take(int index)
+        {
+            var row = _rows[index];
+            _rows[index] = null;
+            return row;
         }
     }
 
@@ -470,11 +498,13 @@ internal static partial class LsmRowSource
         try
         {
             var yielded = 0;
-            foreach (var row in view.GetMany(distinct))
+            var rows = new DecodingSink(mapping, plan.NeededSlots, distinct.Count);
+            rows.Read(view, distinct);
+            for (var i = 0; i < distinct.Count; i++)
             {
-                if (row is not null)
+                if (rows.Take(i) is { } row)
                 {
-                    yield return new ValueBuffer(mapping.DecodeRow(row, plan.NeededSlots));
+                    yield return new ValueBuffer(row);
                     if (++yielded == limit)
                     {
                         yield break;
