@@ -11,6 +11,14 @@ namespace EFCore.Lsm.Engine.Table;
 /// reference-counted <see cref="CachedBlock"/>s: evicting one only drops the cache's reference, so a reader that
 /// obtained it keeps reading valid bytes until it releases its own reference, and the buffer is recycled after that.
 /// A hit allocates nothing; an insert allocates one node.
+/// <para>
+/// Blocks an iterator loads go in at low priority (<see cref="Insert"/>): at the eviction end of the list instead of the
+/// front, unmarked. Until a shard is full they simply fill it; once it is full, the next eviction takes the low-priority
+/// block inserted last, so a scan larger than the cache replaces only blocks scans brought in that nobody read again,
+/// never the blocks point reads (or a second read of a scanned block) keep. That is the bound: a scan can take the
+/// cache's free room, and no block read since its last pass of the CLOCK hand. A scan repeated over more data than fits
+/// keeps hitting the part that went in first, where plain LRU would evict each block just before it is read again.
+/// </para>
 /// Thread-safe.
 /// </summary>
 internal sealed class BlockCache
@@ -150,9 +158,10 @@ internal sealed class BlockCache
     /// Caches <paramref name="block"/> (taking a reference of its own; the caller keeps its own), whose contents must
     /// never be modified afterwards. If the key is already cached the existing block is kept (both have the same
     /// contents). A block larger than its shard's capacity is not cached. Charged its buffer size plus
-    /// <see cref="EntryOverhead"/>.
+    /// <see cref="EntryOverhead"/>. <paramref name="lowPriority"/> (blocks an iterator loaded): goes in where eviction
+    /// looks first (see the class remarks), so a large scan cannot push out the blocks point reads keep.
     /// </summary>
-    public void Insert(ulong fileNumber, long offset, CachedBlock block)
+    public void Insert(ulong fileNumber, long offset, CachedBlock block, bool lowPriority = false)
     {
         ArgumentNullException.ThrowIfNull(block);
         var key = new BlockKey(fileNumber, offset);
@@ -171,7 +180,15 @@ internal sealed class BlockCache
             block.AddReference();
             var node = new Node(key, block, charge);
             shard.Map.Add(key, node);
-            shard.PushFront(node);
+            if (lowPriority)
+            {
+                shard.PushBack(node);
+            }
+            else
+            {
+                shard.PushFront(node);
+            }
+
             shard.Usage += charge;
         }
     }
@@ -263,6 +280,15 @@ internal sealed class BlockCache
             node.Next = Head.Next;
             Head.Next!.Prev = node;
             Head.Next = node;
+        }
+
+        /// <summary>Puts a node at the tail, where <see cref="EvictUntilFree"/> looks first.</summary>
+        public void PushBack(Node node)
+        {
+            node.Next = Head;
+            node.Prev = Head.Prev;
+            Head.Prev!.Next = node;
+            Head.Prev = node;
         }
 
         /// <summary>

@@ -205,7 +205,7 @@ internal sealed class TableIterator : IInternalIterator
         // Not valid until the new block is in: if reading it fails, nothing points at the released one.
         _dataBlockOffset = -1;
         ReleaseDataBlock();
-        var block = _table.GetDataBlock(handle, _index.CurrentFileOffset, _fillCache, out var pin);
+        var block = _table.GetDataBlock(handle, _index.CurrentFileOffset, _fillCache, out var pin, scan: true);
         _dataPin = pin;
         if (!_data.HasBlock)
         {

@@ -505,10 +505,11 @@ internal sealed unsafe class TableReader : IDisposable
     }
 
     /// <summary>
-    /// The data block at <paramref name="handle"/>, from the cache or the file (then cached if <paramref name="fillCache"/>).
+    /// The data block at <paramref name="handle"/>, from the cache or the file (then cached if <paramref name="fillCache"/>,
+    /// at low priority when <paramref name="scan"/>: an iterator's block must not push out what point reads keep).
     /// <paramref name="pin"/> holds a reference to the buffer the block lives in: release it when done reading the block.
     /// </summary>
-    internal Block GetDataBlock(BlockHandle handle, long handleSource, bool fillCache, out CachedBlock pin)
+    internal Block GetDataBlock(BlockHandle handle, long handleSource, bool fillCache, out CachedBlock pin, bool scan = false)
     {
         if (_mapping is not null && Properties.Compression == TableCompression.None)
         {
@@ -552,7 +553,7 @@ internal sealed unsafe class TableReader : IDisposable
             var block = new Block(data.Buffer, data.Length, FileName, handle.Offset);
             if (fillCache)
             {
-                _cache?.Insert(_fileNumber, handle.Offset, data);
+                _cache?.Insert(_fileNumber, handle.Offset, data, lowPriority: scan);
             }
 
             pin = data;

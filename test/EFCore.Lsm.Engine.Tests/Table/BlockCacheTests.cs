@@ -59,6 +59,55 @@ public class BlockCacheTests
     }
 
     [Fact]
+    public void A_scan_larger_than_the_cache_evicts_only_blocks_scans_brought_in()
+    {
+        // Point reads fill six of ten slots; a scan then brings in a hundred blocks at low priority.
+        var cache = new BlockCache(10 * (1000 + Overhead));
+        for (var i = 0; i < 6; i++)
+        {
+            cache.Insert(1, i * 1000, CachedBlock.Wrap(new byte[1000]));
+        }
+
+        for (var i = 0; i < 100; i++)
+        {
+            cache.Insert(2, i * 1000, CachedBlock.Wrap(new byte[1000]), lowPriority: true);
+        }
+
+        Assert.Equal(10, cache.Count);
+        for (var i = 0; i < 6; i++)
+        {
+            Assert.True(cache.TryGet(1, i * 1000, out _), $"point-read block {i}");
+        }
+
+        // The scan took the free room with its first blocks and kept them: a second pass over the same range hits them.
+        for (var i = 0; i < 3; i++)
+        {
+            Assert.True(cache.TryGet(2, i * 1000, out _), $"scanned block {i}");
+        }
+
+        Assert.True(cache.Usage <= cache.Capacity);
+    }
+
+    [Fact]
+    public void A_scanned_block_read_again_is_kept_like_a_point_read()
+    {
+        var cache = new BlockCache(4 * (1000 + Overhead));
+        for (var i = 0; i < 4; i++)
+        {
+            cache.Insert(2, i * 1000, CachedBlock.Wrap(new byte[1000]), lowPriority: true);
+        }
+
+        Assert.True(cache.TryGet(2, 0, out _)); // read again: marked, so eviction moves it to the front
+        for (var i = 4; i < 50; i++)
+        {
+            cache.Insert(2, i * 1000, CachedBlock.Wrap(new byte[1000]), lowPriority: true);
+        }
+
+        Assert.True(cache.TryGet(2, 0, out _));
+        Assert.Equal(4, cache.Count);
+    }
+
+    [Fact]
     public void A_block_read_since_eviction_last_passed_it_gets_one_second_chance()
     {
         var cache = new BlockCache(4 * (1000 + Overhead));

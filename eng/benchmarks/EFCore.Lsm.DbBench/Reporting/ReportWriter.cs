@@ -135,7 +135,8 @@ internal static class ReportWriter
         md.AppendLine(CultureInfo.InvariantCulture,
             $"- EF settings: {o.EfNum:N0} customers, {o.EfOps:N0} ops per point workload, {o.EfScans} queries per scan workload, " +
             $"{o.EfSyncOps:N0} durable saves per context; queries and updates repeat whole passes for at least {o.EfMinSeconds:F1} s; " +
-            $"lsm gets the block cache and write buffer above, SQLite a {o.CacheSize >> 20} MiB page cache");
+            $"lsm gets the block cache and write buffer above, SQLite a {o.CacheSize >> 20} MiB page cache; queries and updates read a settled " +
+            $"database (lsm: memtable flushed, tables LZ4-compressed and compacted into one level; SQLite: WAL checkpointed)");
         md.AppendLine(CultureInfo.InvariantCulture, $"- Isolation: {(o.Isolation == BenchOptions.ProcessIsolation ? "each engine in its own child process" : "all engines in one process")}");
         md.AppendLine();
         md.AppendLine("## Engines");

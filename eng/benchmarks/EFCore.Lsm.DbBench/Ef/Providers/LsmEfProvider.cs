@@ -1,5 +1,7 @@
 using EFCore.Lsm.DbBench.Ef.Model;
 using EFCore.Lsm.DbBench.Measurement;
+using EFCore.Lsm.Engine;
+using EFCore.Lsm.Storage;
 using Microsoft.EntityFrameworkCore;
 
 namespace EFCore.Lsm.DbBench.Ef.Providers;
@@ -43,6 +45,31 @@ internal sealed class LsmEfProvider(string path, BenchOptions options) : IEfProv
         if (Directory.Exists(path))
         {
             Directory.Delete(path, recursive: true);
+        }
+
+        _keepAlive = CreateContext(durable: false);
+        _keepAlive.Database.EnsureCreated();
+    }
+
+    /// <summary>
+    /// Closes the provider's engine, opens the folder with the engine itself (the settings the provider opens it with;
+    /// tables LZ4-compressed, the engine's default) to flush the memtable and compact every table into one level, and
+    /// opens it again through EF: the query workloads then read tables, through the block cache, with an empty memtable.
+    /// </summary>
+    public void SettleForReads()
+    {
+        _keepAlive?.Dispose();
+        _keepAlive = null;
+        if (!LsmStorePool.Close(path))
+        {
+            throw new InvalidOperationException($"A context still uses '{path}', so its engine cannot be closed to settle it.");
+        }
+
+        using (var engine = LsmDatabase.Open(path, new LsmOptions { WriteBufferSize = options.WriteBufferSize, BlockCacheSize = options.CacheSize }))
+        {
+            // CompactRange flushes the memtable first.
+            engine.CompactRange(null, null);
+            engine.WaitForCompactions();
         }
 
         _keepAlive = CreateContext(durable: false);

@@ -55,6 +55,13 @@ internal sealed class EfRunner(string provider, BenchOptions options, TextWriter
                 }
 
                 preparation ??= workload.Prepare(context);
+                if (workload.Repeatable && workload.Need == DatabaseNeed.AllKeys)
+                {
+                    // Queries and updates read the database at rest (tables, not the memtable the load filled): see
+                    // IEfProvider.SettleForReads.
+                    target.SettleForReads();
+                }
+
                 warmup ??= WarmUpOnMeasuredDatabase(workload, context);
                 var result = WorkloadMeasurement.Measure(
                     provider, workload.Name, workload.Group, target.DatabaseBytes, latencies => workload.Run(context, latencies))
