@@ -97,9 +97,18 @@ public sealed partial class LsmDatabase
         lock (_writeGate)
         {
             _writers.Enqueue(write);
-            while (!write.Done && _writers.Peek() != write)
+            if (!write.Done && _writers.Peek() != write)
             {
-                Monitor.Wait(_writeGate);
+                // Behind another writer: timed only here, so a writer that finds the queue empty pays nothing.
+                var waitStart = System.Diagnostics.Stopwatch.GetTimestamp();
+                do
+                {
+                    Monitor.Wait(_writeGate);
+                }
+                while (!write.Done && _writers.Peek() != write);
+
+                _statistics.CommitQueueWaits++;
+                _statistics.CommitQueueWaitTicks += System.Diagnostics.Stopwatch.GetElapsedTime(waitStart).Ticks;
             }
         }
 
@@ -253,7 +262,10 @@ public sealed partial class LsmDatabase
             if (sync)
             {
                 // fdatasync: the records and the file length, as the peers sync their WALs; the WAL only appends.
+                var syncStart = System.Diagnostics.Stopwatch.GetTimestamp();
                 _log.SyncData();
+                _statistics.WalSyncs++;
+                EngineStatistics.AddElapsed(ref _statistics.WalSyncTicks, syncStart);
             }
             else
             {
@@ -313,6 +325,7 @@ public sealed partial class LsmDatabase
             var allowDelay = !force;
             var throttle = !_options.DisableAutoCompactions;
             long stallStart = 0;
+            long waitStart;
             try
             {
                 while (true)
@@ -326,7 +339,9 @@ public sealed partial class LsmDatabase
                         allowDelay = false;
                         _statistics.SlowdownWrites++;
                         stallStart = stallStart == 0 ? System.Diagnostics.Stopwatch.GetTimestamp() : stallStart;
+                        waitStart = System.Diagnostics.Stopwatch.GetTimestamp();
                         Monitor.Wait(_stateLock, 1);
+                        _statistics.SlowdownTicks += System.Diagnostics.Stopwatch.GetElapsedTime(waitStart).Ticks;
                         continue;
                     }
 
@@ -348,7 +363,21 @@ public sealed partial class LsmDatabase
 
                         _statistics.StoppedWrites++;
                         stallStart = stallStart == 0 ? System.Diagnostics.Stopwatch.GetTimestamp() : stallStart;
+                        waitStart = System.Diagnostics.Stopwatch.GetTimestamp();
+                        var memtablesFull = _immutables.Count >= _options.MaxImmutableMemtables;
                         Monitor.Wait(_stateLock);
+                        var waited = System.Diagnostics.Stopwatch.GetElapsedTime(waitStart).Ticks;
+                        if (memtablesFull)
+                        {
+                            _statistics.MemtableStops++;
+                            _statistics.MemtableStopTicks += waited;
+                        }
+                        else
+                        {
+                            _statistics.Level0Stops++;
+                            _statistics.Level0StopTicks += waited;
+                        }
+
                         continue;
                     }
 
