@@ -23,6 +23,11 @@ public sealed partial class LsmDatabase
     private readonly object _writeGate = new();
     private readonly Queue<PendingWrite> _writers = new();
 
+    // Writers waiting in the queue behind its head (changed under the write gate). A leader reads it to skip the follower
+    // scan and the wake-up when nobody waits, the common case of one writer: a stale read only misses a follower that
+    // arrived just now, which then leads the next group itself.
+    private int _waitingWriters;
+
     // Owned by the current leader: the merged record of a group of several batches, and the group's members.
     private readonly WriteBatch _groupBatch = new();
     private readonly List<PendingWrite> _group = [];
@@ -101,11 +106,14 @@ public sealed partial class LsmDatabase
             {
                 // Behind another writer: timed only here, so a writer that finds the queue empty pays nothing.
                 var waitStart = System.Diagnostics.Stopwatch.GetTimestamp();
+                _waitingWriters++;
                 do
                 {
                     Monitor.Wait(_writeGate);
                 }
                 while (!write.Done && _writers.Peek() != write);
+
+                _waitingWriters--;
 
                 _statistics.CommitQueueWaits++;
                 _statistics.CommitQueueWaitTicks += System.Diagnostics.Stopwatch.GetElapsedTime(waitStart).Ticks;
@@ -172,14 +180,16 @@ public sealed partial class LsmDatabase
                 member.Done = true;
             }
 
-            Monitor.PulseAll(_writeGate);
+            if (_waitingWriters > 0)
+            {
+                Monitor.PulseAll(_writeGate);
+            }
         }
     }
 
-    private void CommitGroup(PendingWrite leader, List<PendingWrite> group)
+    /// <summary>Adds the batches queued behind the leader to its group, up to <see cref="MaxGroupBytes"/>.</summary>
+    private void AddFollowers(List<PendingWrite> group, ref long bytes, ref bool conditional)
     {
-        var conditional = leader.Batch!.ConditionCount > 0;
-        var bytes = leader.Batch.ApproximateSize;
         lock (_writeGate)
         {
             var first = true;
@@ -200,6 +210,16 @@ public sealed partial class LsmDatabase
                 conditional |= follower.Batch.ConditionCount > 0;
                 group.Add(follower);
             }
+        }
+    }
+
+    private void CommitGroup(PendingWrite leader, List<PendingWrite> group)
+    {
+        var conditional = leader.Batch!.ConditionCount > 0;
+        var bytes = leader.Batch.ApproximateSize;
+        if (Volatile.Read(ref _waitingWriters) > 0)
+        {
+            AddFollowers(group, ref bytes, ref conditional);
         }
 
         if (conditional)
@@ -287,12 +307,14 @@ public sealed partial class LsmDatabase
             _mem.Add(sequence++, entry.Kind, entry.Key, entry.Value);
         }
 
-        Interlocked.Add(ref _statistics.UserBytesWritten, bytes);
-        Interlocked.Add(ref _statistics.WalBytesWritten, _log.Length - walBytesBefore);
-        Interlocked.Add(ref _statistics.Writes, accepted);
+        // Only the write leader changes these, one leader at a time (the queue orders them), so plain adds suffice;
+        // readers see whole 64-bit values.
+        _statistics.UserBytesWritten += bytes;
+        _statistics.WalBytesWritten += _log.Length - walBytesBefore;
+        _statistics.Writes += accepted;
         if (accepted > 1)
         {
-            Interlocked.Increment(ref _statistics.GroupedCommits);
+            _statistics.GroupedCommits++;
         }
 
         var next = firstSequence;
@@ -320,6 +342,18 @@ public sealed partial class LsmDatabase
     /// </summary>
     private ulong? MakeRoomForWrite(bool force)
     {
+        // The common case, decided without the state lock: room in the active memtable (only the leader switches it) and
+        // L0 below the slowdown. Flush and compaction only ever make more room, and an error or close they raise after
+        // this check is one the write would have raced past under the lock as well.
+        if (!force
+            && _mem.ApproximateMemoryUsage < _options.WriteBufferSize
+            && (_options.DisableAutoCompactions || _versions.Current.FileCount(0) < _options.Level0SlowdownWritesTrigger)
+            && Volatile.Read(ref _backgroundError) is null
+            && !Volatile.Read(ref _closing))
+        {
+            return null;
+        }
+
         lock (_stateLock)
         {
             var allowDelay = !force;
