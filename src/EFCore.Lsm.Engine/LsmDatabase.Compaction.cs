@@ -198,6 +198,7 @@ public sealed partial class LsmDatabase
     /// <summary>Executes one compaction and installs its result with one manifest edit. Caller holds the compaction gate.</summary>
     private void RunCompaction(Compaction.Compaction compaction, bool allowTrivialMove)
     {
+        var compactionStart = System.Diagnostics.Stopwatch.GetTimestamp();
         var edit = new VersionEdit();
         foreach (var file in compaction.Inputs)
         {
@@ -274,6 +275,8 @@ public sealed partial class LsmDatabase
             {
                 ReleasePendingOutputs(job);
             }
+
+            Diagnostics.EngineStatistics.AddElapsed(ref _statistics.CompactionTicks, compactionStart);
         }
     }
 

@@ -122,6 +122,7 @@ public sealed partial class LsmDatabase
     /// <summary>Writes the oldest frozen memtable to an L0 SST and retires it and its WAL in one manifest edit.</summary>
     private void FlushImmutable(ImmutableMemTable imm)
     {
+        var flushStart = System.Diagnostics.Stopwatch.GetTimestamp();
         var number = _versions.NewFileNumber();
         lock (_stateLock)
         {
@@ -156,6 +157,8 @@ public sealed partial class LsmDatabase
             {
                 _pendingOutputs.Remove(number);
             }
+
+            Diagnostics.EngineStatistics.AddElapsed(ref _statistics.FlushTicks, flushStart);
         }
 
         DeleteObsoleteFiles();

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using EFCore.Lsm.Engine.Compaction;
+using EFCore.Lsm.Engine.Diagnostics;
 
 namespace EFCore.Lsm.Engine;
 
@@ -149,6 +150,14 @@ public sealed partial class LsmDatabase
         text.Append(CultureInfo.InvariantCulture,
             $"Stalls: {Interlocked.Read(ref s.SlowdownWrites)} slowed, {Interlocked.Read(ref s.StoppedWrites)} stopped, {s.StallTime.TotalSeconds:F3} s; " +
             $"{Interlocked.Read(ref s.MemtableSwitches)} memtable switches, {s.SwitchSyncTime.TotalSeconds:F3} s syncing their WALs\n");
+        text.Append(CultureInfo.InvariantCulture,
+            $"Writer waits: L0 slowdown {EngineStatistics.Time(ref s.SlowdownTicks).TotalSeconds:F3} s; " +
+            $"frozen memtables full {Interlocked.Read(ref s.MemtableStops)} waits {EngineStatistics.Time(ref s.MemtableStopTicks).TotalSeconds:F3} s; " +
+            $"L0 stop {Interlocked.Read(ref s.Level0Stops)} waits {EngineStatistics.Time(ref s.Level0StopTicks).TotalSeconds:F3} s; " +
+            $"commit queue {Interlocked.Read(ref s.CommitQueueWaits)} waits {EngineStatistics.Time(ref s.CommitQueueWaitTicks).TotalSeconds:F3} s ({Interlocked.Read(ref s.CommitQueueWakeUps)} wake-ups); " +
+            $"WAL syncs {Interlocked.Read(ref s.WalSyncs)}, {EngineStatistics.Time(ref s.WalSyncTicks).TotalSeconds:F3} s\n");
+        text.Append(CultureInfo.InvariantCulture,
+            $"Background busy: flush {EngineStatistics.Time(ref s.FlushTicks).TotalSeconds:F3} s, compaction {EngineStatistics.Time(ref s.CompactionTicks).TotalSeconds:F3} s\n");
         text.Append(CultureInfo.InvariantCulture,
             $"Memtables: active {state.Mem.ApproximateMemoryUsage} bytes, {state.Immutables.Length} immutable; last sequence {LastSequence}; live snapshots {_snapshots.Count}\n");
         text.Append(CultureInfo.InvariantCulture,

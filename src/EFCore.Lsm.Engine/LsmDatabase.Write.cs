@@ -23,6 +23,11 @@ public sealed partial class LsmDatabase
     private readonly object _writeGate = new();
     private readonly Queue<PendingWrite> _writers = new();
 
+    // Writers waiting in the queue behind its head and not yet woken (changed under the write gate). A leader reads it to
+    // skip the follower scan when nobody waits, the common case of one writer: a stale read only misses a follower that
+    // arrived just now, which then leads the next group itself.
+    private int _waitingWriters;
+
     // Owned by the current leader: the merged record of a group of several batches, and the group's members.
     private readonly WriteBatch _groupBatch = new();
     private readonly List<PendingWrite> _group = [];
@@ -94,13 +99,28 @@ public sealed partial class LsmDatabase
     /// <summary>Queues a write and either waits for a leader to complete it or leads a group itself.</summary>
     private void Submit(PendingWrite write)
     {
+        bool waits;
         lock (_writeGate)
         {
             _writers.Enqueue(write);
-            while (!write.Done && _writers.Peek() != write)
+            waits = _writers.Peek() != write;
+            if (waits)
             {
-                Monitor.Wait(_writeGate);
+                _waitingWriters++;
             }
+        }
+
+        if (waits)
+        {
+            // Behind another writer until a leader wakes this one, once: when it completed this write in its group, or
+            // when it left this write at the head of the queue to lead the next group. Timed only here, so a writer
+            // that finds the queue empty pays nothing.
+            var waitStart = System.Diagnostics.Stopwatch.GetTimestamp();
+            var wakeUps = write.WaitUntilWoken();
+            Interlocked.Add(ref _statistics.CommitQueueWakeUps, wakeUps);
+            System.Diagnostics.Debug.Assert(write.Done || ReferenceEquals(PeekWriter(), write), "Woken writers are done or lead.");
+            Interlocked.Increment(ref _statistics.CommitQueueWaits);
+            EngineStatistics.AddElapsed(ref _statistics.CommitQueueWaitTicks, waitStart);
         }
 
         if (!write.Done)
@@ -161,16 +181,34 @@ public sealed partial class LsmDatabase
                 System.Diagnostics.Debug.Assert(ReferenceEquals(dequeued, member), "The group is the head of the queue.");
                 member.Error ??= error; // a batch whose condition failed keeps that error
                 member.Done = true;
+                if (!ReferenceEquals(member, leader))
+                {
+                    // Only the members of the group and the next head are woken, each once (no herd of waiters
+                    // that wake on every group to find they must wait on).
+                    _waitingWriters--;
+                    member.Wake();
+                }
             }
 
-            Monitor.PulseAll(_writeGate);
+            if (_writers.Count > 0)
+            {
+                _waitingWriters--;
+                _writers.Peek().Wake(); // the next leader
+            }
         }
     }
 
-    private void CommitGroup(PendingWrite leader, List<PendingWrite> group)
+    private PendingWrite PeekWriter()
     {
-        var conditional = leader.Batch!.ConditionCount > 0;
-        var bytes = leader.Batch.ApproximateSize;
+        lock (_writeGate)
+        {
+            return _writers.Peek();
+        }
+    }
+
+    /// <summary>Adds the batches queued behind the leader to its group, up to <see cref="MaxGroupBytes"/>.</summary>
+    private void AddFollowers(List<PendingWrite> group, ref long bytes, ref bool conditional)
+    {
         lock (_writeGate)
         {
             var first = true;
@@ -191,6 +229,16 @@ public sealed partial class LsmDatabase
                 conditional |= follower.Batch.ConditionCount > 0;
                 group.Add(follower);
             }
+        }
+    }
+
+    private void CommitGroup(PendingWrite leader, List<PendingWrite> group)
+    {
+        var conditional = leader.Batch!.ConditionCount > 0;
+        var bytes = leader.Batch.ApproximateSize;
+        if (Volatile.Read(ref _waitingWriters) > 0)
+        {
+            AddFollowers(group, ref bytes, ref conditional);
         }
 
         if (conditional)
@@ -253,7 +301,10 @@ public sealed partial class LsmDatabase
             if (sync)
             {
                 // fdatasync: the records and the file length, as the peers sync their WALs; the WAL only appends.
+                var syncStart = System.Diagnostics.Stopwatch.GetTimestamp();
                 _log.SyncData();
+                _statistics.WalSyncs++;
+                EngineStatistics.AddElapsed(ref _statistics.WalSyncTicks, syncStart);
             }
             else
             {
@@ -275,12 +326,14 @@ public sealed partial class LsmDatabase
             _mem.Add(sequence++, entry.Kind, entry.Key, entry.Value);
         }
 
-        Interlocked.Add(ref _statistics.UserBytesWritten, bytes);
-        Interlocked.Add(ref _statistics.WalBytesWritten, _log.Length - walBytesBefore);
-        Interlocked.Add(ref _statistics.Writes, accepted);
+        // Only the write leader changes these, one leader at a time (the queue orders them), so plain adds suffice;
+        // readers see whole 64-bit values.
+        _statistics.UserBytesWritten += bytes;
+        _statistics.WalBytesWritten += _log.Length - walBytesBefore;
+        _statistics.Writes += accepted;
         if (accepted > 1)
         {
-            Interlocked.Increment(ref _statistics.GroupedCommits);
+            _statistics.GroupedCommits++;
         }
 
         var next = firstSequence;
@@ -308,11 +361,24 @@ public sealed partial class LsmDatabase
     /// </summary>
     private ulong? MakeRoomForWrite(bool force)
     {
+        // The common case, decided without the state lock: room in the active memtable (only the leader switches it) and
+        // L0 below the slowdown. Flush and compaction only ever make more room, and an error or close they raise after
+        // this check is one the write would have raced past under the lock as well.
+        if (!force
+            && _mem.ApproximateMemoryUsage < _options.WriteBufferSize
+            && (_options.DisableAutoCompactions || _versions.Current.FileCount(0) < _options.Level0SlowdownWritesTrigger)
+            && Volatile.Read(ref _backgroundError) is null
+            && !Volatile.Read(ref _closing))
+        {
+            return null;
+        }
+
         lock (_stateLock)
         {
             var allowDelay = !force;
             var throttle = !_options.DisableAutoCompactions;
             long stallStart = 0;
+            long waitStart;
             try
             {
                 while (true)
@@ -326,7 +392,9 @@ public sealed partial class LsmDatabase
                         allowDelay = false;
                         _statistics.SlowdownWrites++;
                         stallStart = stallStart == 0 ? System.Diagnostics.Stopwatch.GetTimestamp() : stallStart;
+                        waitStart = System.Diagnostics.Stopwatch.GetTimestamp();
                         Monitor.Wait(_stateLock, 1);
+                        _statistics.SlowdownTicks += System.Diagnostics.Stopwatch.GetElapsedTime(waitStart).Ticks;
                         continue;
                     }
 
@@ -348,7 +416,21 @@ public sealed partial class LsmDatabase
 
                         _statistics.StoppedWrites++;
                         stallStart = stallStart == 0 ? System.Diagnostics.Stopwatch.GetTimestamp() : stallStart;
+                        waitStart = System.Diagnostics.Stopwatch.GetTimestamp();
+                        var memtablesFull = _immutables.Count >= _options.MaxImmutableMemtables;
                         Monitor.Wait(_stateLock);
+                        var waited = System.Diagnostics.Stopwatch.GetElapsedTime(waitStart).Ticks;
+                        if (memtablesFull)
+                        {
+                            _statistics.MemtableStops++;
+                            _statistics.MemtableStopTicks += waited;
+                        }
+                        else
+                        {
+                            _statistics.Level0Stops++;
+                            _statistics.Level0StopTicks += waited;
+                        }
+
                         continue;
                     }
 

@@ -23,6 +23,28 @@ internal sealed class EngineStatistics
     public long StoppedWrites;
     public long StallTicks;
 
+    // Where writers wait, split by cause (all in TimeSpan ticks, as StallTicks), so a run can say which one holds the writer back:
+    // the L0 slowdown's delays, stops on a full queue of frozen memtables (flush not keeping up with the writer), stops
+    // on the L0 file limit (compaction not keeping up), and followers waiting in the commit queue for a leader.
+    public long SlowdownTicks;
+    public long MemtableStops;
+    public long MemtableStopTicks;
+    public long Level0Stops;
+    public long Level0StopTicks;
+    public long CommitQueueWaits;
+    public long CommitQueueWaitTicks;
+
+    // Times waiting writers woke up: one per wait that blocked, when a leader wakes only those it completed or made head.
+    public long CommitQueueWakeUps;
+
+    // WAL syncs asked for by synced writes (one per commit group) and the time the leader spent in them.
+    public long WalSyncs;
+    public long WalSyncTicks;
+
+    // Time the background threads were busy, so a run can tell whether they or the writer are the bottleneck.
+    public long FlushTicks;
+    public long CompactionTicks;
+
     // Memtable switches, and the time the write leader spent in them syncing the frozen WAL and the folder: the writer
     // waits there, off the CPU, so a CPU profile does not show it.
     public long MemtableSwitches;
@@ -110,6 +132,12 @@ internal sealed class EngineStatistics
     public TimeSpan StallTime => TimeSpan.FromTicks(Interlocked.Read(ref StallTicks));
 
     public TimeSpan SwitchSyncTime => TimeSpan.FromTicks(Interlocked.Read(ref SwitchSyncTicks));
+
+    public static TimeSpan Time(ref long ticks) => TimeSpan.FromTicks(Interlocked.Read(ref ticks));
+
+    /// <summary>Adds the time since <paramref name="startTimestamp"/> (a <see cref="System.Diagnostics.Stopwatch"/> timestamp) to <paramref name="ticks"/>.</summary>
+    public static void AddElapsed(ref long ticks, long startTimestamp)
+        => Interlocked.Add(ref ticks, System.Diagnostics.Stopwatch.GetElapsedTime(startTimestamp).Ticks);
 }
 
 internal sealed class LevelCompactionStatistics

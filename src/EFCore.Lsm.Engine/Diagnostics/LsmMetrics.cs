@@ -43,6 +43,11 @@ public static class LsmMetrics
             "Bytes written to disk (WAL + flush + compaction) per user byte.");
         Meter.CreateObservableCounter("lsm.write.stall.time", () => Each(s => s.Statistics.StallTime.TotalSeconds), "s",
             "Time writers spent slowed down or stopped waiting for flush or compaction.");
+        Meter.CreateObservableCounter("lsm.write.wait.time", ObserveWriteWaits, "s",
+            "Time writers waited, by cause: slowdown (L0 near its limit), memtables (frozen memtables waiting for flush), " +
+            "level0 (L0 at its stop limit), commit_queue (behind another writer), wal_sync (fdatasync of synced writes).");
+        Meter.CreateObservableCounter("lsm.background.busy.time", ObserveBackgroundBusy, "s",
+            "Time the background work was busy, by kind: flush, compaction.");
         Meter.CreateObservableCounter("lsm.writes", () => Each(s => Interlocked.Read(ref s.Statistics.Writes)), "{write}",
             "Write batches committed.");
         Meter.CreateObservableGauge("lsm.level.files", () => EachLevel((v, level) => (long)v.FileCount(level)), "{file}",
@@ -95,6 +100,31 @@ public static class LsmMetrics
             yield return new(Interlocked.Read(ref s.WalBytesWritten), tag, new("kind", "wal"));
             yield return new(Interlocked.Read(ref s.FlushBytesWritten), tag, new("kind", "flush"));
             yield return new(s.CompactionBytesWritten, tag, new("kind", "compaction"));
+        }
+    }
+
+    private static IEnumerable<Measurement<double>> ObserveWriteWaits()
+    {
+        foreach (var db in OpenDatabases.Keys)
+        {
+            var tag = new KeyValuePair<string, object?>("lsm.db", db.Path);
+            var s = db.Statistics;
+            yield return new(EngineStatistics.Time(ref s.SlowdownTicks).TotalSeconds, tag, new("cause", "slowdown"));
+            yield return new(EngineStatistics.Time(ref s.MemtableStopTicks).TotalSeconds, tag, new("cause", "memtables"));
+            yield return new(EngineStatistics.Time(ref s.Level0StopTicks).TotalSeconds, tag, new("cause", "level0"));
+            yield return new(EngineStatistics.Time(ref s.CommitQueueWaitTicks).TotalSeconds, tag, new("cause", "commit_queue"));
+            yield return new(EngineStatistics.Time(ref s.WalSyncTicks).TotalSeconds, tag, new("cause", "wal_sync"));
+        }
+    }
+
+    private static IEnumerable<Measurement<double>> ObserveBackgroundBusy()
+    {
+        foreach (var db in OpenDatabases.Keys)
+        {
+            var tag = new KeyValuePair<string, object?>("lsm.db", db.Path);
+            var s = db.Statistics;
+            yield return new(EngineStatistics.Time(ref s.FlushTicks).TotalSeconds, tag, new("kind", "flush"));
+            yield return new(EngineStatistics.Time(ref s.CompactionTicks).TotalSeconds, tag, new("kind", "compaction"));
         }
     }
 

@@ -245,6 +245,7 @@ public class CompactionTests(ITestOutputHelper output)
         });
         output.WriteLine(db.GetProperty(LsmDatabase.Properties.Stats));
         Assert.True(Property(db, LsmDatabase.Properties.StallMicros) > 0, "the tiny limits should have stalled writers");
+        Assert.Matches(@"frozen memtables full \d+ waits [0-9.]+ s; L0 stop \d+ waits", db.GetProperty(LsmDatabase.Properties.Stats)!);
         for (var writer = 0; writer < 4; writer++)
         {
             for (var i = 0; i < 5000; i += 97)

@@ -64,6 +64,53 @@ public class MetricsTests
     }
 
     [Fact]
+    public void Writer_waits_and_background_busy_time_are_reported_by_cause()
+    {
+        const string path = "/metrics-waits-db";
+        var doubles = new List<(string Name, double Value, Dictionary<string, object?> Tags)>();
+        using var listener = new MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter.Name == LsmMetrics.MeterName)
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        listener.SetMeasurementEventCallback<double>((instrument, value, tags, _) =>
+        {
+            lock (doubles)
+            {
+                doubles.Add((instrument.Name, value, Tags(tags)));
+            }
+        });
+        listener.Start();
+
+        using var db = LsmDatabase.Open(path, new LsmOptions { FileSystem = new MemoryFileSystem() });
+        var synced = new WriteOptions { Sync = true };
+        for (var i = 0; i < 5; i++)
+        {
+            db.Put(BitConverter.GetBytes(i), new byte[50], synced);
+        }
+
+        db.Put("unsynced"u8, "v"u8);
+        db.Flush();
+        listener.RecordObservableInstruments();
+
+        // One writer: every synced put leads its own group and syncs once; the unsynced one does not sync.
+        var stats = db.GetProperty(LsmDatabase.Properties.Stats)!;
+        Assert.Contains("WAL syncs 5,", stats, StringComparison.Ordinal);
+        Assert.Contains("commit queue 0 waits", stats, StringComparison.Ordinal);
+        lock (doubles)
+        {
+            var ours = doubles.Where(m => Equals(m.Tags.GetValueOrDefault("lsm.db"), path)).ToList();
+            var causes = ours.Where(m => m.Name == "lsm.write.wait.time").Select(m => (string)m.Tags["cause"]!).Order().ToArray();
+            Assert.Equal(["commit_queue", "level0", "memtables", "slowdown", "wal_sync"], causes);
+            Assert.Contains(ours, m => m.Name == "lsm.background.busy.time" && Equals(m.Tags["kind"], "flush") && m.Value > 0);
+            Assert.Contains(ours, m => m.Name == "lsm.background.busy.time" && Equals(m.Tags["kind"], "compaction") && m.Value == 0);
+        }
+    }
+
+    [Fact]
     public void A_multi_get_is_one_measurement_of_its_own_histogram_with_its_number_of_keys_beside_it()
     {
         const string path = "/metrics-multiget-db";

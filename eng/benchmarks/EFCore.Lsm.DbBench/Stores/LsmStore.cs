@@ -67,7 +67,17 @@ internal sealed class LsmStore : IKeyValueStore
 
     public IKeyValueIterator NewIterator() => new Iterator(_db.NewIterator());
 
-    public void Dispose() => _db.Dispose();
+    public void Dispose()
+    {
+        // LSM_BENCH_STATS=FILE appends the engine's statistics (levels, stalls, where writers waited, background busy
+        // time) when each database closes, to explain a figure without a profiler.
+        if (Environment.GetEnvironmentVariable("LSM_BENCH_STATS") is { Length: > 0 } statsFile)
+        {
+            File.AppendAllText(statsFile, $"== {Name} {_db.Path} at {DateTime.UtcNow:O}\n{_db.GetProperty(LsmDatabase.Properties.Stats)}\n");
+        }
+
+        _db.Dispose();
+    }
 
     private sealed class Batch : IKeyValueBatch
     {
