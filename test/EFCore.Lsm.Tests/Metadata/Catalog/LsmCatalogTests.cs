@@ -108,7 +108,7 @@ public sealed class LsmCatalogTests
         var without = catalog.PlanRegistration(Model(b => b.Entity<A>().Ignore(a => a.Count)));
         Assert.True(without.IsEmpty);
         var drift = Assert.Single(without.Drift);
-        Assert.Equal(EFCore.Lsm.Metadata.LsmSchemaDifferenceKind.PropertyNotInModel, drift.Kind);
+        Assert.Equal(SchemaDriftKind.PropertyNotInModel, drift.Kind);
         Assert.Equal("Count", drift.Property);
 
         // A new property next to it gets a fresh id; the missing one keeps its own.
@@ -137,7 +137,7 @@ public sealed class LsmCatalogTests
 
         var widened = catalog.PlanRegistration(Model(b => b.Entity<A>().Property(a => a.Count).HasConversion<long>()));
         Assert.True(widened.IsEmpty);
-        Assert.Equal(EFCore.Lsm.Metadata.LsmSchemaDifferenceKind.PropertyTypeConverted, Assert.Single(widened.Drift).Kind);
+        Assert.Equal(SchemaDriftKind.PropertyTypeConverted, Assert.Single(widened.Drift).Kind);
         Assert.Equal("System.Int32", Load(engine).Entities[typeof(A).FullName!].Properties.Single(p => p.Id == count.Id).ProviderType);
 
         var e = Assert.Throws<InvalidOperationException>(
