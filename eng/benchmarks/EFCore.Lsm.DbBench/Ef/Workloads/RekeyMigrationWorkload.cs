@@ -106,8 +106,8 @@ internal sealed class RekeyMigrationWorkload : EfWorkload
             $"{context.Num} rows re-keyed to (TenantId, Id){batchRows}, index rebuilt (checked after: count, a lookup by the new "
             + $"key, the index); RSS before {(rssBefore ?? 0) / (1024.0 * 1024.0):F0} MiB; {sampler.Describe()}; "
             + $"live GC heap after {liveHeap / (1024.0 * 1024.0):F0} MiB, {gen2} gen2 GCs during it; allocated "
-            + $"{allocated / Math.Max(1, context.Num)} B/row ({threadAllocated / Math.Max(1, context.Num)} B/row on the migrating thread, "
-            + "the rest on background threads: flush, compaction)");
+            + $"{allocated / Math.Max(1, context.Num)} B/row ({threadAllocated / Math.Max(1, context.Num)} B/row on the migrating thread"
+            + (context.Provider.Name == Providers.EfProviderCatalog.Lsm ? ", the rest on the engine's flush and compaction threads)" : ")"));
     }
 
     /// <summary>Checks, outside the measurement, that every row is under its new key and the index answers; then removes the database.</summary>
