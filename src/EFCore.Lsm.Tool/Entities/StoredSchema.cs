@@ -108,6 +108,13 @@ internal sealed class StoredEntity
                 .ToDictionary(p => p.Id);
         }
 
+        // A complex collection's value is an array of element maps (docs/row_encoding.md, "Complex collections"): a column per
+        // collection, whose elements' members (Lines[].Product) are shown inside it.
+        foreach (var collection in live.Values.Where(p => p.ProviderType == CatalogProperty.ComplexCollectionType))
+        {
+            collection.Members = live.Values.Where(p => p.Property.ComplexCollectionName == collection.Name).ToDictionary(p => p.Id);
+        }
+
         Columns = [.. KeyParts, .. live.Values.Where(p => !KeyParts.Contains(p) && !p.Property.IsOwnedMember).OrderBy(p => p.Id)];
         Retired = [.. catalog.Properties.Where(p => p.Retired).OrderBy(p => p.Id)];
     }
@@ -276,7 +283,8 @@ internal sealed class StoredProperty
         var elements = new List<OwnedValue>(count);
         for (var i = 0; i < count; i++)
         {
-            elements.Add(ReadOwnedMap(ref reader));
+            // A complex collection's element may be null (nil); an owned collection's never is.
+            elements.Add(reader.TryReadNil() ? null! : ReadOwnedMap(ref reader));
         }
 
         return elements;
@@ -291,7 +299,7 @@ internal sealed class StoredProperty
             var id = reader.ReadUInt32();
             if (Members?.GetValueOrDefault(id) is { } member)
             {
-                members.Add((member.Name[(member.Name.LastIndexOf(LsmRowLayout.PathSeparator) + 1)..], member.Read(ref reader)));
+                members.Add((MemberName(member.Property), member.Read(ref reader)));
             }
             else
             {
@@ -304,10 +312,22 @@ internal sealed class StoredProperty
         return new OwnedValue(members);
     }
 
-    /// <summary>Reads one stored value (nil reads as null; an owned value as an <see cref="OwnedValue"/> or a list of them).</summary>
+    /// <summary>
+    /// A nested member's name inside its value: after the last <c>/</c> of an owned member (<c>Home/City</c> → <c>City</c>), after
+    /// the collection's <c>[].</c> of a complex element member (<c>Lines[].Size.Width</c> → <c>Size.Width</c>).
+    /// </summary>
+    private static string MemberName(CatalogProperty member) =>
+        member.ComplexCollectionName is { } collection
+            ? member.Name[(collection.Length + LsmRowLayout.ComplexCollectionElementSuffix.Length + 1)..]
+            : member.Name[(member.Name.LastIndexOf(LsmRowLayout.PathSeparator) + 1)..];
+
+    /// <summary>
+    /// Reads one stored value (nil reads as null; an owned value as an <see cref="OwnedValue"/> or a list of them, a complex
+    /// collection as a list of its elements).
+    /// </summary>
     public object? Read(ref MessagePackReader reader)
     {
-        if (Property.IsOwnedNavigation)
+        if (Property.IsOwnedNavigation || Property.ProviderType == CatalogProperty.ComplexCollectionType)
         {
             return ReadOwned(ref reader);
         }

@@ -1,5 +1,8 @@
+using EFCore.Lsm.Design.Internal;
 using EFCore.Lsm.FunctionalTests.TestUtilities;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
+using Microsoft.EntityFrameworkCore.Metadata;
 
 namespace EFCore.Lsm.FunctionalTests.Complex;
 
@@ -159,6 +162,67 @@ public sealed class ComplexCollectionModelTests : IDisposable
     }
 
     [Fact]
+    public void A_dropped_element_member_is_reported_as_kept_in_the_elements_and_not_as_a_column_to_drop()
+    {
+        using (var context = Context("books"))
+        {
+            context.Add(new Shelf { Id = 1, Label = "a", Books = [new Book { Title = "t", Pages = 3 }], Spares = [new Book { Title = "s", Pages = 2 }] });
+            context.SaveChanges();
+        }
+
+        TestStore.Close(_temp.Db());
+        using (var context = Context("no pages"))
+        {
+            // Regression: the message said to drop it with migrationBuilder.DropColumn, which no migration of an element member does.
+            var difference = Assert.Single(context.Database.GetLsmSchemaDifferences());
+            Assert.Equal("Books[].Pages", difference.Property);
+            Assert.DoesNotContain("DropColumn", difference.Message, StringComparison.Ordinal);
+            Assert.Contains("'Shelf.Books[].Pages'", difference.Message, StringComparison.Ordinal);
+            Assert.Contains("Saves of these rows are refused", difference.Message, StringComparison.Ordinal);
+            Assert.Contains("keep the member in the element type", difference.Message, StringComparison.Ordinal);
+        }
+
+        TestStore.Close(_temp.Db());
+        using (var context = Context("no spares"))
+        {
+            var differences = context.Database.GetLsmSchemaDifferences().OrderBy(d => d.Property, StringComparer.Ordinal).ToList();
+            Assert.Equal(["Spares", "Spares[].Pages", "Spares[].Title"], differences.Select(d => d.Property));
+            Assert.Contains("DropColumn(name: \"Spares\"", differences[0].Message, StringComparison.Ordinal);
+            Assert.All(differences.Skip(1), d => Assert.Contains("Saves carry the collection's stored value over", d.Message, StringComparison.Ordinal));
+        }
+    }
+
+    [Fact]
+    public void The_migrations_differ_refuses_element_member_changes_it_cannot_express_naming_them()
+    {
+        IModel Model(ModelVariantContext context) => context.GetService<IDesignTimeModel>().Model;
+        using var none = Context("none");
+        using var books = Context("books");
+        using var noPages = Context("no pages");
+        using var noSpares = Context("no spares");
+
+        // A complex collection is no column: adding or dropping one, or adding an element member, is no operation.
+        Assert.Empty(LsmModelDiffer.Diff(Model(none), Model(books)));
+        Assert.Empty(LsmModelDiffer.Diff(Model(books), Model(noSpares)));
+        Assert.Empty(LsmModelDiffer.Diff(Model(noPages), Model(books)));
+        Assert.DoesNotContain(
+            LsmModelDiffer.Diff(null, Model(books)).OfType<Microsoft.EntityFrameworkCore.Migrations.Operations.CreateTableOperation>().Single().Columns,
+            c => c.Name.Contains("Books", StringComparison.Ordinal));
+
+        // Regression: dropping an element member gave no operation and no error; the database then refused every save.
+        var dropped = Assert.Throws<NotSupportedException>(() => LsmModelDiffer.Diff(Model(books), Model(noPages)));
+        Assert.Contains("'Books[].Pages'", dropped.Message, StringComparison.Ordinal);
+        Assert.Contains("'Shelf.Books'", dropped.Message, StringComparison.Ordinal);
+
+        using var hueAsText = Zoo("hue as text");
+        using var lengthAsText = Zoo("length as text");
+        var converted = Assert.Throws<NotSupportedException>(() => LsmModelDiffer.Diff(Model(hueAsText), Model(lengthAsText)));
+        Assert.Contains("'Feathers[].Length'", converted.Message, StringComparison.Ordinal);
+        Assert.Contains("'Bird.Feathers'", converted.Message, StringComparison.Ordinal);
+        Assert.Contains("System.Double", converted.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void A_complex_collection_inside_an_element_or_a_complex_type_is_refused_naming_it()
     {
         using (var context = Context("nested in element"))
@@ -308,7 +372,8 @@ public sealed class ComplexCollectionModelTests : IDisposable
         {
             context.Add(new Bird { Id = 3, Name = "tit" });
             var error = Assert.Throws<InvalidOperationException>(() => context.SaveChanges());
-            Assert.True(error.Message.Contains("'Animal.Feathers[].Length'", StringComparison.Ordinal), error.Message);
+            // Named by the type that declares the collection (it named the hierarchy's root, 'Animal', before).
+            Assert.True(error.Message.Contains("'Bird.Feathers[].Length'", StringComparison.Ordinal), error.Message);
         }
 
         using (var context = Zoo("hue as text"))

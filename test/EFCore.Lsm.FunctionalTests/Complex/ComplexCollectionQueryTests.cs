@@ -46,11 +46,19 @@ public sealed class ComplexCollectionQueryTests : IDisposable
         public string Label { get; set; } = "";
     }
 
-    private sealed class BasketContext(string path) : DbContext
+    private sealed class BasketContext(string path, Query.QueryLog? log = null) : DbContext
     {
         public DbSet<Basket> Baskets => Set<Basket>();
 
-        protected override void OnConfiguring(DbContextOptionsBuilder options) => TestStore.Backend.Configure(options, path);
+        protected override void OnConfiguring(DbContextOptionsBuilder options)
+        {
+            TestStore.Backend.Configure(options, path);
+            if (log is not null)
+            {
+                // Its own service provider, so the query is compiled (and its plan logged) afresh.
+                options.UseLoggerFactory(log).EnableServiceProviderCaching(false);
+            }
+        }
 
         protected override void OnModelCreating(ModelBuilder modelBuilder)
         {
@@ -225,6 +233,41 @@ public sealed class ComplexCollectionQueryTests : IDisposable
 
         var owners = await db.Baskets.Where(b => b.Items.Any(i => i.Count > 2)).OrderBy(b => b.Id).Select(b => b.Owner).ToListAsync();
         Assert.Equal(seed.Where(b => b.Items.Any(i => i.Count > 2)).Select(b => b.Owner), owners);
+    }
+
+    [Fact]
+    public void A_scalar_condition_beside_a_collection_predicate_is_tested_on_the_stored_row_before_it_is_decoded()
+    {
+        var seed = Seed();
+        using (var context = new BasketContext(_temp.Db()))
+        {
+            context.Baskets.AddRange(seed.Select(Clone));
+            context.SaveChanges();
+        }
+
+        var log = new Query.QueryLog(Microsoft.EntityFrameworkCore.Diagnostics.CoreEventId.QueryExecutionPlanned.Id);
+        using (var context = new BasketContext(_temp.Db(), log))
+        {
+            var owner = "fay";
+            Assert.Equal(
+                seed.Where(b => b.Owner == owner && b.Items.Any(i => i.Count > 4)).Select(b => b.Id),
+                context.Baskets.Where(b => b.Owner == owner && b.Items.Any(i => i.Count > 4)).Select(b => b.Id).ToList());
+            Assert.Equal(
+                seed.Count(b => b.Id > 2 && b.Items.Count > 1),
+                context.Baskets.Count(b => b.Id > 2 && b.Items.Count > 1));
+        }
+
+        // The scan's loop tests the scalar conjunct on the encoded row (LsmRowFilter) and decodes only the rows that pass it,
+        // to run the collection predicate on their elements; no Where is left over the decoded rows.
+        var plans = log.Plans;
+        Assert.Equal(2, plans.Count);
+        Assert.All(plans, p => Assert.True(p.Contains("LsmRowFilter", StringComparison.Ordinal) && !p.Contains("Where(", StringComparison.Ordinal), p));
+
+        // The residual, run on decoded rows, is the collection predicate alone.
+        var residual = plans[0][plans[0].IndexOf("residual:", StringComparison.Ordinal)..];
+        Assert.True(residual.Contains("Any(", StringComparison.Ordinal) && !residual.Contains("Basket.Owner", StringComparison.Ordinal), plans[0]);
+        residual = plans[1][plans[1].LastIndexOf("row =>", StringComparison.Ordinal)..];
+        Assert.True(residual.Contains("Count()", StringComparison.Ordinal) && !residual.Contains("Basket.Id", StringComparison.Ordinal), plans[1]);
     }
 
     [Fact]

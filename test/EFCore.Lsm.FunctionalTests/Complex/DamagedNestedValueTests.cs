@@ -54,7 +54,7 @@ public sealed class DamagedNestedValueTests : IDisposable
     {
         public DbSet<Crate> Crates => Set<Crate>();
 
-        protected override void OnConfiguring(DbContextOptionsBuilder options) => options.UseLsm(path);
+        protected override void OnConfiguring(DbContextOptionsBuilder options) => TestStore.Backend.Configure(options, path);
 
         protected override void OnModelCreating(ModelBuilder modelBuilder)
         {
@@ -101,7 +101,7 @@ public sealed class DamagedNestedValueTests : IDisposable
             Damage(context, member, damage);
         }
 
-        Assert.True(LsmStorePool.Close(path));
+        TestStore.Close(path);
 
         using (var context = new CrateContext(path))
         {

@@ -69,6 +69,7 @@ internal static class LsmModelDiffer
         }
 
         var table = @new.Name;
+        CheckElementMembers(old, @new);
         var columnPairs = new Dictionary<Column, Column>();
         var added = @new.Columns.ToList();
         var removed = old.Columns.ToList();
@@ -165,6 +166,40 @@ internal static class LsmModelDiffer
         }
 
         DiffSeed(old, @new, columnPairs, operations);
+    }
+
+    /// <summary>
+    /// Refuses, naming it, a change to a complex collection's elements that no migration operation expresses: a member dropped
+    /// from the element type, or one whose stored type changed. Each element map stores its members' values (by id), and an
+    /// operation on the table's columns reaches none of them; the database then refuses saves of the table's rows, which
+    /// would lose the dropped member's values or hold values of the old type. A collection or member that is added needs no
+    /// operation (rows without it read it as empty, null or the member's default), nor does a dropped collection: its stored
+    /// values stay in the rows, saves carry them over, and a model that has it again reads them.
+    /// </summary>
+    private static void CheckElementMembers(Table old, Table @new)
+    {
+        var collections = @new.ElementMembers.Select(m => m.Collection).ToHashSet(StringComparer.Ordinal);
+        foreach (var member in old.ElementMembers.Where(m => collections.Contains(m.Collection)))
+        {
+            var now = @new.ElementMembers.FirstOrDefault(m => m.StoredName == member.StoredName);
+            if (now is null)
+            {
+                throw new NotSupportedException(
+                    $"The member '{member.StoredName}' of the elements of the complex collection '{member.DisplayName}' (table "
+                    + $"'{@new.Name}') is no longer in the model: EFCore.Lsm migrations do not remove members of complex collection "
+                    + "elements, which are stored inside the collection's value in each row. Keep the member in the element type "
+                    + "(its stored values read again).");
+            }
+
+            if (now.ProviderType != member.ProviderType)
+            {
+                throw new NotSupportedException(
+                    $"The member '{member.StoredName}' of the elements of the complex collection '{now.DisplayName}' (table "
+                    + $"'{@new.Name}') is stored as {member.ProviderType} and the model maps it to {now.ProviderType}: EFCore.Lsm "
+                    + "migrations do not convert members of complex collection elements. Add a member with another name for the "
+                    + "new type and keep the old one in the element type.");
+            }
+        }
     }
 
     private static void DiffSeed(Table old, Table @new, Dictionary<Column, Column> columnPairs, Phases operations)
@@ -299,7 +334,17 @@ internal static class LsmModelDiffer
     }
 
     private sealed record Table(
-        string Name, string EntityName, List<Column> Columns, List<string> Key, List<Index> Indexes, List<Dictionary<string, object?>> Seed);
+        string Name, string EntityName, List<Column> Columns, List<string> Key, List<Index> Indexes, List<Dictionary<string, object?>> Seed)
+    {
+        /// <summary>
+        /// The members of the elements of the table's complex collections, by stored name (<c>Lines[].Product</c>): no columns,
+        /// since each travels inside its collection's value in the row (docs/row_encoding.md, "Complex collections").
+        /// </summary>
+        public List<ElementMember> ElementMembers { get; init; } = [];
+    }
+
+    /// <summary>A member of a complex collection's element type: its stored name, its collection's and its stored type.</summary>
+    private sealed record ElementMember(string StoredName, string Collection, string DisplayName, string ProviderType);
 
     private static List<Table> Tables(IModel? model)
     {
@@ -355,7 +400,12 @@ internal static class LsmModelDiffer
                     return values;
                 }))
                 .ToList();
-            tables.Add(new Table(LsmTableNames.Of(entityType), entityType.Name, columns, key, indexes, seed));
+            var layout = LsmRowLayout.For(entityType);
+            var elementMembers = layout.ComplexCollections
+                .SelectMany(c => c.Members.Select(m => new ElementMember(
+                    m.Path, c.StoredName, c.Property.DeclaringType.DisplayName() + "." + c.Property.Name, LsmCatalog.ProviderTypeName(m.Member))))
+                .ToList();
+            tables.Add(new Table(LsmTableNames.Of(entityType), entityType.Name, columns, key, indexes, seed) { ElementMembers = elementMembers });
         }
 
         return tables;

@@ -31,8 +31,25 @@ internal sealed record CatalogProperty(uint Id, string Name, string ProviderType
     /// <summary>Whether the record is an owned navigation's (<see cref="OwnedReferenceType"/>, <see cref="OwnedCollectionType"/>).</summary>
     public bool IsOwnedNavigation => ProviderType is OwnedReferenceType or OwnedCollectionType;
 
-    /// <summary>Whether the record is a member of an owned value: its name is a path (<c>ShippingAddress/City</c>), not a row's own.</summary>
-    public bool IsOwnedMember => Name.Contains(LsmRowLayout.PathSeparator);
+    /// <summary>
+    /// Whether the record is a member of a nested value, stored inside another value of the row rather than as a pair of the row
+    /// itself: of an owned value (its name is a path, <c>ShippingAddress/City</c>), or of a complex collection's elements
+    /// (<see cref="IsComplexElementMember"/>).
+    /// </summary>
+    public bool IsOwnedMember => Name.Contains(LsmRowLayout.PathSeparator) || IsComplexElementMember;
+
+    /// <summary>
+    /// Whether the record is a member of the elements of a complex collection (<c>Lines[].Product</c>, <c>Lines[].Size.Width</c>):
+    /// its values are in the element maps of the collection's value (docs/row_encoding.md, "Complex collections").
+    /// </summary>
+    public bool IsComplexElementMember =>
+        Name.Contains(LsmRowLayout.ComplexCollectionElementSuffix + LsmRowLayout.ComplexPathSeparator, StringComparison.Ordinal);
+
+    /// <summary>The stored name of the complex collection whose elements hold this member (<c>Lines</c>); null for any other record.</summary>
+    public string? ComplexCollectionName =>
+        Name.IndexOf(LsmRowLayout.ComplexCollectionElementSuffix + LsmRowLayout.ComplexPathSeparator, StringComparison.Ordinal) is > 0 and var end
+            ? Name[..end]
+            : null;
 }
 
 /// <summary>One part of an entity type's primary key as the catalog records it.</summary>

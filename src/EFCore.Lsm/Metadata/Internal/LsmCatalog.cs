@@ -199,7 +199,7 @@ internal sealed class LsmCatalog
                                 entityType.Name,
                                 name,
                                 null,
-                                $"The complex collection member '{entityType.DisplayName()}.{name}' is stored as {existing.ProviderType} "
+                                $"The complex collection member '{collection.Property.DeclaringType.DisplayName()}.{name}' is stored as {existing.ProviderType} "
                                 + $"in the EFCore.Lsm database and the model maps it as {providerType}; EFCore.Lsm does not convert the "
                                 + "members of stored complex collection elements. Give the new member another name.");
                         }
@@ -225,16 +225,19 @@ internal sealed class LsmCatalog
                         throw PropertyRenamed(entityType, missing, look.Property);
                     }
 
-                    var column = ColumnOfStoredName(missing.Name);
+                    // A member of complex collection elements is no column: no column operation reaches it.
+                    var column = missing.ComplexCollectionName is null ? ColumnOfStoredName(missing.Name) : null;
                     changes.Drift.Add(new SchemaDriftEntry(
                         SchemaDriftKind.PropertyNotInModel,
                         entityType.Name,
                         missing.Name,
                         column,
-                        $"The property '{entityType.DisplayName()}.{column}' ({missing.ProviderType}) is in the EFCore.Lsm database "
-                        + "but not in the model: its stored values are kept (saves carry them over) and come back if the model has it "
-                        + $"again. To remove them, add a migration with migrationBuilder.DropColumn(name: \"{column}\", "
-                        + $"table: \"{tableName}\")."));
+                        missing.ComplexCollectionName is { } collectionName
+                            ? ElementMemberNotInModel(entityType, missing, layout.ComplexCollections.Any(c => c.StoredName == collectionName))
+                            : $"The property '{entityType.DisplayName()}.{column}' ({missing.ProviderType}) is in the EFCore.Lsm database "
+                            + "but not in the model: its stored values are kept (saves carry them over) and come back if the model has it "
+                            + $"again. To remove them, add a migration with migrationBuilder.DropColumn(name: \"{column}\", "
+                            + $"table: \"{tableName}\")."));
                 }
             }
 
@@ -338,6 +341,20 @@ internal sealed class LsmCatalog
 
         return changes with { NextKeyspaceId = nextKeyspaceId != NextKeyspaceId || !Exists ? nextKeyspaceId : null };
     }
+
+    /// <summary>
+    /// The drift message of a member of a complex collection's elements that the model no longer has (docs/row_encoding.md,
+    /// "Complex collections"): its values stay in the element maps, which no column operation reaches, and while the model
+    /// still has the collection (<paramref name="collectionInModel"/>) saves are refused, since they rewrite the elements whole.
+    /// </summary>
+    private static string ElementMemberNotInModel(IEntityType entityType, CatalogProperty missing, bool collectionInModel) =>
+        $"The member '{entityType.DisplayName()}.{missing.Name}' ({missing.ProviderType}) of the elements of a complex collection is in "
+        + "the EFCore.Lsm database but not in the model: its stored values are kept inside the collection's value in each row and "
+        + "come back if the model has it again. "
+        + (collectionInModel
+            ? "Saves of these rows are refused until then, since a save rewrites the elements whole and would lose them. "
+            : "Saves carry the collection's stored value over. ")
+        + "Migrations do not remove members of complex collection elements: keep the member in the element type.";
 
     /// <summary>
     /// Refuses a new entity type that looks like a stored one renamed: the stored one is gone from the model, has rows, has

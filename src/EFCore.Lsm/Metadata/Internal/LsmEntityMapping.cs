@@ -104,7 +104,7 @@ internal sealed class LsmEntityMapping
         var collectionNames = ComplexCollections.Select(c => c.Node.StoredName).ToHashSet(StringComparer.Ordinal);
         _droppedOwnedMembers =
         [
-            .. live.Values.Where(p => p.Name.Contains(LsmRowLayout.PathSeparator) || IsMemberOfComplexCollection(p.Name, collectionNames))
+            .. live.Values.Where(p => p.Name.Contains(LsmRowLayout.PathSeparator) || (p.ComplexCollectionName is { } collection && collectionNames.Contains(collection)))
                 .Select(p => p.Name),
         ];
         foreach (var dropped in _droppedOwnedMembers)
@@ -506,13 +506,6 @@ internal sealed class LsmEntityMapping
 
     /// <summary>The complex collections of the rows, by ascending id (docs/row_encoding.md, "Complex collections").</summary>
     public IReadOnlyList<LsmComplexCollectionMapping> ComplexCollections { get; }
-
-    /// <summary>Whether a catalog name is a member of the elements (<c>Tags[].Name</c>) of one of <paramref name="collections"/>.</summary>
-    private static bool IsMemberOfComplexCollection(string name, HashSet<string> collections)
-    {
-        var end = name.IndexOf(LsmRowLayout.ComplexCollectionElementSuffix + LsmRowLayout.ComplexPathSeparator, StringComparison.Ordinal);
-        return end > 0 && collections.Contains(name[..end]);
-    }
 
     /// <summary>
     /// The stored row <paramref name="storedRow"/> with the properties of <paramref name="changes"/> set to their model values
