@@ -162,6 +162,9 @@ public sealed class ReadOptions
     /// <summary>Iterators see only keys &lt; this (exclusive); null for no upper bound.</summary>
     public byte[]? UpperBound { get; set; }
 
-    /// <summary>Whether blocks read for this operation are added to the block cache (default true; off for bulk scans).</summary>
+    /// <summary>
+    /// Whether blocks read for this operation are added to the block cache (default true). An iterator adds them at low
+    /// priority, where eviction looks first, so a scan larger than the cache does not push out the blocks point reads use.
+    /// </summary>
     public bool FillCache { get; set; } = true;
 }

@@ -44,6 +44,11 @@ internal sealed class MergingIterator : IInternalIterator
     private int _heapSize;
     private bool _reverse;
 
+    // Set while the heap holds one child whose current key was not copied: with every other child exhausted (the usual
+    // case of a scan past the memtable's few entries) a step is that child's move alone, no key copy, no heap work, and
+    // the key is read from the child itself.
+    private bool _topKeyUnsaved;
+
     // The current key, copied on a direction switch because repositioning the other children must not depend on the
     // current child's span staying put (children may share decoding buffers).
     private byte[] _switchKey = [];
@@ -82,7 +87,7 @@ internal sealed class MergingIterator : IInternalIterator
 
     public bool Valid => _single?.Valid ?? _heapSize > 0;
 
-    public ReadOnlySpan<byte> Key => _single is not null ? _single.Key : KeyOf(Current);
+    public ReadOnlySpan<byte> Key => _single is not null ? _single.Key : CurrentKey(Current);
 
     public ReadOnlySpan<byte> Value => _single is not null ? _single.Value : _children[Current].Value;
 
@@ -174,6 +179,12 @@ internal sealed class MergingIterator : IInternalIterator
         var current = Current;
         try
         {
+            if (_heapSize == 1 && !_reverse)
+            {
+                StepSole(current, forward: true);
+                return;
+            }
+
             if (_reverse)
             {
                 SwitchToForward(current);
@@ -186,6 +197,7 @@ internal sealed class MergingIterator : IInternalIterator
         {
             // A child failed part-way: the heap no longer describes the children, so only a Seek may follow.
             _heapSize = 0;
+            _topKeyUnsaved = false;
             throw;
         }
     }
@@ -201,6 +213,12 @@ internal sealed class MergingIterator : IInternalIterator
         var current = Current;
         try
         {
+            if (_heapSize == 1 && _reverse)
+            {
+                StepSole(current, forward: false);
+                return;
+            }
+
             if (!_reverse)
             {
                 SwitchToReverse(current);
@@ -212,6 +230,7 @@ internal sealed class MergingIterator : IInternalIterator
         catch
         {
             _heapSize = 0;
+            _topKeyUnsaved = false;
             throw;
         }
     }
@@ -256,13 +275,42 @@ internal sealed class MergingIterator : IInternalIterator
         }
     }
 
+    /// <summary>The only child left in the heap moves on in the current direction; its key is not copied.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void StepSole(int current, bool forward)
+    {
+        var child = _children[current];
+        if (forward)
+        {
+            child.Next();
+        }
+        else
+        {
+            child.Prev();
+        }
+
+        if (child.Valid)
+        {
+            _topKeyUnsaved = true;
+        }
+        else
+        {
+            _heapSize = 0;
+            _topKeyUnsaved = false;
+        }
+    }
+
+    /// <summary>The current key of child <paramref name="index"/>, the top of the heap: the merger's copy, or the child's own.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private ReadOnlySpan<byte> CurrentKey(int index) => _topKeyUnsaved ? _children[index].Key : KeyOf(index);
+
     /// <summary>
     /// Before moving forward from the current entry (key K of child c): every other child i goes to its first entry
     /// after (K, c) in (key, index) order, i.e. its first key &gt; K, or &gt;= K when i &gt; c.
     /// </summary>
     private void SwitchToForward(int current)
     {
-        var key = CopySwitchKey(KeyOf(current));
+        var key = CopySwitchKey(CurrentKey(current));
         for (var i = 0; i < _children.Length; i++)
         {
             if (i == current)
@@ -282,7 +330,7 @@ internal sealed class MergingIterator : IInternalIterator
     /// </summary>
     private void SwitchToReverse(int current)
     {
-        var key = CopySwitchKey(KeyOf(current));
+        var key = CopySwitchKey(CurrentKey(current));
         for (var i = 0; i < _children.Length; i++)
         {
             if (i == current)
@@ -335,6 +383,7 @@ internal sealed class MergingIterator : IInternalIterator
     {
         _reverse = reverse;
         _heapSize = 0;
+        _topKeyUnsaved = false;
         for (var i = 0; i < _children.Length; i++)
         {
             if (_children[i].Valid)
