@@ -154,7 +154,7 @@ public sealed partial class LsmDatabase
             $"Writer waits: L0 slowdown {EngineStatistics.Time(ref s.SlowdownTicks).TotalSeconds:F3} s; " +
             $"frozen memtables full {Interlocked.Read(ref s.MemtableStops)} waits {EngineStatistics.Time(ref s.MemtableStopTicks).TotalSeconds:F3} s; " +
             $"L0 stop {Interlocked.Read(ref s.Level0Stops)} waits {EngineStatistics.Time(ref s.Level0StopTicks).TotalSeconds:F3} s; " +
-            $"commit queue {Interlocked.Read(ref s.CommitQueueWaits)} waits {EngineStatistics.Time(ref s.CommitQueueWaitTicks).TotalSeconds:F3} s ({Interlocked.Read(ref s.CommitQueueWakeUps)} wake-ups); " +
+            $"commit queue {Interlocked.Read(ref s.CommitQueueWaits)} waits {EngineStatistics.Time(ref s.CommitQueueWaitTicks).TotalSeconds:F3} s; " +
             $"WAL syncs {Interlocked.Read(ref s.WalSyncs)}, {EngineStatistics.Time(ref s.WalSyncTicks).TotalSeconds:F3} s\n");
         text.Append(CultureInfo.InvariantCulture,
             $"Background busy: flush {EngineStatistics.Time(ref s.FlushTicks).TotalSeconds:F3} s, compaction {EngineStatistics.Time(ref s.CompactionTicks).TotalSeconds:F3} s\n");

@@ -23,8 +23,8 @@ public sealed partial class LsmDatabase
     private readonly object _writeGate = new();
     private readonly Queue<PendingWrite> _writers = new();
 
-    // Writers waiting in the queue behind its head and not yet woken (changed under the write gate). A leader reads it to
-    // skip the follower scan when nobody waits, the common case of one writer: a stale read only misses a follower that
+    // Writers waiting in the queue behind its head (changed under the write gate). A leader reads it to skip the follower
+    // scan and the wake-up when nobody waits, the common case of one writer: a stale read only misses a follower that
     // arrived just now, which then leads the next group itself.
     private int _waitingWriters;
 
@@ -99,28 +99,25 @@ public sealed partial class LsmDatabase
     /// <summary>Queues a write and either waits for a leader to complete it or leads a group itself.</summary>
     private void Submit(PendingWrite write)
     {
-        bool waits;
         lock (_writeGate)
         {
             _writers.Enqueue(write);
-            waits = _writers.Peek() != write;
-            if (waits)
+            if (!write.Done && _writers.Peek() != write)
             {
+                // Behind another writer: timed only here, so a writer that finds the queue empty pays nothing.
+                var waitStart = System.Diagnostics.Stopwatch.GetTimestamp();
                 _waitingWriters++;
-            }
-        }
+                do
+                {
+                    Monitor.Wait(_writeGate);
+                }
+                while (!write.Done && _writers.Peek() != write);
 
-        if (waits)
-        {
-            // Behind another writer until a leader wakes this one, once: when it completed this write in its group, or
-            // when it left this write at the head of the queue to lead the next group. Timed only here, so a writer
-            // that finds the queue empty pays nothing.
-            var waitStart = System.Diagnostics.Stopwatch.GetTimestamp();
-            var wakeUps = write.WaitUntilWoken();
-            Interlocked.Add(ref _statistics.CommitQueueWakeUps, wakeUps);
-            System.Diagnostics.Debug.Assert(write.Done || ReferenceEquals(PeekWriter(), write), "Woken writers are done or lead.");
-            Interlocked.Increment(ref _statistics.CommitQueueWaits);
-            EngineStatistics.AddElapsed(ref _statistics.CommitQueueWaitTicks, waitStart);
+                _waitingWriters--;
+
+                _statistics.CommitQueueWaits++;
+                _statistics.CommitQueueWaitTicks += System.Diagnostics.Stopwatch.GetElapsedTime(waitStart).Ticks;
+            }
         }
 
         if (!write.Done)
@@ -181,28 +178,12 @@ public sealed partial class LsmDatabase
                 System.Diagnostics.Debug.Assert(ReferenceEquals(dequeued, member), "The group is the head of the queue.");
                 member.Error ??= error; // a batch whose condition failed keeps that error
                 member.Done = true;
-                if (!ReferenceEquals(member, leader))
-                {
-                    // Only the members of the group and the next head are woken, each once (no herd of waiters
-                    // that wake on every group to find they must wait on).
-                    _waitingWriters--;
-                    member.Wake();
-                }
             }
 
-            if (_writers.Count > 0)
+            if (_waitingWriters > 0)
             {
-                _waitingWriters--;
-                _writers.Peek().Wake(); // the next leader
+                Monitor.PulseAll(_writeGate);
             }
-        }
-    }
-
-    private PendingWrite PeekWriter()
-    {
-        lock (_writeGate)
-        {
-            return _writers.Peek();
         }
     }
 

@@ -27,36 +27,6 @@ internal sealed class PendingWrite
         Done = false;
         Error = null;
         FrozenLogNumber = null;
-        _woken = false;
-    }
-
-    // Set (under this object's monitor) by the leader that completed this write or made it the head of the queue.
-    private bool _woken;
-
-    /// <summary>Blocks the submitting thread until a leader calls <see cref="Wake"/>; returns how many times it woke up.</summary>
-    public int WaitUntilWoken()
-    {
-        var wakeUps = 0;
-        lock (this)
-        {
-            while (!_woken)
-            {
-                Monitor.Wait(this);
-                wakeUps++;
-            }
-        }
-
-        return wakeUps;
-    }
-
-    /// <summary>Wakes the thread waiting in <see cref="WaitUntilWoken"/> (or lets it through when it has not started waiting).</summary>
-    public void Wake()
-    {
-        lock (this)
-        {
-            _woken = true;
-            Monitor.Pulse(this);
-        }
     }
 
     /// <summary>Set by the leader that completed this write (under the queue lock).</summary>

@@ -34,9 +34,6 @@ internal sealed class EngineStatistics
     public long CommitQueueWaits;
     public long CommitQueueWaitTicks;
 
-    // Times waiting writers woke up: one per wait that blocked, when a leader wakes only those it completed or made head.
-    public long CommitQueueWakeUps;
-
     // WAL syncs asked for by synced writes (one per commit group) and the time the leader spent in them.
     public long WalSyncs;
     public long WalSyncTicks;

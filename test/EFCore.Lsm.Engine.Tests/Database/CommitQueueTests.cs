@@ -4,13 +4,13 @@ using EFCore.Lsm.Engine.Storage;
 namespace EFCore.Lsm.Engine.Tests.Database;
 
 /// <summary>
-/// The commit queue: concurrent writers grouped by a leader, each woken once, and every write applied as if the writers'
+/// The commit queue: concurrent writers grouped by a leader, and every write applied as if the writers'
 /// batches had run one after another in some order that keeps each writer's own order.
 /// </summary>
 public class CommitQueueTests
 {
     [Fact]
-    public void Concurrent_writers_each_land_in_order_and_each_waiting_writer_wakes_once()
+    public void Concurrent_writers_each_land_in_order_in_groups_or_alone()
     {
         const int writers = 8;
         const int writesPerWriter = 400;
@@ -46,11 +46,6 @@ public class CommitQueueTests
         var s = db.Statistics;
         Assert.Equal(writers * writesPerWriter, Interlocked.Read(ref s.Writes));
         Assert.Equal((ulong)(2 * writers * writesPerWriter), db.LastSequence);
-
-        // A leader wakes only the members it completed and the next head, so a waiting writer wakes at most once
-        // (never once per group that commits while it waits). Zero when the leader woke it before it began to wait.
-        Assert.True(Interlocked.Read(ref s.CommitQueueWakeUps) <= Interlocked.Read(ref s.CommitQueueWaits),
-            $"{s.CommitQueueWakeUps} wake-ups for {s.CommitQueueWaits} waits");
     }
 
     [Fact]
