@@ -258,7 +258,8 @@ internal sealed class MemTable
     /// caches, so the keys are searched <see cref="MultiGetLanes"/> at a time, interleaved: each lane takes one step (one
     /// comparison) in turn and prefetches the node its next step compares, so the misses of the lanes overlap instead of
     /// following each other. Each search starts from a finger (the nodes before an earlier, smaller key at every level): it
-    /// climbs while the finger's successor is still before its key, then descends, so a run of close keys costs a few comparisons each instead of a descent from the head.
+    /// climbs while the finger's successor is still before its key, then descends, so a run of close keys costs a few
+    /// comparisons each instead of a descent from the head.
     /// </para>
     /// </summary>
     internal void MultiGet(ref MultiGetBatch batch, ulong snapshotSequence)
@@ -431,7 +432,9 @@ internal sealed class MemTable
         }
     }
 
-    /// <summary>Starts a lane's search from a copy of the shared finger: returns (and prefetches) the node its first step compares.</summary>
+    /// <summary>
+    /// Starts a lane's search from a copy of the shared finger: returns (and prefetches) the node its first step compares.
+    /// </summary>
     private long StartSearch(ReadOnlySpan<long> finger, Span<long> laneFinger)
     {
         finger.CopyTo(laneFinger);

@@ -7,9 +7,10 @@ namespace EFCore.Lsm.Engine.Tests.Memtable;
 
 /// <summary>
 /// The memtable's multi-get searches several keys at once, interleaved, each from a shared finger: every batch must resolve
-/// exactly the keys a reference model (and <see cref="MemTable.TryGet"/>) has at the same sequence, with the same values, and leave the others
-/// open in key order. The memtable is tall (tens of thousands of entries, several versions per key, deletes) so that lanes
-/// climb and descend through many levels, and batches range from one key to thousands, spread or adjacent.
+/// exactly the keys a reference model (and <see cref="MemTable.TryGet"/>) has at the same sequence, with the same values,
+/// and leave the others open in key order. The memtable is tall (tens of thousands of entries, several versions per key,
+/// deletes) so that lanes climb and descend through many levels, and batches range from one key to thousands, spread or
+/// adjacent.
 /// </summary>
 public class MemTableMultiGetTests
 {
@@ -103,7 +104,13 @@ public class MemTableMultiGetTests
     /// <summary>Sorted distinct keys: a few, many spread over the whole range, or a run of neighbours.</summary>
     private static List<byte[]> Batch(Random random, int keySpace)
     {
-        var count = random.Next(4) switch { 0 => random.Next(1, 9), 1 => random.Next(9, 200), 2 => random.Next(200, 3000), _ => random.Next(1, 500) };
+        var count = random.Next(4) switch
+        {
+            0 => random.Next(1, 9),
+            1 => random.Next(9, 200),
+            2 => random.Next(200, 3000),
+            _ => random.Next(1, 500),
+        };
         var numbers = new SortedSet<int>();
         if (random.Next(3) == 0)
         {
