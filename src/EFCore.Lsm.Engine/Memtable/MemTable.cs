@@ -250,6 +250,9 @@ internal sealed class MemTable
     /// <summary>How many keys <see cref="MultiGet"/> searches for at once.</summary>
     private const int MultiGetLanes = 8;
 
+    /// <summary>How many keys <see cref="MultiGet"/> searches one after another first, to tell a run of neighbours.</summary>
+    private const int MultiGetProbeKeys = 4;
+
     /// <summary>
     /// From how many entries <see cref="MultiGet"/> interleaves its searches. A smaller list stays in the CPU's caches, where
     /// a search does not wait for memory and the sequential search from the previous key's finger does less work (measured
@@ -296,7 +299,46 @@ internal sealed class MemTable
         Span<long> finger = stackalloc long[MaxHeight];
         finger = finger[..height];
         finger.Fill(_head);
-        var fingerPosition = -1;
+
+        // The first keys are searched one after another from the finger. When each lies within a few entries of the one
+        // before (its search started at level 0 or 1: a run of neighbours, whose nodes the previous search just loaded),
+        // the sequential search is cheaper than lanes, and serves the whole batch.
+        var resolved = 0;
+        var probed = Math.Min(MultiGetProbeKeys, pending.Length);
+        var close = 0;
+        for (var at = 0; at < pending.Length; at++)
+        {
+            if (at == probed && close < probed - 1)
+            {
+                break;
+            }
+
+            var group = pending[at];
+            var userKey = batch.Key(group);
+            var found = FindGreaterOrEqualFrom(finger, userKey, trailer, out var startLevel);
+            close += at > 0 && startLevel <= 1 ? 1 : 0;
+            if (found != 0)
+            {
+                var key = KeyOf(found);
+                if (key[..^InternalKey.TrailerSize].SequenceEqual(userKey))
+                {
+                    if ((ValueKind)key[^InternalKey.TrailerSize] == ValueKind.Put)
+                    {
+                        batch.Found(group, ValueOf(found));
+                    }
+
+                    pending[at] = -1;
+                    resolved++;
+                }
+            }
+
+            if (at == pending.Length - 1)
+            {
+                probed = pending.Length;
+            }
+        }
+
+        var fingerPosition = probed - 1;
 
         // Per lane: the position in pending of its key (-1: idle), whether it is still climbing, its level, the node it
         // stands on, a node known not before its key at the level above, the node its next step compares, and its own finger.
@@ -308,7 +350,7 @@ internal sealed class MemTable
         Span<long> candidate = stackalloc long[MultiGetLanes];
         Span<long> laneFingers = stackalloc long[MultiGetLanes * MaxHeight];
 
-        var next = 0;
+        var next = probed;
         var active = 0;
         for (var lane = 0; lane < MultiGetLanes; lane++)
         {
@@ -323,7 +365,6 @@ internal sealed class MemTable
             }
         }
 
-        var resolved = 0;
         while (active > 0)
         {
             for (var lane = 0; lane < MultiGetLanes; lane++)
@@ -509,7 +550,14 @@ internal sealed class MemTable
     /// (the head at first, then what the previous, smaller target left there), and is updated to the last node before
     /// this target at each level the search passes. Targets must come in ascending order.
     /// </summary>
-    private long FindGreaterOrEqualFrom(Span<long> finger, ReadOnlySpan<byte> userKey, ulong trailer)
+    private long FindGreaterOrEqualFrom(Span<long> finger, ReadOnlySpan<byte> userKey, ulong trailer) =>
+        FindGreaterOrEqualFrom(finger, userKey, trailer, out _);
+
+    /// <summary>
+    /// <see cref="FindGreaterOrEqualFrom(Span{long}, ReadOnlySpan{byte}, ulong)"/>, telling the level the descent started at:
+    /// 0 or 1 when the target lies within a few entries of the previous one.
+    /// </summary>
+    private long FindGreaterOrEqualFrom(Span<long> finger, ReadOnlySpan<byte> userKey, ulong trailer, out int startLevel)
     {
         // Climb while the finger's successor at this level is still before the target: the lowest level where it is
         // not (or the top) is where the search starts, since every finger node is before the target.
@@ -538,6 +586,7 @@ internal sealed class MemTable
             level++;
         }
 
+        startLevel = level;
         var node = finger[level];
         while (true)
         {
