@@ -103,7 +103,8 @@ public sealed partial class LsmDatabase
     /// <para>
     /// The keys are sorted (when the caller has not sorted them already) and equal keys looked up once; then the memtables
     /// and tables are consulted in the order a point lookup consults them, each in one pass over the keys still open, in
-    /// key order, so that consecutive keys reuse work: the memtable search continues from the previous key's position,
+    /// key order, so that consecutive keys reuse work: the memtable searches several keys at once, interleaved so that their
+    /// cache misses overlap, each from the position an earlier key's search reached,
     /// each table gets one Bloom probe per key, and a data block (read, checksum-verified and parsed when it is loaded,
     /// as for a point lookup) serves every following key that falls in it. Values are passed straight from the memtable
     /// or block to the sink. With cached or memory-mapped blocks and keys already sorted this allocates nothing.

@@ -6,7 +6,7 @@ namespace EFCore.Lsm.Engine.Lookup;
 /// <summary>
 /// The keys of one multi-get, sorted and with duplicates merged, and where their values go. The memtables and tables
 /// resolve them in key order, each source one pass over the keys still open (see <see cref="PendingKeys"/>), so that
-/// consecutive keys reuse the previous key's position: a skiplist finger, an index entry, a loaded data block.
+/// consecutive keys reuse an earlier key's position: a skiplist finger, an index entry, a loaded data block.
 /// <para>
 /// A key is a group: one distinct user key and the caller's indices that listed it (<c>Order[GroupStart[g] ..
 /// GroupStart[g + 1])</c>). All arrays are rented from <see cref="ArrayPool{T}.Shared"/> and returned by

@@ -6,23 +6,30 @@ using EFCore.Lsm.Engine.Memtable;
 namespace EFCore.Lsm.Engine.Tests.Memtable;
 
 /// <summary>
-/// The memtable's multi-get searches several keys at once, interleaved, each from a shared finger: every batch must resolve
-/// exactly the keys a reference model (and <see cref="MemTable.TryGet"/>) has at the same sequence, with the same values, and leave the others
-/// open in key order. The memtable is tall (tens of thousands of entries, several versions per key, deletes) so that lanes
-/// climb and descend through many levels, and batches range from one key to thousands, spread or adjacent.
+/// The memtable's multi-get searches several keys at once, interleaved, each from a shared finger (or, in a small memtable,
+/// one after another from the previous key's finger): every batch must resolve
+/// exactly the keys a reference model (and <see cref="MemTable.TryGet"/>) has at the same sequence, with the same values,
+/// and leave the others open in key order. The memtable is tall (tens of thousands of entries, several versions per key,
+/// deletes) so that lanes climb and descend through many levels, and batches range from one key to thousands, spread or
+/// adjacent.
 /// </summary>
 public class MemTableMultiGetTests
 {
     [Theory]
-    [InlineData(1)]
-    [InlineData(2)]
-    [InlineData(3)]
-    [InlineData(4)]
-    public void Batches_resolve_what_TryGet_resolves_at_every_sequence(int seed)
+    [InlineData(1, true)]
+    [InlineData(2, true)]
+    [InlineData(3, true)]
+    [InlineData(4, true)]
+    [InlineData(5, false)]
+    [InlineData(6, false)]
+    public void Batches_resolve_what_TryGet_resolves_at_every_sequence(int seed, bool interleaved)
     {
         var random = new Random(seed);
         const int distinctKeys = 12_000;
-        var table = new MemTable(Arena.DefaultSlabSize, (ulong)seed);
+        var table = new MemTable(Arena.DefaultSlabSize, (ulong)seed)
+        {
+            InterleavedMultiGetMinEntries = interleaved ? 0 : long.MaxValue,
+        };
 
         // The reference model: every key's writes, oldest first.
         var history = new Dictionary<int, List<(ulong Sequence, ValueKind Kind)>>();
@@ -103,7 +110,13 @@ public class MemTableMultiGetTests
     /// <summary>Sorted distinct keys: a few, many spread over the whole range, or a run of neighbours.</summary>
     private static List<byte[]> Batch(Random random, int keySpace)
     {
-        var count = random.Next(4) switch { 0 => random.Next(1, 9), 1 => random.Next(9, 200), 2 => random.Next(200, 3000), _ => random.Next(1, 500) };
+        var count = random.Next(4) switch
+        {
+            0 => random.Next(1, 9),
+            1 => random.Next(9, 200),
+            2 => random.Next(200, 3000),
+            _ => random.Next(1, 500),
+        };
         var numbers = new SortedSet<int>();
         if (random.Next(3) == 0)
         {

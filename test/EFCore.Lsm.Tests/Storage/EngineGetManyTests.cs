@@ -146,7 +146,8 @@ public sealed class EngineGetManyTests
 
         public byte[]?[] GetMany(IReadOnlyList<byte[]> keys) => inner.GetMany(keys);
 
-        public ILsmCursor Scan(byte[] lower, byte[] upper, bool reverse = false, int? limit = null) => inner.Scan(lower, upper, reverse, limit);
+        public ILsmCursor Scan(byte[] lower, byte[] upper, bool reverse = false, int? limit = null) =>
+            inner.Scan(lower, upper, reverse, limit);
 
         public void Dispose()
         {

@@ -110,7 +110,7 @@ internal sealed class LsmTransaction : IDbContextTransaction
         return false;
     }
 
-    /// <summary>Stores each value found at its index (the array form of <see cref="ReadMany(IReadOnlyList{byte[]}, ILsmValueSink)"/>).</summary>
+    /// <summary>Stores a copy of each value found at its index: the array form of ReadMany over the sink form.</summary>
     private sealed class CollectingSink(byte[]?[] values) : ILsmValueSink
     {
         public void Found(int index, ReadOnlySpan<byte> value) => values[index] = value.ToArray();

@@ -363,8 +363,8 @@ internal static partial class LsmRowSource
     }
 
     /// <summary>
-    /// Decodes the rows of one multi-get straight from the store's memory (<see cref="ILsmReadView.GetMany(IReadOnlyList{byte[]}, ILsmValueSink)"/>):
-    /// no copy of a row's bytes, only the slots the query reads. The rows arrive in the store's order and are taken in the
+    /// Decodes the rows of one multi-get straight from the store's memory
+    /// (<see cref="ILsmReadView.GetMany(IReadOnlyList{byte[]}, ILsmValueSink)"/>): no copy of a row's bytes, only the slots the query reads. The rows arrive in the store's order and are taken in the
     /// keys' order.
     /// </summary>
     private sealed class DecodingSink(LsmEntityMapping mapping, bool[]? neededSlots, int capacity) : ILsmValueSink
@@ -376,7 +376,7 @@ internal static partial class LsmRowSource
 
         public void Found(int index, ReadOnlySpan<byte> value) => _rows[index] = mapping.DecodeRow(value, neededSlots);
 
-        /// <summary>The decoded row of the key at <paramref name="index"/>, or null when it has none; clears the slot for the next read.</summary>
+        /// <summary>The decoded row of the key at <paramref name="index"/>, or null when it has none; clears the slot.</summary>
         public object?[]? Take(int index)
         {
             var row = _rows[index];
