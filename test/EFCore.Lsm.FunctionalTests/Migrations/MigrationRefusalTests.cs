@@ -70,6 +70,24 @@ public sealed class MigrationRefusalTests : IDisposable
     }
 
     [Fact]
+    public void A_column_operation_on_a_member_of_complex_collection_elements_is_refused_naming_it_and_nothing_changes()
+    {
+        using var context = new ElementMemberContext(_temp.Db());
+        context.Database.Migrate("20250201000001_Shelves");
+        context.Shelves.Add(new Shelf { Id = 1, Books = [new Book { Title = "a", Pages = 10 }, new Book { Title = "b", Pages = 20 }] });
+        context.SaveChanges();
+        var rows = StoreDump.Rows(context);
+        var keys = StoreDump.KeyCount(StoreDump.Store(context));
+
+        var e = Assert.Throws<NotSupportedException>(() => context.Database.Migrate());
+        Assert.Contains("AlterColumn 'Books[].Pages' on 'Shelves'", e.Message);
+        Assert.Contains("member of the elements of a complex collection", e.Message);
+        Assert.Equal(["20250201000001_Shelves"], context.Database.GetAppliedMigrations());
+        Assert.Equal(rows, StoreDump.Rows(context));
+        Assert.Equal(keys, StoreDump.KeyCount(StoreDump.Store(context)));
+    }
+
+    [Fact]
     public void A_Sql_operation_is_refused_naming_the_LsmOperation_escape_hatch()
     {
         using var context = new SqlContext(_temp.Db());

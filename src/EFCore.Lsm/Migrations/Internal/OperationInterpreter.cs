@@ -856,6 +856,17 @@ internal sealed class OperationInterpreter(MigrationSession session)
             }
         }
 
+        if (column.Contains(LsmRowLayout.ComplexCollectionElementSuffix + LsmRowLayout.ComplexPathSeparator, StringComparison.Ordinal))
+        {
+            // The members of complex collection elements live inside each row's collection value (docs/row_encoding.md,
+            // "Complex collections"), which no column operation rewrites: without this, an AlterColumn would find no
+            // top-level value to convert and leave every element's value as it was.
+            throw new NotSupportedException(
+                $"{what} '{column}' on '{table}': the column names a member of the elements of a complex collection, stored inside "
+                + "each row's collection value; EFCore.Lsm migrations do not change members of complex collection elements. Keep "
+                + "the member in the element type.");
+        }
+
         return column;
     }
 

@@ -152,3 +152,52 @@ public sealed class WithSql : Migration
 
     protected override void Down(MigrationBuilder migrationBuilder) => migrationBuilder.DropTable("People");
 }
+
+public sealed class Shelf
+{
+    public int Id { get; set; }
+
+    public List<Book> Books { get; set; } = [];
+}
+
+public sealed class Book
+{
+    public string Title { get; set; } = "";
+
+    public int Pages { get; set; }
+}
+
+public sealed class ElementMemberContext(string path) : ScenarioContext(path)
+{
+    public DbSet<Shelf> Shelves => Set<Shelf>();
+
+    protected override void OnModelCreating(ModelBuilder modelBuilder)
+    {
+        modelBuilder.Entity<Shelf>().Property(s => s.Id).ValueGeneratedNever();
+        modelBuilder.Entity<Shelf>().ComplexCollection(s => s.Books);
+    }
+}
+
+[DbContext(typeof(ElementMemberContext))]
+[Migration("20250201000001_Shelves")]
+public sealed class ElementMemberShelves : Migration
+{
+    protected override void Up(MigrationBuilder migrationBuilder) =>
+        migrationBuilder.CreateTable(
+            name: "Shelves",
+            columns: table => new { Id = table.Column<int>(nullable: false) },
+            constraints: table => table.PrimaryKey("PK_Shelves", x => x.Id));
+
+    protected override void Down(MigrationBuilder migrationBuilder) => migrationBuilder.DropTable("Shelves");
+}
+
+[DbContext(typeof(ElementMemberContext))]
+[Migration("20250201000002_WiderPages")]
+public sealed class ElementMemberWiderPages : Migration
+{
+    protected override void Up(MigrationBuilder migrationBuilder) =>
+        migrationBuilder.AlterColumn<long>(name: "Books[].Pages", table: "Shelves", nullable: false, oldClrType: typeof(int));
+
+    protected override void Down(MigrationBuilder migrationBuilder) =>
+        migrationBuilder.AlterColumn<int>(name: "Books[].Pages", table: "Shelves", nullable: false, oldClrType: typeof(long));
+}
