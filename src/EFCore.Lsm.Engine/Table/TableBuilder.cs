@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Buffers.Binary;
 using EFCore.Lsm.Engine.Format;
 using EFCore.Lsm.Engine.Storage;
@@ -28,8 +29,10 @@ internal sealed class TableBuilder
     private BlockHandle _pendingHandle;
     private byte[] _separator = new byte[64];
 
-    // One hash per distinct user key; the filter is built from them at Finish.
-    private uint[] _keyHashes = new uint[256];
+    // One hash per distinct user key; the filter is built from them at Finish. Rented: a table of a few hundred thousand keys
+    // needs megabytes of hashes, and a new array per table (grown by doubling) left that much large-object garbage for every
+    // flush and compaction output.
+    private uint[] _keyHashes = ArrayPool<uint>.Shared.Rent(256);
     private int _keyHashCount;
 
     private bool _finished;
@@ -91,7 +94,10 @@ internal sealed class TableBuilder
         {
             if (_keyHashCount == _keyHashes.Length)
             {
-                Array.Resize(ref _keyHashes, _keyHashes.Length * 2);
+                var grown = ArrayPool<uint>.Shared.Rent(_keyHashes.Length * 2);
+                _keyHashes.AsSpan(0, _keyHashCount).CopyTo(grown);
+                ArrayPool<uint>.Shared.Return(_keyHashes);
+                _keyHashes = grown;
             }
 
             _keyHashes[_keyHashCount++] = BloomFilter.Hash(userKey);
@@ -162,11 +168,24 @@ internal sealed class TableBuilder
         BlockHandle? filterHandle = null;
         if (_options.BloomBitsPerKey > 0)
         {
-            var filter = new byte[BloomFilter.FilterLength(_keyHashCount, _options.BloomBitsPerKey)];
-            BloomFilter.Build(_keyHashes.AsSpan(0, _keyHashCount), _options.BloomBitsPerKey, filter);
-            filterHandle = WriteBlock(filter);
-            _properties.FilterSize = filter.Length + TableFormat.BlockTrailerSize;
+            var filterLength = BloomFilter.FilterLength(_keyHashCount, _options.BloomBitsPerKey);
+            var filter = ArrayPool<byte>.Shared.Rent(filterLength);
+            try
+            {
+                BloomFilter.Build(_keyHashes.AsSpan(0, _keyHashCount), _options.BloomBitsPerKey, filter.AsSpan(0, filterLength));
+                filterHandle = WriteBlock(filter.AsSpan(0, filterLength));
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(filter);
+            }
+
+            _properties.FilterSize = filterLength + TableFormat.BlockTrailerSize;
         }
+
+        ArrayPool<uint>.Shared.Return(_keyHashes);
+        _keyHashes = [];
+        _keyHashCount = 0;
 
         var indexHandle = WriteBlock(_indexBlock.Finish());
         _properties.IndexSize = indexHandle.Size + TableFormat.BlockTrailerSize;
